@@ -1,0 +1,122 @@
+// The normalized Trial record: one JSON object per line of trials.jsonl, flattened into trials.csv.
+// Units live in the names. Latency is always the round-trip time; a tool's own numbers (which may
+// be half a round trip) stay under `native` with their own semantics. Missing values are null,
+// never 0: a zero is a measurement.
+
+/** The data paths the tool knows. Kernel paths go through the socket stack; the rest bypass it. */
+export const PATH_NAMES = [
+  'kernel-udp',
+  'kernel-tcp',
+  'afxdp',
+  'kernel-to-afxdp',
+  'dpdk-afxdp',
+  'dpdk-afpacket',
+  'dpdk-wire',
+  'dpdk-null',
+  'rdma-rxe',
+  'rdma',
+  'attribution',
+] as const;
+export type PathName = (typeof PATH_NAMES)[number];
+
+export const TRIAL_STATUSES = ['ok', 'failed', 'timed-out', 'unsupported', 'skipped'] as const;
+export type TrialStatus = (typeof TRIAL_STATUSES)[number];
+
+export interface LatencyUs {
+  min: number | null;
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+  p999: number | null;
+  max: number | null;
+  mean: number | null;
+  stddev: number | null;
+  /** How many latency samples the percentiles come from (a p99.9 of 76 samples means little). */
+  samples: number | null;
+}
+
+export interface PerCpuUsage {
+  cpu: number;
+  /** Share of the trial's wall time this CPU spent in each state, 0..1. */
+  user: number;
+  system: number;
+  softirq: number;
+  irq: number;
+  busy: number;
+}
+
+export interface CpuCost {
+  /** Sum over CPUs of busy share: 1.0 = one core fully busy for the whole trial. */
+  coresBusy: number | null;
+  /** CPU time spent per packet handled, in ns (coresBusy × duration / packets). */
+  nsPerPacket: number | null;
+  perCpu: PerCpuUsage[];
+  /** CPU seconds used by each process the trial spawned, by role. */
+  perProcess?: { role: string; pid: number; userS: number; systemS: number }[];
+}
+
+/** What a driver's parse() can say about one measurement. The runner adds identity and context. */
+export interface Measurement {
+  status: 'ok' | 'failed';
+  /** Why the measurement failed, in the tool's words where possible. */
+  error: string | null;
+  msgSizeBytes: number | null;
+  /** Packets (or messages) per second the client actually sent. */
+  achievedPps: number | null;
+  sentPackets: number | null;
+  receivedPackets: number | null;
+  /** Fraction of expected replies that never came back, 0..1. */
+  lossRatio: number | null;
+  latencyUs: LatencyUs | null;
+  throughputGbps: number | null;
+  msgRateMpps: number | null;
+  /** Measured duration the tool reports (excluding its own warm-up), in seconds. */
+  measuredS: number | null;
+  /** The tool's numbers with the tool's own meaning (for example sockperf's half round trip). */
+  native: Record<string, unknown>;
+}
+
+export interface TrialRecord extends Omit<Measurement, 'status'> {
+  trialId: string;
+  runId: string;
+  path: PathName;
+  /** The suite's label for this path entry (two entries may share a path with other options). */
+  pathLabel: string;
+  driver: string;
+  mode: string;
+  /** null = closed loop (as fast as replies allow). */
+  offeredPps: number | null;
+  latencyKind: 'rtt';
+  cpu: CpuCost | null;
+  repetition: number;
+  status: TrialStatus;
+  /** Results measured under emulation (QEMU TCG) say nothing about real hardware. */
+  emulated: boolean;
+  /** Files under the run folder holding each process's argv, stdout, stderr and exit code. */
+  raw: string[];
+  startedAt: string;
+  durationS: number;
+  /** Set by throughput searches: which search the trial belongs to. */
+  search?: { kind: 'ndr' | 'pdr' | 'mrr'; step: number } | null;
+}
+
+export function emptyLatency(): LatencyUs {
+  return { min: null, p50: null, p90: null, p99: null, p999: null, max: null, mean: null, stddev: null, samples: null };
+}
+
+export function failedMeasurement(error: string, native: Record<string, unknown> = {}): Measurement {
+  return {
+    status: 'failed',
+    error,
+    msgSizeBytes: null,
+    achievedPps: null,
+    sentPackets: null,
+    receivedPackets: null,
+    lossRatio: null,
+    latencyUs: null,
+    throughputGbps: null,
+    msgRateMpps: null,
+    measuredS: null,
+    native,
+  };
+}
