@@ -1,0 +1,25 @@
+import type { Argv } from 'yargs';
+import { EXIT } from '../core/errors.js';
+import { cleanup } from '../runners/cleanup.js';
+import { data, human } from './output.js';
+
+export const command = 'cleanup';
+export const describe = 'Remove what a killed run left behind: namespaces, veths, processes, XDP programs, hugepages, mounts';
+
+export function builder(y: Argv) {
+  return y
+    .option('dry-run', { type: 'boolean', default: false, describe: 'only list what would be removed' })
+    .option('force', { type: 'boolean', default: false, describe: 'also clean runs whose orchestrator is still alive' })
+    .option('json', { type: 'boolean', default: false, describe: 'print the actions as JSON' });
+}
+
+export async function handler(args: { dryRun: boolean; force: boolean; json: boolean }): Promise<number> {
+  const result = await cleanup({ dryRun: args.dryRun, force: args.force });
+  if (args.json) data(result);
+  else {
+    for (const s of result.skipped) human(`skipped: ${s}`);
+    for (const a of result.actions) human(`${args.dryRun ? 'would ' : a.done ? '' : 'FAILED: '}${a.what}${a.error ? ` (${a.error})` : ''}`);
+    if (result.actions.length === 0 && result.skipped.length === 0) human('nothing to clean up');
+  }
+  return result.actions.some((a) => a.error) ? EXIT.crash : EXIT.ok;
+}

@@ -1,0 +1,79 @@
+import type { Argv } from 'yargs';
+import { EXIT } from '../core/errors.js';
+import { planTrials } from '../core/plan.js';
+import { loadSuite } from '../suites/load.js';
+import { executeRun } from '../runners/run.js';
+import { writeReport } from '../report/write.js';
+import { progressReporter } from './progress.js';
+import { data, human } from './output.js';
+
+export const command = 'run <suite>';
+export const describe = 'Run a suite: every path × size × offered rate × repetition, saved to a run folder, ending in a report';
+
+export function builder(y: Argv) {
+  return y
+    .positional('suite', { type: 'string', demandOption: true, describe: 'suite YAML file, e.g. suites/quick.yaml' })
+    .option('out', { type: 'string', describe: 'run folder (default results/<UTC time>-<suite>-<id>)' })
+    .option('results', { type: 'string', describe: 'parent folder for run folders', default: undefined })
+    .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan and exit without running anything' })
+    .option('json', { type: 'boolean', default: false, describe: 'print the run summary as JSON on stdout' })
+    .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
+    .example('$0 run suites/quick.yaml', 'the default suite on the local two-namespace topology')
+    .example('$0 run suites/quick.yaml --dry-run', 'show the trials it would run');
+}
+
+export async function handler(args: { suite: string; out?: string; results?: string; dryRun: boolean; json: boolean; quiet: boolean }): Promise<number> {
+  const loaded = loadSuite(args.suite);
+  if (args.dryRun) {
+    const plan = planTrials(loaded);
+    if (args.json) data(plan);
+    else {
+      human(`${loaded.file}: ${plan.length} trials, ${loaded.suite.durationS} s each (+${loaded.suite.warmupS} s warm-up)`);
+      for (const t of plan) {
+        human(`${t.trialId}  rep ${t.repetition}  ${t.pathLabel.padEnd(14)} ${String(t.msgSizeBytes).padStart(5)} B  ${t.offeredPps === null ? 'closed loop' : `${t.offeredPps} pps`}`);
+      }
+    }
+    return EXIT.ok;
+  }
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts === 1) {
+      human(`\n${sig}: stopping the current trial and cleaning up (finished trials are saved)…`);
+      controller.abort();
+    } else human(`${sig}: still cleaning up; \`bypassbench cleanup\` finishes the job if you kill -9 now`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const progress = progressReporter(args.quiet || args.json);
+  try {
+    const summary = await executeRun({
+      loaded,
+      outDir: args.out,
+      resultsRoot: args.results,
+      signal: controller.signal,
+      onEvent: progress.onEvent,
+      argv: process.argv.slice(1),
+    });
+    const report = writeReport(summary.runDir);
+    if (args.json) {
+      data({ runId: summary.runId, runDir: summary.runDir, status: summary.status, counts: summary.counts, error: summary.error ?? null, report: report.files, rows: report.rows });
+    } else {
+      human('');
+      human(report.table);
+      human('');
+      if (summary.error) human(`run failed: ${summary.error}`);
+      human(`run folder: ${summary.runDir}`);
+      human(`report:     ${report.files.find((f) => f.endsWith('report.txt'))}`);
+    }
+    if (summary.status === 'interrupted') return EXIT.interrupted;
+    if (summary.status === 'failed') return EXIT.crash;
+    return summary.counts.failed + summary.counts['timed-out'] > 0 ? EXIT.trialsFailed : EXIT.ok;
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

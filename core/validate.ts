@@ -1,0 +1,55 @@
+// Validation of names and addresses before they reach a command line. Everything that ends up in
+// an argv is checked here first, so a typo fails with a clear message instead of a tool error.
+import { isIPv4 } from 'node:net';
+import { UserError } from './errors.js';
+
+/** Linux interface names: 1–15 bytes, no '/', no whitespace, not '.' or '..' (dev_valid_name). */
+const IFNAME_RE = /^[A-Za-z0-9_.:-]{1,15}$/;
+/** Namespace names become files under /run/netns: keep them simple. */
+const NETNS_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+
+export function assertIfName(name: string, field: string): string {
+  if (!IFNAME_RE.test(name) || name === '.' || name === '..') {
+    throw new UserError(`${field} must be an interface name of 1–15 characters [A-Za-z0-9_.:-], got ${JSON.stringify(name)}`);
+  }
+  return name;
+}
+
+export function assertNetnsName(name: string, field: string): string {
+  if (!NETNS_RE.test(name) || name === '.' || name === '..') {
+    throw new UserError(`${field} must be a namespace name of 1–64 characters [A-Za-z0-9_.-], got ${JSON.stringify(name)}`);
+  }
+  return name;
+}
+
+export function assertIPv4(addr: string, field: string): string {
+  if (!isIPv4(addr)) throw new UserError(`${field} must be an IPv4 address, got ${JSON.stringify(addr)}`);
+  return addr;
+}
+
+/**
+ * Private test ranges the project may send to: RFC 1918 and the RFC 2544 benchmarking range.
+ * Traffic only ever goes to addresses inside namespaces or VMs the project creates; this check
+ * keeps a typo in a suite from aiming a generator at somebody else's network.
+ */
+export function isPrivateTestAddress(addr: string): boolean {
+  if (!isIPv4(addr)) return false;
+  const [a, b] = addr.split('.').map(Number) as [number, number, number, number];
+  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 198 && (b === 18 || b === 19));
+}
+
+/** An IPv4 /24 prefix such as "10.77.1": the topology appends .1 and .2. */
+export function assertPrivatePrefix24(prefix: string, field: string): string {
+  const probe = `${prefix}.1`;
+  if (!/^\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(prefix) || !isIPv4(probe) || !isPrivateTestAddress(probe)) {
+    throw new UserError(
+      `${field} must be the first three octets of a private /24 (10.x.y, 172.16–31.x, 192.168.x or 198.18–19.x), got ${JSON.stringify(prefix)}`,
+    );
+  }
+  return prefix;
+}
+
+export function assertMac(mac: string, field: string): string {
+  if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac)) throw new UserError(`${field} must be a MAC address like 02:00:00:00:00:01, got ${JSON.stringify(mac)}`);
+  return mac;
+}

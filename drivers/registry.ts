@@ -1,0 +1,14 @@
+// The explicit list of drivers. An unknown name lists the known ones.
+import { UserError } from '../core/errors.js';
+import type { Driver } from './types.js';
+import { sockperfDriver } from './sockperf.js';
+
+export const DRIVERS: readonly Driver<any>[] = [sockperfDriver];
+
+export function getDriver(name: string): Driver<any> {
+  const driver = DRIVERS.find((d) => d.name === name);
+  if (!driver) {
+    throw new UserError(`unknown driver ${JSON.stringify(name)}; known drivers: ${DRIVERS.map((d) => d.name).join(', ')}`);
+  }
+  return driver;
+}

@@ -1,0 +1,72 @@
+// Kernel UDP and TCP through the socket stack: sockperf server in the server namespace, sockperf
+// client in the client namespace. This is the baseline every bypass path is compared with.
+import { z } from 'zod';
+import type { PathRecipe, TrialContext, TrialProcesses } from './types.js';
+import { sockperfDriver } from '../drivers/sockperf.js';
+
+export const kernelSocketOptionsSchema = z.strictObject({
+  /**
+   * ping-pong: every message is answered, paced at the offered rate (--mps), RTT of every message.
+   * under-load: open loop at the offered rate, only every `replyEvery`-th message is answered.
+   * throughput: one-way as fast as possible or at the offered rate; no latency.
+   */
+  mode: z.enum(['ping-pong', 'under-load', 'throughput'], { error: 'must be ping-pong, under-load or throughput' }).default('ping-pong'),
+  replyEvery: z.number().int().min(1).max(1_000_000).default(1),
+  /** Keep sockperf's per-packet log (--full-log) and summarize it with a streaming histogram. */
+  fullLog: z.boolean().default(false),
+});
+export type KernelSocketOptions = z.infer<typeof kernelSocketOptionsSchema>;
+
+function kernelSocketRecipe(path: 'kernel-udp' | 'kernel-tcp'): PathRecipe<KernelSocketOptions> {
+  const protocol = path === 'kernel-udp' ? 'udp' : 'tcp';
+  return {
+    path,
+    drivers: ['sockperf'],
+    description: `kernel ${protocol.toUpperCase()} sockets, sockperf client → sockperf server across the veth pair`,
+    optionsSchema: kernelSocketOptionsSchema,
+    supportsOfferedRate: true,
+    supportsClosedLoop: true,
+    wholeSecondDurations: true,
+    plan(ctx: TrialContext, options: KernelSocketOptions): TrialProcesses {
+      const serverIp = ctx.topology.server.ip;
+      const fullLogPath = options.fullLog ? ctx.artifactPath('sockperf-full-log.csv') : undefined;
+      return {
+        processes: [
+          {
+            role: 'server',
+            side: 'server',
+            driver: 'sockperf',
+            kind: 'service',
+            cpu: ctx.cpu.server,
+            argv: sockperfDriver.buildCommand({ role: 'server', protocol, serverIp, port: ctx.port }),
+            ready: protocol === 'udp' ? { udpPort: ctx.port } : { tcpListenPort: ctx.port },
+          },
+          {
+            role: 'client',
+            side: 'client',
+            driver: 'sockperf',
+            kind: 'measure',
+            cpu: ctx.cpu.client,
+            argv: sockperfDriver.buildCommand({
+              role: 'client',
+              protocol,
+              serverIp,
+              port: ctx.port,
+              mode: options.mode,
+              msgSizeBytes: ctx.msgSizeBytes,
+              durationS: ctx.durationS,
+              mps: ctx.offeredPps ?? 'max',
+              replyEvery: options.mode === 'under-load' ? options.replyEvery : undefined,
+              fullRtt: true,
+              fullLogPath,
+            }),
+          },
+        ],
+        artifacts: fullLogPath ? [{ kind: 'sockperf-full-log', path: fullLogPath }] : [],
+      };
+    },
+  };
+}
+
+export const kernelUdpRecipe = kernelSocketRecipe('kernel-udp');
+export const kernelTcpRecipe = kernelSocketRecipe('kernel-tcp');

@@ -1,0 +1,130 @@
+// The ledger: what a run has created on this machine (namespaces, veths, processes, hugepages,
+// mounts, XDP attachments), written to disk *before* each thing is created and rewritten after
+// each change. If the orchestrator is killed with SIGKILL, `bypassbench cleanup` reads the ledger
+// and removes exactly what that run made, nothing else.
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface LedgerProcess {
+  pid: number;
+  /** /proc/<pid>/stat start time, so a recycled pid is never killed by mistake. */
+  startTicks: number | null;
+  role: string;
+  program: string;
+}
+
+export interface LedgerData {
+  runId: string;
+  /** The orchestrator that owns the objects; cleanup leaves a live owner's objects alone. */
+  ownerPid: number;
+  ownerStartTicks: number | null;
+  createdAt: string;
+  resultsDir: string | null;
+  namespaces: string[];
+  /** veths created in the host namespace (moved into a namespace, they die with it). */
+  veths: string[];
+  processes: LedgerProcess[];
+  /** nr_hugepages before the run changed it, and hugetlbfs mounts the run made. */
+  hugepages: { previousTotal: number; mountPoint: string | null } | null;
+  mounts: string[];
+  xdp: { netns: string | null; ifname: string }[];
+}
+
+/** tmpfs, emptied at boot, exactly like the namespaces it describes. */
+export function ledgerDir(): string {
+  return process.env.BYPASSBENCH_STATE_DIR ?? '/run/bypassbench';
+}
+
+export function readStartTicks(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; starttime is field 22 overall.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(rest[19]);
+    return Number.isFinite(ticks) ? ticks : null;
+  } catch {
+    return null;
+  }
+}
+
+/** True when the process is alive and is the same process that was recorded. */
+export function isSameProcessAlive(pid: number, startTicks: number | null): boolean {
+  const now = readStartTicks(pid);
+  if (now === null) return false;
+  return startTicks === null || now === startTicks;
+}
+
+export class Ledger {
+  readonly file: string;
+  private data: LedgerData;
+
+  constructor(runId: string, resultsDir: string | null) {
+    mkdirSync(ledgerDir(), { recursive: true });
+    this.file = join(ledgerDir(), `${runId}.json`);
+    this.data = {
+      runId,
+      ownerPid: process.pid,
+      ownerStartTicks: readStartTicks(process.pid),
+      createdAt: new Date().toISOString(),
+      resultsDir,
+      namespaces: [],
+      veths: [],
+      processes: [],
+      hugepages: null,
+      mounts: [],
+      xdp: [],
+    };
+    this.flush();
+  }
+
+  get snapshot(): Readonly<LedgerData> {
+    return this.data;
+  }
+
+  update(change: (d: LedgerData) => void): void {
+    change(this.data);
+    this.flush();
+  }
+
+  addProcess(p: LedgerProcess): void {
+    this.update((d) => d.processes.push(p));
+  }
+
+  removeProcess(pid: number): void {
+    this.update((d) => {
+      d.processes = d.processes.filter((p) => p.pid !== pid);
+    });
+  }
+
+  /** Everything is gone: the ledger itself goes too. */
+  close(): void {
+    rmSync(this.file, { force: true });
+  }
+
+  private flush(): void {
+    // Write-then-rename so a kill mid-write never leaves a truncated ledger.
+    const tmp = `${this.file}.tmp`;
+    writeFileSync(tmp, JSON.stringify(this.data, null, 2));
+    renameSync(tmp, this.file);
+  }
+}
+
+export function listLedgers(): { file: string; data: LedgerData }[] {
+  let names: string[];
+  try {
+    names = readdirSync(ledgerDir());
+  } catch {
+    return [];
+  }
+  const out: { file: string; data: LedgerData }[] = [];
+  for (const name of names) {
+    if (!name.endsWith('.json')) continue;
+    const file = join(ledgerDir(), name);
+    try {
+      out.push({ file, data: JSON.parse(readFileSync(file, 'utf8')) as LedgerData });
+    } catch {
+      // A ledger that cannot be read is reported by cleanup through its namespace sweep instead.
+    }
+  }
+  return out;
+}

@@ -1,0 +1,179 @@
+// Spawning the processes of a trial: inside a namespace, pinned to a CPU, output straight to
+// files under raw/ (nothing is lost if we die), every pid in the ledger while it lives.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { execa, type ResultPromise } from 'execa';
+import type { ProcessSpec, ReadyCheck } from '../paths/types.js';
+import { readProcessCpu, type ProcessCpu } from './cpu.js';
+import { readStartTicks, type Ledger } from './ledger.js';
+
+export interface ProcessOutcome {
+  role: string;
+  argv: string[];
+  pid: number | null;
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  startedAt: string;
+  durationS: number;
+  stdoutFile: string;
+  stderrFile: string;
+  /** Last CPU time sample; `complete` is false when the process exited between samples. */
+  cpu: (ProcessCpu & { complete: boolean }) | null;
+}
+
+export interface RunningProcess {
+  spec: ProcessSpec;
+  argv: string[];
+  pid: number | null;
+  stdoutFile: string;
+  stderrFile: string;
+  /** Resolves when the process exits, however it exits. */
+  done: Promise<ProcessOutcome>;
+  /** SIGINT (tools print their final statistics), then SIGKILL after graceMs. */
+  stop(graceMs?: number): Promise<ProcessOutcome>;
+  /** Take a CPU sample now (before stopping a service, for a complete figure). */
+  sampleCpu(): void;
+  exited(): boolean;
+}
+
+/** The full argv: namespace, CPU pinning, then the tool. */
+export function wrapArgv(spec: ProcessSpec, netns: string | null): string[] {
+  const pinned = spec.cpu === null ? spec.argv : ['taskset', '-c', String(spec.cpu), ...spec.argv];
+  return netns ? ['ip', 'netns', 'exec', netns, ...pinned] : pinned;
+}
+
+export function spawnTrialProcess(opts: {
+  spec: ProcessSpec;
+  netns: string | null;
+  /** raw/<trialId>-<role>: .stdout, .stderr and .json (argv, exit code, times) are written. */
+  rawBase: string;
+  ledger: Ledger;
+  timeoutMs?: number;
+}): RunningProcess {
+  const { spec, ledger } = opts;
+  const argv = wrapArgv(spec, opts.netns);
+  const stdoutFile = `${opts.rawBase}.stdout`;
+  const stderrFile = `${opts.rawBase}.stderr`;
+  const startedAt = new Date();
+  writeFileSync(`${opts.rawBase}.json`, JSON.stringify({ role: spec.role, argv, startedAt: startedAt.toISOString() }, null, 2));
+
+  const [program, ...args] = argv;
+  const child: ResultPromise = execa(program!, args, {
+    reject: false,
+    stdin: 'ignore',
+    stdout: { file: stdoutFile },
+    stderr: { file: stderrFile },
+    timeout: opts.timeoutMs,
+    killSignal: 'SIGINT',
+    forceKillAfterDelay: 3000,
+    env: { LC_ALL: 'C' },
+  });
+  const pid = child.pid ?? null;
+  if (pid !== null) ledger.addProcess({ pid, startTicks: readStartTicks(pid), role: spec.role, program: spec.argv[0] ?? '' });
+
+  let lastCpu: ProcessCpu | null = null;
+  let exited = false;
+  const sampleCpu = () => {
+    if (pid === null || exited) return;
+    const s = readProcessCpu(pid);
+    if (s) lastCpu = s;
+  };
+  // Self-terminating tools cannot be sampled after they exit (Node reaps them at once), so
+  // sample a few times a second; services get a final sample right before they are stopped.
+  const sampler = setInterval(sampleCpu, 200);
+  sampler.unref();
+
+  let finalSampleTaken = false;
+  const done: Promise<ProcessOutcome> = child.then((result) => {
+    exited = true;
+    clearInterval(sampler);
+    if (pid !== null) ledger.removeProcess(pid);
+    const outcome: ProcessOutcome = {
+      role: spec.role,
+      argv,
+      pid,
+      exitCode: result.exitCode ?? null,
+      signal: result.signal ?? null,
+      timedOut: result.timedOut,
+      startedAt: startedAt.toISOString(),
+      durationS: (Date.now() - startedAt.getTime()) / 1000,
+      stdoutFile,
+      stderrFile,
+      cpu: lastCpu ? { ...(lastCpu as ProcessCpu), complete: finalSampleTaken } : null,
+    };
+    writeFileSync(`${opts.rawBase}.json`, JSON.stringify({ ...outcome, failure: result.failed && !result.exitCode ? result.shortMessage : undefined }, null, 2));
+    return outcome;
+  });
+
+  return {
+    spec,
+    argv,
+    pid,
+    stdoutFile,
+    stderrFile,
+    done,
+    exited: () => exited,
+    sampleCpu: () => {
+      sampleCpu();
+      finalSampleTaken = true;
+    },
+    async stop(graceMs = 3000) {
+      if (!exited) {
+        child.kill('SIGINT');
+        const timer = setTimeout(() => {
+          if (!exited) child.kill('SIGKILL');
+        }, graceMs);
+        try {
+          return await done;
+        } finally {
+          clearTimeout(timer);
+        }
+      }
+      return done;
+    },
+  };
+}
+
+function portBound(pid: number, table: 'udp' | 'tcp', port: number, listenOnly: boolean): boolean {
+  let text: string;
+  try {
+    // /proc/<pid>/net/* shows the sockets of that process's network namespace.
+    text = readFileSync(`/proc/${pid}/net/${table}`, 'utf8');
+  } catch {
+    return false;
+  }
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  // "  0: 0200000A:2B67 00000000:0000 07 …": local address:port (hex), remote, state (0A = LISTEN)
+  return text.split('\n').some((line) => {
+    const cols = line.trim().split(/\s+/);
+    return cols[1]?.endsWith(`:${hexPort}`) === true && (!listenOnly || cols[3] === '0A');
+  });
+}
+
+/** Wait until a service is ready, or fail fast when it exits first. */
+export async function waitReady(proc: RunningProcess, check: ReadyCheck | undefined, timeoutMs = 5000): Promise<void> {
+  if (!check) return;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.exited()) {
+      const outcome = await proc.done;
+      const stderr = safeRead(outcome.stderrFile).trim().split('\n').slice(-3).join(' | ');
+      throw new Error(`${proc.spec.role} exited (code ${outcome.exitCode}) before it was ready: ${stderr || safeRead(outcome.stdoutFile).slice(-300)}`);
+    }
+    if (proc.pid !== null) {
+      if (check.udpPort !== undefined && portBound(proc.pid, 'udp', check.udpPort, false)) return;
+      if (check.tcpListenPort !== undefined && portBound(proc.pid, 'tcp', check.tcpListenPort, true)) return;
+    }
+    if (check.outputIncludes !== undefined && (safeRead(proc.stdoutFile) + safeRead(proc.stderrFile)).includes(check.outputIncludes)) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`${proc.spec.role} was not ready after ${timeoutMs} ms (${JSON.stringify(check)})`);
+}
+
+export function safeRead(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}

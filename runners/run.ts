@@ -1,0 +1,174 @@
+// Executing a whole suite: host facts, run folder, topology, every planned trial in order, and
+// teardown on success, error or interruption. Reports progress as typed events; drawing them is
+// the CLI's job.
+import { join, resolve } from 'node:path';
+import type { HostFacts } from '../core/host.js';
+import { UserError } from '../core/errors.js';
+import { runFolderName, shortId } from '../core/ids.js';
+import { planTrials, type PlannedTrial } from '../core/plan.js';
+import { projectRoot, projectVersion } from '../core/project.js';
+import { RunStore } from '../core/run-store.js';
+import type { TrialRecord, TrialStatus } from '../core/trial.js';
+import type { LoadedSuite } from '../suites/load.js';
+import type { CpuPlan } from '../paths/types.js';
+import { tryRun } from './exec.js';
+import { probeHost } from './host-probe.js';
+import { Ledger } from './ledger.js';
+import { createNetnsTopology, type NetnsTopology } from './netns.js';
+import { runTrial } from './trial.js';
+
+export type RunEvent =
+  | { type: 'run:start'; runId: string; runDir: string; total: number }
+  | { type: 'topology:ready'; description: string }
+  | { type: 'trial:start'; trial: PlannedTrial; position: number; total: number }
+  | { type: 'trial:done'; trial: PlannedTrial; record: TrialRecord; position: number; total: number }
+  | { type: 'warning'; message: string }
+  | { type: 'run:done'; status: RunStatus; counts: Record<TrialStatus, number> };
+
+export type RunStatus = 'completed' | 'interrupted' | 'failed';
+
+export interface RunOptions {
+  loaded: LoadedSuite;
+  /** Folder for this run; default results/<UTC time>-<suite>-<short id>. */
+  outDir?: string;
+  resultsRoot?: string;
+  host?: HostFacts;
+  signal: AbortSignal;
+  onEvent?: (e: RunEvent) => void;
+  /** The command line that started the run, for run.json. */
+  argv?: string[];
+}
+
+export interface RunSummary {
+  runId: string;
+  runDir: string;
+  status: RunStatus;
+  records: TrialRecord[];
+  counts: Record<TrialStatus, number>;
+  error?: string;
+}
+
+/** Default placement on this kind of machine: see "CPU placement" in the README. */
+export function resolveCpuPlan(requested: { client?: number; server?: number; poller?: number }, cpuCount: number, file: string): CpuPlan {
+  const last = Math.max(0, cpuCount - 1);
+  const plan: CpuPlan = {
+    // Client and server share the last CPU: a cross-CPU wake-up costs 13–40 µs on a VM with
+    // haltpoll off, which would swamp the few µs the kernel path takes.
+    client: requested.client ?? last,
+    server: requested.server ?? last,
+    // Busy pollers need a CPU of their own; on a 2-vCPU machine that is the orchestrator's.
+    poller: requested.poller ?? (cpuCount > 2 ? last - 1 : 0),
+    orchestrator: 0,
+  };
+  for (const [role, cpu] of Object.entries(requested)) {
+    if (cpu !== undefined && cpu > last) throw new UserError(`${file}: cpu.${role} must be a CPU of this machine (0–${last}), got ${cpu}`);
+  }
+  return plan;
+}
+
+async function gitRevision(): Promise<{ revision: string | null; dirty: boolean | null }> {
+  const rev = await tryRun(['git', '-C', projectRoot(), 'rev-parse', 'HEAD']);
+  const status = await tryRun(['git', '-C', projectRoot(), 'status', '--porcelain', '--untracked-files=no']);
+  return { revision: rev?.stdout.trim() ?? null, dirty: status ? status.stdout.trim().length > 0 : null };
+}
+
+function emptyCounts(): Record<TrialStatus, number> {
+  return { ok: 0, failed: 0, 'timed-out': 0, unsupported: 0, skipped: 0 };
+}
+
+export async function executeRun(opts: RunOptions): Promise<RunSummary> {
+  const { loaded, signal } = opts;
+  const emit = opts.onEvent ?? (() => undefined);
+  const { suite } = loaded;
+  const host = opts.host ?? (await probeHost());
+  if (!host.isRoot) throw new UserError('bypassbench run needs root: it creates network namespaces and pins processes', 'run it as root (sudo)');
+  const cpu = resolveCpuPlan(suite.cpu, host.cpuCount, loaded.file);
+  const plan = planTrials(loaded);
+  const id = shortId();
+  const startedAt = new Date();
+  const runId = runFolderName(suite.name, startedAt, id);
+  const runDir = resolve(opts.outDir ?? join(opts.resultsRoot ?? join(projectRoot(), 'results'), runId));
+  const store = new RunStore(runDir);
+  store.create();
+  const ledger = new Ledger(id, runDir);
+  const git = await gitRevision();
+  const trialTimeoutS = suite.trialTimeoutS ?? suite.durationS * 2 + 20;
+
+  const meta: Record<string, unknown> = {
+    schemaVersion: 1,
+    runId,
+    tool: { name: 'bypassbench', version: projectVersion(), gitRevision: git.revision, gitDirty: git.dirty },
+    command: opts.argv ?? null,
+    suiteFile: loaded.file,
+    suite,
+    pathOptions: loaded.pathOptions,
+    host,
+    cpuPlan: cpu,
+    trialTimeoutS,
+    plan: plan.map((t) => ({ trialId: t.trialId, pathLabel: t.pathLabel, msgSizeBytes: t.msgSizeBytes, offeredPps: t.offeredPps, repetition: t.repetition })),
+    startedAt: startedAt.toISOString(),
+    endedAt: null,
+    status: 'running',
+    topology: null,
+    ledgerFile: ledger.file,
+  };
+  store.writeRunJson(meta);
+  emit({ type: 'run:start', runId, runDir, total: plan.length });
+
+  const records: TrialRecord[] = [];
+  const counts = emptyCounts();
+  let topology: NetnsTopology | null = null;
+  let status: RunStatus = 'completed';
+  let error: string | undefined;
+  const cpuAtStart = process.cpuUsage();
+  try {
+    topology = await createNetnsTopology({ shortId: id, subnet: suite.topology.subnet, mtu: suite.topology.mtu, ledger });
+    const { destroy: _destroy, ...topologyInfo } = topology;
+    meta.topology = topologyInfo;
+    store.writeRunJson(meta);
+    emit({
+      type: 'topology:ready',
+      description: `${topology.client.netns} (${topology.client.ip}) ⇄ ${topology.server.netns} (${topology.server.ip}) over veth, MTU ${topology.mtu}`,
+    });
+
+    for (const [i, planned] of plan.entries()) {
+      if (signal.aborted) break;
+      emit({ type: 'trial:start', trial: planned, position: i + 1, total: plan.length });
+      const record = await runTrial(planned, {
+        runId,
+        runDir,
+        rawDir: store.rawDir,
+        topology,
+        cpu,
+        host,
+        ledger,
+        durationS: suite.durationS,
+        warmupS: suite.warmupS,
+        trialTimeoutS,
+        signal,
+      });
+      if (!record) break; // interrupted mid-trial: nothing half-measured is recorded
+      store.appendTrial(record);
+      records.push(record);
+      counts[record.status]++;
+      emit({ type: 'trial:done', trial: planned, record, position: i + 1, total: plan.length });
+    }
+    if (signal.aborted) status = 'interrupted';
+  } catch (err) {
+    status = signal.aborted ? 'interrupted' : 'failed';
+    error = (err as Error).message;
+    if (err instanceof UserError) throw err;
+  } finally {
+    if (topology) await topology.destroy();
+    ledger.close();
+    const used = process.cpuUsage(cpuAtStart);
+    meta.endedAt = new Date().toISOString();
+    meta.status = status;
+    meta.error = error ?? null;
+    meta.counts = counts;
+    meta.orchestratorCpuS = Math.round(((used.user + used.system) / 1e6) * 1000) / 1000;
+    store.writeRunJson(meta);
+    emit({ type: 'run:done', status, counts });
+  }
+  return { runId, runDir, status, records, counts, ...(error ? { error } : {}) };
+}

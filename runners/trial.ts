@@ -1,0 +1,206 @@
+// One trial: start the recipe's services, wait until they are ready, run the measuring process,
+// stop the services, parse, account CPU. Whatever happens, every process is gone when it returns.
+import { createReadStream } from 'node:fs';
+import { join, relative } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { PlannedTrial } from '../core/plan.js';
+import type { HostFacts } from '../core/host.js';
+import type { CpuCost, Measurement, TrialRecord, TrialStatus } from '../core/trial.js';
+import { getDriver } from '../drivers/registry.js';
+import { summarizeFullLog } from '../drivers/sockperf.js';
+import { getRecipe } from '../paths/registry.js';
+import type { CpuPlan, ProcessSpec, TopologyInfo, TrialContext } from '../paths/types.js';
+import { coresBusy, cpuUsageBetween, nsPerPacket, readCpuTimes } from './cpu.js';
+import type { Ledger } from './ledger.js';
+import { safeRead, spawnTrialProcess, waitReady, type ProcessOutcome, type RunningProcess } from './process.js';
+
+export interface TrialEnv {
+  runId: string;
+  runDir: string;
+  rawDir: string;
+  topology: TopologyInfo;
+  cpu: CpuPlan;
+  host: HostFacts;
+  ledger: Ledger;
+  durationS: number;
+  warmupS: number;
+  trialTimeoutS: number;
+  /** Aborted on SIGINT/SIGTERM: the running trial stops at once. */
+  signal: AbortSignal;
+}
+
+/** Ports 20000–29999, one per trial index, so a socket lingering from the last trial never interferes. */
+export function trialPort(index: number): number {
+  return 20000 + (index % 10000);
+}
+
+function netnsFor(spec: ProcessSpec, topology: TopologyInfo): string {
+  return spec.side === 'client' ? topology.client.netns : topology.server.netns;
+}
+
+class Interrupted extends Error {}
+
+interface PhaseResult {
+  measure: ProcessOutcome;
+  services: ProcessOutcome[];
+  cpu: CpuCost;
+  artifacts: { kind: string; path: string }[];
+}
+
+/** Runs the recipe's processes once (a warm-up or the measured run). */
+async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number, tag: string): Promise<PhaseResult> {
+  const recipe = getRecipe(planned.path);
+  const ctx: TrialContext = {
+    topology: env.topology,
+    cpu: env.cpu,
+    msgSizeBytes: planned.msgSizeBytes,
+    offeredPps: planned.offeredPps,
+    durationS,
+    port: trialPort(planned.index),
+    artifactPath: (name) => join(env.rawDir, `${planned.trialId}${tag}-${name}`),
+  };
+  const { processes, artifacts = [] } = recipe.plan(ctx, planned.options);
+  const services: RunningProcess[] = [];
+  const stopAll = async () => {
+    for (const s of [...services].reverse()) {
+      s.sampleCpu();
+      await s.stop();
+    }
+  };
+  const onAbort = () => void stopAll();
+  env.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    for (const spec of processes.filter((p) => p.kind === 'service')) {
+      if (env.signal.aborted) throw new Interrupted();
+      const proc = spawnTrialProcess({ spec, netns: netnsFor(spec, env.topology), rawBase: join(env.rawDir, `${planned.trialId}${tag}-${spec.role}`), ledger: env.ledger });
+      services.push(proc);
+      await waitReady(proc, spec.ready);
+    }
+    const measureSpec = processes.find((p) => p.kind === 'measure');
+    if (!measureSpec) throw new Error(`recipe for ${planned.path} planned no measuring process`);
+    if (env.signal.aborted) throw new Interrupted();
+    const before = readCpuTimes();
+    const measure = spawnTrialProcess({
+      spec: measureSpec,
+      netns: netnsFor(measureSpec, env.topology),
+      rawBase: join(env.rawDir, `${planned.trialId}${tag}-${measureSpec.role}`),
+      ledger: env.ledger,
+      timeoutMs: env.trialTimeoutS * 1000,
+    });
+    const stopMeasure = () => void measure.stop(1000);
+    env.signal.addEventListener('abort', stopMeasure, { once: true });
+    const measureOutcome = await measure.done;
+    env.signal.removeEventListener('abort', stopMeasure);
+    const perCpu = cpuUsageBetween(before, readCpuTimes());
+    if (env.signal.aborted) throw new Interrupted();
+    for (const s of services) s.sampleCpu();
+    const serviceOutcomes: ProcessOutcome[] = [];
+    for (const s of [...services].reverse()) serviceOutcomes.unshift(await s.stop());
+    const perProcess = [measureOutcome, ...serviceOutcomes]
+      .filter((o) => o.cpu !== null && o.pid !== null)
+      .map((o) => ({ role: o.role, pid: o.pid!, userS: o.cpu!.userS, systemS: o.cpu!.systemS }));
+    return { measure: measureOutcome, services: serviceOutcomes, cpu: { coresBusy: null, nsPerPacket: null, perCpu, perProcess }, artifacts };
+  } finally {
+    env.signal.removeEventListener('abort', onAbort);
+    await stopAll();
+  }
+}
+
+function unavailableReason(planned: PlannedTrial, host: HostFacts): string | null {
+  const recipe = getRecipe(planned.path);
+  for (const name of recipe.drivers) {
+    const availability = getDriver(name).detect(host);
+    if (availability.status === 'unsupported') return `${name}: ${availability.reason} (fix: ${availability.fix})`;
+  }
+  return null;
+}
+
+function baseRecord(planned: PlannedTrial, env: TrialEnv, startedAt: Date): Omit<TrialRecord, keyof Measurement | 'status'> {
+  return {
+    trialId: planned.trialId,
+    runId: env.runId,
+    path: planned.path,
+    pathLabel: planned.pathLabel,
+    driver: planned.driver,
+    mode: planned.mode,
+    offeredPps: planned.offeredPps,
+    latencyKind: 'rtt',
+    cpu: null,
+    repetition: planned.repetition,
+    emulated: false,
+    raw: [],
+    startedAt: startedAt.toISOString(),
+    durationS: 0,
+  };
+}
+
+function emptyMeasurement(planned: PlannedTrial, error: string | null): Omit<Measurement, 'status'> {
+  return {
+    error,
+    msgSizeBytes: planned.msgSizeBytes,
+    achievedPps: null,
+    sentPackets: null,
+    receivedPackets: null,
+    lossRatio: null,
+    latencyUs: null,
+    throughputGbps: null,
+    msgRateMpps: null,
+    measuredS: null,
+    native: {},
+  };
+}
+
+async function summarizeArtifact(kind: string, path: string): Promise<unknown> {
+  if (kind !== 'sockperf-full-log') return null;
+  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  return summarizeFullLog(lines);
+}
+
+/** Packets crossing the path per second, both directions (requests and replies). */
+function packetRate(m: Measurement): number | null {
+  if (m.measuredS && m.measuredS > 0 && (m.sentPackets !== null || m.receivedPackets !== null)) {
+    return ((m.sentPackets ?? 0) + (m.receivedPackets ?? 0)) / m.measuredS;
+  }
+  return m.achievedPps;
+}
+
+export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<TrialRecord | null> {
+  const startedAt = new Date();
+  const base = baseRecord(planned, env, startedAt);
+  const finish = (status: TrialStatus, m: Omit<Measurement, 'status'>, extra: Partial<TrialRecord> = {}): TrialRecord => ({
+    ...base,
+    ...m,
+    msgSizeBytes: m.msgSizeBytes ?? planned.msgSizeBytes,
+    status,
+    durationS: Math.round(((Date.now() - startedAt.getTime()) / 1000) * 1000) / 1000,
+    ...extra,
+  });
+
+  const unsupported = unavailableReason(planned, env.host);
+  if (unsupported) return finish('unsupported', emptyMeasurement(planned, unsupported));
+
+  try {
+    if (env.warmupS > 0) await runPhase(planned, env, env.warmupS, '-warmup');
+    const phase = await runPhase(planned, env, env.durationS, '');
+    const raw = [phase.measure, ...phase.services].flatMap((o) => [o.stdoutFile, o.stderrFile]).map((f) => relative(env.runDir, f));
+    if (phase.measure.timedOut) {
+      return finish('timed-out', emptyMeasurement(planned, `no result after ${env.trialTimeoutS} s; the client was stopped`), { raw });
+    }
+    const driver = getDriver(planned.driver);
+    const parsed = driver.parse({ stdout: safeRead(phase.measure.stdoutFile), stderr: safeRead(phase.measure.stderrFile), exitCode: phase.measure.exitCode });
+    const m = parsed[0];
+    if (!m) return finish('failed', emptyMeasurement(planned, 'the tool printed no result'), { raw });
+    const native: Record<string, unknown> = { ...m.native };
+    for (const a of phase.artifacts) {
+      native[a.kind] = await summarizeArtifact(a.kind, a.path);
+      raw.push(relative(env.runDir, a.path));
+    }
+    const cores = coresBusy(phase.cpu.perCpu);
+    const cpu: CpuCost = { ...phase.cpu, coresBusy: cores, nsPerPacket: nsPerPacket(cores, packetRate(m)) };
+    const { status, ...measurement } = m;
+    return finish(status, { ...measurement, native }, { cpu, raw });
+  } catch (err) {
+    if (err instanceof Interrupted || env.signal.aborted) return null;
+    return finish('failed', emptyMeasurement(planned, (err as Error).message));
+  }
+}

@@ -1,0 +1,73 @@
+// The suite file format. A suite says what to measure (paths × message sizes × offered rates ×
+// repetitions) and where (topology); the planner expands it into trials. Every rule here has an
+// error message that names the field and what is allowed: suites are written by hand.
+import { z } from 'zod';
+import { PATH_NAMES } from '../core/trial.js';
+
+const positiveInt = (what: string) =>
+  z.number({ error: `must be a whole number (${what})` }).int({ error: `must be a whole number (${what})` }).positive({ error: `must be > 0 (${what})` });
+
+/** A log-spaced sweep: `points` rates from `from` to `to` inclusive, rounded to whole packets/s. */
+export const rateSweepSchema = z.strictObject({
+  from: positiveInt('packets/s'),
+  to: positiveInt('packets/s'),
+  points: z.number().int().min(2, { error: 'must be at least 2' }).max(64, { error: 'must be at most 64' }),
+});
+
+export const ratesSchema = z.union([z.array(positiveInt('packets/s')).min(1, { error: 'must list at least one rate' }), rateSweepSchema], {
+  error: 'must be a list of offered rates in packets/s (e.g. [1000, 10000]) or a sweep { from, to, points }',
+});
+
+export const cpuPlanSchema = z.strictObject({
+  /** CPU for client processes (sockperf client, traffic generators). */
+  client: z.number().int().min(0).optional(),
+  /** CPU for server processes (sockperf server, reflectors). */
+  server: z.number().int().min(0).optional(),
+  /** CPUs for busy-polling data planes (DPDK forwarding lcores, AF_XDP pollers). */
+  poller: z.number().int().min(0).optional(),
+});
+
+export const topologySchema = z.strictObject({
+  kind: z.enum(['netns'], { error: 'must be "netns" (two namespaces joined by a veth pair on this machine)' }).default('netns'),
+  /** First three octets of the private /24 used inside the namespaces; .1 is the client side, .2 the server. */
+  subnet: z.string().default('10.77.0'),
+  /** MTU of the veth pair. */
+  mtu: z.number().int().min(576).max(9000).default(1500),
+});
+
+export const pathEntrySchema = z.strictObject({
+  path: z.enum(PATH_NAMES, { error: `must be one of ${PATH_NAMES.join(', ')}` }),
+  /** A name for this entry when two entries share a path with different options. */
+  label: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, { error: 'must be 1–40 characters of [A-Za-z0-9_.-]' }).optional(),
+  driver: z.string().optional(),
+  /** Driver-specific options, validated by the path's recipe. */
+  options: z.record(z.string(), z.unknown()).default({}),
+  /** Leave this entry in the file but do not run it. */
+  enabled: z.boolean().default(true),
+});
+
+export const suiteSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, { error: 'must be 1–40 characters of [A-Za-z0-9_.-]' }),
+  description: z.string().optional(),
+  topology: topologySchema.default({ kind: 'netns', subnet: '10.77.0', mtu: 1500 }),
+  paths: z.array(pathEntrySchema).min(1, { error: 'must list at least one path' }),
+  /** UDP payload sizes in bytes. */
+  sizes: z.array(z.number().int().min(16, { error: 'must be ≥ 16 bytes (sockperf needs room for its header)' }).max(65000)).min(1),
+  rates: ratesSchema.optional(),
+  /** Also run each size once with no rate limit (ping-pong as fast as replies allow). */
+  closedLoop: z.boolean().default(false),
+  /** Measured time of each trial, in seconds. */
+  durationS: z.number().positive().max(3600).default(5),
+  /** A discarded run at the same settings before each measured one, in seconds (0 = none). */
+  warmupS: z.number().min(0).max(600).default(1),
+  repetitions: positiveInt('count').max(100).default(3),
+  /** A trial that has not finished after this many seconds is killed and recorded as timed-out. */
+  trialTimeoutS: z.number().positive().optional(),
+  cpu: cpuPlanSchema.default({}),
+});
+
+export type RateSweep = z.infer<typeof rateSweepSchema>;
+export type SuiteInput = z.input<typeof suiteSchema>;
+export type Suite = z.infer<typeof suiteSchema>;
+export type PathEntry = z.infer<typeof pathEntrySchema>;
+export type CpuPlanInput = z.infer<typeof cpuPlanSchema>;
