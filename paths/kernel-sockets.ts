@@ -14,7 +14,7 @@ export const kernelSocketOptionsSchema = z.strictObject({
   replyEvery: z.number().int().min(1).max(1_000_000).default(1),
   /** Keep sockperf's per-packet log (--full-log) and summarize it with a streaming histogram. */
   fullLog: z.boolean().default(false),
-});
+}).refine((o) => !(o.fullLog && o.mode === 'throughput'), { error: 'fullLog needs a latency mode (ping-pong or under-load): throughput mode has no per-packet latencies', path: ['fullLog'] });
 export type KernelSocketOptions = z.infer<typeof kernelSocketOptionsSchema>;
 
 function kernelSocketRecipe(path: 'kernel-udp' | 'kernel-tcp'): PathRecipe<KernelSocketOptions> {

@@ -116,9 +116,9 @@ export function kernelFeatures(): KernelFeatures {
 async function binaryVersion(program: string, path: string | null, packages: Record<string, string | null>): Promise<string | null> {
   if (!path) return null;
   if (program === 'sockperf') {
-    // "sockperf: == version #3.7-no.git ==" on stdout
+    // "sockperf, version 3.7-no.git" (the run banner says "== version #3.7-no.git ==")
     const r = await tryRun([path, '--version'], 5000);
-    const m = /version #([^\s=]+)/.exec(`${r?.stdout ?? ''}${r?.stderr ?? ''}`);
+    const m = /version #?([0-9][^\s=]*)/.exec(`${r?.stdout ?? ''}${r?.stderr ?? ''}`);
     if (m) return m[1]!;
   }
   const pkg = KNOWN_BINARIES[program];
