@@ -3,8 +3,11 @@
 import type { z } from 'zod';
 import type { PathName } from '../core/trial.js';
 
-/** Where the processes of a trial run: the two ends of the default topology. */
-export type Side = 'client' | 'server';
+/**
+ * Where the processes of a trial run: the two ends of the default topology, or a third namespace
+ * in the middle that a path asks for (a DPDK "wire" between client and server).
+ */
+export type Side = 'client' | 'server' | 'wire';
 
 export interface TopologyInfo {
   kind: 'netns';
@@ -21,6 +24,14 @@ export interface EndpointInfo {
   mac: string;
 }
 
+/** One end of an extra link; it may have no address (a DPDK port, an af_packet reflector). */
+export interface LinkEnd {
+  netns: string;
+  ifname: string;
+  ip: string | null;
+  mac: string;
+}
+
 export interface CpuPlan {
   client: number;
   server: number;
@@ -29,8 +40,43 @@ export interface CpuPlan {
   orchestrator: number;
 }
 
+/** An extra veth pair a path needs, between two places, each end with an optional /24 address. */
+export interface LinkRequest {
+  id: string;
+  a: Side;
+  b: Side;
+  aIp?: string | null;
+  bIp?: string | null;
+}
+
+/** What a path needs on top of the default topology, for as long as its trials run. */
+export interface PathSetup {
+  /** A third namespace between client and server. */
+  wire?: boolean;
+  links?: LinkRequest[];
+  /** Hugepages to reserve (DPDK); released when the path's trials are done. */
+  hugepages?: number;
+}
+
+/** A command run inside a place before the path's trials, and its undo afterwards. */
+export interface SetupCommand {
+  side: Side;
+  do: string[];
+  undo?: string[];
+  /** Why: shown when the command fails (these are the platform pitfalls). */
+  why: string;
+}
+
+export interface PathEnv {
+  wireNetns: string | null;
+  links: Record<string, { a: LinkEnd; b: LinkEnd }>;
+  hugepages: { mountPoint: string; pageSizeKb: number | null } | null;
+}
+
 export interface TrialContext {
   topology: TopologyInfo;
+  /** What the path's setup prepared (extra links, wire namespace, hugepages). */
+  env: PathEnv;
   cpu: CpuPlan;
   msgSizeBytes: number;
   /** null = closed loop: as fast as replies allow. */
@@ -82,5 +128,9 @@ export interface PathRecipe<Options = unknown> {
   supportsClosedLoop: boolean;
   /** The tool takes its duration in whole seconds (sockperf -t): the suite must say so. */
   wholeSecondDurations?: boolean;
+  /** Extra topology and resources the path needs while its trials run. */
+  setup?(options: Options): PathSetup;
+  /** Commands that adjust the prepared topology (checksum offload, addresses …), with undo. */
+  setupCommands?(topology: TopologyInfo, env: PathEnv, options: Options): SetupCommand[];
   plan(ctx: TrialContext, options: Options): TrialProcesses;
 }

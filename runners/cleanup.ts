@@ -11,8 +11,8 @@ export interface CleanupAction {
   error?: string;
 }
 
-/** veths the project names "bb" + 6 hex + c|s + digit; see runners/netns.ts. */
-export const VETH_PATTERN = /^bb[0-9a-f]{6}[cs]\d$/;
+/** veths the project names "bb" + 6 hex + c|s|x|y + digit; see runners/netns.ts and path-env.ts. */
+export const VETH_PATTERN = /^bb[0-9a-f]{6}[csxy]\d+$/;
 
 function ownerAlive(d: LedgerData): boolean {
   return d.ownerPid !== process.pid && isSameProcessAlive(d.ownerPid, d.ownerStartTicks);

@@ -15,7 +15,9 @@ import { tryRun } from './exec.js';
 import { probeHost } from './host-probe.js';
 import { Ledger } from './ledger.js';
 import { createNetnsTopology, type NetnsTopology } from './netns.js';
-import { runTrial } from './trial.js';
+import { EMPTY_ENV, preparePath, type PreparedPath } from './path-env.js';
+import { runTrial, unavailableReason } from './trial.js';
+import { getRecipe } from '../paths/registry.js';
 
 export type RunEvent =
   | { type: 'run:start'; runId: string; runDir: string; total: number }
@@ -76,6 +78,18 @@ function emptyCounts(): Record<TrialStatus, number> {
   return { ok: 0, failed: 0, 'timed-out': 0, unsupported: 0, skipped: 0 };
 }
 
+type PathPreparation = { kind: 'ready'; path: PreparedPath } | { kind: 'skipped' } | { kind: 'failed'; error: string };
+
+/** A path whose drivers are unavailable is not prepared; a failed set-up fails its trials, not the run. */
+async function preparePathSafely(planned: PlannedTrial, topology: NetnsTopology, ledger: Ledger, id: string, host: HostFacts): Promise<PathPreparation> {
+  if (unavailableReason(planned, host)) return { kind: 'skipped' };
+  try {
+    return { kind: 'ready', path: await preparePath(getRecipe(planned.path), planned.options, topology, ledger, id) };
+  } catch (err) {
+    return { kind: 'failed', error: (err as Error).message };
+  }
+}
+
 export async function executeRun(opts: RunOptions): Promise<RunSummary> {
   const { loaded, signal } = opts;
   const emit = opts.onEvent ?? (() => undefined);
@@ -118,6 +132,7 @@ export async function executeRun(opts: RunOptions): Promise<RunSummary> {
   const records: TrialRecord[] = [];
   const counts = emptyCounts();
   let topology: NetnsTopology | null = null;
+  const cleanups: (() => Promise<void>)[] = [];
   let status: RunStatus = 'completed';
   let error: string | undefined;
   const cpuAtStart = process.cpuUsage();
@@ -131,9 +146,21 @@ export async function executeRun(opts: RunOptions): Promise<RunSummary> {
       description: `${topology.client.netns} (${topology.client.ip}) ⇄ ${topology.server.netns} (${topology.server.ip}) over veth, MTU ${topology.mtu}`,
     });
 
+    // Each path's extra set-up lives for one block of consecutive trials of that path.
+    let block = null as { key: string; prepared: PathPreparation } | null;
+    const endBlock = async () => {
+      if (block?.prepared.kind === 'ready') await block.prepared.path.teardown();
+      block = null;
+    };
+    cleanups.push(endBlock);
     for (const [i, planned] of plan.entries()) {
       if (signal.aborted) break;
       emit({ type: 'trial:start', trial: planned, position: i + 1, total: plan.length });
+      const key = `${planned.repetition}/${planned.pathIndex}`;
+      if (block?.key !== key) {
+        await endBlock();
+        block = { key, prepared: await preparePathSafely(planned, topology, ledger, id, host) };
+      }
       const record = await runTrial(planned, {
         runId,
         runDir,
@@ -146,6 +173,8 @@ export async function executeRun(opts: RunOptions): Promise<RunSummary> {
         warmupS: suite.warmupS,
         trialTimeoutS,
         signal,
+        env: block.prepared.kind === 'ready' ? block.prepared.path.env : EMPTY_ENV,
+        setupError: block.prepared.kind === 'failed' ? block.prepared.error : null,
       });
       if (!record) break; // interrupted mid-trial: nothing half-measured is recorded
       store.appendTrial(record);
@@ -159,6 +188,7 @@ export async function executeRun(opts: RunOptions): Promise<RunSummary> {
     error = (err as Error).message;
     if (err instanceof UserError) throw err;
   } finally {
+    for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
     if (topology) await topology.destroy();
     ledger.close();
     const used = process.cpuUsage(cpuAtStart);

@@ -9,7 +9,7 @@ import type { CpuCost, Measurement, TrialRecord, TrialStatus } from '../core/tri
 import { getDriver } from '../drivers/registry.js';
 import { summarizeFullLog } from '../drivers/sockperf.js';
 import { getRecipe } from '../paths/registry.js';
-import type { CpuPlan, ProcessSpec, TopologyInfo, TrialContext } from '../paths/types.js';
+import type { CpuPlan, PathEnv, ProcessSpec, TopologyInfo, TrialContext } from '../paths/types.js';
 import { coresBusy, cpuUsageBetween, nsPerPacket, readCpuTimes } from './cpu.js';
 import type { Ledger } from './ledger.js';
 import { safeRead, spawnTrialProcess, waitReady, type ProcessOutcome, type RunningProcess } from './process.js';
@@ -27,6 +27,10 @@ export interface TrialEnv {
   trialTimeoutS: number;
   /** Aborted on SIGINT/SIGTERM: the running trial stops at once. */
   signal: AbortSignal;
+  /** What the path's set-up prepared for this block of trials. */
+  env: PathEnv;
+  /** The path's set-up failed: every trial of the block fails with this reason. */
+  setupError: string | null;
 }
 
 /** Ports 20000–29999, one per trial index, so a socket lingering from the last trial never interferes. */
@@ -34,8 +38,12 @@ export function trialPort(index: number): number {
   return 20000 + (index % 10000);
 }
 
-function netnsFor(spec: ProcessSpec, topology: TopologyInfo): string {
-  return spec.side === 'client' ? topology.client.netns : topology.server.netns;
+function netnsFor(spec: ProcessSpec, env: TrialEnv): string {
+  if (spec.side === 'wire') {
+    if (!env.env.wireNetns) throw new Error(`${spec.role} runs on the wire, but the path prepared no wire namespace`);
+    return env.env.wireNetns;
+  }
+  return env.topology[spec.side].netns;
 }
 
 class Interrupted extends Error {}
@@ -52,6 +60,7 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
   const recipe = getRecipe(planned.path);
   const ctx: TrialContext = {
     topology: env.topology,
+    env: env.env,
     cpu: env.cpu,
     msgSizeBytes: planned.msgSizeBytes,
     offeredPps: planned.offeredPps,
@@ -72,7 +81,7 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
   try {
     for (const spec of processes.filter((p) => p.kind === 'service')) {
       if (env.signal.aborted) throw new Interrupted();
-      const proc = spawnTrialProcess({ spec, netns: netnsFor(spec, env.topology), rawBase: join(env.rawDir, `${planned.trialId}${tag}-${spec.role}`), ledger: env.ledger });
+      const proc = spawnTrialProcess({ spec, netns: netnsFor(spec, env), rawBase: join(env.rawDir, `${planned.trialId}${tag}-${spec.role}`), ledger: env.ledger });
       services.push(proc);
       await waitReady(proc, spec.ready);
     }
@@ -82,7 +91,7 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
     const before = readCpuTimes();
     const measure = spawnTrialProcess({
       spec: measureSpec,
-      netns: netnsFor(measureSpec, env.topology),
+      netns: netnsFor(measureSpec, env),
       rawBase: join(env.rawDir, `${planned.trialId}${tag}-${measureSpec.role}`),
       ledger: env.ledger,
       timeoutMs: env.trialTimeoutS * 1000,
@@ -106,7 +115,7 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
   }
 }
 
-function unavailableReason(planned: PlannedTrial, host: HostFacts): string | null {
+export function unavailableReason(planned: PlannedTrial, host: HostFacts): string | null {
   const recipe = getRecipe(planned.path);
   for (const name of recipe.drivers) {
     const availability = getDriver(name).detect(host);
@@ -178,6 +187,7 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
 
   const unsupported = unavailableReason(planned, env.host);
   if (unsupported) return finish('unsupported', emptyMeasurement(planned, unsupported));
+  if (env.setupError) return finish('failed', emptyMeasurement(planned, env.setupError));
 
   try {
     if (env.warmupS > 0) await runPhase(planned, env, env.warmupS, '-warmup');

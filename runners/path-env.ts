@@ -1,0 +1,107 @@
+// Per-path set-up: the extra links, the middle namespace, hugepages and adjustments (checksum
+// offload, addresses) that one path needs while its trials run, and their undo afterwards, so
+// the next path finds the default topology as it was. Everything goes into the ledger first.
+import { assertIfName, assertNetnsName } from '../core/validate.js';
+import type { PathEnv, PathRecipe, Side } from '../paths/types.js';
+import { run, tryRun, CommandError } from './exec.js';
+import { releaseHugepages, reserveHugepages, type HugepageReservation } from './hugepages.js';
+import type { Ledger } from './ledger.js';
+import { deleteNetns, type NetnsTopology } from './netns.js';
+
+export interface PreparedPath {
+  env: PathEnv;
+  teardown(): Promise<void>;
+}
+
+export const EMPTY_ENV: PathEnv = { wireNetns: null, links: {}, hugepages: null };
+
+/** Extra links are "bb<id>" + x|y (the a and b ends) + their index: see VETH_PATTERN in cleanup. */
+function linkNames(shortId: string, index: number): [string, string] {
+  return [assertIfName(`bb${shortId}x${index}`, 'interface'), assertIfName(`bb${shortId}y${index}`, 'interface')];
+}
+
+async function macOf(netns: string, ifname: string): Promise<string> {
+  const { stdout } = await run(['ip', '-n', netns, '-j', 'link', 'show', 'dev', ifname]);
+  return (JSON.parse(stdout) as { address: string }[])[0]!.address;
+}
+
+export async function preparePath(recipe: PathRecipe<any>, options: unknown, topology: NetnsTopology, ledger: Ledger, shortId: string): Promise<PreparedPath> {
+  const setup = recipe.setup?.(options) ?? {};
+  const env: PathEnv = { wireNetns: null, links: {}, hugepages: null };
+  const undo: (() => Promise<unknown>)[] = [];
+  let reservation: HugepageReservation | null = null;
+  const teardown = async () => {
+    for (const step of undo.reverse()) await step().catch(() => undefined);
+    undo.length = 0;
+    if (reservation) {
+      await releaseHugepages(reservation);
+      ledger.update((d) => (d.hugepages = null));
+      reservation = null;
+    }
+  };
+  const nsOf = (side: Side): string => {
+    if (side === 'wire') {
+      if (!env.wireNetns) throw new Error(`path ${recipe.path} uses the wire namespace without asking for it`);
+      return env.wireNetns;
+    }
+    return topology[side].netns;
+  };
+
+  try {
+    if (setup.wire) {
+      const ns = assertNetnsName(`bypassbench-${shortId}-wire`, 'namespace');
+      ledger.update((d) => d.namespaces.push(ns));
+      await run(['ip', 'netns', 'add', ns]);
+      await run(['ip', '-n', ns, 'link', 'set', 'dev', 'lo', 'up']);
+      env.wireNetns = ns;
+      undo.push(async () => {
+        await deleteNetns(ns);
+        ledger.update((d) => (d.namespaces = d.namespaces.filter((n) => n !== ns)));
+      });
+    }
+    for (const [index, link] of (setup.links ?? []).entries()) {
+      const [aName, bName] = linkNames(shortId, index);
+      ledger.update((d) => d.veths.push(aName));
+      await run(['ip', 'link', 'add', aName, 'type', 'veth', 'peer', 'name', bName]);
+      for (const [name, side, ip] of [
+        [aName, link.a, link.aIp],
+        [bName, link.b, link.bIp],
+      ] as const) {
+        const ns = nsOf(side);
+        await run(['ip', 'link', 'set', name, 'netns', ns]);
+        if (ip) await run(['ip', '-n', ns, 'addr', 'add', `${ip}/24`, 'dev', name]);
+        await run(['ip', '-n', ns, 'link', 'set', 'dev', name, 'mtu', String(topology.mtu), 'up']);
+      }
+      ledger.update((d) => (d.veths = d.veths.filter((v) => v !== aName)));
+      // Deleting one end of a veth pair deletes both.
+      undo.push(() => tryRun(['ip', '-n', nsOf(link.a), 'link', 'del', aName]));
+      env.links[link.id] = {
+        a: { netns: nsOf(link.a), ifname: aName, ip: link.aIp ?? null, mac: await macOf(nsOf(link.a), aName) },
+        b: { netns: nsOf(link.b), ifname: bName, ip: link.bIp ?? null, mac: await macOf(nsOf(link.b), bName) },
+      };
+    }
+    if (setup.hugepages) {
+      reservation = await reserveHugepages(setup.hugepages);
+      const r = reservation;
+      ledger.update((d) => (d.hugepages = { previousTotal: r.previousPages, mountPoint: r.mountedByUs ? r.mountPoint : null }));
+      env.hugepages = { mountPoint: r.mountPoint, pageSizeKb: r.pageSizeKb };
+    }
+    for (const cmd of recipe.setupCommands?.(topology, env, options) ?? []) {
+      const ns = nsOf(cmd.side);
+      try {
+        await run(['ip', 'netns', 'exec', ns, ...cmd.do]);
+      } catch (err) {
+        const detail = err instanceof CommandError ? err.message : String(err);
+        throw new Error(`setting up ${recipe.path} (${cmd.why}) failed: ${detail}`);
+      }
+      if (cmd.undo) {
+        const back = cmd.undo;
+        undo.push(() => tryRun(['ip', 'netns', 'exec', ns, ...back]));
+      }
+    }
+    return { env, teardown };
+  } catch (err) {
+    await teardown();
+    throw err;
+  }
+}
