@@ -2,10 +2,11 @@ import type { Argv } from 'yargs';
 import { EXIT } from '../core/errors.js';
 import type { HostFacts } from '../core/host.js';
 import { PATH_NAMES } from '../core/trial.js';
-import { DRIVERS, getDriver } from '../drivers/registry.js';
+import { DRIVERS } from '../drivers/registry.js';
 import type { Availability } from '../drivers/types.js';
-import { findRecipe } from '../paths/registry.js';
+import { findRecipe, pathAvailability } from '../paths/registry.js';
 import { probeHost } from '../runners/host-probe.js';
+import { detectSoftRoceVm } from '../runners/softroce-vm.js';
 import { data, human } from './output.js';
 
 export const command = 'doctor';
@@ -29,12 +30,10 @@ export function checkPaths(host: HostFacts): PathCheck[] {
     if (!recipe) {
       return { path, status: 'unsupported', reason: 'no runner for this path in this version of bypassbench', fix: 'update bypassbench', drivers: [] };
     }
-    for (const name of recipe.drivers) {
-      const a = getDriver(name).detect(host);
-      if (a.status === 'unsupported') return { path, status: 'unsupported', reason: `${name}: ${a.reason}`, fix: a.fix, drivers: [...recipe.drivers] };
-    }
+    const a = pathAvailability(recipe, host);
+    if (a.status === 'unsupported') return { path, status: 'unsupported', reason: a.reason, fix: a.fix, drivers: [...recipe.drivers] };
     if (!host.isRoot) return { path, status: 'unsupported', reason: 'not running as root (namespaces need it)', fix: 'run as root', drivers: [...recipe.drivers] };
-    return { path, status: 'available', reason: null, fix: null, drivers: [...recipe.drivers] };
+    return { path, status: 'available', reason: a.status === 'available' && a.note ? a.note : null, fix: null, drivers: [...recipe.drivers] };
   });
 }
 
@@ -42,8 +41,9 @@ export async function handler(args: { json: boolean }): Promise<number> {
   const host = await probeHost();
   const paths = checkPaths(host);
   const drivers: Record<string, Availability> = Object.fromEntries(DRIVERS.map((d) => [d.name, d.detect(host)]));
+  const softRoceVm = await detectSoftRoceVm();
   if (args.json) {
-    data({ host, paths, drivers });
+    data({ host, paths, drivers, softRoceVm });
     return EXIT.ok;
   }
   const f = host.features;
@@ -57,9 +57,15 @@ export async function handler(args: { json: boolean }): Promise<number> {
   human('tools');
   for (const [name, b] of Object.entries(host.binaries)) human(`  ${name.padEnd(20)} ${b.path ? `${b.version ?? 'version unknown'}  ${b.path}` : 'not installed'}`);
   human('');
+  const vm = softRoceVm;
+  human(
+    `soft-roce VM  ${vm.ready ? 'usable' : 'not usable'}: qemu ${vm.qemu?.version ?? 'missing'}, accel ${vm.accel.accel} (${vm.accel.reason}), image ${vm.image.cached ? `cached (${vm.image.key})` : 'not built yet (first run builds it)'}, kernel package ${vm.kernelPackage ? `${vm.kernelPackage.name} ${vm.kernelPackage.version}` : 'unknown'}`,
+  );
+  for (const p of vm.problems) human(`              problem: ${p.reason} (fix: ${p.fix})`);
+  human('');
   human('paths');
   for (const p of paths) {
-    human(`  ${p.path.padEnd(16)} ${p.status === 'available' ? 'available' : `unsupported: ${p.reason}`}`);
+    human(`  ${p.path.padEnd(16)} ${p.status === 'available' ? `available${p.reason ? ` (${p.reason})` : ''}` : `unsupported: ${p.reason}`}`);
     if (p.fix) human(`  ${''.padEnd(16)} fix: ${p.fix}`);
   }
   return EXIT.ok;

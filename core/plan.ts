@@ -49,8 +49,11 @@ export function planTrials(loaded: LoadedSuite): PlannedTrial[] {
       const options = pathOptions[pathIndex];
       const mode = typeof (options as { mode?: unknown })?.mode === 'string' ? (options as { mode: string }).mode : 'default';
       const label = entry.label ?? entry.path;
+      // A path without a rate limiter (perftest latency tests) runs closed loop once per size.
+      const recipe = findRecipe(entry.path);
+      const pathRates = recipe && !recipe.acceptsOfferedRate(options) ? [null] : rates;
       for (const msgSizeBytes of suite.sizes) {
-        for (const offeredPps of rates) {
+        for (const offeredPps of pathRates) {
           const index = trials.length;
           trials.push({
             index,

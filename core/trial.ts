@@ -120,3 +120,9 @@ export function failedMeasurement(error: string, native: Record<string, unknown>
     native,
   };
 }
+
+/** A measurement with nothing measured: the runner's answer when a trial produced no result. */
+export function noMeasurement(msgSizeBytes: number | null, error: string | null): Omit<Measurement, 'status'> {
+  const { status: _status, ...m } = failedMeasurement(error ?? '');
+  return { ...m, msgSizeBytes, error };
+}

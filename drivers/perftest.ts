@@ -216,8 +216,10 @@ const COLUMN_DEFS: ColumnDef[] = [
 
 // One value of a row. Fixed decimals split values whose columns ran together ("5984.9310709.02"
 // is 5984.93 then 10709.02); inf and nan come from a failed cycles-per-µs calibration.
-const VALUE_PATTERNS: Record<ValueFormat, RegExp> = {
+const VALUE_PATTERNS: Record<ValueFormat | 'float', RegExp> = {
   int: /\s*(\d+)/y,
+  // Any decimals: with --report_gbits and --rate_limit, bandwidth prints 6 decimals ("0.012243").
+  float: /\s+(-?(?:\d+(?:\.\d+)?|inf|nan))/y,
   f2: /\s*(-?(?:\d+\.\d{2}|inf|nan))/y,
   f6: /\s*(-?(?:\d+\.\d{6}|inf|nan))/y,
 };
@@ -266,12 +268,20 @@ function parseNumber(token: string): number {
   return Number(token);
 }
 
-/** Values of one row, column by column; null when the line is not a row of this table. */
+/**
+ * Values of one row, column by column; null when the line is not a row of this table. Fixed
+ * decimals first (they split values that ran together); when a column prints other decimals than
+ * usual, blank-separated values of any precision.
+ */
 function parseRow(line: string, columns: ColumnDef[]): Record<string, number> | null {
+  return parseRowWith(line, columns, (c) => c.format) ?? parseRowWith(line, columns, (c) => (c.format === 'int' ? 'int' : 'float'));
+}
+
+function parseRowWith(line: string, columns: ColumnDef[], formatOf: (c: ColumnDef) => ValueFormat | 'float'): Record<string, number> | null {
   const values: Record<string, number> = {};
   let pos = 0;
   for (const column of columns) {
-    const re = VALUE_PATTERNS[column.format];
+    const re = VALUE_PATTERNS[formatOf(column)];
     re.lastIndex = pos;
     const m = re.exec(line);
     if (!m) return null;

@@ -3,8 +3,9 @@ import { UserError } from '../core/errors.js';
 import type { Driver } from './types.js';
 import { sockperfDriver } from './sockperf.js';
 import { perftestDriver } from './perftest.js';
+import { afxdpDriver } from './afxdp.js';
 
-export const DRIVERS: readonly Driver<any>[] = [sockperfDriver, perftestDriver];
+export const DRIVERS: readonly Driver<any>[] = [sockperfDriver, afxdpDriver, perftestDriver];
 
 export function getDriver(name: string): Driver<any> {
   const driver = DRIVERS.find((d) => d.name === name);

@@ -1,7 +1,7 @@
 // Kernel UDP and TCP through the socket stack: sockperf server in the server namespace, sockperf
 // client in the client namespace. This is the baseline every bypass path is compared with.
 import { z } from 'zod';
-import type { PathRecipe, TrialContext, TrialProcesses } from './types.js';
+import type { NetnsRecipe, TrialContext, TrialProcesses } from './types.js';
 import { sockperfDriver } from '../drivers/sockperf.js';
 
 export const kernelSocketOptionsSchema = z.strictObject({
@@ -17,15 +17,15 @@ export const kernelSocketOptionsSchema = z.strictObject({
 }).refine((o) => !(o.fullLog && o.mode === 'throughput'), { error: 'fullLog needs a latency mode (ping-pong or under-load): throughput mode has no per-packet latencies', path: ['fullLog'] });
 export type KernelSocketOptions = z.infer<typeof kernelSocketOptionsSchema>;
 
-function kernelSocketRecipe(path: 'kernel-udp' | 'kernel-tcp'): PathRecipe<KernelSocketOptions> {
+function kernelSocketRecipe(path: 'kernel-udp' | 'kernel-tcp'): NetnsRecipe<KernelSocketOptions> {
   const protocol = path === 'kernel-udp' ? 'udp' : 'tcp';
   return {
     path,
+    runner: 'netns',
     drivers: ['sockperf'],
     description: `kernel ${protocol.toUpperCase()} sockets, sockperf client → sockperf server across the veth pair`,
     optionsSchema: kernelSocketOptionsSchema,
-    supportsOfferedRate: true,
-    supportsClosedLoop: true,
+    acceptsOfferedRate: () => true,
     wholeSecondDurations: true,
     plan(ctx: TrialContext, options: KernelSocketOptions): TrialProcesses {
       const serverIp = ctx.topology.server.ip;

@@ -1,14 +1,24 @@
 // The explicit list of path recipes. Adding a path = writing a recipe and listing it here.
 import { UserError } from '../core/errors.js';
+import type { HostFacts } from '../core/host.js';
+import { getDriver } from '../drivers/registry.js';
+import type { Availability } from '../drivers/types.js';
 import type { PathName } from '../core/trial.js';
-import type { PathRecipe } from './types.js';
+import type { NetnsRecipe, PathRecipe } from './types.js';
 import { kernelTcpRecipe, kernelUdpRecipe } from './kernel-sockets.js';
+import { rdmaHostRecipe, rdmaRxeRecipe } from './rdma.js';
 
 // Each recipe has its own options type; the registry only needs the common shape.
-export const PATH_RECIPES: readonly PathRecipe<any>[] = [kernelUdpRecipe, kernelTcpRecipe];
+export const PATH_RECIPES: readonly PathRecipe<any>[] = [kernelUdpRecipe, kernelTcpRecipe, rdmaRxeRecipe, rdmaHostRecipe];
 
 export function findRecipe(path: PathName): PathRecipe<any> | undefined {
   return PATH_RECIPES.find((r) => r.path === path);
+}
+
+export function getNetnsRecipe(path: string): NetnsRecipe<any> {
+  const recipe = getRecipe(path);
+  if (recipe.runner !== 'netns') throw new Error(`path ${path} runs in the ${recipe.runner} runner, not in namespaces`);
+  return recipe;
 }
 
 export function getRecipe(path: string): PathRecipe<any> {
@@ -17,4 +27,16 @@ export function getRecipe(path: string): PathRecipe<any> {
     throw new UserError(`no recipe for path ${JSON.stringify(path)} yet; paths that run: ${PATH_RECIPES.map((r) => r.path).join(', ')}`);
   }
   return recipe;
+}
+
+/** Whether a path can run on this host: the recipe's own check, else every driver's. */
+export function pathAvailability(recipe: PathRecipe<any>, host: HostFacts): Availability {
+  if (recipe.detect) return recipe.detect(host);
+  let version: string | null = null;
+  for (const name of recipe.drivers) {
+    const a = getDriver(name).detect(host);
+    if (a.status === 'unsupported') return { ...a, reason: `${name}: ${a.reason}` };
+    version ??= a.version;
+  }
+  return { status: 'available', version };
 }

@@ -2,12 +2,16 @@
 // which one's output is the measurement. Runners execute recipes; recipes never spawn anything.
 import type { z } from 'zod';
 import type { PathName } from '../core/trial.js';
+import type { GuestCase } from '../soft-roce/plan.js';
+import type { HostFacts } from '../core/host.js';
+import type { Availability } from '../drivers/types.js';
 
 /**
- * Where the processes of a trial run: the two ends of the default topology, or a third namespace
- * in the middle that a path asks for (a DPDK "wire" between client and server).
+ * Where the processes of a trial run: the two ends of the default topology, a third namespace in
+ * the middle that a path asks for (a DPDK "wire" between client and server), or the host's own
+ * namespace (real RDMA devices live there).
  */
-export type Side = 'client' | 'server' | 'wire';
+export type Side = 'client' | 'server' | 'wire' | 'host';
 
 export interface TopologyInfo {
   kind: 'netns';
@@ -117,20 +121,45 @@ export interface TrialProcesses {
   artifacts?: { kind: 'sockperf-full-log'; path: string }[];
 }
 
-export interface PathRecipe<Options = unknown> {
+interface RecipeBase<Options> {
   path: PathName;
   /** Drivers the recipe uses; `doctor` and the runner check each one's availability. */
   drivers: readonly string[];
   description: string;
   optionsSchema: z.ZodType<Options>;
-  /** Whether the path can run at a fixed offered rate and/or closed loop. */
-  supportsOfferedRate: boolean;
-  supportsClosedLoop: boolean;
+  /**
+   * Whether trials can run at a fixed offered rate with these options. When not (perftest latency
+   * tests have no rate limiter), the plan gets one closed-loop trial per size instead of the rates.
+   */
+  acceptsOfferedRate(options: Options): boolean;
   /** The tool takes its duration in whole seconds (sockperf -t): the suite must say so. */
   wholeSecondDurations?: boolean;
+  /** Availability when it is not simply "every driver is available" (the VM route, for one). */
+  detect?(host: HostFacts): Availability;
+}
+
+/** A path run in the local namespaces, one trial at a time. */
+export interface NetnsRecipe<Options = unknown> extends RecipeBase<Options> {
+  runner: 'netns';
   /** Extra topology and resources the path needs while its trials run. */
   setup?(options: Options): PathSetup;
   /** Commands that adjust the prepared topology (checksum offload, addresses …), with undo. */
   setupCommands?(topology: TopologyInfo, env: PathEnv, options: Options): SetupCommand[];
   plan(ctx: TrialContext, options: Options): TrialProcesses;
 }
+
+export interface VmTrialContext {
+  /** Names the case inside the VM plan. */
+  caseId: string;
+  msgSizeBytes: number;
+  offeredPps: number | null;
+  durationS: number;
+}
+
+/** A path run inside the Soft-RoCE VM: all of a run's trials of such paths share one boot. */
+export interface VmRecipe<Options = unknown> extends RecipeBase<Options> {
+  runner: 'softroce-vm';
+  vmCase(ctx: VmTrialContext, options: Options): GuestCase;
+}
+
+export type PathRecipe<Options = unknown> = NetnsRecipe<Options> | VmRecipe<Options>;

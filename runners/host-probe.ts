@@ -5,6 +5,7 @@ import { cpus, hostname, release, version, arch } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { HostFacts, KernelFeatures } from '../core/host.js';
 import { run, tryRun } from './exec.js';
+import { nativeBinary } from '../core/project.js';
 
 /** Programs the drivers run, with the Debian package that ships each. */
 export const KNOWN_BINARIES: Record<string, string> = {
@@ -37,6 +38,9 @@ export const KNOWN_PACKAGES = [
   'iproute2',
   'linux-image-amd64',
 ];
+
+/** The project's own programs (native/build/), built by ./setup.sh; they print "NAME VERSION" for --version. */
+export const NATIVE_BINARIES = ['bb-afxdp', 'bb-tsprobe'] as const;
 
 export function which(program: string): string | null {
   for (const dir of (process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter)) {
@@ -131,6 +135,16 @@ export async function probeHost(): Promise<HostFacts> {
   for (const program of Object.keys(KNOWN_BINARIES)) {
     const path = which(program);
     binaries[program] = { path, version: await binaryVersion(program, path, packages) };
+  }
+  for (const program of NATIVE_BINARIES) {
+    const path = nativeBinary(program);
+    if (!existsSync(path)) {
+      binaries[program] = { path: null, version: null };
+      continue;
+    }
+    // "bb-afxdp 0.1.0"
+    const r = await tryRun([path, '--version'], 5000);
+    binaries[program] = { path, version: /\s(\d[^\s]*)/.exec(r?.stdout ?? '')?.[1] ?? null };
   }
   const haltpoll = readTrim('/sys/module/haltpoll/parameters/guest_halt_poll_ns');
   return {

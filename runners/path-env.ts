@@ -2,7 +2,7 @@
 // offload, addresses) that one path needs while its trials run, and their undo afterwards, so
 // the next path finds the default topology as it was. Everything goes into the ledger first.
 import { assertIfName, assertNetnsName } from '../core/validate.js';
-import type { PathEnv, PathRecipe, Side } from '../paths/types.js';
+import type { NetnsRecipe, PathEnv, Side } from '../paths/types.js';
 import { run, tryRun, CommandError } from './exec.js';
 import { releaseHugepages, reserveHugepages, type HugepageReservation } from './hugepages.js';
 import type { Ledger } from './ledger.js';
@@ -25,7 +25,7 @@ async function macOf(netns: string, ifname: string): Promise<string> {
   return (JSON.parse(stdout) as { address: string }[])[0]!.address;
 }
 
-export async function preparePath(recipe: PathRecipe<any>, options: unknown, topology: NetnsTopology, ledger: Ledger, shortId: string): Promise<PreparedPath> {
+export async function preparePath(recipe: NetnsRecipe<any>, options: unknown, topology: NetnsTopology, ledger: Ledger, shortId: string): Promise<PreparedPath> {
   const setup = recipe.setup?.(options) ?? {};
   const env: PathEnv = { wireNetns: null, links: {}, hugepages: null };
   const undo: (() => Promise<unknown>)[] = [];
@@ -40,6 +40,7 @@ export async function preparePath(recipe: PathRecipe<any>, options: unknown, top
     }
   };
   const nsOf = (side: Side): string => {
+    if (side === 'host') throw new Error(`path ${recipe.path}: set-up in the host namespace is not allowed`);
     if (side === 'wire') {
       if (!env.wireNetns) throw new Error(`path ${recipe.path} uses the wire namespace without asking for it`);
       return env.wireNetns;

@@ -8,7 +8,6 @@ import { runFolderName, shortId } from '../core/ids.js';
 import { planTrials, type PlannedTrial } from '../core/plan.js';
 import { projectRoot, projectVersion } from '../core/project.js';
 import { RunStore } from '../core/run-store.js';
-import type { TrialRecord, TrialStatus } from '../core/trial.js';
 import type { LoadedSuite } from '../suites/load.js';
 import type { CpuPlan } from '../paths/types.js';
 import { tryRun } from './exec.js';
@@ -17,7 +16,9 @@ import { Ledger } from './ledger.js';
 import { createNetnsTopology, type NetnsTopology } from './netns.js';
 import { EMPTY_ENV, preparePath, type PreparedPath } from './path-env.js';
 import { runTrial, unavailableReason } from './trial.js';
-import { getRecipe } from '../paths/registry.js';
+import { noMeasurement, type TrialRecord, type TrialStatus } from '../core/trial.js';
+import { getNetnsRecipe } from '../paths/registry.js';
+import { isVmTrial, runVmBatch } from './vm-batch.js';
 
 export type RunEvent =
   | { type: 'run:start'; runId: string; runDir: string; total: number }
@@ -74,6 +75,27 @@ async function gitRevision(): Promise<{ revision: string | null; dirty: boolean 
   return { revision: rev?.stdout.trim() ?? null, dirty: status ? status.stdout.trim().length > 0 : null };
 }
 
+function unsupportedRecord(t: PlannedTrial, runId: string, reason: string): TrialRecord {
+  return {
+    ...noMeasurement(t.msgSizeBytes, reason),
+    trialId: t.trialId,
+    runId,
+    path: t.path,
+    pathLabel: t.pathLabel,
+    driver: t.driver,
+    mode: t.mode,
+    offeredPps: t.offeredPps,
+    latencyKind: 'rtt',
+    cpu: null,
+    repetition: t.repetition,
+    status: 'unsupported',
+    emulated: false,
+    raw: [],
+    startedAt: new Date().toISOString(),
+    durationS: 0,
+  };
+}
+
 function emptyCounts(): Record<TrialStatus, number> {
   return { ok: 0, failed: 0, 'timed-out': 0, unsupported: 0, skipped: 0 };
 }
@@ -84,7 +106,7 @@ type PathPreparation = { kind: 'ready'; path: PreparedPath } | { kind: 'skipped'
 async function preparePathSafely(planned: PlannedTrial, topology: NetnsTopology, ledger: Ledger, id: string, host: HostFacts): Promise<PathPreparation> {
   if (unavailableReason(planned, host)) return { kind: 'skipped' };
   try {
-    return { kind: 'ready', path: await preparePath(getRecipe(planned.path), planned.options, topology, ledger, id) };
+    return { kind: 'ready', path: await preparePath(getNetnsRecipe(planned.path), planned.options, topology, ledger, id) };
   } catch (err) {
     return { kind: 'failed', error: (err as Error).message };
   }
@@ -153,15 +175,28 @@ export async function executeRun(opts: RunOptions): Promise<RunSummary> {
       block = null;
     };
     cleanups.push(endBlock);
-    for (const [i, planned] of plan.entries()) {
+    let position = 0;
+    const record = (planned: PlannedTrial, r: TrialRecord) => {
+      store.appendTrial(r);
+      records.push(r);
+      counts[r.status]++;
+      emit({ type: 'trial:done', trial: planned, record: r, position, total: plan.length });
+    };
+    const vmTrials: PlannedTrial[] = [];
+    for (const planned of plan) {
       if (signal.aborted) break;
-      emit({ type: 'trial:start', trial: planned, position: i + 1, total: plan.length });
+      if (isVmTrial(planned)) {
+        vmTrials.push(planned);
+        continue;
+      }
+      position++;
+      emit({ type: 'trial:start', trial: planned, position, total: plan.length });
       const key = `${planned.repetition}/${planned.pathIndex}`;
       if (block?.key !== key) {
         await endBlock();
         block = { key, prepared: await preparePathSafely(planned, topology, ledger, id, host) };
       }
-      const record = await runTrial(planned, {
+      const result = await runTrial(planned, {
         runId,
         runDir,
         rawDir: store.rawDir,
@@ -176,11 +211,32 @@ export async function executeRun(opts: RunOptions): Promise<RunSummary> {
         env: block.prepared.kind === 'ready' ? block.prepared.path.env : EMPTY_ENV,
         setupError: block.prepared.kind === 'failed' ? block.prepared.error : null,
       });
-      if (!record) break; // interrupted mid-trial: nothing half-measured is recorded
-      store.appendTrial(record);
-      records.push(record);
-      counts[record.status]++;
-      emit({ type: 'trial:done', trial: planned, record, position: i + 1, total: plan.length });
+      if (!result) break; // interrupted mid-trial: nothing half-measured is recorded
+      record(planned, result);
+    }
+    await endBlock();
+    // VM paths: every such trial in one boot of the Soft-RoCE VM.
+    const runnable = vmTrials.filter((t) => !unavailableReason(t, host));
+    for (const t of vmTrials.filter((x) => unavailableReason(x, host))) {
+      position++;
+      record(t, unsupportedRecord(t, runId, unavailableReason(t, host)!));
+    }
+    if (runnable.length > 0 && !signal.aborted) {
+      emit({ type: 'warning', message: `running ${runnable.length} Soft-RoCE trials in the QEMU VM (emulated; the first run builds the image)` });
+      try {
+        const batch = await runVmBatch(runnable, { runId, runDir, rawDir: store.rawDir, durationS: suite.durationS, signal });
+        meta.softRoceVm = batch.meta;
+        for (const [k, r] of batch.records.entries()) {
+          position++;
+          record(runnable[k]!, r);
+        }
+      } catch (err) {
+        if (err instanceof UserError) throw err;
+        for (const t of runnable) {
+          position++;
+          record(t, { ...unsupportedRecord(t, runId, (err as Error).message), status: 'failed' });
+        }
+      }
     }
     if (signal.aborted) status = 'interrupted';
   } catch (err) {

@@ -5,10 +5,10 @@ import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { PlannedTrial } from '../core/plan.js';
 import type { HostFacts } from '../core/host.js';
-import type { CpuCost, Measurement, TrialRecord, TrialStatus } from '../core/trial.js';
+import { noMeasurement, type CpuCost, type Measurement, type TrialRecord, type TrialStatus } from '../core/trial.js';
 import { getDriver } from '../drivers/registry.js';
 import { summarizeFullLog } from '../drivers/sockperf.js';
-import { getRecipe } from '../paths/registry.js';
+import { getNetnsRecipe, getRecipe, pathAvailability } from '../paths/registry.js';
 import type { CpuPlan, PathEnv, ProcessSpec, TopologyInfo, TrialContext } from '../paths/types.js';
 import { coresBusy, cpuUsageBetween, nsPerPacket, readCpuTimes } from './cpu.js';
 import type { Ledger } from './ledger.js';
@@ -38,7 +38,8 @@ export function trialPort(index: number): number {
   return 20000 + (index % 10000);
 }
 
-function netnsFor(spec: ProcessSpec, env: TrialEnv): string {
+function netnsFor(spec: ProcessSpec, env: TrialEnv): string | null {
+  if (spec.side === 'host') return null;
   if (spec.side === 'wire') {
     if (!env.env.wireNetns) throw new Error(`${spec.role} runs on the wire, but the path prepared no wire namespace`);
     return env.env.wireNetns;
@@ -57,7 +58,7 @@ interface PhaseResult {
 
 /** Runs the recipe's processes once (a warm-up or the measured run). */
 async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number, tag: string): Promise<PhaseResult> {
-  const recipe = getRecipe(planned.path);
+  const recipe = getNetnsRecipe(planned.path);
   const ctx: TrialContext = {
     topology: env.topology,
     env: env.env,
@@ -116,12 +117,8 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
 }
 
 export function unavailableReason(planned: PlannedTrial, host: HostFacts): string | null {
-  const recipe = getRecipe(planned.path);
-  for (const name of recipe.drivers) {
-    const availability = getDriver(name).detect(host);
-    if (availability.status === 'unsupported') return `${name}: ${availability.reason} (fix: ${availability.fix})`;
-  }
-  return null;
+  const a = pathAvailability(getRecipe(planned.path), host);
+  return a.status === 'unsupported' ? `${a.reason} (fix: ${a.fix})` : null;
 }
 
 function baseRecord(planned: PlannedTrial, env: TrialEnv, startedAt: Date): Omit<TrialRecord, keyof Measurement | 'status'> {
@@ -143,21 +140,6 @@ function baseRecord(planned: PlannedTrial, env: TrialEnv, startedAt: Date): Omit
   };
 }
 
-function emptyMeasurement(planned: PlannedTrial, error: string | null): Omit<Measurement, 'status'> {
-  return {
-    error,
-    msgSizeBytes: planned.msgSizeBytes,
-    achievedPps: null,
-    sentPackets: null,
-    receivedPackets: null,
-    lossRatio: null,
-    latencyUs: null,
-    throughputGbps: null,
-    msgRateMpps: null,
-    measuredS: null,
-    native: {},
-  };
-}
 
 async function summarizeArtifact(kind: string, path: string): Promise<unknown> {
   if (kind !== 'sockperf-full-log') return null;
@@ -186,20 +168,20 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
   });
 
   const unsupported = unavailableReason(planned, env.host);
-  if (unsupported) return finish('unsupported', emptyMeasurement(planned, unsupported));
-  if (env.setupError) return finish('failed', emptyMeasurement(planned, env.setupError));
+  if (unsupported) return finish('unsupported', noMeasurement(planned.msgSizeBytes, unsupported));
+  if (env.setupError) return finish('failed', noMeasurement(planned.msgSizeBytes, env.setupError));
 
   try {
     if (env.warmupS > 0) await runPhase(planned, env, env.warmupS, '-warmup');
     const phase = await runPhase(planned, env, env.durationS, '');
     const raw = [phase.measure, ...phase.services].flatMap((o) => [o.stdoutFile, o.stderrFile]).map((f) => relative(env.runDir, f));
     if (phase.measure.timedOut) {
-      return finish('timed-out', emptyMeasurement(planned, `no result after ${env.trialTimeoutS} s; the client was stopped`), { raw });
+      return finish('timed-out', noMeasurement(planned.msgSizeBytes, `no result after ${env.trialTimeoutS} s; the client was stopped`), { raw });
     }
     const driver = getDriver(planned.driver);
     const parsed = driver.parse({ stdout: safeRead(phase.measure.stdoutFile), stderr: safeRead(phase.measure.stderrFile), exitCode: phase.measure.exitCode });
     const m = parsed[0];
-    if (!m) return finish('failed', emptyMeasurement(planned, 'the tool printed no result'), { raw });
+    if (!m) return finish('failed', noMeasurement(planned.msgSizeBytes, 'the tool printed no result'), { raw });
     const native: Record<string, unknown> = { ...m.native };
     for (const a of phase.artifacts) {
       native[a.kind] = await summarizeArtifact(a.kind, a.path);
@@ -211,6 +193,6 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
     return finish(status, { ...measurement, native }, { cpu, raw });
   } catch (err) {
     if (err instanceof Interrupted || env.signal.aborted) return null;
-    return finish('failed', emptyMeasurement(planned, (err as Error).message));
+    return finish('failed', noMeasurement(planned.msgSizeBytes, (err as Error).message));
   }
 }

@@ -130,3 +130,19 @@ export function loadSuite(file: string): LoadedSuite {
   }
   return parseSuite(file, text);
 }
+
+/**
+ * Turns on entries that the suite file leaves disabled (`enabled: false`), by label or path name:
+ * how `run --enable rdma-rxe` adds the Soft-RoCE path to the default suite.
+ */
+export function enablePaths(loaded: LoadedSuite, names: readonly string[]): LoadedSuite {
+  if (names.length === 0) return loaded;
+  const known = loaded.suite.paths.map((p) => p.label ?? p.path);
+  for (const name of names) {
+    if (!loaded.suite.paths.some((p) => (p.label ?? p.path) === name || p.path === name)) {
+      throw new UserError(`--enable ${name}: ${loaded.file} has no path entry with that label or path; its entries: ${known.join(', ')}`);
+    }
+  }
+  const paths = loaded.suite.paths.map((p) => (names.includes(p.label ?? p.path) || names.includes(p.path) ? { ...p, enabled: true } : p));
+  return { ...loaded, suite: { ...loaded.suite, paths } };
+}

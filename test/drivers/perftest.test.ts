@@ -345,3 +345,16 @@ describe('parsePerftestOutJson', () => {
     expect(parsePerftestOutJson('')).toBeNull();
   });
 });
+
+describe('parse: rate-limited bandwidth in Gb/s (six decimals)', () => {
+  it('reads values that print more decimals than the usual two', () => {
+    const fx = loadFixture('perftest', 'ib_send_bw-64B-rate10kpps-gbits');
+    const [m] = perftestDriver.parse({ stdout: fx.stdout, stderr: fx.stderr, exitCode: fx.exitCode, argv: fx.meta.argv });
+    expect(m!.status).toBe('ok');
+    expect(m!.msgSizeBytes).toBe(64);
+    expect(m!.throughputGbps).toBeGreaterThan(0);
+    expect(m!.msgRateMpps).toBeGreaterThan(0);
+    // achieved ≤ the offered 10 kpps (+5 %)
+    expect(m!.achievedPps!).toBeLessThanOrEqual(10_000 * 1.05);
+  });
+});
