@@ -7,9 +7,10 @@ import type { PathName } from '../core/trial.js';
 import type { NetnsRecipe, PathRecipe } from './types.js';
 import { kernelTcpRecipe, kernelUdpRecipe } from './kernel-sockets.js';
 import { rdmaHostRecipe, rdmaRxeRecipe } from './rdma.js';
+import { afxdpRecipeBoth, kernelToAfxdpRecipe } from './afxdp.js';
 
 // Each recipe has its own options type; the registry only needs the common shape.
-export const PATH_RECIPES: readonly PathRecipe<any>[] = [kernelUdpRecipe, kernelTcpRecipe, rdmaRxeRecipe, rdmaHostRecipe];
+export const PATH_RECIPES: readonly PathRecipe<any>[] = [kernelUdpRecipe, kernelTcpRecipe, kernelToAfxdpRecipe, afxdpRecipeBoth, rdmaRxeRecipe, rdmaHostRecipe];
 
 export function findRecipe(path: PathName): PathRecipe<any> | undefined {
   return PATH_RECIPES.find((r) => r.path === path);
