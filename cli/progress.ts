@@ -40,11 +40,11 @@ export function progressReporter(quiet: boolean): { onEvent: (e: RunEvent) => vo
         else human(`topology: ${e.description}`);
         break;
       case 'trial:start':
-        if (bar) bar.update({ label: trialLabel(e) });
+        if (bar) bar.update({ label: `${e.phase === 'search' ? 'throughput search: ' : ''}${trialLabel(e)}` });
         break;
       case 'trial:done':
         if (bar) bar.update(e.position, { label: trialLabel(e) });
-        else human(`[${e.position}/${e.total}] ${trialLabel(e)}: ${resultText(e.record)}`);
+        else human(`${e.phase === 'search' ? '[search]' : `[${e.position}/${e.total}]`} ${trialLabel(e)}: ${resultText(e.record)}`);
         break;
       case 'warning':
         if (bar) bar.stop();

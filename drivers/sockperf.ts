@@ -360,11 +360,16 @@ function parseLatencyBlock(
   };
   // Dropped counts expected replies (every --reply-every-th message), so the ratio is of replies.
   const expectedReplies = counts ? validDuration.receivedMessages + counts.dropped : 0;
+  // The send rate comes from [Total Run] (messages over the timed run, warm-up excluded): the
+  // [Valid Duration] window is cut between observed packets, and after a stall its RunTime can be
+  // much shorter than the span of the messages it counts (2814 messages in "0.383 s" at 5000/s).
+  const total = context.totalRun;
+  const achievedPps = total && total.runTimeS > 0 ? total.sentMessages / total.runTimeS : validDuration.runTimeS > 0 ? validDuration.sentMessages / validDuration.runTimeS : null;
   return {
     status: 'ok',
     error: null,
     msgSizeBytes: null,
-    achievedPps: validDuration.runTimeS > 0 ? validDuration.sentMessages / validDuration.runTimeS : null,
+    achievedPps,
     sentPackets: validDuration.sentMessages,
     receivedPackets: validDuration.receivedMessages,
     lossRatio: counts && expectedReplies > 0 ? counts.dropped / expectedReplies : null,

@@ -95,6 +95,7 @@ function afxdpRecipe(path: 'kernel-to-afxdp' | 'afxdp'): NetnsRecipe<AfxdpOption
         : 'kernel UDP socket client → AF_XDP reflector (bb-afxdp): the server side bypasses the stack',
     optionsSchema: afxdpOptionsSchema,
     acceptsOfferedRate: () => true,
+    openLoop: (o) => ({ ...o, mode: 'load' }),
     setupCommands: (topology) => (transport === 'socket' ? checksumOffloadOff(topology) : []),
     plan: (ctx, o) => ({ processes: [reflector(ctx, o), client(ctx, o, transport)] }),
   };

@@ -26,6 +26,8 @@ function kernelSocketRecipe(path: 'kernel-udp' | 'kernel-tcp'): NetnsRecipe<Kern
     description: `kernel ${protocol.toUpperCase()} sockets, sockperf client → sockperf server across the veth pair`,
     optionsSchema: kernelSocketOptionsSchema,
     acceptsOfferedRate: () => true,
+    // Open loop: every message answered, so a missing reply is a lost packet.
+    openLoop: (o) => ({ ...o, mode: 'under-load', replyEvery: 1, fullLog: false }),
     wholeSecondDurations: true,
     plan(ctx: TrialContext, options: KernelSocketOptions): TrialProcesses {
       const serverIp = ctx.topology.server.ip;

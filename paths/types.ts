@@ -134,6 +134,11 @@ interface RecipeBase<Options> {
   acceptsOfferedRate(options: Options): boolean;
   /** The tool takes its duration in whole seconds (sockperf -t): the suite must say so. */
   wholeSecondDurations?: boolean;
+  /**
+   * Options for an open-loop run of the same path (loss is counted), used by the throughput
+   * search; absent when the path has no open-loop mode.
+   */
+  openLoop?(options: Options): Options;
   /** Availability when it is not simply "every driver is available" (the VM route, for one). */
   detect?(host: HostFacts): Availability;
 }

@@ -1,6 +1,7 @@
 // Executing a whole suite: host facts, run folder, topology, every planned trial in order, and
 // teardown on success, error or interruption. Reports progress as typed events; drawing them is
 // the CLI's job.
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { HostFacts } from '../core/host.js';
 import { UserError } from '../core/errors.js';
@@ -19,16 +20,20 @@ import { runTrial, unavailableReason } from './trial.js';
 import { noMeasurement, type TrialRecord, type TrialStatus } from '../core/trial.js';
 import { getNetnsRecipe } from '../paths/registry.js';
 import { isVmTrial, runVmBatch } from './vm-batch.js';
+import { runSearches } from './search-phase.js';
 
 export type RunEvent =
   | { type: 'run:start'; runId: string; runDir: string; total: number }
   | { type: 'topology:ready'; description: string }
-  | { type: 'trial:start'; trial: PlannedTrial; position: number; total: number }
-  | { type: 'trial:done'; trial: PlannedTrial; record: TrialRecord; position: number; total: number }
+  | { type: 'trial:start'; trial: PlannedTrial; position: number; total: number; phase: TrialPhase }
+  | { type: 'trial:done'; trial: PlannedTrial; record: TrialRecord; position: number; total: number; phase: TrialPhase }
   | { type: 'warning'; message: string }
   | { type: 'run:done'; status: RunStatus; counts: Record<TrialStatus, number> };
 
 export type RunStatus = 'completed' | 'interrupted' | 'failed';
+
+/** grid: the planned trials (counted in total); search: throughput-search trials, as many as it takes. */
+export type TrialPhase = 'grid' | 'search';
 
 export interface RunOptions {
   loaded: LoadedSuite;
@@ -180,7 +185,31 @@ export async function executeRun(opts: RunOptions): Promise<RunSummary> {
       store.appendTrial(r);
       records.push(r);
       counts[r.status]++;
-      emit({ type: 'trial:done', trial: planned, record: r, position, total: plan.length });
+      emit({ type: 'trial:done', trial: planned, record: r, position, total: plan.length, phase: r.search ? 'search' : 'grid' });
+    };
+    const topo = topology;
+    /** One trial inside its path's prepared environment (set up when the path changes). */
+    const runInBlock = async (planned: PlannedTrial, durationS: number, warmupS: number): Promise<TrialRecord | null> => {
+      const key = `${planned.repetition}/${planned.pathIndex}/${planned.trialId.startsWith('s') ? 'search' : 'grid'}`;
+      if (block?.key !== key) {
+        await endBlock();
+        block = { key, prepared: await preparePathSafely(planned, topo, ledger, id, host) };
+      }
+      return runTrial(planned, {
+        runId,
+        runDir,
+        rawDir: store.rawDir,
+        topology: topo,
+        cpu,
+        host,
+        ledger,
+        durationS,
+        warmupS,
+        trialTimeoutS: Math.max(trialTimeoutS, durationS * 2 + 20),
+        signal,
+        env: block.prepared.kind === 'ready' ? block.prepared.path.env : EMPTY_ENV,
+        setupError: block.prepared.kind === 'failed' ? block.prepared.error : null,
+      });
     };
     const vmTrials: PlannedTrial[] = [];
     for (const planned of plan) {
@@ -190,29 +219,24 @@ export async function executeRun(opts: RunOptions): Promise<RunSummary> {
         continue;
       }
       position++;
-      emit({ type: 'trial:start', trial: planned, position, total: plan.length });
-      const key = `${planned.repetition}/${planned.pathIndex}`;
-      if (block?.key !== key) {
-        await endBlock();
-        block = { key, prepared: await preparePathSafely(planned, topology, ledger, id, host) };
-      }
-      const result = await runTrial(planned, {
-        runId,
-        runDir,
-        rawDir: store.rawDir,
-        topology,
-        cpu,
-        host,
-        ledger,
-        durationS: suite.durationS,
-        warmupS: suite.warmupS,
-        trialTimeoutS,
-        signal,
-        env: block.prepared.kind === 'ready' ? block.prepared.path.env : EMPTY_ENV,
-        setupError: block.prepared.kind === 'failed' ? block.prepared.error : null,
-      });
+      emit({ type: 'trial:start', trial: planned, position, total: plan.length, phase: 'grid' });
+      const result = await runInBlock(planned, suite.durationS, suite.warmupS);
       if (!result) break; // interrupted mid-trial: nothing half-measured is recorded
       record(planned, result);
+    }
+    // Throughput searches (NDR/PDR/MRR), after the grid so they never delay its trials.
+    if (!signal.aborted && suite.search) {
+      const searches = await runSearches(
+        loaded,
+        plan.length,
+        (planned, durationS) => {
+          if (unavailableReason(planned, host)) return Promise.resolve(unsupportedRecord(planned, runId, unavailableReason(planned, host)!));
+          emit({ type: 'trial:start', trial: planned, position, total: plan.length, phase: 'search' });
+          return runInBlock(planned, durationS, 0);
+        },
+        (planned, r) => record(planned, r),
+      );
+      writeFileSync(join(runDir, 'search.json'), `${JSON.stringify(searches, null, 2)}\n`);
     }
     await endBlock();
     // VM paths: every such trial in one boot of the Soft-RoCE VM.

@@ -147,12 +147,11 @@ async function summarizeArtifact(kind: string, path: string): Promise<unknown> {
   return summarizeFullLog(lines);
 }
 
-/** Packets crossing the path per second, both directions (requests and replies). */
+/** Packets crossing the path per second, both directions (requests and the replies to them). */
 function packetRate(m: Measurement): number | null {
-  if (m.measuredS && m.measuredS > 0 && (m.sentPackets !== null || m.receivedPackets !== null)) {
-    return ((m.sentPackets ?? 0) + (m.receivedPackets ?? 0)) / m.measuredS;
-  }
-  return m.achievedPps;
+  if (m.achievedPps === null) return null;
+  const replyShare = m.sentPackets && m.receivedPackets !== null ? m.receivedPackets / m.sentPackets : 0;
+  return m.achievedPps * (1 + replyShare);
 }
 
 export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<TrialRecord | null> {

@@ -91,6 +91,9 @@ export function parseSuite(file: string, text: string): LoadedSuite {
           problems.push(`${file}: ${key} must be whole seconds for path ${entry.path} (its tool takes whole seconds), got ${suite[key]}`);
         }
       }
+      if (suite.search && !Number.isInteger(suite.search.trialDurationS)) {
+        problems.push(`${file}: search.trialDurationS must be whole seconds for path ${entry.path} (its tool takes whole seconds), got ${suite.search.trialDurationS}`);
+      }
     }
     const opts = recipe.optionsSchema.safeParse(entry.options);
     if (opts.success) pathOptions.push(opts.data);
@@ -105,6 +108,14 @@ export function parseSuite(file: string, text: string): LoadedSuite {
     if (labels.indexOf(label) !== i) problems.push(`${file}: paths[${i}].label ${JSON.stringify(label)} is used twice; give each entry of the same path its own label`);
   });
 
+  for (const [i, name] of (suite.search?.paths ?? []).entries()) {
+    if (!suite.paths.some((p) => (p.label ?? p.path) === name || p.path === name)) {
+      problems.push(`${file}: search.paths[${i}] must name a path entry (${labels.join(', ')}), got ${JSON.stringify(name)}`);
+    }
+  }
+  if (suite.search && suite.search.minPps >= suite.search.maxPps) {
+    problems.push(`${file}: search.minPps must be below search.maxPps, got ${suite.search.minPps} and ${suite.search.maxPps}`);
+  }
   if (suite.rates && !Array.isArray(suite.rates) && suite.rates.from >= suite.rates.to) {
     problems.push(`${file}: rates.from must be below rates.to, got from ${suite.rates.from} and to ${suite.rates.to}`);
   }

@@ -46,6 +46,23 @@ export const pathEntrySchema = z.strictObject({
   enabled: z.boolean().default(true),
 });
 
+/** Throughput search per path × size: NDR (zero loss), PDR (loss ≤ pdrLossRatio) and MRR. */
+export const searchSchema = z.strictObject({
+  /** Labels (or path names) to search; default every enabled path that has an open-loop mode. */
+  paths: z.array(z.string()).min(1).optional(),
+  /** Message sizes to search; default the suite's sizes. */
+  sizes: z.array(z.number().int().min(16).max(65000)).min(1).optional(),
+  minPps: positiveInt('packets/s').default(1000),
+  maxPps: positiveInt('packets/s').default(1_000_000),
+  /** Stop when (upper − lower) / upper ≤ goalWidth: 0.005 = 0.5 %. */
+  goalWidth: z.number().gt(0, { error: 'must be > 0' }).lt(1, { error: 'must be < 1' }).default(0.005),
+  maxTrials: z.number().int().min(1).max(100).default(12),
+  /** Duration of each search trial, seconds (whole seconds for sockperf paths). */
+  trialDurationS: z.number().positive().max(600).default(2),
+  /** PDR: the highest rate whose loss stays at or below this ratio. */
+  pdrLossRatio: z.number().min(0).lt(1).default(0.005),
+});
+
 export const suiteSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, { error: 'must be 1–40 characters of [A-Za-z0-9_.-]' }),
   description: z.string().optional(),
@@ -64,10 +81,12 @@ export const suiteSchema = z.strictObject({
   /** A trial that has not finished after this many seconds is killed and recorded as timed-out. */
   trialTimeoutS: z.number().positive().optional(),
   cpu: cpuPlanSchema.default({}),
+  search: searchSchema.optional(),
 });
 
 export type RateSweep = z.infer<typeof rateSweepSchema>;
 export type SuiteInput = z.input<typeof suiteSchema>;
 export type Suite = z.infer<typeof suiteSchema>;
 export type PathEntry = z.infer<typeof pathEntrySchema>;
+export type SearchSettings = z.infer<typeof searchSchema>;
 export type CpuPlanInput = z.infer<typeof cpuPlanSchema>;
