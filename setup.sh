@@ -27,6 +27,7 @@ PACKAGES=(
   dpdk dpdk-dev                                             # DPDK testpmd and its PMDs
   perftest rdma-core ibverbs-utils ibverbs-providers rdmacm-utils   # RDMA verbs tests
   qemu-system-x86 busybox-static cpio                      # the Soft-RoCE VM
+  chromium fonts-dejavu-core                                # the HTML report test; text in PNG charts
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -10,6 +10,7 @@ import * as doctorCmd from './doctor.js';
 import * as parseCmd from './parse.js';
 import * as reportCmd from './report.js';
 import * as cleanupCmd from './cleanup.js';
+import * as compareCmd from './compare.js';
 
 interface CommandModule {
   command: string;
@@ -18,7 +19,7 @@ interface CommandModule {
   handler: (args: any) => Promise<number>;
 }
 
-const COMMANDS: CommandModule[] = [runCmd, doctorCmd, parseCmd, reportCmd, cleanupCmd];
+const COMMANDS: CommandModule[] = [runCmd, doctorCmd, parseCmd, reportCmd, compareCmd, cleanupCmd];
 
 function reportError(err: unknown): number {
   if (err instanceof UserError) {

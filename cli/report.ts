@@ -4,17 +4,21 @@ import { writeReport } from '../report/write.js';
 import { data, human } from './output.js';
 
 export const command = 'report <run-dir>';
-export const describe = 'Regenerate the report (table, trials.csv, summary.json) from a saved run folder';
+export const describe =
+  'Regenerate the report from a saved run folder: report.html (self-contained), report.md, report.txt, charts/ (Vega-Lite, SVG, PNG), summary.json, trials.csv';
 
 export function builder(y: Argv) {
   return y
     .positional('run-dir', { type: 'string', demandOption: true, describe: 'a folder under results/' })
-    .option('json', { type: 'boolean', default: false, describe: 'print the summary rows as JSON' });
+    .option('json', { type: 'boolean', default: false, describe: 'print the summary rows and written files as JSON' })
+    .option('render', { type: 'boolean', default: true, describe: 'render charts to SVG and PNG (--no-render writes only the specs, HTML and text)' })
+    .example('$0 report results/20261125T143421Z-quick-6751e4', 'rewrite every report file of a saved run');
 }
 
-export async function handler(args: { runDir: string; json: boolean }): Promise<number> {
-  const report = writeReport(args.runDir);
-  if (args.json) data({ runDir: report.runDir, files: report.files, rows: report.rows });
+export async function handler(args: { runDir: string; json: boolean; render: boolean }): Promise<number> {
+  const report = await writeReport(args.runDir, { render: args.render });
+  for (const w of report.warnings) human(`warning: ${w}`);
+  if (args.json) data({ runDir: report.runDir, files: report.files, charts: report.charts, warnings: report.warnings, rows: report.rows });
   else {
     human(report.table);
     human('');

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { EXIT } from '../core/errors.js';
 import { planTrials } from '../core/plan.js';
-import { loadSuite } from '../suites/load.js';
+import { enablePaths, loadSuite } from '../suites/load.js';
 import { executeRun } from '../runners/run.js';
 import { writeReport } from '../report/write.js';
 import { progressReporter } from './progress.js';
@@ -18,12 +18,14 @@ export function builder(y: Argv) {
     .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan and exit without running anything' })
     .option('json', { type: 'boolean', default: false, describe: 'print the run summary as JSON on stdout' })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
+    .option('enable', { type: 'string', array: true, default: [], describe: 'also run path entries the suite leaves disabled (by label or path), e.g. --enable rdma-rxe' })
     .example('$0 run suites/quick.yaml', 'the default suite on the local two-namespace topology')
-    .example('$0 run suites/quick.yaml --dry-run', 'show the trials it would run');
+    .example('$0 run suites/quick.yaml --dry-run', 'show the trials it would run')
+    .example('$0 run suites/quick.yaml --enable rdma-rxe', 'add the Soft-RoCE path (emulated; the first run downloads a Debian kernel)');
 }
 
-export async function handler(args: { suite: string; out?: string; results?: string; dryRun: boolean; json: boolean; quiet: boolean }): Promise<number> {
-  const loaded = loadSuite(args.suite);
+export async function handler(args: { suite: string; out?: string; results?: string; dryRun: boolean; json: boolean; quiet: boolean; enable: string[] }): Promise<number> {
+  const loaded = enablePaths(loadSuite(args.suite), args.enable);
   if (args.dryRun) {
     const plan = planTrials(loaded);
     if (args.json) data(plan);
@@ -57,7 +59,8 @@ export async function handler(args: { suite: string; out?: string; results?: str
       onEvent: progress.onEvent,
       argv: process.argv.slice(1),
     });
-    const report = writeReport(summary.runDir);
+    const report = await writeReport(summary.runDir);
+    for (const w of report.warnings) human(`warning: ${w}`);
     if (args.json) {
       data({ runId: summary.runId, runDir: summary.runDir, status: summary.status, counts: summary.counts, error: summary.error ?? null, report: report.files, rows: report.rows });
     } else {
@@ -66,7 +69,7 @@ export async function handler(args: { suite: string; out?: string; results?: str
       human('');
       if (summary.error) human(`run failed: ${summary.error}`);
       human(`run folder: ${summary.runDir}`);
-      human(`report:     ${report.files.find((f) => f.endsWith('report.txt'))}`);
+      human(`report:     ${report.files.find((f) => f.endsWith('report.html'))}`);
     }
     if (summary.status === 'interrupted') return EXIT.interrupted;
     if (summary.status === 'failed') return EXIT.crash;

@@ -1,7 +1,9 @@
-// The closing table: one row per path × size × offered rate, medians over repetitions.
-// Plain text, so it reads the same in a terminal, a log file and a CI transcript.
-import { median } from 'simple-statistics';
-import type { TrialRecord } from '../core/trial.js';
+// The closing table: one row per path × size × offered rate, medians over the repetitions that
+// finished ok (grouping and statistics from analysis/stats.ts). Plain text, so it reads the same
+// in a terminal, a log file and a CI transcript.
+import type { TrialRecord, TrialStatus } from '../core/trial.js';
+import { groupTrials, type TrialGroup } from '../analysis/stats.js';
+import { fmtPct, fmtPps, fmtUs, pathDisplay } from './format.js';
 
 export interface SummaryRow {
   pathLabel: string;
@@ -10,83 +12,83 @@ export interface SummaryRow {
   offeredPps: number | null;
   repetitions: number;
   ok: number;
-  statuses: string[];
+  statuses: TrialStatus[];
   achievedPps: number | null;
   lossRatio: number | null;
   p50Us: number | null;
   p99Us: number | null;
   p999Us: number | null;
+  /** p99 over the ok repetitions: lowest and highest. */
+  p99RangeUs: { min: number; max: number } | null;
   coresBusy: number | null;
+  nsPerPacket: number | null;
   emulated: boolean;
+  /** The first non-ok repetition's error. */
   error: string | null;
+  trialIds: string[];
 }
 
-function medianOf(values: (number | null | undefined)[]): number | null {
-  const xs = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-  return xs.length ? median(xs) : null;
+export function rowFromGroup(g: TrialGroup, byId: Map<string, TrialRecord>): SummaryRow {
+  const members = g.trialIds.map((id) => byId.get(id)).filter((t): t is TrialRecord => t !== undefined);
+  const p99 = g.latencyUs.p99;
+  return {
+    pathLabel: g.pathLabel,
+    path: g.path,
+    msgSizeBytes: g.msgSizeBytes,
+    offeredPps: g.offeredPps,
+    repetitions: g.repetitions.total,
+    ok: g.repetitions.ok,
+    statuses: Object.keys(g.repetitions.byStatus) as TrialStatus[],
+    achievedPps: g.achievedPps?.median ?? null,
+    lossRatio: g.lossRatio?.median ?? null,
+    p50Us: g.latencyUs.p50?.median ?? null,
+    p99Us: p99?.median ?? null,
+    p999Us: g.latencyUs.p999?.median ?? null,
+    p99RangeUs: p99 ? { min: p99.min, max: p99.max } : null,
+    coresBusy: g.coresBusy?.median ?? null,
+    nsPerPacket: g.nsPerPacket?.median ?? null,
+    emulated: g.emulated,
+    error: members.find((t) => t.status !== 'ok')?.error ?? null,
+    trialIds: g.trialIds,
+  };
 }
 
-/** Groups in first-seen order, so the table follows the suite's order. */
-export function summarizeTrials(trials: TrialRecord[]): SummaryRow[] {
-  const groups = new Map<string, TrialRecord[]>();
-  for (const t of trials) {
-    const key = `${t.pathLabel}\u0000${t.msgSizeBytes}\u0000${t.offeredPps}`;
-    const list = groups.get(key) ?? [];
-    list.push(t);
-    groups.set(key, list);
-  }
-  return [...groups.values()].map((list) => {
-    const first = list[0]!;
-    const ok = list.filter((t) => t.status === 'ok');
-    return {
-      pathLabel: first.pathLabel,
-      path: first.path,
-      msgSizeBytes: first.msgSizeBytes,
-      offeredPps: first.offeredPps,
-      repetitions: list.length,
-      ok: ok.length,
-      statuses: [...new Set(list.map((t) => t.status))],
-      achievedPps: medianOf(ok.map((t) => t.achievedPps)),
-      lossRatio: medianOf(ok.map((t) => t.lossRatio)),
-      p50Us: medianOf(ok.map((t) => t.latencyUs?.p50)),
-      p99Us: medianOf(ok.map((t) => t.latencyUs?.p99)),
-      p999Us: medianOf(ok.map((t) => t.latencyUs?.p999)),
-      coresBusy: medianOf(ok.map((t) => t.cpu?.coresBusy)),
-      emulated: list.some((t) => t.emulated),
-      error: list.find((t) => t.status !== 'ok')?.error ?? null,
-    };
-  });
+/** Summary rows in the order the suite ran them (first trial seen first), so tables follow the suite. */
+export function rowsInRunOrder(groups: readonly TrialGroup[], trials: readonly TrialRecord[]): SummaryRow[] {
+  const byId = new Map(trials.map((t) => [t.trialId, t]));
+  const order = new Map(trials.map((t, i) => [t.trialId, i]));
+  const firstIndex = (g: TrialGroup) => Math.min(...g.trialIds.map((id) => order.get(id) ?? Infinity));
+  return [...groups].sort((a, b) => firstIndex(a) - firstIndex(b)).map((g) => rowFromGroup(g, byId));
 }
 
-function fmt(n: number | null, digits = 1): string {
-  if (n === null) return '—';
-  if (Math.abs(n) >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
-  if (Math.abs(n) >= 1e4) return `${(n / 1e3).toFixed(1)}k`;
-  return n.toFixed(digits);
+/**
+ * Summary rows of a run's trials. Throughput-search trials are not repetitions of anything and
+ * are left out (see search.json).
+ */
+export function summarizeTrials(trials: readonly TrialRecord[]): SummaryRow[] {
+  // Only the medians and ranges are used here; a small bootstrap keeps the table fast.
+  return rowsInRunOrder(groupTrials(trials, { bootstrapResamples: 100 }), trials);
 }
 
-function pct(n: number | null): string {
-  return n === null ? '—' : `${(n * 100).toFixed(n > 0 && n < 0.001 ? 3 : 2)}%`;
-}
-
-export function renderTable(rows: SummaryRow[]): string {
+export function renderTable(rows: readonly SummaryRow[]): string {
   const header = ['path', 'size B', 'offered pps', 'achieved pps', 'loss', 'p50 µs', 'p99 µs', 'p99.9 µs', 'cores', 'ok/reps'];
   const body = rows.map((r) => [
-    r.pathLabel + (r.emulated ? ' (emulated)' : ''),
+    pathDisplay(r.pathLabel, r.emulated),
     r.msgSizeBytes === null ? '—' : String(r.msgSizeBytes),
-    r.offeredPps === null ? 'closed loop' : fmt(r.offeredPps, 0),
-    fmt(r.achievedPps, 0),
-    pct(r.lossRatio),
-    fmt(r.p50Us),
-    fmt(r.p99Us),
-    fmt(r.p999Us),
+    r.offeredPps === null ? 'closed loop' : fmtPps(r.offeredPps),
+    fmtPps(r.achievedPps),
+    fmtPct(r.lossRatio),
+    fmtUs(r.p50Us),
+    fmtUs(r.p99Us),
+    fmtUs(r.p999Us),
     r.coresBusy === null ? '—' : r.coresBusy.toFixed(2),
     `${r.ok}/${r.repetitions}` + (r.ok < r.repetitions ? ` ${r.statuses.filter((s) => s !== 'ok').join(',')}` : ''),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const out = [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...body.map(line)];
-  const notes = rows.filter((r) => r.error).map((r) => `  ${r.pathLabel} ${r.msgSizeBytes ?? ''} B: ${r.error}`);
+  const notes = rows.filter((r) => r.error).map((r) => `  ${r.pathLabel} ${r.msgSizeBytes ?? ''} B ${r.offeredPps === null ? 'closed loop' : `${r.offeredPps} pps`}: ${r.error}`);
   if (notes.length) out.push('', 'Not measured / failed:', ...[...new Set(notes)]);
+  if (rows.some((r) => r.emulated)) out.push('', '(emulated) = measured under emulation (QEMU TCG): says nothing about real hardware.');
   return out.join('\n');
 }

@@ -1,32 +1,110 @@
 // Everything `bypassbench report` produces from a saved run, and what `run` writes at its end:
-// trials.csv regenerated from trials.jsonl, summary.json (grouped medians) and report.txt.
-import { writeFileSync } from 'node:fs';
+//   trials.csv (regenerated from trials.jsonl), summary.json (grouped medians), report.txt (table),
+//   charts/<name>.vl.json (Vega-Lite, data inlined), charts/<name>.svg and .png (rendered headless),
+//   report.html (self-contained, offline) and report.md (Markdown with PNG references).
+// A chart that fails to render becomes a warning, not a lost report: the run's data is on disk and
+// the text documents are still worth writing.
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadRun, trialsToCsv } from '../core/run-store.js';
-import { renderTable, summarizeTrials, type SummaryRow } from './table.js';
+import type { Spec } from 'vega';
+import { trialsToCsv } from '../core/run-store.js';
+import { renderHtml, type HtmlChart } from './html.js';
+import { loadReportInputs } from './inputs.js';
+import { renderMarkdown } from './markdown.js';
+import { buildModel } from './model.js';
+import { compileToVega, renderSvg, svgToPng, vegaLicenseText, vegaRuntimeSource, vegaVersion } from './render.js';
+import { renderTable, type SummaryRow } from './table.js';
+
+export const CHARTS_DIR = 'charts';
+
+export interface WriteReportOptions {
+  /** Render SVG and PNG files (default true). Vega-Lite specs and the HTML are written regardless. */
+  render?: boolean;
+  /** PNG scale relative to the SVG size (default 2). */
+  pngScale?: number;
+}
 
 export interface WrittenReport {
   runDir: string;
+  /** Every file written, absolute or relative to the cwd as runDir was given. */
   files: string[];
   rows: SummaryRow[];
   table: string;
+  /** Chart names drawn, in report order. */
+  charts: string[];
+  /** Problems that did not stop the report (a chart that failed to render). */
+  warnings: string[];
 }
 
-export function writeReport(runDir: string): WrittenReport {
-  const run = loadRun(runDir);
-  const rows = summarizeTrials(run.trials);
-  const table = renderTable(rows);
-  const csvFile = join(runDir, 'trials.csv');
-  const summaryFile = join(runDir, 'summary.json');
-  const textFile = join(runDir, 'report.txt');
-  writeFileSync(csvFile, trialsToCsv(run.trials));
-  writeFileSync(summaryFile, `${JSON.stringify({ runId: run.meta.runId, status: run.meta.status, rows }, null, 2)}\n`);
+/** Chart files from an earlier report, so a chart whose data is gone does not linger. */
+function clearOldCharts(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const f of readdirSync(dir)) {
+    if (/\.(svg|png|vl\.json)$/.test(f)) rmSync(join(dir, f));
+  }
+}
+
+export async function writeReport(runDir: string, options: WriteReportOptions = {}): Promise<WrittenReport> {
+  const render = options.render ?? true;
+  const inputs = loadReportInputs(runDir);
+  const model = buildModel(inputs);
+  const files: string[] = [];
+  const warnings: string[] = [];
+  const write = (name: string, content: string | Buffer) => {
+    const file = join(runDir, name);
+    writeFileSync(file, content);
+    files.push(file);
+  };
+
+  const table = renderTable(model.rows);
+  write('trials.csv', trialsToCsv(model.trials));
+  write('summary.json', `${JSON.stringify({ runId: model.meta.runId, status: model.meta.status, rows: model.rows }, null, 2)}\n`);
   const header = [
-    `bypassbench run ${String(run.meta.runId)} (${String(run.meta.status)})`,
-    `suite ${String(run.meta.suiteFile)}; started ${String(run.meta.startedAt)}; ended ${String(run.meta.endedAt)}`,
+    `bypassbench run ${model.meta.runId ?? '?'} (${model.meta.status ?? '?'})`,
+    `suite ${model.meta.suiteFile ?? '?'}; started ${model.meta.startedAt ?? '?'}; ended ${model.meta.endedAt ?? '?'}`,
     'Latency is round-trip time; medians over repetitions that finished ok.',
     '',
   ];
-  writeFileSync(textFile, `${header.join('\n')}${table}\n`);
-  return { runDir, files: [csvFile, summaryFile, textFile], rows, table };
+  write('report.txt', `${header.join('\n')}${table}\n`);
+
+  const chartsDir = join(runDir, CHARTS_DIR);
+  clearOldCharts(chartsDir);
+  if (model.charts.length) mkdirSync(chartsDir, { recursive: true });
+  const htmlCharts: HtmlChart[] = [];
+  for (const chart of model.charts) {
+    const rel = (ext: string) => `${CHARTS_DIR}/${chart.name}.${ext}`;
+    write(rel('vl.json'), `${JSON.stringify(chart.spec, null, 2)}\n`);
+    const entry: HtmlChart = { chart, vega: null, files: { svg: null, png: null, vl: rel('vl.json') }, error: null };
+    htmlCharts.push(entry);
+    let vega: Spec;
+    const chartWarnings: string[] = [];
+    try {
+      vega = compileToVega(chart.spec, chartWarnings);
+      entry.vega = vega;
+    } catch (err) {
+      entry.error = `Vega-Lite could not compile it: ${(err as Error).message}`;
+      warnings.push(`chart ${chart.name}: ${entry.error}`);
+      continue;
+    }
+    if (!render) continue;
+    try {
+      const svg = await renderSvg(vega, chartWarnings);
+      write(rel('svg'), svg);
+      entry.files.svg = rel('svg');
+      write(rel('png'), svgToPng(svg, options.pngScale ?? 2));
+      entry.files.png = rel('png');
+    } catch (err) {
+      warnings.push(`chart ${chart.name}: not rendered (${(err as Error).message})`);
+    }
+    warnings.push(...chartWarnings.map((w) => `chart ${chart.name}: ${w}`));
+  }
+
+  const documents = ['report.md', 'report.txt', 'summary.json', 'trials.csv', 'trials.jsonl', 'run.json', 'raw/'];
+  for (const extra of ['verdicts.json', 'search.json']) if (existsSync(join(runDir, extra))) documents.push(extra);
+  write(
+    'report.html',
+    renderHtml(model, { charts: htmlCharts, vegaRuntime: vegaRuntimeSource(), vegaLicense: vegaLicenseText(), vegaVersion: vegaVersion(), documents }),
+  );
+  write('report.md', renderMarkdown(model, htmlCharts.map((c) => ({ title: c.chart.title, caption: c.chart.caption, png: c.files.png }))));
+  return { runDir, files, rows: model.rows, table, charts: htmlCharts.map((c) => c.chart.name), warnings };
 }

@@ -1,0 +1,434 @@
+// Comparing two saved runs: per path × size × offered rate, how did p50 and p99 move, and is the
+// move larger than the noise between repetitions?
+//
+// For each metric the difference of medians (B − A) gets a percentile-bootstrap confidence
+// interval: both runs' repetitions are resampled independently and the median difference is
+// recomputed (seeded, so the same runs always give the same interval). A change is flagged only
+// when the interval excludes 0 AND the relative change |Δ| / median(A) reaches minRelChange: on a
+// shared VM p99 moves tens of per cent between identical runs, so "statistically different" alone
+// would flag noise that nobody cares about. With 3 repetitions per side the interval excludes 0
+// roughly when the two ranges of repetitions do not overlap; with 1 it cannot be computed and the
+// answer is insufficient-data, never "unchanged".
+//
+// Runs measured on different kernels, CPUs, haltpoll settings or tool versions are not comparable:
+// environmentDifferences() lists what differs and which differences block a comparison.
+import { median, sampleWithReplacement, quantile } from 'simple-statistics';
+import { UserError } from '../core/errors.js';
+import type { PathName, TrialRecord, TrialStatus } from '../core/trial.js';
+import { groupTrials, seededRandom, type TrialGroup } from './stats.js';
+
+export const COMPARED_METRICS = ['p50', 'p99'] as const;
+export type ComparedMetric = (typeof COMPARED_METRICS)[number];
+
+export interface CompareOptions {
+  /** Smallest |B − A| / A that counts as a change, e.g. 0.1 = 10 %. Default 0.1. */
+  minRelChange: number;
+  /** Confidence level of the bootstrap interval. Default 0.95. */
+  ciLevel: number;
+  /** Bootstrap resamples per metric and group. Default 2000. */
+  resamples: number;
+  /** Seed of the bootstrap's RNG. Default 1. */
+  seed: number;
+  /** Repetitions each side needs before an interval is computed. Default 2. */
+  minRepetitions: number;
+  metrics: readonly ComparedMetric[];
+}
+
+export const DEFAULT_COMPARE_OPTIONS: Readonly<CompareOptions> = Object.freeze({
+  minRelChange: 0.1,
+  ciLevel: 0.95,
+  resamples: 2000,
+  seed: 1,
+  minRepetitions: 2,
+  metrics: COMPARED_METRICS,
+});
+
+export function resolveCompareOptions(partial: Partial<CompareOptions> = {}): CompareOptions {
+  const given = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<CompareOptions>;
+  const o: CompareOptions = { ...DEFAULT_COMPARE_OPTIONS, ...given };
+  if (!(Number.isFinite(o.minRelChange) && o.minRelChange >= 0)) throw new UserError(`min-change must be a number ≥ 0 (a fraction, 0.1 = 10 %), got ${o.minRelChange}`);
+  if (!(o.ciLevel > 0 && o.ciLevel < 1)) throw new UserError(`ci-level must be in (0, 1), got ${o.ciLevel}`);
+  if (!(Number.isInteger(o.resamples) && o.resamples >= 100)) throw new UserError(`resamples must be an integer ≥ 100, got ${o.resamples}`);
+  if (!Number.isInteger(o.seed)) throw new UserError(`seed must be an integer, got ${o.seed}`);
+  if (!(Number.isInteger(o.minRepetitions) && o.minRepetitions >= 2)) throw new UserError(`min-repetitions must be an integer ≥ 2, got ${o.minRepetitions}`);
+  for (const m of o.metrics) if (!COMPARED_METRICS.includes(m)) throw new UserError(`metric must be one of ${COMPARED_METRICS.join(', ')}, got ${String(m)}`);
+  return o;
+}
+
+// ── Environment ───────────────────────────────────────────────────────────────────────────────
+
+/** What a run's results depend on, read from its run.json (fields missing there are null). */
+export interface RunEnvironment {
+  hostname: string | null;
+  kernelRelease: string | null;
+  cpuModel: string | null;
+  cpuCount: number | null;
+  /** guest_halt_poll_ns of the haltpoll cpuidle driver; null when the machine has none. */
+  haltpollNs: number | null;
+  governor: string | null;
+  nodeVersion: string | null;
+  gitRevision: string | null;
+  gitDirty: boolean | null;
+  /** Binary name → version, from host.binaries. */
+  toolVersions: Record<string, string | null>;
+  /** Debian package → version, from host.packages. */
+  packageVersions: Record<string, string | null>;
+  durationS: number | null;
+  warmupS: number | null;
+}
+
+function at(obj: unknown, ...keys: string[]): unknown {
+  let cur = obj;
+  for (const k of keys) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[k];
+  }
+  return cur;
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+export function environmentOf(meta: Record<string, unknown>): RunEnvironment {
+  const toolVersions: Record<string, string | null> = {};
+  const binaries = at(meta, 'host', 'binaries');
+  if (binaries && typeof binaries === 'object') {
+    for (const [name, info] of Object.entries(binaries as Record<string, unknown>)) toolVersions[name] = str(at(info, 'version'));
+  }
+  const packageVersions: Record<string, string | null> = {};
+  const packages = at(meta, 'host', 'packages');
+  if (packages && typeof packages === 'object') {
+    for (const [name, version] of Object.entries(packages as Record<string, unknown>)) packageVersions[name] = str(version);
+  }
+  const dirty = at(meta, 'tool', 'gitDirty');
+  return {
+    hostname: str(at(meta, 'host', 'hostname')),
+    kernelRelease: str(at(meta, 'host', 'kernelRelease')),
+    cpuModel: str(at(meta, 'host', 'cpuModel')),
+    cpuCount: num(at(meta, 'host', 'cpuCount')),
+    haltpollNs: num(at(meta, 'host', 'haltpollNs')),
+    governor: str(at(meta, 'host', 'governor')),
+    nodeVersion: str(at(meta, 'host', 'nodeVersion')),
+    gitRevision: str(at(meta, 'tool', 'gitRevision')),
+    gitDirty: typeof dirty === 'boolean' ? dirty : null,
+    toolVersions,
+    packageVersions,
+    durationS: num(at(meta, 'suite', 'durationS')),
+    warmupS: num(at(meta, 'suite', 'warmupS')),
+  };
+}
+
+export interface EnvironmentDifference {
+  /** Dotted name of what differs, e.g. "host.kernelRelease" or "tool sockperf". */
+  field: string;
+  a: string;
+  b: string;
+  /** true: the runs are not comparable unless forced. */
+  blocking: boolean;
+}
+
+/**
+ * The binaries each driver runs, for deciding which tool versions matter. A driver not listed
+ * here matches binaries whose name contains the driver's name.
+ */
+const DRIVER_BINARIES: Readonly<Record<string, readonly string[]>> = {
+  sockperf: ['sockperf'],
+  testpmd: ['dpdk-testpmd'],
+  perftest: ['ib_write_lat', 'ib_send_lat', 'ib_read_lat', 'ib_write_bw', 'ib_send_bw', 'ib_read_bw'],
+};
+
+/** Drivers used by ok-or-failed trials, and the tool versions those trials themselves recorded. */
+function toolsOfTrials(trials: readonly TrialRecord[]): { drivers: Set<string>; nativeVersions: Map<string, Set<string>> } {
+  const drivers = new Set<string>();
+  const nativeVersions = new Map<string, Set<string>>();
+  for (const t of trials) {
+    if (t.status === 'unsupported' || t.status === 'skipped') continue;
+    drivers.add(t.driver);
+    const version = t.native?.version;
+    if (typeof version === 'string') {
+      const set = nativeVersions.get(t.driver) ?? new Set<string>();
+      set.add(version);
+      nativeVersions.set(t.driver, set);
+    }
+  }
+  return { drivers, nativeVersions };
+}
+
+const show = (v: unknown): string => (v === null || v === undefined ? 'unknown' : String(v));
+
+/**
+ * Everything that differs between two runs' environments. Blocking: kernel release, CPU model and
+ * count, haltpoll, governor, and the versions of the tools the trials ran (host.binaries for the
+ * drivers used, and the version each trial recorded). Informational: hostname, Node.js, git
+ * revision, other binaries and packages, trial duration and warm-up.
+ */
+export function environmentDifferences(
+  a: { meta: Record<string, unknown>; trials: readonly TrialRecord[] },
+  b: { meta: Record<string, unknown>; trials: readonly TrialRecord[] },
+): EnvironmentDifference[] {
+  const ea = environmentOf(a.meta);
+  const eb = environmentOf(b.meta);
+  const out: EnvironmentDifference[] = [];
+  const check = (field: string, va: unknown, vb: unknown, blocking: boolean) => {
+    if (va !== vb) out.push({ field, a: show(va), b: show(vb), blocking });
+  };
+  check('host.kernelRelease', ea.kernelRelease, eb.kernelRelease, true);
+  check('host.cpuModel', ea.cpuModel, eb.cpuModel, true);
+  check('host.cpuCount', ea.cpuCount, eb.cpuCount, true);
+  check('host.haltpollNs', ea.haltpollNs, eb.haltpollNs, true);
+  check('host.governor', ea.governor, eb.governor, true);
+
+  const ta = toolsOfTrials(a.trials);
+  const tb = toolsOfTrials(b.trials);
+  const drivers = new Set([...ta.drivers, ...tb.drivers]);
+  const relevant = new Set<string>();
+  const binaryNames = new Set([...Object.keys(ea.toolVersions), ...Object.keys(eb.toolVersions)]);
+  for (const d of drivers) {
+    for (const name of DRIVER_BINARIES[d] ?? [...binaryNames].filter((n) => n.includes(d))) relevant.add(name);
+  }
+  for (const name of [...binaryNames].sort()) {
+    check(`tool ${name}`, ea.toolVersions[name] ?? null, eb.toolVersions[name] ?? null, relevant.has(name));
+  }
+  for (const d of [...drivers].sort()) {
+    const va = [...(ta.nativeVersions.get(d) ?? [])].sort().join(', ') || null;
+    const vb = [...(tb.nativeVersions.get(d) ?? [])].sort().join(', ') || null;
+    // Only when both runs' trials say which version ran: an absent version is not a difference.
+    if (va !== null && vb !== null) check(`trials' ${d} version`, va, vb, true);
+  }
+
+  check('host.hostname', ea.hostname, eb.hostname, false);
+  check('host.nodeVersion', ea.nodeVersion, eb.nodeVersion, false);
+  check('tool.gitRevision', ea.gitRevision, eb.gitRevision, false);
+  check('tool.gitDirty', ea.gitDirty, eb.gitDirty, false);
+  check('suite.durationS', ea.durationS, eb.durationS, false);
+  check('suite.warmupS', ea.warmupS, eb.warmupS, false);
+  const packageNames = new Set([...Object.keys(ea.packageVersions), ...Object.keys(eb.packageVersions)]);
+  for (const name of [...packageNames].sort()) check(`package ${name}`, ea.packageVersions[name] ?? null, eb.packageVersions[name] ?? null, false);
+  return out;
+}
+
+// ── Per-group changes ─────────────────────────────────────────────────────────────────────────
+
+export type ChangeFlag = 'regression' | 'improvement' | 'unchanged' | 'insufficient-data';
+
+export interface DiffCi {
+  level: number;
+  /** Bounds of median(B) − median(A), µs. */
+  lowUs: number;
+  highUs: number;
+  /** The same relative to median(A). */
+  lowRel: number | null;
+  highRel: number | null;
+  resamples: number;
+  seed: number;
+}
+
+export interface MetricChange {
+  metric: ComparedMetric;
+  aMedianUs: number | null;
+  bMedianUs: number | null;
+  /** Repetitions with a value. */
+  aN: number;
+  bN: number;
+  /** median(B) − median(A), µs; positive = B is slower. */
+  deltaUs: number | null;
+  deltaRel: number | null;
+  ci: DiffCi | null;
+  flag: ChangeFlag;
+  /** One sentence with the numbers. */
+  reason: string;
+}
+
+export interface RunSide {
+  ok: number;
+  total: number;
+  byStatus: Partial<Record<TrialStatus, number>>;
+}
+
+export interface GroupComparison {
+  key: string;
+  pathLabel: string;
+  path: PathName;
+  msgSizeBytes: number | null;
+  offeredPps: number | null;
+  emulated: boolean;
+  a: RunSide;
+  b: RunSide;
+  metrics: MetricChange[];
+  /** regression if any metric regressed, else improvement if any improved, else unchanged when all are, else insufficient-data. */
+  flag: ChangeFlag;
+  reason: string;
+}
+
+export interface CompareResult {
+  runA: { runId: string | null; dir: string };
+  runB: { runId: string | null; dir: string };
+  environment: EnvironmentDifference[];
+  /** Environment differences were blocking and the comparison went ahead anyway. */
+  forced: boolean;
+  groups: GroupComparison[];
+  /** Group keys measured in only one run. */
+  onlyInA: string[];
+  onlyInB: string[];
+  regressions: number;
+  improvements: number;
+  options: CompareOptions;
+}
+
+export interface RunForCompare {
+  dir: string;
+  meta: Record<string, unknown>;
+  trials: readonly TrialRecord[];
+}
+
+/** Percentile-bootstrap CI of median(b) − median(a), resampling each side independently. */
+export function bootstrapMedianDiffCi(
+  a: readonly number[],
+  b: readonly number[],
+  options: { resamples: number; level: number; seed: number },
+): { low: number; high: number } | null {
+  if (a.length < 2 || b.length < 2) return null;
+  const random = seededRandom(options.seed);
+  const diffs: number[] = [];
+  for (let i = 0; i < options.resamples; i++) {
+    diffs.push(median(sampleWithReplacement([...b], b.length, random)) - median(sampleWithReplacement([...a], a.length, random)));
+  }
+  const tail = (1 - options.level) / 2;
+  const [low, high] = quantile(diffs, [tail, 1 - tail]) as [number, number];
+  return { low, high };
+}
+
+function fmt(value: number): string {
+  return Number(value.toPrecision(3)).toString();
+}
+
+function pct(rel: number): string {
+  return `${rel >= 0 ? '+' : '−'}${fmt(Math.abs(rel * 100))} %`;
+}
+
+export function compareMetric(metric: ComparedMetric, aValues: readonly number[], bValues: readonly number[], o: CompareOptions): MetricChange {
+  const aMedianUs = aValues.length ? median([...aValues]) : null;
+  const bMedianUs = bValues.length ? median([...bValues]) : null;
+  const deltaUs = aMedianUs !== null && bMedianUs !== null ? bMedianUs - aMedianUs : null;
+  const deltaRel = deltaUs !== null && aMedianUs !== null && aMedianUs !== 0 ? deltaUs / aMedianUs : null;
+  const base = { metric, aMedianUs, bMedianUs, aN: aValues.length, bN: bValues.length, deltaUs, deltaRel };
+  if (aValues.length === 0 || bValues.length === 0) {
+    const side = aValues.length === 0 && bValues.length === 0 ? 'either run' : aValues.length === 0 ? 'run A' : 'run B';
+    return { ...base, ci: null, flag: 'insufficient-data', reason: `no ${metric} in ${side}` };
+  }
+  if (aValues.length < o.minRepetitions || bValues.length < o.minRepetitions) {
+    return {
+      ...base,
+      ci: null,
+      flag: 'insufficient-data',
+      reason: `${metric} ${pct(deltaRel ?? 0)}, but ${Math.min(aValues.length, bValues.length)} repetition(s) cannot give an interval (need ${o.minRepetitions} per run)`,
+    };
+  }
+  const raw = bootstrapMedianDiffCi(aValues, bValues, { resamples: o.resamples, level: o.ciLevel, seed: o.seed });
+  const ci: DiffCi | null = raw && {
+    level: o.ciLevel,
+    lowUs: raw.low,
+    highUs: raw.high,
+    lowRel: aMedianUs ? raw.low / aMedianUs : null,
+    highRel: aMedianUs ? raw.high / aMedianUs : null,
+    resamples: o.resamples,
+    seed: o.seed,
+  };
+  const d = deltaUs as number;
+  const interval = ci ? `${Math.round(o.ciLevel * 100)} % CI [${fmt(ci.lowUs)}, ${fmt(ci.highUs)}] µs` : 'no interval';
+  const moved = `${metric} ${fmt(aMedianUs as number)} → ${fmt(bMedianUs as number)} µs (${deltaRel === null ? `${fmt(d)} µs` : pct(deltaRel)})`;
+  const excludesZero = ci !== null && (ci.lowUs > 0 || ci.highUs < 0);
+  const bigEnough = deltaRel !== null && Math.abs(deltaRel) >= o.minRelChange;
+  if (excludesZero && bigEnough) {
+    return { ...base, ci, flag: d > 0 ? 'regression' : 'improvement', reason: `${moved}, ${interval} excludes 0` };
+  }
+  const why = !excludesZero ? `${interval} includes 0` : `below the ${fmt(o.minRelChange * 100)} % minimum change`;
+  return { ...base, ci, flag: 'unchanged', reason: `${moved}: ${why}` };
+}
+
+function side(group: TrialGroup | undefined): RunSide {
+  return group ? { ...group.repetitions } : { ok: 0, total: 0, byStatus: {} };
+}
+
+function metricValues(group: TrialGroup | undefined, byId: Map<string, TrialRecord>, metric: ComparedMetric): number[] {
+  if (!group) return [];
+  const out: number[] = [];
+  for (const id of group.trialIds) {
+    const t = byId.get(id);
+    const v = t && t.status === 'ok' ? t.latencyUs?.[metric] : null;
+    if (typeof v === 'number' && Number.isFinite(v)) out.push(v);
+  }
+  return out;
+}
+
+function overall(metrics: MetricChange[], a: RunSide, b: RunSide): { flag: ChangeFlag; reason: string } {
+  // A measurement that worked in A and produced nothing in B is a regression of its own kind.
+  if (a.ok > 0 && b.ok === 0 && b.total > 0) {
+    const statuses = Object.entries(b.byStatus).map(([s, n]) => `${n} ${s}`).join(', ');
+    return { flag: 'regression', reason: `measured in A (${a.ok} ok), nothing ok in B (${statuses})` };
+  }
+  if (a.ok === 0 && a.total > 0 && b.ok > 0) return { flag: 'improvement', reason: `nothing ok in A, measured in B (${b.ok} ok)` };
+  for (const flag of ['regression', 'improvement'] as const) {
+    const hits = metrics.filter((m) => m.flag === flag);
+    if (hits.length) return { flag, reason: hits.map((m) => m.reason).join('; ') };
+  }
+  if (metrics.length && metrics.every((m) => m.flag === 'unchanged')) return { flag: 'unchanged', reason: metrics.map((m) => m.reason).join('; ') };
+  return { flag: 'insufficient-data', reason: metrics.filter((m) => m.flag === 'insufficient-data').map((m) => m.reason).join('; ') };
+}
+
+/**
+ * Compares two runs group by group (path label × size × offered rate, as analysis/stats groups
+ * them; throughput-search trials are left out). Pure: the caller loads the runs and decides what
+ * to do about environment differences (see environmentDifferences).
+ */
+export function compareRuns(a: RunForCompare, b: RunForCompare, options: Partial<CompareOptions> = {}, forced = false): CompareResult {
+  const o = resolveCompareOptions(options);
+  const groupsA = new Map(groupTrials(a.trials, { bootstrapResamples: 100 }).map((g) => [g.key, g]));
+  const groupsB = new Map(groupTrials(b.trials, { bootstrapResamples: 100 }).map((g) => [g.key, g]));
+  const byIdA = new Map(a.trials.map((t) => [t.trialId, t]));
+  const byIdB = new Map(b.trials.map((t) => [t.trialId, t]));
+  const keys = [...new Set([...groupsA.keys(), ...groupsB.keys()])];
+  const groups: GroupComparison[] = [];
+  const onlyInA: string[] = [];
+  const onlyInB: string[] = [];
+  for (const key of keys) {
+    const ga = groupsA.get(key);
+    const gb = groupsB.get(key);
+    if (!ga) {
+      onlyInB.push(key);
+      continue;
+    }
+    if (!gb) {
+      onlyInA.push(key);
+      continue;
+    }
+    const metrics = o.metrics.map((m) => compareMetric(m, metricValues(ga, byIdA, m), metricValues(gb, byIdB, m), o));
+    const sa = side(ga);
+    const sb = side(gb);
+    groups.push({
+      key,
+      pathLabel: ga.pathLabel,
+      path: ga.path,
+      msgSizeBytes: ga.msgSizeBytes,
+      offeredPps: ga.offeredPps,
+      emulated: ga.emulated || gb.emulated,
+      a: sa,
+      b: sb,
+      metrics,
+      ...overall(metrics, sa, sb),
+    });
+  }
+  groups.sort((x, y) => (x.pathLabel < y.pathLabel ? -1 : x.pathLabel > y.pathLabel ? 1 : 0) || (x.msgSizeBytes ?? -1) - (y.msgSizeBytes ?? -1) || (x.offeredPps ?? -1) - (y.offeredPps ?? -1));
+  return {
+    runA: { runId: str(a.meta.runId), dir: a.dir },
+    runB: { runId: str(b.meta.runId), dir: b.dir },
+    environment: environmentDifferences(a, b),
+    forced,
+    groups,
+    onlyInA,
+    onlyInB,
+    regressions: groups.filter((g) => g.flag === 'regression').length,
+    improvements: groups.filter((g) => g.flag === 'improvement').length,
+    options: o,
+  };
+}

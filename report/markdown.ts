@@ -1,0 +1,111 @@
+// report.md: the key results of a run as Markdown for READMEs and pull requests, with the charts as
+// PNG references (relative to the run folder). Deterministic: the same run always gives the same
+// text (no generation time), so it can be diffed and snapshot-tested.
+import type { Verdict } from '../analysis/selective-win.js';
+import { fmtNum, fmtPct, fmtPps, fmtUs, MISSING, pathDisplay, rateLabel, sizeLabel } from './format.js';
+import { haltpollText } from './metadata.js';
+import type { ReportModel } from './model.js';
+
+export interface MarkdownChart {
+  title: string;
+  caption: string;
+  /** Relative path of the PNG, or null when it could not be rendered. */
+  png: string | null;
+}
+
+/** A Markdown table cell: pipes escaped, line breaks flattened. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function mdTable(header: string[], rows: string[][], rightAligned: boolean[]): string {
+  const lines = [`| ${header.map(cell).join(' | ')} |`, `|${rightAligned.map((r) => (r ? ' ---: ' : ' --- ')).join('|')}|`];
+  for (const r of rows) lines.push(`| ${r.map(cell).join(' | ')} |`);
+  return lines.join('\n');
+}
+
+function verdictRows(verdicts: readonly Verdict[]): string[][] {
+  return [...verdicts]
+    .sort((a, b) => (a.msgSizeBytes ?? -1) - (b.msgSizeBytes ?? -1) || (a.offeredPps ?? Infinity) - (b.offeredPps ?? Infinity))
+    .map((v) => [
+      sizeLabel(v.msgSizeBytes),
+      rateLabel(v.offeredPps),
+      `**${v.verdict}**`,
+      v.bestBypassPath ?? MISSING,
+      fmtUs(v.kernelP99Us),
+      fmtUs(v.bypassP99Us),
+      v.coresDelta === null ? MISSING : `${v.coresDelta >= 0 ? '+' : ''}${v.coresDelta.toFixed(2)}`,
+      v.reason,
+    ]);
+}
+
+export function renderMarkdown(model: ReportModel, charts: readonly MarkdownChart[]): string {
+  const m = model.meta;
+  const e = m.env;
+  const out: string[] = [];
+  out.push(`# bypassbench: ${m.runId ?? 'run'}`, '');
+  const counts = m.counts ? Object.entries(m.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') : `${model.trials.length} trials`;
+  out.push(`Suite **${m.suiteName ?? m.suiteFile ?? '?'}**, ${m.status ?? 'unknown status'} (${counts}); ${m.startedAt ?? '?'} → ${m.endedAt ?? '?'}.`);
+  if (m.description) out.push(`${m.description}`);
+  out.push('');
+  const tools = m.binaries.filter((b) => model.trials.some((t) => b.name.includes(t.driver))).map((b) => `${b.name} ${b.version ?? '?'}`);
+  out.push(
+    `Host ${e.hostname ?? '?'}: ${e.cpuModel ?? '?'} × ${e.cpuCount ?? '?'}, kernel ${e.kernelRelease ?? '?'}, haltpoll ${haltpollText(e.haltpollNs)}` +
+      `${tools.length ? `; ${tools.join(', ')}` : ''}; bypassbench ${m.projectVersion ?? '?'} at ${(e.gitRevision ?? 'unknown').slice(0, 12)}${e.gitDirty ? ' (dirty)' : ''}.`,
+  );
+  if (m.durationS !== null) out.push(`Each trial: ${m.durationS} s measured, ${m.repetitions ?? '?'} repetitions; latency is round-trip time.`);
+  if (model.anyEmulated) out.push('', '> **Emulated results** (marked "(emulated)") were measured under QEMU TCG and say nothing about real hardware.');
+  if (m.status && m.status !== 'completed') out.push('', `> This run is **${m.status}**${m.error ? `: ${m.error}` : ''}; only finished trials are reported.`);
+
+  out.push('', '## Does bypass pay?', '');
+  if (!model.verdicts || model.verdicts.length === 0) out.push('no verdicts in this run');
+  else {
+    out.push(
+      mdTable(
+        ['size', 'offered', 'verdict', 'best bypass path', 'kernel p99 µs', 'bypass p99 µs', 'extra cores', 'reason'],
+        verdictRows(model.verdicts),
+        [false, false, false, false, true, true, true, false],
+      ),
+    );
+  }
+
+  out.push('', '## Results', '', 'Medians over repetitions that finished ok; the p99 range spans the lowest to highest repetition.', '');
+  out.push(
+    mdTable(
+      ['path', 'size B', 'offered pps', 'achieved pps', 'loss', 'p50 µs', 'p99 µs', 'p99 range µs', 'p99.9 µs', 'cores busy', 'ok/reps'],
+      model.rows.map((r) => [
+        pathDisplay(r.pathLabel, r.emulated),
+        r.msgSizeBytes === null ? MISSING : String(r.msgSizeBytes),
+        r.offeredPps === null ? 'closed loop' : fmtPps(r.offeredPps),
+        fmtPps(r.achievedPps),
+        fmtPct(r.lossRatio),
+        fmtUs(r.p50Us),
+        fmtUs(r.p99Us),
+        r.p99RangeUs ? `${fmtUs(r.p99RangeUs.min)}–${fmtUs(r.p99RangeUs.max)}` : MISSING,
+        fmtUs(r.p999Us),
+        fmtNum(r.coresBusy),
+        `${r.ok}/${r.repetitions}${r.ok < r.repetitions ? ` (${r.statuses.filter((s) => s !== 'ok').join(', ')})` : ''}`,
+      ]),
+      [false, true, true, true, true, true, true, true, true, true, true],
+    ),
+  );
+
+  const failures = model.trials.filter((t) => t.status !== 'ok');
+  if (failures.length) {
+    out.push('', '### Not measured / failed', '');
+    const lines = new Set(failures.map((t) => `- ${t.pathLabel} ${sizeLabel(t.msgSizeBytes)} ${rateLabel(t.offeredPps)}: ${t.status}${t.error ? ` — ${t.error}` : ''}`));
+    out.push(...lines);
+  }
+
+  if (charts.length) {
+    out.push('', '## Charts');
+    for (const c of charts) {
+      out.push('', `### ${c.title}`, '');
+      out.push(c.png ? `![${c.title}](${c.png})` : '_chart could not be rendered_');
+      out.push('', c.caption);
+    }
+  }
+
+  out.push('', '---', '', 'Full report with interactive charts, run metadata and raw outputs: [report.html](report.html). Data: `trials.jsonl`, `trials.csv`, `summary.json`, `run.json`; each process\'s output is under `raw/`.');
+  return `${out.join('\n')}\n`;
+}

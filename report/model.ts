@@ -1,0 +1,48 @@
+// Everything the documents (HTML, Markdown, text) say about one run, computed once: repetition
+// statistics (analysis/stats.ts), summary rows, chart specs and the run's metadata. Pure.
+import { groupTrials, type TrialGroup } from '../analysis/stats.js';
+import type { Verdict } from '../analysis/selective-win.js';
+import type { TrialRecord } from '../core/trial.js';
+import type { AttributionGap, ReportInputs, SearchEntry } from './inputs.js';
+import { metadataOf, type RunMetadata } from './metadata.js';
+import { buildCharts, type ChartSpec } from './specs.js';
+import { rowsInRunOrder, type SummaryRow } from './table.js';
+
+export interface ReportModel {
+  runDir: string;
+  meta: RunMetadata;
+  trials: TrialRecord[];
+  groups: TrialGroup[];
+  /** In the order the suite ran them. */
+  rows: SummaryRow[];
+  verdicts: Verdict[] | null;
+  searches: SearchEntry[] | null;
+  attributionGaps: AttributionGap[];
+  charts: ChartSpec[];
+  /** Selective-win thresholds: from the verdicts when there are any, else from run.json. */
+  thresholds: Record<string, unknown> | null;
+  anyEmulated: boolean;
+}
+
+export function buildModel(inputs: ReportInputs): ReportModel {
+  const { run } = inputs;
+  // The p99 interval per group is not shown anywhere; a small bootstrap keeps 500-trial runs fast.
+  const groups = groupTrials(run.trials, { bootstrapResamples: 200 });
+  const rows = rowsInRunOrder(groups, run.trials);
+  const meta = metadataOf(run.meta);
+  const fromVerdicts = inputs.verdicts?.[0]?.thresholds as Record<string, unknown> | undefined;
+  return {
+    runDir: run.dir,
+    meta,
+    trials: run.trials,
+    groups,
+    rows,
+    verdicts: inputs.verdicts,
+    searches: inputs.searches,
+    attributionGaps: inputs.attributionGaps,
+    charts: buildCharts({ groups, verdicts: inputs.verdicts, searches: inputs.searches, attribution: inputs.attribution }),
+    thresholds: fromVerdicts ?? meta.thresholds,
+    anyEmulated:
+      run.trials.some((t) => t.emulated) || (inputs.searches ?? []).some((s) => s.emulated) || inputs.attribution.some((p) => p.emulated),
+  };
+}
