@@ -1,0 +1,438 @@
+// Latency attribution from bb-tsprobe per-request records (the client's --records CSV).
+//
+// Every component is an interval between two timestamps taken on ONE host, so no component
+// compares clocks across hosts. The intervals are contiguous, so for each request
+//   rtt = kernelTxClient + nicWire + hops + kernelRxServer + queueing + pauses
+//       + serialization + application + kernelTxServer + kernelRxClient + other
+// holds exactly, where `other` is what no named component covers (the server's gap between
+// encode done and the send call). The sum check reports how close the named components come
+// to the measured RTT; a negative component means a timestamp was missing or mismatched.
+//
+// Component definitions (c = client, s = server, rK = relay K counted from the client):
+//   kernelTxClient = cTx − cSend                 kernelTxServer = sTx − sSend
+//   kernelRxClient = cRet − cRx − cQueue          kernelRxServer = sRet − sRx − sPause − sQueue
+//   serialization  = (sDec − sRet) + (sEnc − sHdl)   application = sHdl − sDec
+//   pauses         = sPause (stop-the-world pause overlapping the request's wait)
+//   queueing       = sQueue + cQueue (waiting while the single-threaded loop served other work)
+//   residenceK     = (rK.qTx − rK.qRx) + (rK.pTx − rK.pRx)
+//   legs           = (cRx − cTx) − (sTx − sRx) − Σ residenceK     (all network legs, both ways)
+//   nicWire        = legs / (N + 1)                hops = Σ residenceK + legs × N / (N + 1)
+// With N relays there are N + 1 legs per direction; a direct call would cross one, so the other
+// N are charged to hops. Legs are assumed equal because splitting them needs a shared clock.
+import { UserError } from '../core/errors.js';
+import type { KernelAttribution } from './selective-win.js';
+
+export const COMPONENT_NAMES = [
+  'kernelTxClient',
+  'nicWire',
+  'hops',
+  'kernelRxServer',
+  'queueing',
+  'pauses',
+  'serialization',
+  'application',
+  'kernelTxServer',
+  'kernelRxClient',
+  'other',
+] as const;
+export type ComponentName = (typeof COMPONENT_NAMES)[number];
+
+/** Kernel TX + RX on both sides: what a kernel-bypass path could remove. */
+export const KERNEL_COMPONENTS: readonly ComponentName[] = [
+  'kernelTxClient',
+  'kernelTxServer',
+  'kernelRxClient',
+  'kernelRxServer',
+];
+
+export interface RelayStamps {
+  qRxNs: number | null;
+  qRetNs: number | null;
+  qSendNs: number | null;
+  qTxNs: number | null;
+  pRxNs: number | null;
+  pRetNs: number | null;
+  pSendNs: number | null;
+  pTxNs: number | null;
+}
+
+/** One CSV row. Timestamps are ns relative to the run's t0 (see the summary's t0Ns). */
+export interface TsprobeRecord {
+  seq: number;
+  status: 'ok' | 'lost';
+  schedNs: number | null;
+  cSendNs: number | null;
+  cTxSchedNs: number | null;
+  cTxNs: number | null;
+  cTxHwNs: number | null;
+  cRxHwNs: number | null;
+  cRxNs: number | null;
+  cRetNs: number | null;
+  /** Duration, ns. */
+  cQueueNs: number | null;
+  sRxHwNs: number | null;
+  sRxNs: number | null;
+  sRetNs: number | null;
+  sDecNs: number | null;
+  sHdlNs: number | null;
+  sEncNs: number | null;
+  sSendNs: number | null;
+  sTxSchedNs: number | null;
+  sTxNs: number | null;
+  sTxHwNs: number | null;
+  /** Duration, ns. */
+  sPauseNs: number | null;
+  /** Duration, ns. */
+  sQueueNs: number | null;
+  /** relays[0] is the hop nearest the client. */
+  relays: RelayStamps[];
+  /** Duration, ns: cRet − cSend. */
+  rttNs: number | null;
+}
+
+const BASE_COLUMNS: Record<string, Exclude<keyof TsprobeRecord, 'seq' | 'status' | 'relays'>> = {
+  sched_ns: 'schedNs',
+  c_send_ns: 'cSendNs',
+  c_txsched_ns: 'cTxSchedNs',
+  c_tx_ns: 'cTxNs',
+  c_txhw_ns: 'cTxHwNs',
+  c_rxhw_ns: 'cRxHwNs',
+  c_rx_ns: 'cRxNs',
+  c_ret_ns: 'cRetNs',
+  c_queue_ns: 'cQueueNs',
+  s_rxhw_ns: 'sRxHwNs',
+  s_rx_ns: 'sRxNs',
+  s_ret_ns: 'sRetNs',
+  s_dec_ns: 'sDecNs',
+  s_hdl_ns: 'sHdlNs',
+  s_enc_ns: 'sEncNs',
+  s_send_ns: 'sSendNs',
+  s_txsched_ns: 'sTxSchedNs',
+  s_tx_ns: 'sTxNs',
+  s_txhw_ns: 'sTxHwNs',
+  s_pause_ns: 'sPauseNs',
+  s_queue_ns: 'sQueueNs',
+  rtt_ns: 'rttNs',
+};
+
+const RELAY_FIELDS: Record<string, keyof RelayStamps> = {
+  qrx: 'qRxNs',
+  qret: 'qRetNs',
+  qsend: 'qSendNs',
+  qtx: 'qTxNs',
+  prx: 'pRxNs',
+  pret: 'pRetNs',
+  psend: 'pSendNs',
+  ptx: 'pTxNs',
+};
+
+// Matches relay columns such as `r2_qtx_ns`: relay 2 (from the client), request-direction TX
+// software timestamp, in ns relative to t0.
+const RELAY_COLUMN = /^r(\d+)_([a-z]+)_ns$/;
+// Matches one integer field such as `-1532` or `200567705` (ns).
+const INTEGER_FIELD = /^-?\d+$/;
+
+function emptyRelay(): RelayStamps {
+  return { qRxNs: null, qRetNs: null, qSendNs: null, qTxNs: null, pRxNs: null, pRetNs: null, pSendNs: null, pTxNs: null };
+}
+
+/** Parses the client's --records CSV. Empty fields become null; a 0 stays 0. */
+export function parseRecords(csvText: string): TsprobeRecord[] {
+  const lines = csvText.split('\n').filter((line) => line.trim() !== '');
+  const header = lines[0]?.trim().split(',');
+  if (!header || header[0] !== 'seq' || header[1] !== 'status') {
+    throw new UserError('tsprobe records: the header must start with "seq,status"', 'pass the file written by bb-tsprobe client --records');
+  }
+  let relayCount = 0;
+  const setters: ((record: TsprobeRecord, value: number | null) => void)[] = [];
+  for (const name of header.slice(2)) {
+    const base = BASE_COLUMNS[name];
+    const relay = RELAY_COLUMN.exec(name);
+    if (base) {
+      setters.push((record, value) => {
+        record[base] = value;
+      });
+    } else if (relay && RELAY_FIELDS[relay[2] ?? '']) {
+      const index = Number(relay[1]) - 1;
+      const field = RELAY_FIELDS[relay[2] ?? ''] as keyof RelayStamps;
+      relayCount = Math.max(relayCount, index + 1);
+      setters.push((record, value) => {
+        const stamps = record.relays[index] ?? emptyRelay();
+        stamps[field] = value;
+        record.relays[index] = stamps;
+      });
+    } else {
+      setters.push(() => undefined); // a column a later probe version added: ignore it
+    }
+  }
+  return lines.slice(1).map((line, i) => {
+    const fields = line.trim().split(',');
+    const lineNo = i + 2;
+    if (fields.length !== header.length) {
+      throw new UserError(`tsprobe records line ${lineNo}: expected ${header.length} fields, got ${fields.length}`);
+    }
+    const status = fields[1];
+    if (status !== 'ok' && status !== 'lost') {
+      throw new UserError(`tsprobe records line ${lineNo}: status must be ok or lost, got "${status}"`);
+    }
+    const record = blankRecord(Number(fields[0]), status, relayCount);
+    fields.slice(2).forEach((text, col) => {
+      if (text !== '' && !INTEGER_FIELD.test(text)) {
+        throw new UserError(`tsprobe records line ${lineNo}: column ${header[col + 2]} is not an integer: "${text}"`);
+      }
+      setters[col]?.(record, text === '' ? null : Number(text));
+    });
+    return record;
+  });
+}
+
+function blankRecord(seq: number, status: 'ok' | 'lost', relayCount: number): TsprobeRecord {
+  return {
+    seq,
+    status,
+    schedNs: null,
+    cSendNs: null,
+    cTxSchedNs: null,
+    cTxNs: null,
+    cTxHwNs: null,
+    cRxHwNs: null,
+    cRxNs: null,
+    cRetNs: null,
+    cQueueNs: null,
+    sRxHwNs: null,
+    sRxNs: null,
+    sRetNs: null,
+    sDecNs: null,
+    sHdlNs: null,
+    sEncNs: null,
+    sSendNs: null,
+    sTxSchedNs: null,
+    sTxNs: null,
+    sTxHwNs: null,
+    sPauseNs: null,
+    sQueueNs: null,
+    relays: Array.from({ length: relayCount }, emptyRelay),
+    rttNs: null,
+  };
+}
+
+/** One request's components in µs, or null when a timestamp it needs is missing. */
+export type RequestComponents = Record<ComponentName, number> & { rttUs: number; seq: number };
+
+export function requestComponents(record: TsprobeRecord): RequestComponents | null {
+  const r = record;
+  if (r.status !== 'ok') return null;
+  const need = [r.cSendNs, r.cTxNs, r.cRxNs, r.cRetNs, r.cQueueNs, r.sRxNs, r.sRetNs, r.sDecNs, r.sHdlNs, r.sEncNs,
+    r.sSendNs, r.sTxNs, r.sPauseNs, r.sQueueNs, r.rttNs];
+  for (const hop of r.relays) need.push(hop.qRxNs, hop.qTxNs, hop.pRxNs, hop.pTxNs);
+  if (need.some((v) => v === null)) return null;
+  const v = (x: number | null) => x as number;
+  let residenceNs = 0;
+  for (const hop of r.relays) residenceNs += v(hop.qTxNs) - v(hop.qRxNs) + (v(hop.pTxNs) - v(hop.pRxNs));
+  const legsNs = v(r.cRxNs) - v(r.cTxNs) - (v(r.sTxNs) - v(r.sRxNs)) - residenceNs;
+  const n = r.relays.length;
+  const ns: Omit<Record<ComponentName, number>, 'other'> = {
+    kernelTxClient: v(r.cTxNs) - v(r.cSendNs),
+    nicWire: legsNs / (n + 1),
+    hops: residenceNs + (legsNs * n) / (n + 1),
+    kernelRxServer: v(r.sRetNs) - v(r.sRxNs) - v(r.sPauseNs) - v(r.sQueueNs),
+    queueing: v(r.sQueueNs) + v(r.cQueueNs),
+    pauses: v(r.sPauseNs),
+    serialization: v(r.sDecNs) - v(r.sRetNs) + (v(r.sEncNs) - v(r.sHdlNs)),
+    application: v(r.sHdlNs) - v(r.sDecNs),
+    kernelTxServer: v(r.sTxNs) - v(r.sSendNs),
+    kernelRxClient: v(r.cRetNs) - v(r.cRxNs) - v(r.cQueueNs),
+  };
+  const namedNs = Object.values(ns).reduce((a, b) => a + b, 0);
+  const out = { seq: r.seq, rttUs: v(r.rttNs) / 1e3, other: (v(r.rttNs) - namedNs) / 1e3 } as RequestComponents;
+  for (const [name, value] of Object.entries(ns)) out[name as ComponentName] = value / 1e3;
+  return out;
+}
+
+export interface ComponentStats {
+  p50Us: number;
+  p90Us: number;
+  p99Us: number;
+  meanUs: number;
+  /** Mean of this component over the p50 band ÷ mean RTT over the same requests. */
+  shareP50: number;
+  /** Mean of this component over the tail (RTT ≥ p99) ÷ mean RTT over the same requests. */
+  shareP99: number;
+}
+
+export interface AttributionOptions {
+  /** Allowed |Σ named components − RTT| per request, µs. Default 1. */
+  toleranceUs?: number;
+  /** Width of the receiver-side arrival-rate intervals, ms. Default 100. */
+  intervalMs?: number;
+  /** The p50 band is the requests whose RTT lies between the (50 − b) and (50 + b) percentiles. Default 5. */
+  p50BandPct?: number;
+  /** The tail is the requests whose RTT is at or above this percentile. Default 99. */
+  tailPct?: number;
+  /** Fewer complete requests than this gives insufficient-data. Default 20. */
+  minRequests?: number;
+}
+
+export interface Steadiness {
+  intervalMs: number;
+  /** Full intervals counted (a trailing partial one is dropped). */
+  intervals: number;
+  meanPps: number;
+  /** Coefficient of variation of per-interval arrival counts at the server; null below 2 intervals. */
+  cv: number | null;
+}
+
+export type AttributionResult =
+  | {
+      status: 'ok';
+      requests: number;
+      lost: number;
+      /** Requests with every timestamp needed; only these are attributed. */
+      complete: number;
+      incomplete: number;
+      relays: number;
+      rttUs: { p50: number; p90: number; p99: number; mean: number };
+      bands: {
+        p50: { fromUs: number; toUs: number; requests: number };
+        p99: { fromUs: number; requests: number };
+      };
+      components: Record<ComponentName, ComponentStats>;
+      /** Share of end-to-end time spent in the kernel (TX + RX, both sides). */
+      kernelShare: { p50: number; p99: number };
+      sumCheck: {
+        toleranceUs: number;
+        /** max over requests of |Σ named components − RTT|, µs. */
+        maxAbsErrorUs: number;
+        withinToleranceRatio: number;
+        /** Requests with a component below −toleranceUs: a timestamp mismatch. */
+        negativeComponentRequests: number;
+      };
+      steadiness: Steadiness;
+      pauses: { delayedRequests: number; delayedRatio: number; maxDelayUs: number };
+    }
+  | { status: 'insufficient-data'; reason: string; requests: number; complete: number };
+
+/** Nearest-rank percentile of ascending values (the probe's own definition). */
+function percentile(sorted: readonly number[], p: number): number {
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[Math.min(rank, sorted.length) - 1] as number;
+}
+
+function mean(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** Receiver-side steadiness: server RX timestamps binned into fixed intervals. */
+export function arrivalSteadiness(records: readonly TsprobeRecord[], intervalMs: number): Steadiness {
+  const arrivals = records.map((r) => r.sRxNs).filter((t): t is number => t !== null).sort((a, b) => a - b);
+  const widthNs = intervalMs * 1e6;
+  const first = arrivals[0];
+  const last = arrivals[arrivals.length - 1];
+  if (first === undefined || last === undefined) return { intervalMs, intervals: 0, meanPps: 0, cv: null };
+  const intervals = Math.floor((last - first) / widthNs);
+  const counts = new Array<number>(intervals).fill(0);
+  for (const t of arrivals) {
+    const bin = Math.floor((t - first) / widthNs);
+    if (bin < intervals) counts[bin] = (counts[bin] as number) + 1;
+  }
+  if (intervals < 2) return { intervalMs, intervals, meanPps: intervals ? (counts[0] as number) / (widthNs / 1e9) : 0, cv: null };
+  const m = mean(counts);
+  const sd = Math.sqrt(counts.reduce((a, c) => a + (c - m) ** 2, 0) / (intervals - 1));
+  return { intervalMs, intervals, meanPps: m / (widthNs / 1e9), cv: m > 0 ? sd / m : null };
+}
+
+export function attribute(records: readonly TsprobeRecord[], options: AttributionOptions = {}): AttributionResult {
+  const toleranceUs = options.toleranceUs ?? 1;
+  const intervalMs = options.intervalMs ?? 100;
+  const band = options.p50BandPct ?? 5;
+  const tailPct = options.tailPct ?? 99;
+  const minRequests = options.minRequests ?? 20;
+  const lost = records.filter((r) => r.status === 'lost').length;
+  const perRequest = records.map(requestComponents).filter((c): c is RequestComponents => c !== null);
+  if (perRequest.length < minRequests) {
+    return {
+      status: 'insufficient-data',
+      reason: `${perRequest.length} requests have every timestamp; at least ${minRequests} are needed`,
+      requests: records.length,
+      complete: perRequest.length,
+    };
+  }
+  const rttSorted = perRequest.map((c) => c.rttUs).sort((a, b) => a - b);
+  const bandFrom = percentile(rttSorted, 50 - band);
+  const bandTo = percentile(rttSorted, 50 + band);
+  const tailFrom = percentile(rttSorted, tailPct);
+  const bandReqs = perRequest.filter((c) => c.rttUs >= bandFrom && c.rttUs <= bandTo);
+  const tailReqs = perRequest.filter((c) => c.rttUs >= tailFrom);
+  const bandRtt = mean(bandReqs.map((c) => c.rttUs));
+  const tailRtt = mean(tailReqs.map((c) => c.rttUs));
+
+  const components = {} as Record<ComponentName, ComponentStats>;
+  for (const name of COMPONENT_NAMES) {
+    const sorted = perRequest.map((c) => c[name]).sort((a, b) => a - b);
+    components[name] = {
+      p50Us: percentile(sorted, 50),
+      p90Us: percentile(sorted, 90),
+      p99Us: percentile(sorted, 99),
+      meanUs: mean(sorted),
+      shareP50: mean(bandReqs.map((c) => c[name])) / bandRtt,
+      shareP99: mean(tailReqs.map((c) => c[name])) / tailRtt,
+    };
+  }
+  const kernelShare = {
+    p50: KERNEL_COMPONENTS.reduce((a, name) => a + components[name].shareP50, 0),
+    p99: KERNEL_COMPONENTS.reduce((a, name) => a + components[name].shareP99, 0),
+  };
+
+  let maxAbsErrorUs = 0;
+  let within = 0;
+  let negative = 0;
+  for (const c of perRequest) {
+    const errorUs = Math.abs(c.other);
+    maxAbsErrorUs = Math.max(maxAbsErrorUs, errorUs);
+    if (errorUs <= toleranceUs) within++;
+    if (COMPONENT_NAMES.some((name) => c[name] < -toleranceUs)) negative++;
+  }
+  const delayed = perRequest.filter((c) => c.pauses > 0);
+  return {
+    status: 'ok',
+    requests: records.length,
+    lost,
+    complete: perRequest.length,
+    incomplete: records.length - lost - perRequest.length,
+    relays: records[0]?.relays.length ?? 0,
+    rttUs: {
+      p50: percentile(rttSorted, 50),
+      p90: percentile(rttSorted, 90),
+      p99: percentile(rttSorted, 99),
+      mean: mean(rttSorted),
+    },
+    bands: {
+      p50: { fromUs: bandFrom, toUs: bandTo, requests: bandReqs.length },
+      p99: { fromUs: tailFrom, requests: tailReqs.length },
+    },
+    components,
+    kernelShare,
+    sumCheck: {
+      toleranceUs,
+      maxAbsErrorUs,
+      withinToleranceRatio: within / perRequest.length,
+      negativeComponentRequests: negative,
+    },
+    steadiness: arrivalSteadiness(records, intervalMs),
+    pauses: {
+      delayedRequests: delayed.length,
+      delayedRatio: delayed.length / perRequest.length,
+      maxDelayUs: delayed.reduce((a, c) => Math.max(a, c.pauses), 0),
+    },
+  };
+}
+
+/** The shape the selective-win rule reads (its kernel components are the names starting "kernel"). */
+export function toKernelAttribution(result: AttributionResult): KernelAttribution | null {
+  if (result.status !== 'ok') return null;
+  return {
+    kernelShareP50: result.kernelShare.p50,
+    kernelShareP99: result.kernelShare.p99,
+    components: COMPONENT_NAMES.map((name) => ({ name, shareP99: result.components[name].shareP99 })),
+  };
+}
