@@ -423,7 +423,9 @@ function checkGain(
   if (sustains === true) return { ...base, status: 'passed', detail: `${name} sustains the rate the kernel path cannot${costClause(cpu)}` };
   if (gainRel === null) return { ...base, status: 'unknown', detail: 'p99 gain unknown' };
   const detail =
-    cpu.coresDelta !== null && cpu.coresDelta >= 0.05
+    gainRel < 0
+      ? `${name} p99 is ${pct(-gainRel)} worse than the kernel path's${costClause(cpu)}`
+      : cpu.coresDelta !== null && cpu.coresDelta >= 0.05
       ? `bypass costs ${cores(cpu.coresDelta)} extra ${plural(cpu.coresDelta)} for ${pct(gainRel)} gain (< ${pct(t.gainMin)})`
       : `gain ${pct(gainRel)} < ${pct(t.gainMin)}`;
   if (sustains === null) return { ...base, status: 'unknown', detail: `${detail}, and whether it sustains a rate the kernel cannot is unknown` };

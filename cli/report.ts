@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import { EXIT } from '../core/errors.js';
 import { writeReport } from '../report/write.js';
+import { analyzeRun } from '../report/analyze.js';
 import { data, human } from './output.js';
 
 export const command = 'report <run-dir>';
@@ -16,6 +17,8 @@ export function builder(y: Argv) {
 }
 
 export async function handler(args: { runDir: string; json: boolean; render: boolean }): Promise<number> {
+  // Verdicts are recomputed from the saved trials, so an old run gets the current rule.
+  analyzeRun(args.runDir);
   const report = await writeReport(args.runDir, { render: args.render });
   for (const w of report.warnings) human(`warning: ${w}`);
   if (args.json) data({ runDir: report.runDir, files: report.files, charts: report.charts, warnings: report.warnings, rows: report.rows });

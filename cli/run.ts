@@ -4,6 +4,7 @@ import { planTrials } from '../core/plan.js';
 import { enablePaths, loadSuite } from '../suites/load.js';
 import { executeRun } from '../runners/run.js';
 import { writeReport } from '../report/write.js';
+import { analyzeRun } from '../report/analyze.js';
 import { progressReporter } from './progress.js';
 import { data, human } from './output.js';
 
@@ -59,6 +60,7 @@ export async function handler(args: { suite: string; out?: string; results?: str
       onEvent: progress.onEvent,
       argv: process.argv.slice(1),
     });
+    analyzeRun(summary.runDir);
     const report = await writeReport(summary.runDir);
     for (const w of report.warnings) human(`warning: ${w}`);
     if (args.json) {

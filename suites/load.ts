@@ -108,6 +108,14 @@ export function parseSuite(file: string, text: string): LoadedSuite {
     if (labels.indexOf(label) !== i) problems.push(`${file}: paths[${i}].label ${JSON.stringify(label)} is used twice; give each entry of the same path its own label`);
   });
 
+  for (const [field, names] of [
+    ['verdict.kernelPath', suite.verdict.kernelPath === undefined ? [] : [suite.verdict.kernelPath]],
+    ['verdict.bypassPaths', suite.verdict.bypassPaths ?? []],
+  ] as const) {
+    for (const name of names) {
+      if (!labels.includes(name)) problems.push(`${file}: ${field} must name a path label (${labels.join(', ')}), got ${JSON.stringify(name)}`);
+    }
+  }
   for (const [i, name] of (suite.search?.paths ?? []).entries()) {
     if (!suite.paths.some((p) => (p.label ?? p.path) === name || p.path === name)) {
       problems.push(`${file}: search.paths[${i}] must name a path entry (${labels.join(', ')}), got ${JSON.stringify(name)}`);

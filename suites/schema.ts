@@ -63,6 +63,26 @@ export const searchSchema = z.strictObject({
   pdrLossRatio: z.number().min(0).lt(1).default(0.005),
 });
 
+/** The selective-win rule's inputs and bar: which path is the kernel reference, which are candidates. */
+export const verdictSchema = z.strictObject({
+  /** Label of the kernel reference path; default the first kernel-udp entry. */
+  kernelPath: z.string().optional(),
+  /** Labels of the bypass candidates; default every path that is not kernel-udp/-tcp or attribution. */
+  bypassPaths: z.array(z.string()).min(1).optional(),
+  /** Thresholds of the rule (defaults in analysis/selective-win.ts, printed in every report). */
+  thresholds: z
+    .strictObject({
+      kernelShareMin: z.number().min(0).max(1).optional(),
+      gainMin: z.number().min(0).max(1).optional(),
+      steadyCvMax: z.number().min(0).optional(),
+      lossGoal: z.number().min(0).max(1).optional(),
+      maxSpreadRel: z.number().positive().optional(),
+      minRepetitions: z.number().int().min(1).optional(),
+      includeEmulated: z.boolean().optional(),
+    })
+    .default({}),
+});
+
 export const suiteSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, { error: 'must be 1–40 characters of [A-Za-z0-9_.-]' }),
   description: z.string().optional(),
@@ -82,6 +102,7 @@ export const suiteSchema = z.strictObject({
   trialTimeoutS: z.number().positive().optional(),
   cpu: cpuPlanSchema.default({}),
   search: searchSchema.optional(),
+  verdict: verdictSchema.default({ thresholds: {} }),
 });
 
 export type RateSweep = z.infer<typeof rateSweepSchema>;

@@ -184,7 +184,7 @@ describe('decide: no-win, one test per reason', () => {
   it('reports a bypass path that is slower', () => {
     const v = decide(winningInput({ bypass: [path('afxdp', [60, 63, 66], { coresBusy: 0.4 })] }));
     expect(v.verdict).toBe('no-win');
-    expect(v.reason).toBe('gain -50 % < 25 %');
+    expect(v.reason).toBe("afxdp p99 is 50 % worse than the kernel path's at about the same CPU cost");
     expect(v.expectedP99SavingUs).toBe(-21);
     expect(v.reasons).toContain('bypass p99 is higher beyond the spread (ranges do not overlap (40–44 vs 60–66 µs))');
   });

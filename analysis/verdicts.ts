@@ -1,0 +1,90 @@
+// From a run's records to its verdicts: group the trials, attach the kernel path's attribution,
+// the load steadiness and the throughput-search results to each size × rate, and apply the
+// selective-win rule. Pure, so `report` can recompute verdicts from any saved run.
+import { median } from 'simple-statistics';
+import type { TrialRecord } from '../core/trial.js';
+import { toKernelAttribution, type AttributionResult } from './attribution.js';
+import type { SearchResult } from './search.js';
+import { decideAll, inputsFromGroups, resolveThresholds, type KernelAttribution, type SelectiveWinThresholds, type Verdict } from './selective-win.js';
+import { groupTrials } from './stats.js';
+
+export interface VerdictSettings {
+  /** Label of the kernel reference path; default the first kernel-udp entry (else kernel-tcp). */
+  kernelPath?: string;
+  /** Labels of the bypass candidates; default every path that is not kernel-udp/-tcp or attribution. */
+  bypassPaths?: string[];
+  thresholds?: Partial<SelectiveWinThresholds>;
+}
+
+export type SearchSummary = Pick<SearchResult, 'ndrPps' | 'pdrPps'> & { pathLabel: string; msgSizeBytes: number };
+
+const KERNEL_PATHS = new Set(['kernel-udp', 'kernel-tcp']);
+
+function sameCell(t: TrialRecord, size: number | null, rate: number | null): boolean {
+  return t.msgSizeBytes === size && t.offeredPps === rate;
+}
+
+function medianOrNull(xs: (number | null | undefined)[]): number | null {
+  const v = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  return v.length ? median(v) : null;
+}
+
+/** The attribution trials' kernel view of one cell: the median over repetitions of each share. */
+export function attributionForCell(trials: readonly TrialRecord[], size: number | null, rate: number | null): KernelAttribution | null {
+  const views = trials
+    .filter((t) => t.path === 'attribution' && t.status === 'ok' && sameCell(t, size, rate))
+    .map((t) => toKernelAttribution(t.native['attribution'] as AttributionResult))
+    .filter((a): a is KernelAttribution => a !== null);
+  if (views.length === 0) return null;
+  const names = views[0]!.components.map((c) => c.name);
+  return {
+    kernelShareP50: medianOrNull(views.map((v) => v.kernelShareP50)),
+    kernelShareP99: medianOrNull(views.map((v) => v.kernelShareP99)),
+    components: names.map((name) => ({ name, shareP99: medianOrNull(views.map((v) => v.components.find((c) => c.name === name)?.shareP99)) })),
+  };
+}
+
+/**
+ * Load steadiness of a cell, measured: the CV of the per-interval arrival rate at the tsprobe
+ * server, else the CV of send gaps in sockperf's per-packet log of the kernel path.
+ */
+export function loadCvForCell(trials: readonly TrialRecord[], size: number | null, rate: number | null, kernelLabel: string): number | null {
+  const fromAttribution = medianOrNull(
+    trials
+      .filter((t) => t.path === 'attribution' && t.status === 'ok' && sameCell(t, size, rate))
+      .map((t) => {
+        const a = t.native['attribution'] as AttributionResult | undefined;
+        return a?.status === 'ok' ? a.steadiness.cv : null;
+      }),
+  );
+  if (fromAttribution !== null) return fromAttribution;
+  return medianOrNull(
+    trials
+      .filter((t) => t.pathLabel === kernelLabel && t.status === 'ok' && sameCell(t, size, rate))
+      .map((t) => (t.native['sockperf-full-log'] as { sendGapCv?: number | null } | undefined)?.sendGapCv ?? null),
+  );
+}
+
+export function defaultKernelPath(trials: readonly TrialRecord[]): string | null {
+  return trials.find((t) => t.path === 'kernel-udp')?.pathLabel ?? trials.find((t) => t.path === 'kernel-tcp')?.pathLabel ?? null;
+}
+
+export function computeVerdicts(trials: readonly TrialRecord[], searches: readonly SearchSummary[], settings: VerdictSettings = {}): Verdict[] {
+  const thresholds = resolveThresholds(settings.thresholds ?? {}, 'verdict.thresholds');
+  const kernelPathLabel = settings.kernelPath ?? defaultKernelPath(trials);
+  if (!kernelPathLabel) return [];
+  const grid = trials.filter((t) => !t.search && t.path !== 'attribution');
+  const bypassPathLabels =
+    settings.bypassPaths ?? [...new Set(grid.filter((t) => !KERNEL_PATHS.has(t.path) && t.pathLabel !== kernelPathLabel).map((t) => t.pathLabel))];
+  const inputs = inputsFromGroups(groupTrials(grid), {
+    kernelPathLabel,
+    bypassPathLabels,
+    attributionFor: (size, rate) => attributionForCell(trials, size, rate),
+    loadCvFor: (size, rate) => loadCvForCell(trials, size, rate, kernelPathLabel),
+    throughputFor: (label, size) => {
+      const s = searches.find((x) => x.pathLabel === label && x.msgSizeBytes === size);
+      return s ? { ndrPps: s.ndrPps, pdrPps: s.pdrPps } : null;
+    },
+  });
+  return decideAll(inputs, thresholds);
+}

@@ -1,0 +1,284 @@
+// Latency attribution on real bb-tsprobe records (test/fixtures/tsprobe/*.records.csv, captured by
+// native/tsprobe/capture-fixtures.sh) and on hand-made records whose answers are known exactly.
+import { describe, expect, test } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { fixturePath } from '../helpers/fixtures.js';
+import {
+  COMPONENT_NAMES,
+  KERNEL_COMPONENTS,
+  arrivalSteadiness,
+  attribute,
+  parseRecords,
+  requestComponents,
+  toKernelAttribution,
+} from '../../analysis/attribution.js';
+import type { AttributionResult, TsprobeRecord } from '../../analysis/attribution.js';
+import { UserError } from '../../core/errors.js';
+
+const REAL = ['bare-raw64-1k', 'bare-raw64-5k', 'bare-raw64-20k', 'json512-2hops-pause-1k'] as const;
+
+const readRecords = (name: string) => parseRecords(readFileSync(fixturePath('tsprobe', name, 'records.csv'), 'utf8'));
+const summaryOf = (name: string) => JSON.parse(readFileSync(fixturePath('tsprobe', name, 'stdout'), 'utf8')) as { sent: number; received: number; hops: number };
+
+function ok(result: AttributionResult): Extract<AttributionResult, { status: 'ok' }> {
+  if (result.status !== 'ok') throw new Error(`attribution: ${result.reason}`);
+  return result;
+}
+
+describe.each(REAL)('real records %s', (name) => {
+  const records = readRecords(name);
+  const summary = summaryOf(name);
+  const result = ok(attribute(records));
+
+  test('one row per measured request, relays as in the summary', () => {
+    expect(records).toHaveLength(summary.sent);
+    expect(records.filter((r) => r.status === 'ok')).toHaveLength(summary.received);
+    expect(result.relays).toBe(summary.hops);
+    expect(records.every((r) => r.relays.length === summary.hops)).toBe(true);
+  });
+
+  test('components add up to each request’s round trip', () => {
+    for (const record of records) {
+      const c = requestComponents(record);
+      if (c === null) continue;
+      const sum = COMPONENT_NAMES.reduce((a, n) => a + c[n], 0);
+      expect(sum).toBeCloseTo(c.rttUs, 6);
+    }
+    // The named components (everything but `other`) explain the RTT within the stated tolerance.
+    expect(result.sumCheck.toleranceUs).toBe(1);
+    expect(result.sumCheck.withinToleranceRatio).toBeGreaterThanOrEqual(0.99);
+    expect(result.sumCheck.withinToleranceRatio).toBeLessThanOrEqual(1);
+    expect(result.sumCheck.negativeComponentRequests).toBe(0);
+  });
+
+  test('shares are fractions that sum to one, percentiles are ordered', () => {
+    for (const name of COMPONENT_NAMES) {
+      const c = result.components[name];
+      expect(c.shareP50).toBeGreaterThanOrEqual(0);
+      expect(c.shareP50).toBeLessThanOrEqual(1);
+      expect(c.shareP99).toBeGreaterThanOrEqual(0);
+      expect(c.shareP99).toBeLessThanOrEqual(1);
+      expect(c.p99Us).toBeGreaterThanOrEqual(c.p90Us);
+      expect(c.p90Us).toBeGreaterThanOrEqual(c.p50Us);
+    }
+    const sum = (key: 'shareP50' | 'shareP99') => COMPONENT_NAMES.reduce((a, n) => a + result.components[n][key], 0);
+    expect(sum('shareP50')).toBeCloseTo(1, 9);
+    expect(sum('shareP99')).toBeCloseTo(1, 9);
+    for (const share of [result.kernelShare.p50, result.kernelShare.p99]) {
+      expect(share).toBeGreaterThan(0);
+      expect(share).toBeLessThanOrEqual(1);
+    }
+    expect(result.rttUs.p99).toBeGreaterThanOrEqual(result.rttUs.p50);
+    expect(result.rttUs.p50).toBeGreaterThan(0);
+    expect(result.bands.p50.requests).toBeGreaterThan(0);
+    expect(result.bands.p99.requests).toBeGreaterThan(0);
+    expect(result.components.kernelTxClient.p50Us).toBeGreaterThan(0);
+    expect(result.components.kernelRxServer.p50Us).toBeGreaterThan(0);
+  });
+});
+
+describe('what the real captures show', () => {
+  const bare = ok(attribute(readRecords('bare-raw64-1k')));
+  const hops = ok(attribute(readRecords('json512-2hops-pause-1k')));
+
+  test('with JSON, two hops and pauses the kernel share falls at p50 and p99', () => {
+    expect(hops.kernelShare.p50).toBeLessThan(bare.kernelShare.p50);
+    expect(hops.kernelShare.p99).toBeLessThan(bare.kernelShare.p99);
+  });
+
+  test('the bare path has no hops, pauses or JSON work; the hop path has all three', () => {
+    expect(bare.components.hops.p99Us).toBe(0);
+    expect(bare.pauses.delayedRequests).toBe(0);
+    expect(hops.components.hops.p50Us).toBeGreaterThan(0);
+    expect(hops.pauses.delayedRequests).toBeGreaterThan(0);
+    expect(hops.pauses.maxDelayUs).toBeLessThanOrEqual(2000 * 1.1);
+    expect(hops.components.serialization.p50Us).toBeGreaterThan(bare.components.serialization.p50Us);
+  });
+
+  test('a fixed-rate load is steady at the receiver', () => {
+    expect(bare.steadiness.intervals).toBeGreaterThanOrEqual(2);
+    expect(bare.steadiness.cv).toBeGreaterThanOrEqual(0);
+    expect(bare.steadiness.cv).toBeLessThan(0.25);
+  });
+
+  test('the selective-win rule gets kernel shares and named components', () => {
+    const k = toKernelAttribution(hops);
+    expect(k?.kernelShareP99).toBe(hops.kernelShare.p99);
+    expect(k?.components.map((c) => c.name)).toEqual([...COMPONENT_NAMES]);
+    expect(toKernelAttribution({ status: 'insufficient-data', reason: 'x', requests: 0, complete: 0 })).toBeNull();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Hand-made records. Times in ns; one request takes these steps (no relays):
+//   client send 0, TX 2000 | server RX 2500, ret 4500, dec 5000, hdl 6000, enc 6500, send 6600, TX 8600
+//   | client RX 9100, ret 10100  → rtt 10100
+const BASE_HEADER =
+  'seq,status,sched_ns,c_send_ns,c_txsched_ns,c_tx_ns,c_txhw_ns,c_rxhw_ns,c_rx_ns,c_ret_ns,c_queue_ns,' +
+  's_rxhw_ns,s_rx_ns,s_ret_ns,s_dec_ns,s_hdl_ns,s_enc_ns,s_send_ns,s_txsched_ns,s_tx_ns,s_txhw_ns,s_pause_ns,s_queue_ns';
+
+type Row = Record<string, number | string | null>;
+
+function baseRow(seq: number, offsetNs = seq * 1_000_000): Row {
+  const t = (v: number) => v + offsetNs;
+  return {
+    seq, status: 'ok', sched_ns: t(0), c_send_ns: t(0), c_txsched_ns: null, c_tx_ns: t(2000), c_txhw_ns: null, c_rxhw_ns: null,
+    c_rx_ns: t(9100), c_ret_ns: t(10100), c_queue_ns: 0, s_rxhw_ns: null, s_rx_ns: t(2500), s_ret_ns: t(4500), s_dec_ns: t(5000),
+    s_hdl_ns: t(6000), s_enc_ns: t(6500), s_send_ns: t(6600), s_txsched_ns: null, s_tx_ns: t(8600), s_txhw_ns: null,
+    s_pause_ns: 0, s_queue_ns: 0, rtt_ns: 10100,
+  };
+}
+
+function toCsv(rows: Row[], relays = 0): string {
+  const relayCols: string[] = [];
+  for (let k = 1; k <= relays; k++) {
+    for (const f of ['qrx', 'qret', 'qsend', 'qtx', 'prx', 'pret', 'psend', 'ptx']) relayCols.push(`r${k}_${f}_ns`);
+  }
+  const header = [...BASE_HEADER.split(','), ...relayCols, 'rtt_ns'];
+  const lines = rows.map((row) => header.map((h) => (row[h] === null || row[h] === undefined ? '' : String(row[h]))).join(','));
+  return [header.join(','), ...lines].join('\n') + '\n';
+}
+
+const many = (n: number, make: (seq: number) => Row = baseRow) => Array.from({ length: n }, (_, i) => make(i));
+
+describe('synthetic records', () => {
+  test('each component is the interval it is defined as', () => {
+    const [record] = parseRecords(toCsv([baseRow(0)]));
+    const c = requestComponents(record as TsprobeRecord);
+    expect(c).toMatchObject({
+      kernelTxClient: 2,
+      // legs = (9100 − 2000) − (8600 − 2500) = 1000 ns, all of it one leg each way
+      nicWire: 1,
+      hops: 0,
+      kernelRxServer: 2,
+      queueing: 0,
+      pauses: 0,
+      serialization: 1, // 0.5 decode + 0.5 encode
+      application: 1,
+      kernelTxServer: 2,
+      kernelRxClient: 1,
+      rttUs: 10.1,
+    });
+    expect(c?.other).toBeCloseTo(0.1, 9); // encode done → send call, which no component covers
+  });
+
+  test('pause and queue time come out of the server’s kernel RX', () => {
+    const row = { ...baseRow(0), s_ret_ns: 4500 + 3000, s_dec_ns: 5000 + 3000, s_hdl_ns: 6000 + 3000, s_enc_ns: 6500 + 3000,
+      s_send_ns: 6600 + 3000, s_tx_ns: 8600 + 3000, c_rx_ns: 9100 + 3000, c_ret_ns: 10100 + 3000, s_pause_ns: 2000, s_queue_ns: 1000, rtt_ns: 13100 };
+    const c = requestComponents(parseRecords(toCsv([row]))[0] as TsprobeRecord);
+    expect(c?.pauses).toBe(2);
+    expect(c?.queueing).toBe(1);
+    expect(c?.kernelRxServer).toBe(2);
+    expect(c?.nicWire).toBe(1);
+  });
+
+  test('two relays: their residence plus two of the three equal legs are hop time', () => {
+    // Each relay holds the request 1 µs and the reply 1 µs; each of the 6 legs is 0.5 µs.
+    const row = { ...baseRow(0) };
+    const shift = 4000 + 2000; // relays add 2 × 2 µs residence and 4 × 0.5 µs legs
+    for (const k of ['s_rx_ns', 's_ret_ns', 's_dec_ns', 's_hdl_ns', 's_enc_ns', 's_send_ns', 's_tx_ns'] as const) {
+      row[k] = (row[k] as number) + shift / 2; // the request reaches the server 3 µs later
+    }
+    row['c_rx_ns'] = 9100 + shift;
+    row['c_ret_ns'] = 10100 + shift;
+    row['rtt_ns'] = 10100 + shift;
+    // r1 nearest the client: request in at c_tx + 500, out 1000 later; reply in/out likewise
+    Object.assign(row, {
+      r1_qrx_ns: 2500, r1_qret_ns: 2700, r1_qsend_ns: 3000, r1_qtx_ns: 3500,
+      r2_qrx_ns: 4000, r2_qret_ns: 4200, r2_qsend_ns: 4500, r2_qtx_ns: 5000,
+      r2_prx_ns: 12100, r2_pret_ns: 12300, r2_psend_ns: 12600, r2_ptx_ns: 13100,
+      r1_prx_ns: 13600, r1_pret_ns: 13800, r1_psend_ns: 14100, r1_ptx_ns: 14600,
+    });
+    const [record] = parseRecords(toCsv([row], 2));
+    expect(record?.relays).toHaveLength(2);
+    expect(record?.relays[0]?.qRxNs).toBe(2500);
+    const c = requestComponents(record as TsprobeRecord);
+    // legs total = (15100 − 2000) − (11600 − 5500) − 4000 = 3000 ns → 1 µs per leg pair
+    expect(c?.nicWire).toBeCloseTo(1, 9);
+    expect(c?.hops).toBeCloseTo(4 + 2, 9);
+    expect(COMPONENT_NAMES.reduce((a, n) => a + (c?.[n] ?? 0), 0)).toBeCloseTo(c?.rttUs ?? 0, 9);
+  });
+
+  test('a record missing a timestamp is left out and counted, a lost one counted as lost', () => {
+    const rows = many(30);
+    rows[3] = { ...baseRow(3), s_tx_ns: null };
+    rows[4] = { ...baseRow(4), status: 'lost', c_rx_ns: null, c_ret_ns: null, rtt_ns: null, s_pause_ns: null, s_queue_ns: null };
+    const result = ok(attribute(parseRecords(toCsv(rows))));
+    expect(result).toMatchObject({ requests: 30, lost: 1, complete: 28, incomplete: 1 });
+  });
+
+  test('too few complete requests is insufficient data, not a result', () => {
+    const result = attribute(parseRecords(toCsv(many(5))));
+    expect(result).toMatchObject({ status: 'insufficient-data', requests: 5, complete: 5 });
+    expect(attribute([])).toMatchObject({ status: 'insufficient-data', requests: 0 });
+  });
+
+  test('shares: the p50 band and the p99 tail are averaged separately', () => {
+    // 98 plain requests and two whose server paused 100 µs: the tail (RTT ≥ p99) is those two.
+    const rows = many(100);
+    for (const seq of [98, 99]) {
+      const slow: Row = { ...baseRow(seq) };
+      for (const k of ['s_ret_ns', 's_dec_ns', 's_hdl_ns', 's_enc_ns', 's_send_ns', 's_tx_ns', 'c_rx_ns', 'c_ret_ns'] as const) {
+        slow[k] = (slow[k] as number) + 100_000;
+      }
+      Object.assign(slow, { s_pause_ns: 100_000, rtt_ns: 110_100 });
+      rows[seq] = slow;
+    }
+    const result = ok(attribute(parseRecords(toCsv(rows))));
+    expect(result.bands.p99.requests).toBe(2);
+    expect(result.bands.p50.requests).toBe(98);
+    expect(result.components.pauses.shareP99).toBeCloseTo(100 / 110.1, 9);
+    expect(result.components.pauses.shareP50).toBe(0);
+    expect(result.kernelShare.p50).toBeCloseTo(7 / 10.1, 9);
+    expect(result.kernelShare.p99).toBeCloseTo(7 / 110.1, 9);
+    expect(KERNEL_COMPONENTS.every((n) => n.startsWith('kernel'))).toBe(true);
+    expect(result.pauses).toMatchObject({ delayedRequests: 2, maxDelayUs: 100 });
+  });
+
+  test('a mismatched timestamp shows up in the sum check', () => {
+    const rows = many(30);
+    rows[7] = { ...baseRow(7), c_tx_ns: 7 * 1_000_000 + 9500 }; // a TX stamp after the reply came back
+    const result = ok(attribute(parseRecords(toCsv(rows)), { toleranceUs: 0.5 }));
+    expect(result.sumCheck.negativeComponentRequests).toBe(1);
+    expect(result.sumCheck.toleranceUs).toBe(0.5);
+    expect(result.sumCheck.withinToleranceRatio).toBe(1); // `other` is 0.1 µs for every request
+    expect(result.sumCheck.maxAbsErrorUs).toBeCloseTo(0.1, 9);
+  });
+
+  test('steadiness: per-interval arrival counts at the server', () => {
+    const at = (times: number[]) => times.map((t, i) => ({ ...blank(i), sRxNs: t }));
+    // 10 ms intervals with 2, 4, 2, 4 arrivals, then a last arrival closing the 4th interval.
+    const ms = 1_000_000;
+    const times = [0, 1, 10, 11, 12, 13, 20, 21, 30, 31, 32, 33, 40].map((t) => t * ms);
+    const s = arrivalSteadiness(at(times), 10);
+    expect(s.intervals).toBe(4);
+    expect(s.meanPps).toBeCloseTo(300, 9);
+    expect(s.cv).toBeCloseTo(Math.sqrt(4 / 3) / 3, 9);
+    expect(arrivalSteadiness(at([0, 5 * ms]), 10)).toMatchObject({ intervals: 0, cv: null });
+  });
+});
+
+function blank(seq: number): TsprobeRecord {
+  const [record] = parseRecords(`${BASE_HEADER},rtt_ns\n${seq},lost${','.repeat(22)}\n`);
+  return record as TsprobeRecord;
+}
+
+describe('parseRecords rejects malformed input', () => {
+  test.each([
+    ['a foreign header', 'packet, txTime(sec), rxTime(sec), rtt(usec)\n1,2,3,4\n', /header must start with "seq,status"/],
+    ['a short row', `${BASE_HEADER},rtt_ns\n1,ok,5\n`, /line 2: expected 24 fields, got 3/],
+    ['a bad status', toCsv([{ ...baseRow(0), status: 'maybe' }]), /status must be ok or lost, got "maybe"/],
+    ['a non-integer', toCsv([{ ...baseRow(0), c_tx_ns: '2e3' }]), /column c_tx_ns is not an integer: "2e3"/],
+  ])('%s', (_label, csv, message) => {
+    expect(() => parseRecords(csv)).toThrow(UserError);
+    expect(() => parseRecords(csv)).toThrow(message);
+  });
+
+  test('empty fields are null, zeros stay zero, unknown columns are ignored', () => {
+    const [header, row] = toCsv([baseRow(0)]).trim().split('\n');
+    const [record] = parseRecords(`${header},future_ns\n${row},7\n`);
+    expect(record?.cTxSchedNs).toBeNull();
+    expect(record?.sPauseNs).toBe(0);
+    expect(record?.rttNs).toBe(10100);
+  });
+});
