@@ -202,6 +202,8 @@ interface VerdictBase {
   /** Bypass paths left out, and why (emulated, no p99). */
   excludedPaths: { pathLabel: string; why: string }[];
   thresholds: SelectiveWinThresholds;
+  /** Which of the suite's verdict scenarios this belongs to (e.g. "bare", "app-heavy"); absent with one. */
+  scenario?: string;
 }
 
 export type Verdict =

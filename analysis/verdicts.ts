@@ -13,7 +13,11 @@ export interface VerdictSettings {
   kernelPath?: string;
   /** Labels of the bypass candidates; default every path that is not kernel-udp/-tcp or attribution. */
   bypassPaths?: string[];
+  /** Label of the attribution entry describing the kernel path; default the first one in the run. */
+  attributionPath?: string;
   thresholds?: Partial<SelectiveWinThresholds>;
+  /** One verdict set per scenario, each with its own attribution entry. */
+  scenarios?: { name: string; attributionPath: string }[];
 }
 
 export type SearchSummary = Pick<SearchResult, 'ndrPps' | 'pdrPps'> & { pathLabel: string; msgSizeBytes: number };
@@ -30,9 +34,9 @@ function medianOrNull(xs: (number | null | undefined)[]): number | null {
 }
 
 /** The attribution trials' kernel view of one cell: the median over repetitions of each share. */
-export function attributionForCell(trials: readonly TrialRecord[], size: number | null, rate: number | null): KernelAttribution | null {
+export function attributionForCell(trials: readonly TrialRecord[], size: number | null, rate: number | null, label?: string): KernelAttribution | null {
   const views = trials
-    .filter((t) => t.path === 'attribution' && t.status === 'ok' && sameCell(t, size, rate))
+    .filter((t) => t.path === 'attribution' && t.status === 'ok' && sameCell(t, size, rate) && (label === undefined || t.pathLabel === label))
     .map((t) => toKernelAttribution(t.native['attribution'] as AttributionResult))
     .filter((a): a is KernelAttribution => a !== null);
   if (views.length === 0) return null;
@@ -48,10 +52,10 @@ export function attributionForCell(trials: readonly TrialRecord[], size: number 
  * Load steadiness of a cell, measured: the CV of the per-interval arrival rate at the tsprobe
  * server, else the CV of send gaps in sockperf's per-packet log of the kernel path.
  */
-export function loadCvForCell(trials: readonly TrialRecord[], size: number | null, rate: number | null, kernelLabel: string): number | null {
+export function loadCvForCell(trials: readonly TrialRecord[], size: number | null, rate: number | null, kernelLabel: string, attributionLabel?: string): number | null {
   const fromAttribution = medianOrNull(
     trials
-      .filter((t) => t.path === 'attribution' && t.status === 'ok' && sameCell(t, size, rate))
+      .filter((t) => t.path === 'attribution' && t.status === 'ok' && sameCell(t, size, rate) && (attributionLabel === undefined || t.pathLabel === attributionLabel))
       .map((t) => {
         const a = t.native['attribution'] as AttributionResult | undefined;
         return a?.status === 'ok' ? a.steadiness.cv : null;
@@ -70,6 +74,12 @@ export function defaultKernelPath(trials: readonly TrialRecord[]): string | null
 }
 
 export function computeVerdicts(trials: readonly TrialRecord[], searches: readonly SearchSummary[], settings: VerdictSettings = {}): Verdict[] {
+  if (settings.scenarios?.length) {
+    return settings.scenarios.flatMap((sc) =>
+      computeVerdicts(trials, searches, { ...settings, scenarios: undefined, attributionPath: sc.attributionPath }).map((v) => ({ ...v, scenario: sc.name })),
+    );
+  }
+  const attributionLabel = settings.attributionPath ?? trials.find((t) => t.path === 'attribution')?.pathLabel;
   const thresholds = resolveThresholds(settings.thresholds ?? {}, 'verdict.thresholds');
   const kernelPathLabel = settings.kernelPath ?? defaultKernelPath(trials);
   if (!kernelPathLabel) return [];
@@ -79,8 +89,8 @@ export function computeVerdicts(trials: readonly TrialRecord[], searches: readon
   const inputs = inputsFromGroups(groupTrials(grid), {
     kernelPathLabel,
     bypassPathLabels,
-    attributionFor: (size, rate) => attributionForCell(trials, size, rate),
-    loadCvFor: (size, rate) => loadCvForCell(trials, size, rate, kernelPathLabel),
+    attributionFor: (size, rate) => attributionForCell(trials, size, rate, attributionLabel),
+    loadCvFor: (size, rate) => loadCvForCell(trials, size, rate, kernelPathLabel, attributionLabel),
     throughputFor: (label, size) => {
       const s = searches.find((x) => x.pathLabel === label && x.msgSizeBytes === size);
       return s ? { ndrPps: s.ndrPps, pdrPps: s.pdrPps } : null;

@@ -51,7 +51,8 @@ export function planTrials(loaded: LoadedSuite): PlannedTrial[] {
       const label = entry.label ?? entry.path;
       // A path without a rate limiter (perftest latency tests) runs closed loop once per size.
       const recipe = findRecipe(entry.path);
-      const pathRates = recipe && !recipe.acceptsOfferedRate(options) ? [null] : rates;
+      let pathRates = recipe && !recipe.acceptsOfferedRate(options) ? [null] : rates;
+      if (recipe?.acceptsClosedLoop && !recipe.acceptsClosedLoop(options)) pathRates = pathRates.filter((r) => r !== null);
       for (const msgSizeBytes of suite.sizes) {
         for (const offeredPps of pathRates) {
           const index = trials.length;

@@ -4,8 +4,9 @@ import type { Driver } from './types.js';
 import { sockperfDriver } from './sockperf.js';
 import { perftestDriver } from './perftest.js';
 import { afxdpDriver } from './afxdp.js';
+import { tsprobeDriver } from './tsprobe.js';
 
-export const DRIVERS: readonly Driver<any>[] = [sockperfDriver, afxdpDriver, perftestDriver];
+export const DRIVERS: readonly Driver<any>[] = [sockperfDriver, afxdpDriver, tsprobeDriver, perftestDriver];
 
 export function getDriver(name: string): Driver<any> {
   const driver = DRIVERS.find((d) => d.name === name);

@@ -8,9 +8,10 @@ import type { NetnsRecipe, PathRecipe } from './types.js';
 import { kernelTcpRecipe, kernelUdpRecipe } from './kernel-sockets.js';
 import { rdmaHostRecipe, rdmaRxeRecipe } from './rdma.js';
 import { afxdpRecipeBoth, kernelToAfxdpRecipe } from './afxdp.js';
+import { attributionRecipe } from './attribution.js';
 
 // Each recipe has its own options type; the registry only needs the common shape.
-export const PATH_RECIPES: readonly PathRecipe<any>[] = [kernelUdpRecipe, kernelTcpRecipe, kernelToAfxdpRecipe, afxdpRecipeBoth, rdmaRxeRecipe, rdmaHostRecipe];
+export const PATH_RECIPES: readonly PathRecipe<any>[] = [kernelUdpRecipe, kernelTcpRecipe, kernelToAfxdpRecipe, afxdpRecipeBoth, attributionRecipe, rdmaRxeRecipe, rdmaHostRecipe];
 
 export function findRecipe(path: PathName): PathRecipe<any> | undefined {
   return PATH_RECIPES.find((r) => r.path === path);

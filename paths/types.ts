@@ -7,11 +7,14 @@ import type { HostFacts } from '../core/host.js';
 import type { Availability } from '../drivers/types.js';
 
 /**
- * Where the processes of a trial run: the two ends of the default topology, a third namespace in
- * the middle that a path asks for (a DPDK "wire" between client and server), or the host's own
- * namespace (real RDMA devices live there).
+ * Where the processes of a trial run: the two ends of the default topology, an extra namespace a
+ * path asks for by name (a DPDK "wire" between client and server, relay hops "hop1", "hop2" …), or
+ * the host's own namespace (real RDMA devices live there).
  */
-export type Side = 'client' | 'server' | 'wire' | 'host';
+export type Side = 'client' | 'server' | 'host' | ExtraNamespace;
+
+/** Names of extra namespaces: lower-case letters and digits, e.g. "wire", "hop1". */
+export type ExtraNamespace = string & { readonly __extra?: never };
 
 export interface TopologyInfo {
   kind: 'netns';
@@ -55,8 +58,8 @@ export interface LinkRequest {
 
 /** What a path needs on top of the default topology, for as long as its trials run. */
 export interface PathSetup {
-  /** A third namespace between client and server. */
-  wire?: boolean;
+  /** Extra namespaces by name ("wire", "hop1" …), created for the path and deleted after it. */
+  namespaces?: string[];
   links?: LinkRequest[];
   /** Hugepages to reserve (DPDK); released when the path's trials are done. */
   hugepages?: number;
@@ -72,14 +75,15 @@ export interface SetupCommand {
 }
 
 export interface PathEnv {
-  wireNetns: string | null;
+  /** Extra namespace name → the real namespace created for it. */
+  namespaces: Record<string, string>;
   links: Record<string, { a: LinkEnd; b: LinkEnd }>;
   hugepages: { mountPoint: string; pageSizeKb: number | null } | null;
 }
 
 export interface TrialContext {
   topology: TopologyInfo;
-  /** What the path's setup prepared (extra links, wire namespace, hugepages). */
+  /** What the path's setup prepared (extra links and namespaces, hugepages). */
   env: PathEnv;
   cpu: CpuPlan;
   msgSizeBytes: number;
@@ -118,7 +122,7 @@ export interface ProcessSpec {
 export interface TrialProcesses {
   processes: ProcessSpec[];
   /** Files the processes write that the runner summarizes into the record's `native`. */
-  artifacts?: { kind: 'sockperf-full-log'; path: string }[];
+  artifacts?: { kind: 'sockperf-full-log' | 'tsprobe-records'; path: string }[];
 }
 
 interface RecipeBase<Options> {
@@ -132,6 +136,8 @@ interface RecipeBase<Options> {
    * tests have no rate limiter), the plan gets one closed-loop trial per size instead of the rates.
    */
   acceptsOfferedRate(options: Options): boolean;
+  /** Whether a closed-loop trial (no offered rate) makes sense; default yes. */
+  acceptsClosedLoop?(options: Options): boolean;
   /** The tool takes its duration in whole seconds (sockperf -t): the suite must say so. */
   wholeSecondDurations?: boolean;
   /**
@@ -147,7 +153,7 @@ interface RecipeBase<Options> {
 export interface NetnsRecipe<Options = unknown> extends RecipeBase<Options> {
   runner: 'netns';
   /** Extra topology and resources the path needs while its trials run. */
-  setup?(options: Options): PathSetup;
+  setup?(options: Options, topology: TopologyInfo): PathSetup;
   /** Commands that adjust the prepared topology (checksum offload, addresses …), with undo. */
   setupCommands?(topology: TopologyInfo, env: PathEnv, options: Options): SetupCommand[];
   plan(ctx: TrialContext, options: Options): TrialProcesses;

@@ -45,6 +45,22 @@ export function sizeLabel(msgSizeBytes: number | null): string {
   return msgSizeBytes === null ? MISSING : `${msgSizeBytes} B`;
 }
 
+/** The row label of a verdict: its size, prefixed by its scenario when the suite has several. */
+export function verdictRowLabel(v: { msgSizeBytes: number | null; scenario?: string | undefined }): string {
+  return v.scenario ? `${v.scenario} · ${sizeLabel(v.msgSizeBytes)}` : sizeLabel(v.msgSizeBytes);
+}
+
+/** Verdicts in display order: scenario (as written), then size, then rate. */
+export function sortVerdicts<V extends { msgSizeBytes: number | null; offeredPps: number | null; scenario?: string | undefined }>(verdicts: readonly V[]): V[] {
+  const scenarios = [...new Set(verdicts.map((v) => v.scenario ?? ''))];
+  return [...verdicts].sort(
+    (a, b) =>
+      scenarios.indexOf(a.scenario ?? '') - scenarios.indexOf(b.scenario ?? '') ||
+      (a.msgSizeBytes ?? -1) - (b.msgSizeBytes ?? -1) ||
+      (a.offeredPps ?? Infinity) - (b.offeredPps ?? Infinity),
+  );
+}
+
 /** The label a path carries wherever it is shown: emulated results say so. */
 export function pathDisplay(pathLabel: string, emulated: boolean): string {
   return emulated ? `${pathLabel} (emulated)` : pathLabel;

@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import type { Spec } from 'vega';
 import type { Verdict } from '../analysis/selective-win.js';
 import type { TrialRecord } from '../core/trial.js';
-import { fmtNum, fmtPct, fmtPps, fmtUs, MISSING, pathDisplay, rateLabel, sizeLabel } from './format.js';
+import { fmtNum, fmtPct, fmtPps, fmtUs, MISSING, pathDisplay, rateLabel, sizeLabel, sortVerdicts, verdictRowLabel } from './format.js';
 import { haltpollText } from './metadata.js';
 import type { ReportModel } from './model.js';
 import { VERDICT_COLORS, type ChartSpec } from './specs.js';
@@ -63,10 +63,9 @@ function verdictSection(model: ReportModel, charts: HtmlChart[]): string {
   } else {
     const chart = charts.find((c) => c.chart.name === 'verdicts');
     if (chart) parts.push(figure(chart));
-    const rows = [...model.verdicts]
-      .sort((a, b) => (a.msgSizeBytes ?? -1) - (b.msgSizeBytes ?? -1) || (a.offeredPps ?? Infinity) - (b.offeredPps ?? Infinity))
+    const rows = sortVerdicts(model.verdicts)
       .map((v) => [
-        td(esc(sizeLabel(v.msgSizeBytes))),
+        td(esc(verdictRowLabel(v))),
         td(esc(rateLabel(v.offeredPps))),
         td(verdictBadge(v.verdict)),
         td(esc(v.reason) + (v.reasons.filter((r) => r !== v.reason).length ? `<div class="also">also: ${esc(v.reasons.filter((r) => r !== v.reason).join('; '))}</div>` : '')),

@@ -2,7 +2,7 @@
 // PNG references (relative to the run folder). Deterministic: the same run always gives the same
 // text (no generation time), so it can be diffed and snapshot-tested.
 import type { Verdict } from '../analysis/selective-win.js';
-import { fmtNum, fmtPct, fmtPps, fmtUs, MISSING, pathDisplay, rateLabel, sizeLabel } from './format.js';
+import { fmtNum, fmtPct, fmtPps, fmtUs, MISSING, pathDisplay, rateLabel, sizeLabel, sortVerdicts, verdictRowLabel } from './format.js';
 import { haltpollText } from './metadata.js';
 import type { ReportModel } from './model.js';
 
@@ -25,10 +25,9 @@ function mdTable(header: string[], rows: string[][], rightAligned: boolean[]): s
 }
 
 function verdictRows(verdicts: readonly Verdict[]): string[][] {
-  return [...verdicts]
-    .sort((a, b) => (a.msgSizeBytes ?? -1) - (b.msgSizeBytes ?? -1) || (a.offeredPps ?? Infinity) - (b.offeredPps ?? Infinity))
+  return sortVerdicts(verdicts)
     .map((v) => [
-      sizeLabel(v.msgSizeBytes),
+      verdictRowLabel(v),
       rateLabel(v.offeredPps),
       `**${v.verdict}**`,
       v.bestBypassPath ?? MISSING,

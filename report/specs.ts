@@ -11,7 +11,7 @@ import type { MetricSummary, TrialGroup } from '../analysis/stats.js';
 import { COMPONENT_NAMES, KERNEL_COMPONENTS, type ComponentName } from '../analysis/attribution.js';
 import type { Verdict } from '../analysis/selective-win.js';
 import type { AttributionPoint, SearchEntry } from './inputs.js';
-import { fmtPct, fmtPps, fmtUs, pathDisplay, rateLabel, sizeLabel } from './format.js';
+import { fmtPct, fmtPps, fmtUs, pathDisplay, rateLabel, sizeLabel, sortVerdicts, verdictRowLabel } from './format.js';
 
 export interface ChartSpec {
   /** File stem: charts/<name>.vl.json, .svg, .png. */
@@ -546,9 +546,9 @@ export const VERDICT_COLORS = { 'bypass-wins': '#2e9e4f', 'no-win': '#9e9e9e', '
 export function verdictChart(verdicts: readonly Verdict[] | null): ChartSpec | null {
   if (!verdicts || verdicts.length === 0) return null;
   const rates = [...new Set(verdicts.map((v) => v.offeredPps))].sort((a, b) => (a ?? Infinity) - (b ?? Infinity)).map(rateLabel);
-  const sizes = [...new Set(verdicts.map((v) => v.msgSizeBytes))].sort((a, b) => (a ?? -1) - (b ?? -1)).map(sizeLabel);
+  const sizes = [...new Set(sortVerdicts(verdicts).map(verdictRowLabel))];
   const values = verdicts.map((v) => ({
-    size: sizeLabel(v.msgSizeBytes),
+    size: verdictRowLabel(v),
     rate: rateLabel(v.offeredPps),
     verdict: v.verdict,
     reason: v.reason,

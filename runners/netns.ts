@@ -8,7 +8,7 @@ import { run, tryRun } from './exec.js';
 import type { Ledger } from './ledger.js';
 
 /** Every namespace the project creates matches this; `cleanup` sweeps orphans by it. */
-export const NETNS_PATTERN = /^bypassbench-([0-9a-f]{6})-(client|server|wire)$/;
+export const NETNS_PATTERN = /^bypassbench-([0-9a-f]{6})-([a-z][a-z0-9]{0,7})$/;
 
 export interface NetnsNames {
   clientNs: string;

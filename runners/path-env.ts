@@ -13,7 +13,7 @@ export interface PreparedPath {
   teardown(): Promise<void>;
 }
 
-export const EMPTY_ENV: PathEnv = { wireNetns: null, links: {}, hugepages: null };
+export const EMPTY_ENV: PathEnv = { namespaces: {}, links: {}, hugepages: null };
 
 /** Extra links are "bb<id>" + x|y (the a and b ends) + their index: see VETH_PATTERN in cleanup. */
 function linkNames(shortId: string, index: number): [string, string] {
@@ -26,8 +26,8 @@ async function macOf(netns: string, ifname: string): Promise<string> {
 }
 
 export async function preparePath(recipe: NetnsRecipe<any>, options: unknown, topology: NetnsTopology, ledger: Ledger, shortId: string): Promise<PreparedPath> {
-  const setup = recipe.setup?.(options) ?? {};
-  const env: PathEnv = { wireNetns: null, links: {}, hugepages: null };
+  const setup = recipe.setup?.(options, topology) ?? {};
+  const env: PathEnv = { namespaces: {}, links: {}, hugepages: null };
   const undo: (() => Promise<unknown>)[] = [];
   let reservation: HugepageReservation | null = null;
   const teardown = async () => {
@@ -41,20 +41,23 @@ export async function preparePath(recipe: NetnsRecipe<any>, options: unknown, to
   };
   const nsOf = (side: Side): string => {
     if (side === 'host') throw new Error(`path ${recipe.path}: set-up in the host namespace is not allowed`);
-    if (side === 'wire') {
-      if (!env.wireNetns) throw new Error(`path ${recipe.path} uses the wire namespace without asking for it`);
-      return env.wireNetns;
-    }
-    return topology[side].netns;
+    if (side === 'client') return topology.client.netns;
+    if (side === 'server') return topology.server.netns;
+    const ns = env.namespaces[side];
+    if (!ns) throw new Error(`path ${recipe.path} uses namespace "${side}" without asking for it in setup().namespaces`);
+    return ns;
   };
 
   try {
-    if (setup.wire) {
-      const ns = assertNetnsName(`bypassbench-${shortId}-wire`, 'namespace');
+    for (const name of setup.namespaces ?? []) {
+      if (!/^[a-z][a-z0-9]{0,7}$/.test(name) || ['client', 'server', 'host'].includes(name)) {
+        throw new Error(`path ${recipe.path}: extra namespace name ${JSON.stringify(name)} must be 1–8 lower-case letters/digits and not client, server or host`);
+      }
+      const ns = assertNetnsName(`bypassbench-${shortId}-${name}`, 'namespace');
       ledger.update((d) => d.namespaces.push(ns));
       await run(['ip', 'netns', 'add', ns]);
       await run(['ip', '-n', ns, 'link', 'set', 'dev', 'lo', 'up']);
-      env.wireNetns = ns;
+      env.namespaces[name] = ns;
       undo.push(async () => {
         await deleteNetns(ns);
         ledger.update((d) => (d.namespaces = d.namespaces.filter((n) => n !== ns)));

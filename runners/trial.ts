@@ -8,6 +8,7 @@ import type { HostFacts } from '../core/host.js';
 import { noMeasurement, type CpuCost, type Measurement, type TrialRecord, type TrialStatus } from '../core/trial.js';
 import { getDriver } from '../drivers/registry.js';
 import { summarizeFullLog } from '../drivers/sockperf.js';
+import { attribute, parseRecords } from '../analysis/attribution.js';
 import { getNetnsRecipe, getRecipe, pathAvailability } from '../paths/registry.js';
 import type { CpuPlan, PathEnv, ProcessSpec, TopologyInfo, TrialContext } from '../paths/types.js';
 import { coresBusy, cpuUsageBetween, nsPerPacket, readCpuTimes } from './cpu.js';
@@ -40,11 +41,11 @@ export function trialPort(index: number): number {
 
 function netnsFor(spec: ProcessSpec, env: TrialEnv): string | null {
   if (spec.side === 'host') return null;
-  if (spec.side === 'wire') {
-    if (!env.env.wireNetns) throw new Error(`${spec.role} runs on the wire, but the path prepared no wire namespace`);
-    return env.env.wireNetns;
-  }
-  return env.topology[spec.side].netns;
+  if (spec.side === 'client') return env.topology.client.netns;
+  if (spec.side === 'server') return env.topology.server.netns;
+  const ns = env.env.namespaces[spec.side];
+  if (!ns) throw new Error(`${spec.role} runs in namespace "${spec.side}", which the path did not prepare`);
+  return ns;
 }
 
 class Interrupted extends Error {}
@@ -142,6 +143,8 @@ function baseRecord(planned: PlannedTrial, env: TrialEnv, startedAt: Date): Omit
 
 
 async function summarizeArtifact(kind: string, path: string): Promise<unknown> {
+  // Per-request timestamps → components of each round trip (the attribution).
+  if (kind === 'tsprobe-records') return attribute(parseRecords(safeRead(path)));
   if (kind !== 'sockperf-full-log') return null;
   const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
   return summarizeFullLog(lines);
@@ -160,7 +163,10 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
   const finish = (status: TrialStatus, m: Omit<Measurement, 'status'>, extra: Partial<TrialRecord> = {}): TrialRecord => ({
     ...base,
     ...m,
-    msgSizeBytes: m.msgSizeBytes ?? planned.msgSizeBytes,
+    // The planned size keys the record (grouping, verdicts); a tool that sent another size (a JSON
+    // codec rounds to whole fields) says so in native.msgSizeBytesSent.
+    msgSizeBytes: planned.msgSizeBytes,
+    native: m.msgSizeBytes !== null && m.msgSizeBytes !== planned.msgSizeBytes ? { ...m.native, msgSizeBytesSent: m.msgSizeBytes } : m.native,
     status,
     durationS: Math.round(((Date.now() - startedAt.getTime()) / 1000) * 1000) / 1000,
     ...extra,
@@ -183,7 +189,7 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
     if (!m) return finish('failed', noMeasurement(planned.msgSizeBytes, 'the tool printed no result'), { raw });
     const native: Record<string, unknown> = { ...m.native };
     for (const a of phase.artifacts) {
-      native[a.kind] = await summarizeArtifact(a.kind, a.path);
+      native[a.kind === 'tsprobe-records' ? 'attribution' : a.kind] = await summarizeArtifact(a.kind, a.path);
       raw.push(relative(env.runDir, a.path));
     }
     const cores = coresBusy(phase.cpu.perCpu);

@@ -111,6 +111,8 @@ export function parseSuite(file: string, text: string): LoadedSuite {
   for (const [field, names] of [
     ['verdict.kernelPath', suite.verdict.kernelPath === undefined ? [] : [suite.verdict.kernelPath]],
     ['verdict.bypassPaths', suite.verdict.bypassPaths ?? []],
+    ['verdict.attributionPath', suite.verdict.attributionPath === undefined ? [] : [suite.verdict.attributionPath]],
+    ['verdict.scenarios[].attributionPath', (suite.verdict.scenarios ?? []).map((x) => x.attributionPath)],
   ] as const) {
     for (const name of names) {
       if (!labels.includes(name)) problems.push(`${file}: ${field} must name a path label (${labels.join(', ')}), got ${JSON.stringify(name)}`);

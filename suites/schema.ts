@@ -69,6 +69,16 @@ export const verdictSchema = z.strictObject({
   kernelPath: z.string().optional(),
   /** Labels of the bypass candidates; default every path that is not kernel-udp/-tcp or attribution. */
   bypassPaths: z.array(z.string()).min(1).optional(),
+  /** Label of the attribution entry that describes the kernel path; default the first one. */
+  attributionPath: z.string().optional(),
+  /**
+   * Several verdict sets from one run, each with its own attribution entry: the same transport
+   * measured under different application conditions (bare messages vs JSON + hops + pauses).
+   */
+  scenarios: z
+    .array(z.strictObject({ name: z.string().regex(/^[A-Za-z0-9_.-]{1,24}$/, { error: 'must be 1–24 characters of [A-Za-z0-9_.-]' }), attributionPath: z.string() }))
+    .min(1)
+    .optional(),
   /** Thresholds of the rule (defaults in analysis/selective-win.ts, printed in every report). */
   thresholds: z
     .strictObject({

@@ -1,0 +1,121 @@
+// Latency attribution of the kernel UDP path: bb-tsprobe (native/tsprobe) timestamps every step of
+// each request with SO_TIMESTAMPING, runs an application model on the server (codec, handler
+// time, GC-like pauses) and, optionally, relay hops in namespaces of their own. The per-request
+// records become native.attribution of the trial (analysis/attribution.ts), which the
+// selective-win rule reads at the same size and rate.
+import { z } from 'zod';
+import { nativeBinary } from '../core/project.js';
+import { tsprobeDriver } from '../drivers/tsprobe.js';
+import { extraSubnet } from './addresses.js';
+import type { LinkRequest, NetnsRecipe, PathEnv, ProcessSpec, TopologyInfo, TrialContext } from './types.js';
+
+export const attributionOptionsSchema = z.strictObject({
+  /** Serialization of the message: raw bytes, or a JSON object through libjansson. */
+  codec: z.enum(['raw', 'json'], { error: 'must be raw or json' }).default('raw'),
+  /** JSON object fields (json codec). */
+  fields: z.number().int().min(1).max(99).default(8),
+  /** The handler's own work per request, µs. */
+  serviceUs: z.number().min(0).max(1_000_000).default(0),
+  /** A stop-the-world pause of pauseUs every pauseEveryMs (GC-like); 0 = none. */
+  pauseUs: z.number().min(0).max(10_000_000).default(0),
+  pauseEveryMs: z.number().min(0).max(600_000).default(0),
+  /** Service hops between client and server: relays in namespaces of their own. */
+  hops: z.number().int().min(0).max(4).default(0),
+  /** Open-loop arrivals: fixed gaps or a Poisson process. */
+  arrivals: z.enum(['fixed', 'poisson']).default('fixed'),
+}).refine((o) => (o.pauseUs > 0) === (o.pauseEveryMs > 0), { error: 'pauseUs and pauseEveryMs go together (both > 0, or both 0)', path: ['pauseUs'] });
+export type AttributionOptions = z.infer<typeof attributionOptionsSchema>;
+
+const hopName = (i: number) => `hop${i + 1}`;
+
+/** client → hop1 → … → hopN → server: link k joins place k and place k+1. */
+function chain(hops: number): string[] {
+  return ['client', ...Array.from({ length: hops }, (_, i) => hopName(i)), 'server'];
+}
+
+function links(o: AttributionOptions, topology: TopologyInfo): LinkRequest[] {
+  if (o.hops === 0) return [];
+  const places = chain(o.hops);
+  return places.slice(0, -1).map((a, k) => {
+    const subnet = extraSubnet(topology, k);
+    return { id: `leg${k}`, a, b: places[k + 1]!, aIp: `${subnet}.1`, bIp: `${subnet}.2` };
+  });
+}
+
+/** Where hop k (or the server, k = hops) listens: the b end of the leg that reaches it. */
+function listenIp(env: PathEnv, topology: TopologyInfo, o: AttributionOptions, k: number): string {
+  if (o.hops === 0) return topology.server.ip;
+  const leg = env.links[`leg${k}`];
+  if (!leg?.b.ip) throw new Error(`attribution: leg${k} was not prepared`);
+  return leg.b.ip;
+}
+
+export const attributionRecipe: NetnsRecipe<AttributionOptions> = {
+  path: 'attribution',
+  runner: 'netns',
+  drivers: ['tsprobe'],
+  description: 'latency attribution of kernel UDP request/response (bb-tsprobe, SO_TIMESTAMPING), with codec, handler, pauses and hops',
+  optionsSchema: attributionOptionsSchema,
+  acceptsOfferedRate: () => true,
+  // The probe is open loop: it needs an offered rate.
+  acceptsClosedLoop: () => false,
+  setup: (o, topology) => ({ namespaces: Array.from({ length: o.hops }, (_, i) => hopName(i)), links: links(o, topology) }),
+  plan(ctx: TrialContext, o: AttributionOptions) {
+    const binary = nativeBinary('bb-tsprobe');
+    const { topology, env } = ctx;
+    const serverIp = listenIp(env, topology, o, o.hops);
+    const processes: ProcessSpec[] = [
+      {
+        role: 'server',
+        side: 'server',
+        driver: 'tsprobe',
+        kind: 'service',
+        cpu: ctx.cpu.server,
+        argv: tsprobeDriver.buildCommand({
+          role: 'server',
+          binary,
+          bindIp: serverIp,
+          port: ctx.port,
+          codec: o.codec,
+          ...(o.serviceUs > 0 ? { serviceUs: o.serviceUs } : {}),
+          ...(o.pauseUs > 0 ? { pauseUs: o.pauseUs, pauseEveryMs: o.pauseEveryMs } : {}),
+        }),
+        ready: { udpPort: ctx.port },
+      },
+    ];
+    // Relays start from the server end, so each one's next hop is already listening.
+    for (let i = o.hops - 1; i >= 0; i--) {
+      processes.push({
+        role: hopName(i),
+        side: hopName(i),
+        driver: 'tsprobe',
+        kind: 'service',
+        cpu: ctx.cpu.server,
+        argv: tsprobeDriver.buildCommand({ role: 'relay', binary, bindIp: listenIp(env, topology, o, i), port: ctx.port, nextIp: listenIp(env, topology, o, i + 1), nextPort: ctx.port }),
+        ready: { udpPort: ctx.port },
+      });
+    }
+    const recordsPath = ctx.artifactPath('tsprobe-records.csv');
+    processes.push({
+      role: 'client',
+      side: 'client',
+      driver: 'tsprobe',
+      kind: 'measure',
+      cpu: ctx.cpu.client,
+      argv: tsprobeDriver.buildCommand({
+        role: 'client',
+        binary,
+        serverIp: listenIp(env, topology, o, 0),
+        port: ctx.port,
+        msgSizeBytes: ctx.msgSizeBytes,
+        offeredPps: ctx.offeredPps ?? 1000,
+        durationS: ctx.durationS,
+        codec: o.codec,
+        ...(o.codec === 'json' ? { fields: o.fields } : {}),
+        arrivals: o.arrivals,
+        recordsPath,
+      }),
+    });
+    return { processes, artifacts: [{ kind: 'tsprobe-records', path: recordsPath }] };
+  },
+};
