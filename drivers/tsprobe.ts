@@ -28,6 +28,8 @@ interface TsprobeCommon {
   durationS?: number;
   /** Also take TX_SCHED stamps (client/server): about 1 µs more kernel work per datagram. */
   txSched?: boolean;
+  /** How TX stamps are matched to datagrams: the kernel's counter (default) or SCM_TS_OPT_ID (Linux 6.13+, exact, slower). */
+  txId?: 'counter' | 'cmsg';
 }
 
 export interface TsprobeServerParams extends TsprobeCommon {
@@ -80,7 +82,7 @@ export type TsprobeParams = TsprobeServerParams | TsprobeRelayParams | TsprobeCl
 export interface TsprobeSocketStamps {
   flagsRequested: string[];
   flagsObtained: string[];
-  /** "scm_ts_opt_id": each datagram carried its own id (Linux 6.13+); "counter": the kernel's. */
+  /** "scm_ts_opt_id": each datagram named its own id (Linux 6.13+); "counter": the kernel's. */
   txIdMode: 'scm_ts_opt_id' | 'counter';
   rxSoftware: number;
   rxHardware: number;
@@ -89,6 +91,8 @@ export interface TsprobeSocketStamps {
   txSched: number;
   txHardware: number;
   txUnmatched: number;
+  /** TX stamps dropped because they were older than their datagram's send call (id mismatch). */
+  txMismatched: number;
   hardware: { requested: boolean; iface?: string; status: 'enabled' | 'unsupported'; reason?: string } | null;
 }
 
@@ -126,6 +130,8 @@ export interface TsprobeClientSummary {
   /** CLOCK_REALTIME ns that record timestamps are relative to (a string: it exceeds 2^53). */
   t0Ns: string;
   timestamping: { client: TsprobeSocketStamps; serverTxStamps: number; flushes: number; flushFollowups: number };
+  pacing: 'busy' | 'sleep';
+  txSched: boolean;
   errors: { message: string; count: number }[];
 }
 
@@ -187,6 +193,7 @@ function commonArgs(params: TsprobeParams): string[] {
     argv.push('--duration', requireNumber('durationS', params.durationS, 0, true));
   }
   if (params.role !== 'relay' && params.txSched) argv.push('--tx-sched');
+  if (params.txId !== undefined) argv.push('--tx-id', params.txId);
   if (params.hwTimestamps) {
     if (params.iface === undefined) throw new UserError('tsprobe: hwTimestamps needs iface (the NIC to configure)');
     argv.push('--hw-timestamps');

@@ -15,7 +15,7 @@ import {
 import type { AttributionResult, TsprobeRecord } from '../../analysis/attribution.js';
 import { UserError } from '../../core/errors.js';
 
-const REAL = ['bare-raw64-1k', 'bare-raw64-5k', 'bare-raw64-20k', 'json512-2hops-pause-1k'] as const;
+const REAL = ['bare-raw64-1k', 'bare-raw64-1k-sleep', 'bare-raw64-5k', 'bare-raw64-20k', 'bare-raw64-txsched-cmsg', 'json512-2hops-pause-1k'] as const;
 
 const readRecords = (name: string) => parseRecords(readFileSync(fixturePath('tsprobe', name, 'records.csv'), 'utf8'));
 const summaryOf = (name: string) => JSON.parse(readFileSync(fixturePath('tsprobe', name, 'stdout'), 'utf8')) as { sent: number; received: number; hops: number };
@@ -78,7 +78,8 @@ describe.each(REAL)('real records %s', (name) => {
 });
 
 describe('what the real captures show', () => {
-  const bare = ok(attribute(readRecords('bare-raw64-1k')));
+  // Both clients sleep between sends, so the only differences are codec, hops and pauses.
+  const bare = ok(attribute(readRecords('bare-raw64-1k-sleep')));
   const hops = ok(attribute(readRecords('json512-2hops-pause-1k')));
 
   test('with JSON, two hops and pauses the kernel share falls at p50 and p99', () => {

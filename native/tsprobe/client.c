@@ -1,0 +1,511 @@
+/* `bb-tsprobe client`: open-loop load at --rate with fixed or Poisson arrivals. Every request
+ * is timestamped at the send call, kernel TX (sched + software), kernel RX and receive return;
+ * replies carry the server's and relays' timestamps. Writes one CSV row per measured request
+ * (--records) and prints one JSON summary line on stdout. */
+#define _GNU_SOURCE
+#include "tsprobe.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <linux/errqueue.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NRELAY_SLOTS 8 /* R_QRX .. R_PTX: the relay columns exported to CSV */
+/* The send timer repeats this often until disarmed, in case one expiry is lost to the race
+ * between checking the clock and entering recvmsg(). */
+#define BACKSTOP_NS 1000000
+
+struct crec {
+  int64_t sched, send, txsched, tx, txhw, rx, rxhw, ret, queue;
+  int64_t srv[TSP_SLOTS];
+  uint8_t got;
+};
+
+struct client {
+  struct ts_sock ts;
+  struct busy_log busy;
+  struct crec *rec;
+  int64_t *relay; /* [seq][relay 0..nrelays-1][TSP_SLOTS], relay 0 = nearest the client */
+  uint64_t cap, nsent;
+  int nrelays; /* -1 until the first reply shows the path length */
+  uint64_t dups, unknown, flush_replies, flush_follow, reply_max;
+  uint64_t srv_tx;
+  uint8_t last_type; /* type and seq of the last valid reply, for the flush handshake */
+  uint64_t last_seq;
+};
+
+static uint64_t g_rng;
+static double rng_uniform(void) { /* xorshift64*, in (0, 1] */
+  g_rng ^= g_rng >> 12;
+  g_rng ^= g_rng << 25;
+  g_rng ^= g_rng >> 27;
+  uint64_t x = g_rng * 2685821657736338717ull;
+  return ((double)(x >> 11) + 1.0) / 9007199254740992.0;
+}
+
+static int64_t *relay_slots(struct client *c, uint64_t seq, int k) {
+  return &c->relay[(seq * (uint64_t)c->nrelays + (uint64_t)k) * TSP_SLOTS];
+}
+
+static void on_tx_stamp(void *ctx, const struct tx_stamp *st) {
+  struct client *c = ctx;
+  if (st->seq >= c->nsent) return; /* flush packets */
+  struct crec *r = &c->rec[st->seq];
+  if (st->kind == SCM_TSTAMP_SND) {
+    r->tx = st->sw_ns;
+    r->txhw = st->hw_ns;
+  } else if (st->kind == SCM_TSTAMP_SCHED) {
+    r->txsched = st->sw_ns;
+  }
+}
+
+static void drain_tx(struct client *c) { ts_drain_tx(&c->ts, on_tx_stamp, c); }
+
+/* Stores one hop's block (block index i: 0 = server, then relays from the server outwards). */
+static void store_block(struct client *c, int nblocks, int i, const struct tsp_block *b, bool own) {
+  if (b->seq >= c->nsent) return;
+  if (i == 0) {
+    if (own) memcpy(c->rec[b->seq].srv, b->t, sizeof b->t);
+    return;
+  }
+  int k = nblocks - 1 - i;
+  if (own && c->nrelays > 0 && k >= 0 && k < c->nrelays)
+    memcpy(relay_slots(c, b->seq, k), b->t, sizeof b->t);
+}
+
+static void store_follow(struct client *c, int nblocks, int i, const struct tsp_follow *f) {
+  if (f->seq >= c->nsent || f->slot >= TSP_SLOTS) return;
+  if (i == 0) {
+    c->rec[f->seq].srv[f->slot] = f->ns;
+    if (f->slot == S_TX) c->srv_tx++;
+    return;
+  }
+  int k = nblocks - 1 - i;
+  if (c->nrelays > 0 && k >= 0 && k < c->nrelays) relay_slots(c, f->seq, k)[f->slot] = f->ns;
+}
+
+/* Returns the number of follow-ups the reply carried, or -1 when it was not a valid reply. */
+static int on_reply(struct client *c, int flags) {
+  static uint8_t buf[TSP_MAX_PKT];
+  int64_t rx = 0, rxhw = 0;
+  ssize_t n = ts_recv(&c->ts, buf, sizeof buf, NULL, &rx, &rxhw, flags);
+  int64_t t_ret = now_ns();
+  if (n < 0) {
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) err_note("recvmsg: %s", strerror(errno));
+    return -1;
+  }
+  int64_t queued = rx ? busy_overlap(&c->busy, rx, t_ret) : 0;
+  struct tsp_hdr h;
+  if (n < (ssize_t)sizeof h) return -1;
+  memcpy(&h, buf, sizeof h);
+  if (h.magic != TSP_MAGIC || h.version != TSP_WIRE_VERSION || (h.type != TSP_REP && h.type != TSP_FLUSH_REP)) {
+    err_note("malformed reply");
+    return -1;
+  }
+  if ((uint64_t)n > c->reply_max) c->reply_max = (uint64_t)n;
+  c->last_type = h.type;
+  c->last_seq = h.seq;
+  if (h.type == TSP_REP) {
+    if (c->nrelays < 0 && h.nblocks >= 1) {
+      c->nrelays = h.nblocks - 1;
+      if (c->nrelays > 0) {
+        c->relay = calloc(c->cap * (uint64_t)c->nrelays * TSP_SLOTS, sizeof(int64_t));
+        if (!c->relay) die("out of memory for relay records");
+      }
+    } else if (h.nblocks - 1 != c->nrelays) {
+      err_note("reply path length changed (%d blocks)", h.nblocks);
+    }
+    if (h.seq >= c->nsent) {
+      c->unknown++;
+      err_note("reply for a request never sent");
+      return -1;
+    }
+    struct crec *r = &c->rec[h.seq];
+    if (r->got) {
+      c->dups++;
+    } else {
+      r->got = 1;
+      r->rx = rx;
+      r->rxhw = rxhw;
+      r->ret = t_ret;
+      r->queue = queued;
+    }
+  }
+  size_t off = sizeof h + h.body_len;
+  int follows = 0;
+  for (int i = 0; i < h.nblocks; i++) {
+    struct tsp_block b;
+    if (off + sizeof b > (size_t)n) {
+      err_note("truncated reply trailer");
+      break;
+    }
+    memcpy(&b, buf + off, sizeof b);
+    off += sizeof b;
+    store_block(c, h.nblocks, i, &b, h.type == TSP_REP);
+    for (int j = 0; j < b.nfollow && off + sizeof(struct tsp_follow) <= (size_t)n; j++) {
+      struct tsp_follow f;
+      memcpy(&f, buf + off, sizeof f);
+      off += sizeof f;
+      store_follow(c, h.nblocks, i, &f);
+      follows++;
+    }
+  }
+  busy_add(&c->busy, t_ret, now_ns());
+  return follows;
+}
+
+static void poll_once(struct client *c, int64_t deadline) {
+  int64_t now = now_ns();
+  int64_t wait = deadline > now ? deadline - now : 0;
+  struct timespec to = {.tv_sec = wait / 1000000000, .tv_nsec = wait % 1000000000};
+  struct pollfd pfd = {.fd = c->ts.fd, .events = POLLIN};
+  int r = ppoll(&pfd, 1, &to, NULL);
+  if (r <= 0) {
+    if (r < 0 && errno != EINTR) err_note("ppoll: %s", strerror(errno));
+    return;
+  }
+  if (pfd.revents & POLLERR) drain_tx(c);
+  if (pfd.revents & POLLIN) on_reply(c, MSG_DONTWAIT);
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of sorted values. */
+static double pct(const double *v, size_t n, double p) {
+  size_t rank = (size_t)ceil(p / 100.0 * (double)n);
+  if (rank < 1) rank = 1;
+  return v[rank - 1];
+}
+
+static json_t *json_num_or_null(bool ok, double v) { return ok ? json_real(v) : json_null(); }
+
+static json_t *latency_json(double *v, size_t n) {
+  if (n == 0)
+    return json_pack("{s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:i}", "min", "p50", "p90", "p99", "p999", "max",
+                     "mean", "stddev", "samples", 0);
+  qsort(v, n, sizeof *v, cmp_double);
+  double sum = 0, sq = 0;
+  for (size_t i = 0; i < n; i++) sum += v[i];
+  double mean = sum / (double)n;
+  for (size_t i = 0; i < n; i++) sq += (v[i] - mean) * (v[i] - mean);
+  double sd = n > 1 ? sqrt(sq / (double)(n - 1)) : 0;
+  return json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o,s:I}", "min", v[0], "p50", pct(v, n, 50), "p90",
+                   pct(v, n, 90), "p99", pct(v, n, 99), "p999", pct(v, n, 99.9), "max", v[n - 1], "mean",
+                   mean, "stddev", json_num_or_null(n > 1, sd), "samples", (json_int_t)n);
+}
+
+static void put_ts(FILE *f, int64_t v, int64_t t0) {
+  if (v) fprintf(f, ",%lld", (long long)(v - t0));
+  else fputs(",", f);
+}
+
+static const char *k_relay_cols[NRELAY_SLOTS] = {"qrx", "qret", "qsend", "qtx", "prx", "pret", "psend", "ptx"};
+
+static int write_records(struct client *c, const char *path, uint64_t first, uint64_t last, int64_t t0) {
+  FILE *f = fopen(path, "w");
+  if (!f) return -1;
+  fputs("seq,status,sched_ns,c_send_ns,c_txsched_ns,c_tx_ns,c_txhw_ns,c_rxhw_ns,c_rx_ns,c_ret_ns,c_queue_ns,"
+        "s_rxhw_ns,s_rx_ns,s_ret_ns,s_dec_ns,s_hdl_ns,s_enc_ns,s_send_ns,s_txsched_ns,s_tx_ns,s_txhw_ns,"
+        "s_pause_ns,s_queue_ns",
+        f);
+  int nrel = c->nrelays > 0 ? c->nrelays : 0;
+  for (int k = 0; k < nrel; k++)
+    for (int s = 0; s < NRELAY_SLOTS; s++) fprintf(f, ",r%d_%s_ns", k + 1, k_relay_cols[s]);
+  fputs(",rtt_ns\n", f);
+  for (uint64_t q = first; q < last; q++) {
+    const struct crec *r = &c->rec[q];
+    fprintf(f, "%llu,%s", (unsigned long long)q, r->got ? "ok" : "lost");
+    put_ts(f, r->sched, t0);
+    put_ts(f, r->send, t0);
+    put_ts(f, r->txsched, t0);
+    put_ts(f, r->tx, t0);
+    put_ts(f, r->txhw, t0);
+    put_ts(f, r->rxhw, t0);
+    put_ts(f, r->rx, t0);
+    put_ts(f, r->ret, t0);
+    if (r->got) fprintf(f, ",%lld", (long long)r->queue);
+    else fputs(",", f);
+    static const int srv_ts[] = {S_RXHW, S_RX, S_RET, S_DEC, S_HDL, S_ENC, S_SEND, S_TXSCHED, S_TX, S_TXHW};
+    for (size_t s = 0; s < sizeof srv_ts / sizeof srv_ts[0]; s++) put_ts(f, r->srv[srv_ts[s]], t0);
+    /* Durations: present whenever the server's block arrived (a measured 0 stays 0). */
+    bool srv = r->got && r->srv[S_RET] != 0;
+    if (srv) fprintf(f, ",%lld,%lld", (long long)r->srv[S_PAUSE], (long long)r->srv[S_QUEUE]);
+    else fputs(",,", f);
+    for (int k = 0; k < nrel; k++) {
+      const int64_t *t = relay_slots(c, q, k);
+      for (int s = 0; s < NRELAY_SLOTS; s++) put_ts(f, r->got ? t[s] : 0, t0);
+    }
+    if (r->got) fprintf(f, ",%lld\n", (long long)(r->ret - r->send));
+    else fputs(",\n", f);
+  }
+  return fclose(f);
+}
+
+static void usage(void) {
+  fprintf(stderr,
+          "usage: bb-tsprobe client --server IP:PORT --rate PPS --duration S [--warmup S]\n"
+          "       [--size BYTES] [--codec raw|json] [--fields N] [--arrivals fixed|poisson]\n"
+          "       [--seed N] [--drain-ms MS] [--records FILE] [--pacing busy|sleep] [--tx-sched]\n"
+          "       [--tx-id counter|cmsg] [--hw-timestamps --iface IF]\n");
+  exit(2);
+}
+
+int cmd_client(int argc, char **argv) {
+  static const struct option opts[] = {
+      {"server", required_argument, 0, 'S'}, {"size", required_argument, 0, 'm'},
+      {"codec", required_argument, 0, 'c'},  {"fields", required_argument, 0, 'f'},
+      {"rate", required_argument, 0, 'r'},   {"arrivals", required_argument, 0, 'a'},
+      {"duration", required_argument, 0, 'd'}, {"warmup", required_argument, 0, 'w'},
+      {"records", required_argument, 0, 'o'}, {"seed", required_argument, 0, 's'},
+      {"drain-ms", required_argument, 0, 'D'}, {"hw-timestamps", no_argument, 0, 'H'}, {"tx-id", required_argument, 0, 'I'}, {"tx-sched", no_argument, 0, 'T'},
+      {"iface", required_argument, 0, 'i'},  {"pacing", required_argument, 0, 'P'},
+      {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+  const char *server_s = NULL, *codec_s = "raw", *arrivals_s = "fixed", *records = NULL, *pacing_s = "busy";
+  long size = 64, fields = 8;
+  double rate = 0, duration_s = 0, warmup_s = 0, drain_ms = 200;
+  unsigned long long seed = 1;
+  struct ts_opts tso = {false, NULL, false, false};
+  int opt;
+  while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    switch (opt) {
+    case 'S': server_s = optarg; break;
+    case 'm': size = atol(optarg); break;
+    case 'c': codec_s = optarg; break;
+    case 'f': fields = atol(optarg); break;
+    case 'r': rate = atof(optarg); break;
+    case 'a': arrivals_s = optarg; break;
+    case 'd': duration_s = atof(optarg); break;
+    case 'w': warmup_s = atof(optarg); break;
+    case 'o': records = optarg; break;
+    case 's': seed = strtoull(optarg, NULL, 10); break;
+    case 'D': drain_ms = atof(optarg); break;
+    case 'H': tso.hw = true; break;
+    case 'i': tso.iface = optarg; break;
+    case 'I':
+      if (strcmp(optarg, "cmsg") != 0 && strcmp(optarg, "counter") != 0) die("--tx-id must be cmsg or counter");
+      tso.id_cmsg = strcmp(optarg, "cmsg") == 0;
+      break;
+    case 'T': tso.tx_sched = true; break;
+    case 'P': pacing_s = optarg; break;
+    default: usage();
+    }
+  }
+  struct sockaddr_in srv_addr;
+  if (!server_s || parse_hostport(server_s, &srv_addr) < 0) die("client: --server IP:PORT is required");
+  if (rate <= 0) die("client: --rate must be > 0");
+  if (duration_s <= 0) die("client: --duration must be > 0");
+  if (warmup_s < 0 || drain_ms < 0) die("client: --warmup and --drain-ms must be >= 0");
+  if (size < (long)sizeof(struct tsp_hdr) || size > 4096)
+    die("client: --size must be in [%zu, 4096], got %ld", sizeof(struct tsp_hdr), size);
+  if (fields < 1 || fields > 99) die("client: --fields must be in [1, 99]");
+  struct codec_cfg cfg = {.codec = TSP_CODEC_RAW, .fields = (int)fields};
+  if (strcmp(codec_s, "json") == 0) cfg.codec = TSP_CODEC_JSON;
+  else if (strcmp(codec_s, "raw") != 0) die("client: --codec must be raw or json, got %s", codec_s);
+  bool poisson = strcmp(arrivals_s, "poisson") == 0;
+  if (!poisson && strcmp(arrivals_s, "fixed") != 0) die("client: --arrivals must be fixed or poisson");
+  bool busy_pacing = strcmp(pacing_s, "busy") == 0;
+  if (!busy_pacing && strcmp(pacing_s, "sleep") != 0) die("client: --pacing must be busy or sleep");
+  g_rng = seed ? seed : 1;
+
+  static uint8_t req[TSP_MAX_PKT];
+  struct tsp_hdr h = {.magic = TSP_MAGIC, .version = TSP_WIRE_VERSION, .type = TSP_REQ, .codec = (uint8_t)cfg.codec};
+  size_t body = codec_make_request(&cfg, (size_t)size - sizeof h, req + sizeof h, sizeof req - sizeof h);
+  h.body_len = (uint16_t)body;
+  size_t req_len = sizeof h + body;
+
+  struct client c;
+  memset(&c, 0, sizeof c);
+  c.nrelays = -1;
+  /* Room for every scheduled request; Poisson counts exceed rate x time by a few sigma at most. */
+  double expect = rate * (duration_s + warmup_s);
+  c.cap = (uint64_t)(expect * 1.05 + 6 * sqrt(expect) + 1000);
+  c.rec = calloc(c.cap, sizeof *c.rec);
+  if (!c.rec) die("out of memory for %llu records", (unsigned long long)c.cap);
+
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  if (fd < 0) die("socket: %s", strerror(errno));
+  if (connect(fd, (struct sockaddr *)&srv_addr, sizeof srv_addr) < 0) die("connect %s: %s", server_s, strerror(errno));
+  ts_sock_init(&c.ts, fd, &tso);
+  prctl(PR_SET_TIMERSLACK, 1UL); /* default 50 us timer slack would make sends late */
+  install_stop_handlers();
+
+  int64_t gap_ns = (int64_t)(1e9 / rate);
+  int64_t t0 = now_ns() + 10000000;
+  int64_t t_warm = t0 + (int64_t)(warmup_s * 1e9);
+  int64_t t_end = t_warm + (int64_t)(duration_s * 1e9);
+  /* `next` is the upcoming send; `after` the one after it. The wake-up timer must be set for
+   * `next` whenever the loop blocks waiting for a reply; it is re-armed while idle, before the
+   * send, so arming it is neither inside a round trip nor a cause of late sends. */
+  int64_t next = t0;
+  int64_t after = next + (poisson ? (int64_t)(-log(rng_uniform()) * 1e9 / rate) : gap_ns);
+  int64_t armed = 0;
+  uint64_t first_measured = UINT64_MAX;
+  wake_timer_init();
+  while (!g_stop && next < t_end) {
+    int64_t now = now_ns();
+    if (now < next) {
+      if (c.nsent == 0 || c.rec[c.nsent - 1].got) {
+        /* Nothing due: wait for the send time. Busy pacing (like sockperf) spins so the CPU is
+         * not idle and cold at send time. Either way the thread reads no socket meanwhile, so
+         * a late reply arriving now waits on the application (logged as busy). */
+        if (armed != after) {
+          wake_timer_at(after, BACKSTOP_NS);
+          armed = after;
+        }
+        if (busy_pacing) {
+          spin_until(next);
+        } else {
+          struct timespec ts = {.tv_sec = next / 1000000000, .tv_nsec = next % 1000000000};
+          clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts, NULL);
+        }
+        busy_add(&c.busy, now, now_ns());
+      } else {
+        /* A reply is due: block in recvmsg() (the timer interrupts it at `next`), so its
+         * wake-up is a plain socket wake-up. */
+        if (armed != next) {
+          wake_timer_at(next, BACKSTOP_NS);
+          armed = next;
+        }
+        /* TX stamps wait in the error queue until the reply is in: reading them earlier
+         * would put a syscall between the send and the blocking receive. Once the latest reply
+         * is in, the timer is disarmed: left armed it would fire at the next send time, in the
+         * middle of that sendmsg(). */
+        if (on_reply(&c, 0) >= 0) {
+          if (c.rec[c.nsent - 1].got) {
+            wake_timer_at(0, 0);
+            armed = 0;
+          }
+          drain_tx(&c);
+        }
+      }
+      continue;
+    }
+    if (c.nsent >= c.cap) {
+      err_note("record buffer full");
+      break;
+    }
+    if (first_measured == UINT64_MAX && next >= t_warm) first_measured = c.nsent;
+    if (c.nsent > 0 && !c.rec[c.nsent - 1].got) {
+      /* Sending while replies are outstanding (a high rate, or catching up after a stall):
+       * take in whatever has arrived first, so replies neither pile up nor overflow. */
+      while (on_reply(&c, MSG_DONTWAIT) >= 0) {
+      }
+      drain_tx(&c);
+    }
+    if (armed != after) { /* no idle moment since the last reply: arm now */
+      wake_timer_at(after, BACKSTOP_NS);
+      armed = after;
+    }
+    uint64_t seq = c.nsent;
+    struct crec *r = &c.rec[seq];
+    h.seq = seq;
+    memcpy(req, &h, sizeof h);
+    r->sched = next;
+    c.nsent++; /* before sending, so a TX stamp read later finds its record */
+    r->send = now_ns();
+    if (ts_send(&c.ts, req, req_len, NULL, seq, r->send) < 0) err_note("send: %s", strerror(errno));
+    next = after;
+    after = next + (poisson ? (int64_t)(-log(rng_uniform()) * 1e9 / rate) : gap_ns);
+  }
+  wake_timer_at(0, 0);
+  if (first_measured == UINT64_MAX) first_measured = c.nsent;
+
+  /* Wait for stragglers, then flush: each flush reply brings pending follow-ups (late TX stamps). */
+  int64_t drain_end = now_ns() + (int64_t)(drain_ms * 1e6);
+  while (!g_stop && now_ns() < drain_end) poll_once(&c, drain_end);
+  for (int k = 0; k < 64 && !g_stop; k++) {
+    struct tsp_hdr fh = {.magic = TSP_MAGIC, .version = TSP_WIRE_VERSION, .type = TSP_FLUSH, .seq = (uint64_t)k};
+    if (ts_send(&c.ts, &fh, sizeof fh, NULL, TSP_FLUSH_SEQ_BIT | (uint64_t)k, now_ns()) < 0) break;
+    int64_t wait_end = now_ns() + 50000000;
+    int got = -1;
+    while (now_ns() < wait_end && got < 0) {
+      struct pollfd pfd = {.fd = fd, .events = POLLIN};
+      int64_t w = wait_end - now_ns();
+      struct timespec to = {.tv_sec = w / 1000000000, .tv_nsec = w % 1000000000};
+      if (ppoll(&pfd, 1, &to, NULL) <= 0) continue;
+      if (pfd.revents & POLLERR) drain_tx(&c);
+      if (pfd.revents & POLLIN) {
+        int f = on_reply(&c, MSG_DONTWAIT);
+        /* A late ordinary reply can arrive here too; only this flush's reply ends the wait. */
+        if (f >= 0 && c.last_type == TSP_FLUSH_REP && c.last_seq == (uint64_t)k) got = f;
+      }
+    }
+    c.flush_replies++;
+    c.flush_follow += got > 0 ? (uint64_t)got : 0;
+    if (got == 0) break;
+  }
+  drain_tx(&c);
+
+  /* ---- summary over measured requests [first_measured, nsent) ---- */
+  uint64_t n = c.nsent - first_measured, received = 0, complete = 0;
+  double *rtt = malloc((n + 1) * sizeof *rtt);
+  double *lag = malloc((n + 1) * sizeof *lag);
+  double *gaps = malloc((n + 1) * sizeof *gaps);
+  size_t nlag = 0, ngap = 0;
+  for (uint64_t q = first_measured; q < c.nsent; q++) {
+    const struct crec *r = &c.rec[q];
+    lag[nlag++] = (r->send - r->sched) / 1e3;
+    if (q > first_measured) gaps[ngap++] = (double)(r->send - c.rec[q - 1].send);
+    if (!r->got) continue;
+    rtt[received++] = (r->ret - r->send) / 1e3;
+    if (r->tx && r->rx && r->srv[S_RX] && r->srv[S_TX]) complete++;
+  }
+  double gap_mean = 0, gap_sq = 0;
+  for (size_t i = 0; i < ngap; i++) gap_mean += gaps[i];
+  if (ngap) gap_mean /= (double)ngap;
+  for (size_t i = 0; i < ngap; i++) gap_sq += (gaps[i] - gap_mean) * (gaps[i] - gap_mean);
+  bool have_cv = ngap > 1 && gap_mean > 0;
+  double cv = have_cv ? sqrt(gap_sq / (double)(ngap - 1)) / gap_mean : 0;
+  double measured_s = n > 1 ? (c.rec[c.nsent - 1].send - c.rec[first_measured].send) / 1e9 : 0;
+  json_t *lagj = json_null();
+  if (nlag) {
+    qsort(lag, nlag, sizeof *lag, cmp_double);
+    lagj = json_pack("{s:f,s:f,s:f}", "p50", pct(lag, nlag, 50), "p99", pct(lag, nlag, 99), "max", lag[nlag - 1]);
+  }
+  int rec_err = 0;
+  if (records && write_records(&c, records, first_measured, c.nsent, t0) != 0) {
+    err_note("writing %s: %s", records, strerror(errno));
+    rec_err = 1;
+  }
+  char t0s[32];
+  snprintf(t0s, sizeof t0s, "%lld", (long long)t0);
+  json_t *summary = json_pack(
+      "{s:s,s:s,s:s,s:s,s:s,s:i,s:I,s:I,s:f,s:s,s:I,s:f,s:f,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:i,"
+      "s:s?,s:I,s:s,s:{s:o,s:I,s:I,s:I},s:o}",
+      "tool", "bb-tsprobe", "version", TSP_VERSION_STR, "role", "client", "server", server_s, "codec", codec_s,
+      "fields", (int)fields, "msgSizeBytes", (json_int_t)req_len, "replyBytesMax", (json_int_t)c.reply_max,
+      "offeredPps", rate, "arrivals", arrivals_s, "seed", (json_int_t)seed, "durationS", duration_s, "warmupS",
+      warmup_s, "sent", (json_int_t)n, "received", (json_int_t)received, "lost", (json_int_t)(n - received),
+      "duplicates", (json_int_t)c.dups, "lossRatio", json_num_or_null(n > 0, n ? (double)(n - received) / (double)n : 0),
+      "achievedPps", json_num_or_null(measured_s > 0, measured_s > 0 ? (double)(n - 1) / measured_s : 0),
+      "measuredS", json_num_or_null(measured_s > 0, measured_s), "rttUs", latency_json(rtt, received),
+      "interArrivalCv", json_num_or_null(have_cv, cv), "sendLagUs", lagj, "hops", c.nrelays > 0 ? c.nrelays : 0,
+      "recordsFile", rec_err ? NULL : records, "recordsComplete", (json_int_t)complete, "t0Ns", t0s,
+      "timestamping", "client", ts_sock_json(&c.ts), "serverTxStamps", (json_int_t)c.srv_tx, "flushes",
+      (json_int_t)c.flush_replies, "flushFollowups", (json_int_t)c.flush_follow, "errors", err_json());
+  json_object_set_new(summary, "pacing", json_string(pacing_s));
+  json_object_set_new(summary, "txSched", json_boolean(tso.tx_sched));
+  json_dumpf(summary, stdout, JSON_COMPACT);
+  fputc('\n', stdout);
+  json_decref(summary);
+  free(rtt);
+  free(lag);
+  free(gaps);
+  free(c.rec);
+  free(c.relay);
+  ts_sock_free(&c.ts);
+  close(fd);
+  return rec_err ? 1 : 0;
+}

@@ -1,0 +1,41 @@
+// Attribution for real: bb-tsprobe in namespaces, with relay hops in namespaces of their own.
+// The components of each request add up to its round trip, and the application-heavy variant
+// (JSON, two hops, GC-like pauses) leaves the kernel a smaller share of p99 than bare messages.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { AttributionResult } from '../../analysis/attribution.js';
+import type { TrialRecord } from '../../core/trial.js';
+import { leftovers, shortIdOf, startCli } from '../helpers/system.js';
+
+describe('attribution path (real, netns + bb-tsprobe)', () => {
+  it('splits round trips into components, and the kernel share moves with the application', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'bb-attr-')), 'run');
+    const result = await startCli(['run', 'test/fixtures/suites/attribution-tiny.yaml', '--out', out, '--quiet']);
+    expect(result.stderr).not.toMatch(/unexpected error/);
+    expect(result.exitCode).toBe(0);
+    const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
+    const share = (label: string) => {
+      const t = trials.find((x) => x.pathLabel === label)!;
+      expect(t.status).toBe('ok');
+      const a = t.native['attribution'] as AttributionResult;
+      expect(a.status).toBe('ok');
+      if (a.status !== 'ok') throw new Error('no attribution');
+      // Components of each request add up to its measured round trip (within the stated tolerance).
+      expect(a.sumCheck.withinToleranceRatio).toBeGreaterThanOrEqual(0.99);
+      for (const c of Object.values(a.components)) {
+        expect(c.shareP99).toBeGreaterThanOrEqual(-0.01);
+        expect(c.shareP99).toBeLessThanOrEqual(1.01);
+      }
+      return a;
+    };
+    const bare = share('bare');
+    const heavy = share('app-heavy');
+    expect(heavy.relays).toBe(2);
+    expect(heavy.components.hops.p50Us).toBeGreaterThan(0);
+    expect(bare.kernelShare.p99).toBeGreaterThan(heavy.kernelShare.p99);
+    const meta = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { runId: string };
+    expect(await leftovers(shortIdOf(meta.runId), out)).toEqual([]);
+  });
+});
