@@ -19,6 +19,14 @@
 //   nicWire        = legs / (N + 1)                hops = Σ residenceK + legs × N / (N + 1)
 // With N relays there are N + 1 legs per direction; a direct call would cross one, so the other
 // N are charged to hops. Legs are assumed equal because splitting them needs a shared clock.
+// Kernel RX runs from the RX software stamp to the receive call returning, so it includes the
+// wake-up and any wait for a CPU: on a busy host that scheduling delay is most of its tail.
+//
+// Percentiles (p50/p90/p99/mean) are of each component's own distribution, so they do not add
+// up. Shares do: shareP50 = mean of the component over the "p50 band" (requests whose RTT lies
+// between the 45th and 55th percentile) ÷ mean RTT of that band; shareP99 = the same over the
+// tail (RTT ≥ the 99th percentile). Because components sum to each request's RTT, the shares
+// of all components sum to 1 in both. Percentiles are nearest-rank, as in the probe's summary.
 import { UserError } from '../core/errors.js';
 import type { KernelAttribution } from './selective-win.js';
 

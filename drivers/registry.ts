@@ -5,8 +5,9 @@ import { sockperfDriver } from './sockperf.js';
 import { perftestDriver } from './perftest.js';
 import { afxdpDriver } from './afxdp.js';
 import { tsprobeDriver } from './tsprobe.js';
+import { testpmdDriver } from './testpmd.js';
 
-export const DRIVERS: readonly Driver<any>[] = [sockperfDriver, afxdpDriver, tsprobeDriver, perftestDriver];
+export const DRIVERS: readonly Driver<any>[] = [sockperfDriver, afxdpDriver, testpmdDriver, tsprobeDriver, perftestDriver];
 
 export function getDriver(name: string): Driver<any> {
   const driver = DRIVERS.find((d) => d.name === name);

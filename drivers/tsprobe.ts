@@ -260,13 +260,16 @@ function buildCommand(params: TsprobeParams): string[] {
 // ---------------------------------------------------------------------------------------------
 // parse
 
+// Splits stdout/stderr into lines: matches the "\n" (or "\r\n") after `{"tool":"bb-tsprobe",…}`.
+const LINE_BREAK = /\r?\n/;
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The role's JSON summary: the last stdout line that is a bb-tsprobe JSON object. */
 export function parseTsprobeSummary(stdout: string): TsprobeSummary | null {
-  const lines = stdout.split(/\r?\n/).filter((line) => line.trimStart().startsWith('{'));
+  const lines = stdout.split(LINE_BREAK).filter((line) => line.trimStart().startsWith('{'));
   for (const line of lines.reverse()) {
     try {
       const value: unknown = JSON.parse(line);
@@ -281,7 +284,7 @@ export function parseTsprobeSummary(stdout: string): TsprobeSummary | null {
 }
 
 function lastLines(text: string, count: number): string {
-  return text.trim().split(/\r?\n/).slice(-count).join(' | ');
+  return text.trim().split(LINE_BREAK).slice(-count).join(' | ');
 }
 
 function latencyFromSummary(rtt: TsprobeClientSummary['rttUs']): LatencyUs | null {

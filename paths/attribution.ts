@@ -23,6 +23,12 @@ export const attributionOptionsSchema = z.strictObject({
   hops: z.number().int().min(0).max(4).default(0),
   /** Open-loop arrivals: fixed gaps or a Poisson process. */
   arrivals: z.enum(['fixed', 'poisson']).default('fixed'),
+  /**
+   * busy: the client spins until its next send (like sockperf); sleep: it sleeps. On a small VM
+   * with relays, a spinning client gets penalised by the scheduler and its replies wait to be
+   * read, which then shows up as client kernel RX: use sleep with hops there.
+   */
+  pacing: z.enum(['busy', 'sleep']).default('busy'),
 }).refine((o) => (o.pauseUs > 0) === (o.pauseEveryMs > 0), { error: 'pauseUs and pauseEveryMs go together (both > 0, or both 0)', path: ['pauseUs'] });
 export type AttributionOptions = z.infer<typeof attributionOptionsSchema>;
 
@@ -113,6 +119,7 @@ export const attributionRecipe: NetnsRecipe<AttributionOptions> = {
         codec: o.codec,
         ...(o.codec === 'json' ? { fields: o.fields } : {}),
         arrivals: o.arrivals,
+        pacing: o.pacing,
         recordsPath,
       }),
     });

@@ -18,6 +18,8 @@ export type ExtraNamespace = string & { readonly __extra?: never };
 
 export interface TopologyInfo {
   kind: 'netns';
+  /** The run's short id: part of every name the run creates (namespaces, veths, DPDK prefixes). */
+  runTag: string;
   client: EndpointInfo;
   server: EndpointInfo;
   mtu: number;
@@ -63,6 +65,8 @@ export interface PathSetup {
   links?: LinkRequest[];
   /** Hugepages to reserve (DPDK); released when the path's trials are done. */
   hugepages?: number;
+  /** DPDK runtime folders (/var/run/dpdk/<prefix>) the path's processes leave; removed afterwards. */
+  dpdkPrefixes?: string[];
 }
 
 /** A command run inside a place before the path's trials, and its undo afterwards. */
@@ -117,6 +121,13 @@ export interface ProcessSpec {
    */
   kind: 'service' | 'measure';
   ready?: ReadyCheck;
+  /**
+   * A service that exits before it is ready is started again, after a pause (an AF_XDP queue is
+   * busy for about a second after its last user exits).
+   */
+  restartOnEarlyExit?: { attempts: number; delayMs: number };
+  /** A measuring process that runs until told to stop (testpmd): SIGINT after this many seconds. */
+  stopAfterS?: number;
 }
 
 export interface TrialProcesses {

@@ -1,6 +1,6 @@
 // Finishing the job after a hard kill: remove what dead runs left behind, from their ledgers,
 // then sweep namespaces and veths that carry the project's naming pattern but no live owner.
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isSameProcessAlive, listLedgers, type LedgerData } from './ledger.js';
 import { deleteNetns, NETNS_PATTERN } from './netns.js';
 import { run, tryRun } from './exec.js';
@@ -43,10 +43,18 @@ async function cleanLedger(d: LedgerData, file: string, dryRun: boolean, actions
   for (const ns of d.namespaces) await act(actions, `delete namespace ${ns}`, dryRun, () => deleteNetns(ns));
   for (const v of d.veths) await act(actions, `delete veth ${v}`, dryRun, () => tryRun(['ip', 'link', 'del', v]));
   for (const m of d.mounts) await act(actions, `unmount ${m}`, dryRun, () => tryRun(['umount', m]));
+  for (const p of d.paths ?? []) {
+    if (!p.startsWith('/var/run/dpdk/')) continue;
+    await act(actions, `remove ${p}`, dryRun, () => rmSync(p, { recursive: true, force: true }));
+  }
   if (d.hugepages) {
-    const { previousTotal, mountPoint } = d.hugepages;
+    const { addedPages, mountPoint } = d.hugepages;
     if (mountPoint) await act(actions, `unmount hugetlbfs ${mountPoint}`, dryRun, () => tryRun(['umount', mountPoint]));
-    await act(actions, `restore nr_hugepages to ${previousTotal}`, dryRun, () => writeFileSync('/proc/sys/vm/nr_hugepages', String(previousTotal)));
+    // Give back only what the run added: others may be using the pool too.
+    await act(actions, `release ${addedPages} hugepages`, dryRun, () => {
+      const now = Number(readFileSync('/proc/sys/vm/nr_hugepages', 'utf8'));
+      writeFileSync('/proc/sys/vm/nr_hugepages', String(Math.max(0, now - addedPages)));
+    });
   }
   await act(actions, `forget ledger of run ${d.runId}`, dryRun, () => rmSync(file, { force: true }));
 }

@@ -24,9 +24,14 @@ export interface LedgerData {
   /** veths created in the host namespace (moved into a namespace, they die with it). */
   veths: string[];
   processes: LedgerProcess[];
-  /** nr_hugepages before the run changed it, and hugetlbfs mounts the run made. */
-  hugepages: { previousTotal: number; mountPoint: string | null } | null;
+  /**
+   * Hugepages the run added to the pool (cleanup takes back only these, so other users of the
+   * pool keep theirs), nr_hugepages before, and the hugetlbfs mount the run made.
+   */
+  hugepages: { previousTotal: number; addedPages: number; mountPoint: string | null } | null;
   mounts: string[];
+  /** Files and folders to remove (DPDK runtime folders under /var/run/dpdk). */
+  paths: string[];
   xdp: { netns: string | null; ifname: string }[];
 }
 
@@ -72,6 +77,7 @@ export class Ledger {
       processes: [],
       hugepages: null,
       mounts: [],
+      paths: [],
       xdp: [],
     };
     this.flush();

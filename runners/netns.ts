@@ -75,6 +75,7 @@ export async function createNetnsTopology(opts: { shortId: string; subnet: strin
     await run(['ip', '-n', names.serverNs, 'neigh', 'replace', clientIp, 'lladdr', clientMac, 'dev', names.serverIf, 'nud', 'permanent']);
     return {
       kind: 'netns',
+      runTag: opts.shortId,
       names,
       mtu: opts.mtu,
       client: { netns: names.clientNs, ifname: names.clientIf, ip: clientIp, mac: clientMac },

@@ -1,6 +1,7 @@
 // Per-path set-up: the extra links, the middle namespace, hugepages and adjustments (checksum
 // offload, addresses) that one path needs while its trials run, and their undo afterwards, so
 // the next path finds the default topology as it was. Everything goes into the ledger first.
+import { rmSync } from 'node:fs';
 import { assertIfName, assertNetnsName } from '../core/validate.js';
 import type { NetnsRecipe, PathEnv, Side } from '../paths/types.js';
 import { run, tryRun, CommandError } from './exec.js';
@@ -84,10 +85,20 @@ export async function preparePath(recipe: NetnsRecipe<any>, options: unknown, to
         b: { netns: nsOf(link.b), ifname: bName, ip: link.bIp ?? null, mac: await macOf(nsOf(link.b), bName) },
       };
     }
+    for (const prefix of setup.dpdkPrefixes ?? []) {
+      // DPDK keeps /var/run/dpdk/<prefix> after exit, even in --in-memory mode.
+      if (!/^[A-Za-z0-9_-]{1,32}$/.test(prefix)) throw new Error(`path ${recipe.path}: DPDK file prefix ${JSON.stringify(prefix)} is not a simple name`);
+      const dir = `/var/run/dpdk/${prefix}`;
+      ledger.update((d) => d.paths.push(dir));
+      undo.push(async () => {
+        rmSync(dir, { recursive: true, force: true });
+        ledger.update((d) => (d.paths = d.paths.filter((p) => p !== dir)));
+      });
+    }
     if (setup.hugepages) {
       reservation = await reserveHugepages(setup.hugepages);
       const r = reservation;
-      ledger.update((d) => (d.hugepages = { previousTotal: r.previousPages, mountPoint: r.mountedByUs ? r.mountPoint : null }));
+      ledger.update((d) => (d.hugepages = { previousTotal: r.previousPages, addedPages: r.totalPages - r.previousPages, mountPoint: r.mountedByUs ? r.mountPoint : null }));
       env.hugepages = { mountPoint: r.mountPoint, pageSizeKb: r.pageSizeKb };
     }
     for (const cmd of recipe.setupCommands?.(topology, env, options) ?? []) {

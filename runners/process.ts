@@ -8,6 +8,7 @@ import { readStartTicks, type Ledger } from './ledger.js';
 
 export interface ProcessOutcome {
   role: string;
+  driver: string;
   argv: string[];
   pid: number | null;
   exitCode: number | null;
@@ -90,6 +91,7 @@ export function spawnTrialProcess(opts: {
     if (pid !== null) ledger.removeProcess(pid);
     const outcome: ProcessOutcome = {
       role: spec.role,
+      driver: spec.driver,
       argv,
       pid,
       exitCode: result.exitCode ?? null,

@@ -52,6 +52,8 @@ class Interrupted extends Error {}
 
 interface PhaseResult {
   measure: ProcessOutcome;
+  /** The measuring process's driver parses the trial (a path may mix drivers). */
+  measureDriver: string;
   services: ProcessOutcome[];
   cpu: CpuCost;
   artifacts: { kind: string; path: string }[];
@@ -82,10 +84,21 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
   env.signal.addEventListener('abort', onAbort, { once: true });
   try {
     for (const spec of processes.filter((p) => p.kind === 'service')) {
-      if (env.signal.aborted) throw new Interrupted();
-      const proc = spawnTrialProcess({ spec, netns: netnsFor(spec, env), rawBase: join(env.rawDir, `${planned.trialId}${tag}-${spec.role}`), ledger: env.ledger });
-      services.push(proc);
-      await waitReady(proc, spec.ready);
+      const attempts = 1 + (spec.restartOnEarlyExit?.attempts ?? 0);
+      for (let attempt = 1; ; attempt++) {
+        if (env.signal.aborted) throw new Interrupted();
+        const suffix = attempt > 1 ? `-attempt${attempt}` : '';
+        const proc = spawnTrialProcess({ spec, netns: netnsFor(spec, env), rawBase: join(env.rawDir, `${planned.trialId}${tag}-${spec.role}${suffix}`), ledger: env.ledger });
+        services.push(proc);
+        try {
+          await waitReady(proc, spec.ready);
+          break;
+        } catch (err) {
+          if (!proc.exited() || attempt >= attempts) throw err;
+          services.pop();
+          await new Promise((r) => setTimeout(r, spec.restartOnEarlyExit!.delayMs));
+        }
+      }
     }
     const measureSpec = processes.find((p) => p.kind === 'measure');
     if (!measureSpec) throw new Error(`recipe for ${planned.path} planned no measuring process`);
@@ -100,7 +113,11 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
     });
     const stopMeasure = () => void measure.stop(1000);
     env.signal.addEventListener('abort', stopMeasure, { once: true });
+    // Tools without a duration of their own are stopped with SIGINT, which makes them print
+    // their final statistics (testpmd); that is a normal end, not a timeout.
+    const stopTimer = measureSpec.stopAfterS === undefined ? null : setTimeout(() => void measure.stop(10_000), measureSpec.stopAfterS * 1000);
     const measureOutcome = await measure.done;
+    if (stopTimer) clearTimeout(stopTimer);
     env.signal.removeEventListener('abort', stopMeasure);
     const perCpu = cpuUsageBetween(before, readCpuTimes());
     if (env.signal.aborted) throw new Interrupted();
@@ -110,7 +127,7 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
     const perProcess = [measureOutcome, ...serviceOutcomes]
       .filter((o) => o.cpu !== null && o.pid !== null)
       .map((o) => ({ role: o.role, pid: o.pid!, userS: o.cpu!.userS, systemS: o.cpu!.systemS }));
-    return { measure: measureOutcome, services: serviceOutcomes, cpu: { coresBusy: null, nsPerPacket: null, perCpu, perProcess }, artifacts };
+    return { measure: measureOutcome, measureDriver: measureSpec.driver, services: serviceOutcomes, cpu: { coresBusy: null, nsPerPacket: null, perCpu, perProcess }, artifacts };
   } finally {
     env.signal.removeEventListener('abort', onAbort);
     await stopAll();
@@ -141,6 +158,21 @@ function baseRecord(planned: PlannedTrial, env: TrialEnv, startedAt: Date): Omit
   };
 }
 
+
+/**
+ * What the services (reflectors, wires, servers) said when stopped, by role: a reflector's own
+ * counters show where packets were lost. Only drivers whose output parses into a measurement
+ * contribute (sockperf servers print nothing useful).
+ */
+function serviceSummaries(outcomes: ProcessOutcome[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const o of outcomes) {
+    if (o.driver === 'sockperf') continue;
+    const [m] = getDriver(o.driver).parse({ stdout: safeRead(o.stdoutFile), stderr: safeRead(o.stderrFile), exitCode: o.exitCode });
+    if (m) out[o.role] = { status: m.status, error: m.error, achievedPps: m.achievedPps, lossRatio: m.lossRatio, native: m.native };
+  }
+  return out;
+}
 
 async function summarizeArtifact(kind: string, path: string): Promise<unknown> {
   // Per-request timestamps → components of each round trip (the attribution).
@@ -183,11 +215,13 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
     if (phase.measure.timedOut) {
       return finish('timed-out', noMeasurement(planned.msgSizeBytes, `no result after ${env.trialTimeoutS} s; the client was stopped`), { raw });
     }
-    const driver = getDriver(planned.driver);
+    const driver = getDriver(phase.measureDriver);
     const parsed = driver.parse({ stdout: safeRead(phase.measure.stdoutFile), stderr: safeRead(phase.measure.stderrFile), exitCode: phase.measure.exitCode });
     const m = parsed[0];
     if (!m) return finish('failed', noMeasurement(planned.msgSizeBytes, 'the tool printed no result'), { raw });
     const native: Record<string, unknown> = { ...m.native };
+    const services = serviceSummaries(phase.services);
+    if (Object.keys(services).length > 0) native.services = services;
     for (const a of phase.artifacts) {
       native[a.kind === 'tsprobe-records' ? 'attribution' : a.kind] = await summarizeArtifact(a.kind, a.path);
       raw.push(relative(env.runDir, a.path));

@@ -58,9 +58,21 @@ static void run_ping(const struct bb_config *cfg, struct bb_transport *t, struct
 	uint32_t first_measured = UINT32_MAX;
 	struct bb_reply replies[RX_BATCH];
 
+	/* Paced ping-pong: one send slot every interval. A slot missed while waiting for a reply
+	 * (or a timeout) is skipped, not made up with a burst later: the achieved rate can fall
+	 * short of the offered one but never exceed it, in any window. */
+	uint64_t slot = 0;
 	for (uint32_t seq = 0; !bb_stop; seq++) {
-		if (interval_ns)
-			bb_sleep_until_ns(s->start_ns + (uint64_t)seq * interval_ns);
+		if (interval_ns) {
+			uint64_t due = s->start_ns + slot * interval_ns;
+			uint64_t late = bb_now_ns();
+			if (late > due + interval_ns) {
+				slot = (late - s->start_ns) / interval_ns + 1;
+				due = s->start_ns + slot * interval_ns;
+			}
+			bb_sleep_until_ns(due);
+			slot++;
+		}
 		uint64_t now = bb_now_ns();
 		bool warm = now < warm_end;
 		if (!warm) {

@@ -425,7 +425,8 @@ int cmd_client(int argc, char **argv) {
   /* Wait for stragglers, then flush: each flush reply brings pending follow-ups (late TX stamps). */
   int64_t drain_end = now_ns() + (int64_t)(drain_ms * 1e6);
   while (!g_stop && now_ns() < drain_end) poll_once(&c, drain_end);
-  for (int k = 0; k < 64 && !g_stop; k++) {
+  int missed = 0; /* flushes without a reply: stop after a few, the path is gone */
+  for (int k = 0; k < 64 && !g_stop && missed < 3; k++) {
     struct tsp_hdr fh = {.magic = TSP_MAGIC, .version = TSP_WIRE_VERSION, .type = TSP_FLUSH, .seq = (uint64_t)k};
     if (ts_send(&c.ts, &fh, sizeof fh, NULL, TSP_FLUSH_SEQ_BIT | (uint64_t)k, now_ns()) < 0) break;
     int64_t wait_end = now_ns() + 50000000;
@@ -442,8 +443,12 @@ int cmd_client(int argc, char **argv) {
         if (f >= 0 && c.last_type == TSP_FLUSH_REP && c.last_seq == (uint64_t)k) got = f;
       }
     }
+    if (got < 0) {
+      missed++;
+      continue;
+    }
     c.flush_replies++;
-    c.flush_follow += got > 0 ? (uint64_t)got : 0;
+    c.flush_follow += (uint64_t)got;
     if (got == 0) break;
   }
   drain_tx(&c);

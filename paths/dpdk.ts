@@ -1,0 +1,218 @@
+// DPDK paths with dpdk-testpmd on the topology's veths:
+//   dpdk-afxdp    kernel UDP client → testpmd 5tswap reflector on the net_af_xdp PMD
+//   dpdk-afpacket kernel UDP client → testpmd 5tswap reflector on the net_af_packet PMD
+//   dpdk-wire     sockperf client → testpmd io "wire" (two net_af_xdp ports in a middle namespace) → sockperf server
+//   dpdk-null     testpmd alone on net_null ports: the CPU-only forwarding ceiling, no wire at all
+// The forwarding lcore busy-polls its own CPU; the main lcore (console, stats) mostly sleeps.
+import { z } from 'zod';
+import { nativeBinary } from '../core/project.js';
+import { afxdpDriver } from '../drivers/afxdp.js';
+import { sockperfDriver } from '../drivers/sockperf.js';
+import { testpmdDriver, type TestpmdMemory, type TestpmdParams } from '../drivers/testpmd.js';
+import { extraSubnet } from './addresses.js';
+import type { NetnsRecipe, PathSetup, ProcessSpec, SetupCommand, TopologyInfo, TrialContext } from './types.js';
+
+export const dpdkOptionsSchema = z.strictObject({
+  /** hugepages (reserved for the path and released after it) or no-huge (anonymous memory, smaller pool). */
+  memory: z.enum(['hugepages', 'no-huge'], { error: 'must be hugepages or no-huge' }).default('hugepages'),
+  /** 2 MiB pages to reserve with memory: hugepages (the default mbuf pool of two ports needs ~185). */
+  hugepages: z.number().int().min(64).max(65536).default(256),
+  /** Kernel-client paths: ping (paced ping-pong) or load (open loop). */
+  mode: z.enum(['ping', 'load'], { error: 'must be ping or load' }).default('ping'),
+  /** testpmd --record-core-cycles: forwarding cycles per packet in the final statistics. */
+  recordCycles: z.boolean().default(true),
+});
+export type DpdkOptions = z.infer<typeof dpdkOptionsSchema>;
+
+/** One DPDK runtime prefix per run: /var/run/dpdk/<prefix>, removed after the path. */
+const prefixOf = (topology: TopologyInfo) => `bb${topology.runTag}`;
+
+function memoryOf(o: DpdkOptions): TestpmdMemory {
+  return o.memory === 'hugepages' ? { kind: 'hugepages', inMemory: true } : { kind: 'no-huge', memMb: 1024, totalMbufs: 8192 };
+}
+
+function setupOf(o: DpdkOptions, topology: TopologyInfo, extra: Partial<PathSetup> = {}): PathSetup {
+  return { ...extra, dpdkPrefixes: [prefixOf(topology)], ...(o.memory === 'hugepages' ? { hugepages: o.hugepages } : {}) };
+}
+
+function testpmd(ctx: TrialContext, o: DpdkOptions, side: string, ports: TestpmdParams['ports'], forwardMode: TestpmdParams['forwardMode']): ProcessSpec {
+  if (ctx.cpu.poller === ctx.cpu.client) {
+    // A busy poller sharing the client's CPU would starve it; say so instead of measuring nonsense.
+    throw new Error(`the DPDK forwarding lcore needs a CPU of its own, but cpu.poller (${ctx.cpu.poller}) is the client's CPU; set cpu.poller in the suite`);
+  }
+  const argv = testpmdDriver.buildCommand({
+    ports,
+    forwardMode,
+    lcores: { main: ctx.cpu.client, forwarding: [ctx.cpu.poller] },
+    memory: memoryOf(o),
+    filePrefix: prefixOf(ctx.topology),
+    statsPeriodS: 1,
+    recordCycles: o.recordCycles,
+  });
+  return {
+    role: forwardMode === 'io' ? 'wire' : 'reflector',
+    side,
+    driver: 'testpmd',
+    kind: 'service',
+    // testpmd pins its own lcores (-l / --main-lcore); stdbuf makes its stdout line-buffered so
+    // the "start packet forwarding" line shows when it happens, not at exit.
+    cpu: null,
+    argv: ['stdbuf', '-oL', ...argv],
+    ready: { outputIncludes: 'packet forwarding' },
+    restartOnEarlyExit: { attempts: 2, delayMs: 1500 },
+  };
+}
+
+/** Kernel UDP socket client (bb-afxdp sock-ping / sock-load): sockperf ignores echoed replies. */
+function kernelClient(ctx: TrialContext, o: DpdkOptions): ProcessSpec {
+  const role = ctx.offeredPps === null ? 'ping' : o.mode;
+  return {
+    role: 'client',
+    side: 'client',
+    driver: 'afxdp',
+    kind: 'measure',
+    cpu: ctx.cpu.client,
+    argv: afxdpDriver.buildCommand({
+      role,
+      transport: 'socket',
+      binaryPath: nativeBinary('bb-afxdp'),
+      bindIp: ctx.topology.client.ip,
+      dstIp: ctx.topology.server.ip,
+      dstPort: ctx.port,
+      msgSizeBytes: ctx.msgSizeBytes,
+      durationS: ctx.durationS,
+      // testpmd reports "start packet forwarding" before its AF_XDP socket answers (attaching
+      // XDP resets the veth): a second of unrecorded requests lets the wire settle.
+      warmupS: 1,
+      ...(ctx.offeredPps !== null ? { offeredPps: ctx.offeredPps } : {}),
+    }),
+  };
+}
+
+const txOff = (side: string, ifname: string, why: string): SetupCommand => ({ side, do: ['ethtool', '-K', ifname, 'tx', 'off'], undo: ['ethtool', '-K', ifname, 'tx', 'on'], why });
+
+function reflectorRecipe(path: 'dpdk-afxdp' | 'dpdk-afpacket'): NetnsRecipe<DpdkOptions> {
+  const pmd = path === 'dpdk-afxdp' ? 'af_xdp' : 'af_packet';
+  return {
+    path,
+    runner: 'netns',
+    drivers: ['testpmd', 'afxdp'],
+    description: `kernel UDP client → DPDK testpmd 5tswap reflector on net_${pmd}`,
+    optionsSchema: dpdkOptionsSchema,
+    acceptsOfferedRate: () => true,
+    openLoop: (o) => ({ ...o, mode: 'load' }),
+    setup: (o, topology) => setupOf(o, topology),
+    setupCommands: (topology) => [
+      txOff('client', topology.client.ifname, 'TX checksum offload off on the kernel client veth: the reflector does not fix checksums'),
+      ...(pmd === 'af_packet'
+        ? [
+            {
+              // af_packet taps the interface: with its address still on it, the server's kernel
+              // would answer every request with ICMP port unreachable as well.
+              side: 'server',
+              do: ['ip', 'addr', 'del', `${topology.server.ip}/24`, 'dev', topology.server.ifname],
+              undo: ['ip', 'addr', 'add', `${topology.server.ip}/24`, 'dev', topology.server.ifname],
+              why: "the server veth's address removed, so the kernel does not answer alongside the af_packet reflector",
+            },
+          ]
+        : []),
+    ],
+    plan: (ctx, o) => ({
+      processes: [testpmd(ctx, o, 'server', pmd === 'af_xdp' ? { pmd, interfaces: [ctx.topology.server.ifname] } : { pmd, interfaces: [ctx.topology.server.ifname] }, '5tswap'), kernelClient(ctx, o)],
+    }),
+  };
+}
+
+export const dpdkAfxdpRecipe = reflectorRecipe('dpdk-afxdp');
+export const dpdkAfpacketRecipe = reflectorRecipe('dpdk-afpacket');
+
+/**
+ * sockperf across a DPDK wire: client ⇄ [wire namespace: testpmd io between two net_af_xdp
+ * ports] ⇄ server, all on one /24 so the wire is plain layer 2. Static neighbour entries spare
+ * ARP the trip; checksum offload is off on both kernel ends since the wire copies frames as is.
+ */
+export const dpdkWireRecipe: NetnsRecipe<DpdkOptions> = {
+  path: 'dpdk-wire',
+  runner: 'netns',
+  drivers: ['testpmd', 'sockperf'],
+  description: 'sockperf client → DPDK testpmd io wire (two net_af_xdp ports) → sockperf server',
+  optionsSchema: dpdkOptionsSchema,
+  acceptsOfferedRate: () => true,
+  wholeSecondDurations: true,
+  setup: (o, topology) => {
+    const subnet = extraSubnet(topology, 0);
+    return setupOf(o, topology, {
+      namespaces: ['wire'],
+      links: [
+        { id: 'in', a: 'client', b: 'wire', aIp: `${subnet}.1`, bIp: null },
+        { id: 'out', a: 'wire', b: 'server', aIp: null, bIp: `${subnet}.2` },
+      ],
+    });
+  },
+  setupCommands: (_topology, env) => {
+    const { in: inLink, out } = env.links;
+    if (!inLink || !out) return [];
+    return [
+      txOff('client', inLink.a.ifname, 'TX checksum offload off on the client veth: the wire copies frames as they are'),
+      txOff('server', out.b.ifname, 'TX checksum offload off on the server veth: the wire copies frames as they are'),
+      { side: 'client', do: ['ip', 'neigh', 'replace', out.b.ip!, 'lladdr', out.b.mac, 'dev', inLink.a.ifname, 'nud', 'permanent'], why: 'static neighbour for the server across the wire' },
+      { side: 'server', do: ['ip', 'neigh', 'replace', inLink.a.ip!, 'lladdr', inLink.a.mac, 'dev', out.b.ifname, 'nud', 'permanent'], why: 'static neighbour for the client across the wire' },
+    ];
+  },
+  plan(ctx, o) {
+    const { in: inLink, out } = ctx.env.links;
+    if (!inLink || !out) throw new Error('dpdk-wire: the wire links were not prepared');
+    const serverIp = out.b.ip!;
+    return {
+      processes: [
+        testpmd(ctx, o, 'wire', { pmd: 'af_xdp', interfaces: [inLink.b.ifname, out.a.ifname] }, 'io'),
+        {
+          role: 'server',
+          side: 'server',
+          driver: 'sockperf',
+          kind: 'service',
+          cpu: ctx.cpu.server,
+          argv: sockperfDriver.buildCommand({ role: 'server', protocol: 'udp', serverIp, port: ctx.port }),
+          ready: { udpPort: ctx.port },
+        },
+        {
+          role: 'client',
+          side: 'client',
+          driver: 'sockperf',
+          kind: 'measure',
+          cpu: ctx.cpu.client,
+          argv: sockperfDriver.buildCommand({
+            role: 'client',
+            protocol: 'udp',
+            serverIp,
+            port: ctx.port,
+            mode: 'ping-pong',
+            msgSizeBytes: ctx.msgSizeBytes,
+            durationS: ctx.durationS,
+            mps: ctx.offeredPps ?? 'max',
+            fullRtt: true,
+          }),
+        },
+      ],
+    };
+  },
+};
+
+/** testpmd io between two net_null ports for durationS: how fast DPDK forwards with no wire at all. */
+export const dpdkNullRecipe: NetnsRecipe<DpdkOptions> = {
+  path: 'dpdk-null',
+  runner: 'netns',
+  drivers: ['testpmd'],
+  description: 'DPDK testpmd io on net_null ports: the CPU-only forwarding ceiling (no wire, no latency)',
+  optionsSchema: dpdkOptionsSchema,
+  acceptsOfferedRate: () => false,
+  setup: (o, topology) => setupOf(o, topology),
+  plan(ctx, o) {
+    const spec = testpmd(ctx, o, 'server', { pmd: 'null', count: 2 }, 'io');
+    // SIGINT after start-up plus the measured time makes testpmd print its final counters.
+    const startupS = 3;
+    return {
+      processes: [{ ...spec, role: 'forwarder', kind: 'measure', ready: undefined, restartOnEarlyExit: undefined, stopAfterS: ctx.durationS + startupS }],
+    };
+  },
+};
