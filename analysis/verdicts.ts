@@ -84,8 +84,11 @@ export function computeVerdicts(trials: readonly TrialRecord[], searches: readon
   const kernelPathLabel = settings.kernelPath ?? defaultKernelPath(trials);
   if (!kernelPathLabel) return [];
   const grid = trials.filter((t) => !t.search && t.path !== 'attribution');
+  // Candidates: every path that measured latency (the net_null ceiling, say, measures none).
+  const measuresLatency = (label: string) => grid.some((t) => t.pathLabel === label && t.latencyUs?.p99 != null);
   const bypassPathLabels =
-    settings.bypassPaths ?? [...new Set(grid.filter((t) => !KERNEL_PATHS.has(t.path) && t.pathLabel !== kernelPathLabel).map((t) => t.pathLabel))];
+    settings.bypassPaths ??
+    [...new Set(grid.filter((t) => !KERNEL_PATHS.has(t.path) && t.pathLabel !== kernelPathLabel).map((t) => t.pathLabel))].filter(measuresLatency);
   const inputs = inputsFromGroups(groupTrials(grid), {
     kernelPathLabel,
     bypassPathLabels,
