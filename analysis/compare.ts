@@ -16,6 +16,7 @@ import { median, sampleWithReplacement, quantile } from 'simple-statistics';
 import { UserError } from '../core/errors.js';
 import type { PathName, TrialRecord, TrialStatus } from '../core/trial.js';
 import { groupTrials, seededRandom, type TrialGroup } from './stats.js';
+import { at, num, str } from '../core/json-access.js';
 
 export const COMPARED_METRICS = ['p50', 'p99'] as const;
 export type ComparedMetric = (typeof COMPARED_METRICS)[number];
@@ -77,17 +78,7 @@ export interface RunEnvironment {
   warmupS: number | null;
 }
 
-function at(obj: unknown, ...keys: string[]): unknown {
-  let cur = obj;
-  for (const k of keys) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[k];
-  }
-  return cur;
-}
 
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 export function environmentOf(meta: Record<string, unknown>): RunEnvironment {
   const toolVersions: Record<string, string | null> = {};

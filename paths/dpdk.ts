@@ -7,9 +7,9 @@
 import { z } from 'zod';
 import { nativeBinary } from '../core/project.js';
 import { afxdpDriver } from '../drivers/afxdp.js';
-import { sockperfDriver } from '../drivers/sockperf.js';
 import { testpmdDriver, type TestpmdMemory, type TestpmdParams } from '../drivers/testpmd.js';
 import { extraSubnet } from './addresses.js';
+import { sockperfPair } from './kernel-sockets.js';
 import type { NetnsRecipe, PathSetup, ProcessSpec, SetupCommand, TopologyInfo, TrialContext } from './types.js';
 
 export const dpdkOptionsSchema = z.strictObject({
@@ -166,33 +166,7 @@ export const dpdkWireRecipe: NetnsRecipe<DpdkOptions> = {
     return {
       processes: [
         testpmd(ctx, o, 'wire', { pmd: 'af_xdp', interfaces: [inLink.b.ifname, out.a.ifname] }, 'io'),
-        {
-          role: 'server',
-          side: 'server',
-          driver: 'sockperf',
-          kind: 'service',
-          cpu: ctx.cpu.server,
-          argv: sockperfDriver.buildCommand({ role: 'server', protocol: 'udp', serverIp, port: ctx.port }),
-          ready: { udpPort: ctx.port },
-        },
-        {
-          role: 'client',
-          side: 'client',
-          driver: 'sockperf',
-          kind: 'measure',
-          cpu: ctx.cpu.client,
-          argv: sockperfDriver.buildCommand({
-            role: 'client',
-            protocol: 'udp',
-            serverIp,
-            port: ctx.port,
-            mode: 'ping-pong',
-            msgSizeBytes: ctx.msgSizeBytes,
-            durationS: ctx.durationS,
-            mps: ctx.offeredPps ?? 'max',
-            fullRtt: true,
-          }),
-        },
+        ...sockperfPair(ctx, { protocol: 'udp', serverIp, mode: 'ping-pong' }),
       ],
     };
   },

@@ -1,7 +1,7 @@
 // Kernel UDP and TCP through the socket stack: sockperf server in the server namespace, sockperf
 // client in the client namespace. This is the baseline every bypass path is compared with.
 import { z } from 'zod';
-import type { NetnsRecipe, TrialContext, TrialProcesses } from './types.js';
+import type { NetnsRecipe, ProcessSpec, TrialContext, TrialProcesses } from './types.js';
 import { sockperfDriver } from '../drivers/sockperf.js';
 
 export const kernelSocketOptionsSchema = z.strictObject({
@@ -17,6 +17,44 @@ export const kernelSocketOptionsSchema = z.strictObject({
 }).refine((o) => !(o.fullLog && o.mode === 'throughput'), { error: 'fullLog needs a latency mode (ping-pong or under-load): throughput mode has no per-packet latencies', path: ['fullLog'] });
 export type KernelSocketOptions = z.infer<typeof kernelSocketOptionsSchema>;
 
+/** sockperf server (server namespace) and client (client namespace) for one trial. */
+export function sockperfPair(
+  ctx: TrialContext,
+  o: { protocol: 'udp' | 'tcp'; serverIp: string; mode: KernelSocketOptions['mode']; replyEvery?: number; fullLogPath?: string | undefined },
+): ProcessSpec[] {
+  return [
+    {
+      role: 'server',
+      side: 'server',
+      driver: 'sockperf',
+      kind: 'service',
+      cpu: ctx.cpu.server,
+      argv: sockperfDriver.buildCommand({ role: 'server', protocol: o.protocol, serverIp: o.serverIp, port: ctx.port }),
+      ready: o.protocol === 'udp' ? { udpPort: ctx.port } : { tcpListenPort: ctx.port },
+    },
+    {
+      role: 'client',
+      side: 'client',
+      driver: 'sockperf',
+      kind: 'measure',
+      cpu: ctx.cpu.client,
+      argv: sockperfDriver.buildCommand({
+        role: 'client',
+        protocol: o.protocol,
+        serverIp: o.serverIp,
+        port: ctx.port,
+        mode: o.mode,
+        msgSizeBytes: ctx.msgSizeBytes,
+        durationS: ctx.durationS,
+        mps: ctx.offeredPps ?? 'max',
+        replyEvery: o.mode === 'under-load' ? o.replyEvery : undefined,
+        fullRtt: true,
+        fullLogPath: o.fullLogPath,
+      }),
+    },
+  ];
+}
+
 function kernelSocketRecipe(path: 'kernel-udp' | 'kernel-tcp'): NetnsRecipe<KernelSocketOptions> {
   const protocol = path === 'kernel-udp' ? 'udp' : 'tcp';
   return {
@@ -30,40 +68,9 @@ function kernelSocketRecipe(path: 'kernel-udp' | 'kernel-tcp'): NetnsRecipe<Kern
     openLoop: (o) => ({ ...o, mode: 'under-load', replyEvery: 1, fullLog: false }),
     wholeSecondDurations: true,
     plan(ctx: TrialContext, options: KernelSocketOptions): TrialProcesses {
-      const serverIp = ctx.topology.server.ip;
       const fullLogPath = options.fullLog ? ctx.artifactPath('sockperf-full-log.csv') : undefined;
       return {
-        processes: [
-          {
-            role: 'server',
-            side: 'server',
-            driver: 'sockperf',
-            kind: 'service',
-            cpu: ctx.cpu.server,
-            argv: sockperfDriver.buildCommand({ role: 'server', protocol, serverIp, port: ctx.port }),
-            ready: protocol === 'udp' ? { udpPort: ctx.port } : { tcpListenPort: ctx.port },
-          },
-          {
-            role: 'client',
-            side: 'client',
-            driver: 'sockperf',
-            kind: 'measure',
-            cpu: ctx.cpu.client,
-            argv: sockperfDriver.buildCommand({
-              role: 'client',
-              protocol,
-              serverIp,
-              port: ctx.port,
-              mode: options.mode,
-              msgSizeBytes: ctx.msgSizeBytes,
-              durationS: ctx.durationS,
-              mps: ctx.offeredPps ?? 'max',
-              replyEvery: options.mode === 'under-load' ? options.replyEvery : undefined,
-              fullRtt: true,
-              fullLogPath,
-            }),
-          },
-        ],
+        processes: sockperfPair(ctx, { protocol, serverIp: ctx.topology.server.ip, mode: options.mode, replyEvery: options.replyEvery, fullLogPath }),
         artifacts: fullLogPath ? [{ kind: 'sockperf-full-log', path: fullLogPath }] : [],
       };
     },

@@ -1,6 +1,7 @@
 // The run's context as a reader of a report needs it: where and how it was measured. Read from
 // run.json, which is loosely typed on disk; every field a run did not record is null.
 import { environmentOf, type RunEnvironment } from '../analysis/compare.js';
+import { at, num, obj, str } from '../core/json-access.js';
 
 export interface RunMetadata {
   runId: string | null;
@@ -30,18 +31,7 @@ export interface RunMetadata {
   error: string | null;
 }
 
-function at(obj: unknown, ...keys: string[]): unknown {
-  let cur = obj;
-  for (const k of keys) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[k];
-  }
-  return cur;
-}
 
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const obj = (v: unknown): Record<string, unknown> | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
 
 function flatten(value: unknown, prefix: string, out: [string, string][]): void {
   const o = obj(value);

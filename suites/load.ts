@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { UserError } from '../core/errors.js';
+import { at } from '../core/json-access.js';
 import { assertPrivatePrefix24 } from '../core/validate.js';
 import { findRecipe } from '../paths/registry.js';
 import { suiteSchema, type Suite } from './schema.js';
@@ -25,15 +26,6 @@ export function fieldPath(path: readonly PropertyKey[]): string {
   return out || '(top level)';
 }
 
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let cur: unknown = root;
-  for (const key of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[key as string];
-  }
-  return cur;
-}
-
 function describeValue(v: unknown): string {
   if (v === undefined) return 'nothing';
   const s = JSON.stringify(v);
@@ -51,7 +43,7 @@ export function formatIssues(file: string, root: unknown, issues: readonly z.cor
       }
       continue;
     }
-    const value = valueAt(root, path);
+    const value = at(root, ...path);
     const message = value === undefined && issue.code === 'invalid_type' ? 'is required' : issue.message;
     lines.push(`${file}: ${fieldPath(path)} ${message}, got ${describeValue(value)}`);
   }
