@@ -24,7 +24,8 @@ PACKAGES=(
   sockperf                                                  # kernel UDP/TCP path
   gcc make libc6-dev pkg-config libxdp-dev libbpf-dev        # native AF_XDP program
   libjansson-dev                                            # native timestamping probe (JSON codec)
-  dpdk dpdk-dev                                             # DPDK testpmd and its PMDs
+  dpdk dpdk-dev                                             # DPDK testpmd (in dpdk-dev)
+  librte-net-af-xdp23 librte-net-af-packet23 librte-net-null23 librte-mempool-ring23   # the PMDs and pool it uses
   perftest rdma-core ibverbs-utils ibverbs-providers rdmacm-utils   # RDMA verbs tests
   qemu-system-x86 busybox-static cpio                      # the Soft-RoCE VM
   chromium fonts-dejavu-core                                # the HTML report test; text in PNG charts
