@@ -189,8 +189,8 @@ export async function executeRun(opts: RunOptions): Promise<RunSummary> {
     };
     const topo = topology;
     /** One trial inside its path's prepared environment (set up when the path changes). */
-    const runInBlock = async (planned: PlannedTrial, durationS: number, warmupS: number): Promise<TrialRecord | null> => {
-      const key = `${planned.repetition}/${planned.pathIndex}/${planned.trialId.startsWith('s') ? 'search' : 'grid'}`;
+    const runInBlock = async (planned: PlannedTrial, phase: TrialPhase, durationS: number, warmupS: number): Promise<TrialRecord | null> => {
+      const key = `${phase}/${planned.repetition}/${planned.pathIndex}`;
       if (block?.key !== key) {
         await endBlock();
         block = { key, prepared: await preparePathSafely(planned, topo, ledger, id, host) };
@@ -220,7 +220,7 @@ export async function executeRun(opts: RunOptions): Promise<RunSummary> {
       }
       position++;
       emit({ type: 'trial:start', trial: planned, position, total: plan.length, phase: 'grid' });
-      const result = await runInBlock(planned, suite.durationS, suite.warmupS);
+      const result = await runInBlock(planned, 'grid', suite.durationS, suite.warmupS);
       if (!result) break; // interrupted mid-trial: nothing half-measured is recorded
       record(planned, result);
     }
@@ -232,7 +232,7 @@ export async function executeRun(opts: RunOptions): Promise<RunSummary> {
         (planned, durationS) => {
           if (unavailableReason(planned, host)) return Promise.resolve(unsupportedRecord(planned, runId, unavailableReason(planned, host)!));
           emit({ type: 'trial:start', trial: planned, position, total: plan.length, phase: 'search' });
-          return runInBlock(planned, durationS, 0);
+          return runInBlock(planned, 'search', durationS, 0);
         },
         (planned, r) => record(planned, r),
       );
