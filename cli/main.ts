@@ -10,6 +10,7 @@ import * as doctorCmd from './doctor.js';
 import * as parseCmd from './parse.js';
 import * as reportCmd from './report.js';
 import * as cleanupCmd from './cleanup.js';
+import * as attributeCmd from './attribute.js';
 import * as compareCmd from './compare.js';
 
 interface CommandModule {
@@ -19,7 +20,7 @@ interface CommandModule {
   handler: (args: any) => Promise<number>;
 }
 
-const COMMANDS: CommandModule[] = [runCmd, doctorCmd, parseCmd, reportCmd, compareCmd, cleanupCmd];
+const COMMANDS: CommandModule[] = [runCmd, doctorCmd, parseCmd, attributeCmd, reportCmd, compareCmd, cleanupCmd];
 
 function reportError(err: unknown): number {
   if (err instanceof UserError) {

@@ -13,6 +13,7 @@ export const PATH_NAMES = [
   'dpdk-afpacket',
   'dpdk-wire',
   'dpdk-null',
+  'dpdk-txrx',
   'rdma-rxe',
   'rdma',
   'attribution',

@@ -3,6 +3,7 @@
 //   dpdk-afpacket kernel UDP client → testpmd 5tswap reflector on the net_af_packet PMD
 //   dpdk-wire     sockperf client → testpmd io "wire" (two net_af_xdp ports in a middle namespace) → sockperf server
 //   dpdk-null     testpmd alone on net_null ports: the CPU-only forwarding ceiling, no wire at all
+//   dpdk-txrx     testpmd txonly generator → testpmd rxonly sink across the veth: one-way maximum rate
 // The forwarding lcore busy-polls its own CPU; the main lcore (console, stats) mostly sleeps.
 import { z } from 'zod';
 import { nativeBinary } from '../core/project.js';
@@ -21,6 +22,8 @@ export const dpdkOptionsSchema = z.strictObject({
   mode: z.enum(['ping', 'load'], { error: 'must be ping or load' }).default('ping'),
   /** testpmd --record-core-cycles: forwarding cycles per packet in the final statistics. */
   recordCycles: z.boolean().default(true),
+  /** Reflector paths: the client is a kernel UDP socket, or an AF_XDP socket (both sides bypass). */
+  client: z.enum(['kernel', 'afxdp'], { error: 'must be kernel or afxdp' }).default('kernel'),
 });
 export type DpdkOptions = z.infer<typeof dpdkOptionsSchema>;
 
@@ -63,9 +66,17 @@ function testpmd(ctx: TrialContext, o: DpdkOptions, side: string, ports: Testpmd
   };
 }
 
-/** Kernel UDP socket client (bb-afxdp sock-ping / sock-load): sockperf ignores echoed replies. */
-function kernelClient(ctx: TrialContext, o: DpdkOptions): ProcessSpec {
+/**
+ * The client of a reflector (bb-afxdp; sockperf ignores echoed replies): a kernel UDP socket
+ * (sock-ping / sock-load), or an AF_XDP socket on the client veth.
+ */
+function reflectorClient(ctx: TrialContext, o: DpdkOptions): ProcessSpec {
   const role = ctx.offeredPps === null ? 'ping' : o.mode;
+  const { topology } = ctx;
+  const side =
+    o.client === 'kernel'
+      ? { transport: 'socket' as const, bindIp: topology.client.ip }
+      : { transport: 'afxdp' as const, ifname: topology.client.ifname, srcIp: topology.client.ip, dstMac: topology.server.mac, busyPoll: true };
   return {
     role: 'client',
     side: 'client',
@@ -74,9 +85,8 @@ function kernelClient(ctx: TrialContext, o: DpdkOptions): ProcessSpec {
     cpu: ctx.cpu.client,
     argv: afxdpDriver.buildCommand({
       role,
-      transport: 'socket',
+      ...side,
       binaryPath: nativeBinary('bb-afxdp'),
-      bindIp: ctx.topology.client.ip,
       dstIp: ctx.topology.server.ip,
       dstPort: ctx.port,
       msgSizeBytes: ctx.msgSizeBytes,
@@ -97,13 +107,13 @@ function reflectorRecipe(path: 'dpdk-afxdp' | 'dpdk-afpacket'): NetnsRecipe<Dpdk
     path,
     runner: 'netns',
     drivers: ['testpmd', 'afxdp'],
-    description: `kernel UDP client → DPDK testpmd 5tswap reflector on net_${pmd}`,
+    description: `kernel UDP client (or AF_XDP client, option client: afxdp) → DPDK testpmd 5tswap reflector on net_${pmd}`,
     optionsSchema: dpdkOptionsSchema,
     acceptsOfferedRate: () => true,
     openLoop: (o) => ({ ...o, mode: 'load' }),
     setup: (o, topology) => setupOf(o, topology),
-    setupCommands: (topology) => [
-      txOff('client', topology.client.ifname, 'TX checksum offload off on the kernel client veth: the reflector does not fix checksums'),
+    setupCommands: (topology, _env, o) => [
+      ...(o.client === 'kernel' ? [txOff('client', topology.client.ifname, 'TX checksum offload off on the kernel client veth: the reflector does not fix checksums')] : []),
       ...(pmd === 'af_packet'
         ? [
             {
@@ -118,7 +128,7 @@ function reflectorRecipe(path: 'dpdk-afxdp' | 'dpdk-afpacket'): NetnsRecipe<Dpdk
         : []),
     ],
     plan: (ctx, o) => ({
-      processes: [testpmd(ctx, o, 'server', pmd === 'af_xdp' ? { pmd, interfaces: [ctx.topology.server.ifname] } : { pmd, interfaces: [ctx.topology.server.ifname] }, '5tswap'), kernelClient(ctx, o)],
+      processes: [testpmd(ctx, o, 'server', pmd === 'af_xdp' ? { pmd, interfaces: [ctx.topology.server.ifname] } : { pmd, interfaces: [ctx.topology.server.ifname] }, '5tswap'), reflectorClient(ctx, o)],
     }),
   };
 }
@@ -188,5 +198,59 @@ export const dpdkNullRecipe: NetnsRecipe<DpdkOptions> = {
     return {
       processes: [{ ...spec, role: 'forwarder', kind: 'measure', ready: undefined, restartOnEarlyExit: undefined, stopAfterS: ctx.durationS + startupS }],
     };
+  },
+};
+
+/**
+ * Generator → sink: testpmd txonly on the client veth sends UDP frames as fast as it can, testpmd
+ * rxonly on the server veth counts them. Two forwarding lcores on two CPUs; the achieved rate is
+ * the generator's, the loss what the sink never saw.
+ */
+export const dpdkTxrxRecipe: NetnsRecipe<DpdkOptions> = {
+  path: 'dpdk-txrx',
+  runner: 'netns',
+  drivers: ['testpmd'],
+  description: 'DPDK testpmd txonly generator → rxonly sink across the veth pair (net_af_xdp): one-way maximum rate',
+  optionsSchema: dpdkOptionsSchema,
+  acceptsOfferedRate: () => false,
+  setup: (o, topology) => ({
+    dpdkPrefixes: [`${prefixOf(topology)}g`, `${prefixOf(topology)}s`],
+    ...(o.memory === 'hugepages' ? { hugepages: o.hugepages * 2 } : {}),
+  }),
+  plan(ctx, o) {
+    const { topology } = ctx;
+    if (ctx.cpu.poller === ctx.cpu.client) throw new Error('dpdk-txrx needs two CPUs (cpu.poller and cpu.client differ)');
+    const common = { memory: memoryOf(o), statsPeriodS: 1, recordCycles: o.recordCycles };
+    const sink = testpmdDriver.buildCommand({
+      ...common,
+      ports: { pmd: 'af_xdp', interfaces: [topology.server.ifname] },
+      forwardMode: 'rxonly',
+      lcores: { main: ctx.cpu.poller, forwarding: [ctx.cpu.client] },
+      filePrefix: `${prefixOf(topology)}s`,
+    });
+    const generator = testpmdDriver.buildCommand({
+      ...common,
+      ports: { pmd: 'af_xdp', interfaces: [topology.client.ifname] },
+      forwardMode: 'txonly',
+      lcores: { main: ctx.cpu.client, forwarding: [ctx.cpu.poller] },
+      filePrefix: `${prefixOf(topology)}g`,
+      txonly: { ethPeer: topology.server.mac, srcIp: topology.client.ip, dstIp: topology.server.ip, srcPort: ctx.port, dstPort: ctx.port, frameBytes: Math.max(64, ctx.msgSizeBytes + 42) },
+    });
+    const startupS = 3;
+    return {
+      processes: [
+        { role: 'sink', side: 'server', driver: 'testpmd', kind: 'service', cpu: null, argv: ['stdbuf', '-oL', ...sink], ready: { outputIncludes: 'packet forwarding' }, restartOnEarlyExit: { attempts: 2, delayMs: 1500 } },
+        { role: 'generator', side: 'client', driver: 'testpmd', kind: 'measure', cpu: null, argv: ['stdbuf', '-oL', ...generator], stopAfterS: ctx.durationS + startupS },
+      ],
+    };
+  },
+  combine(generator, services) {
+    const sink = services['sink'];
+    const sent = generator.sentPackets;
+    const received = sink?.receivedPackets ?? null;
+    // The sink runs longer than the generator (started first, stopped last): every frame the
+    // generator sent had its chance to arrive.
+    const lossRatio = sent && received !== null ? Math.min(1, Math.max(0, 1 - received / sent)) : null;
+    return { ...generator, receivedPackets: received, lossRatio };
   },
 };

@@ -9,10 +9,10 @@ import { kernelTcpRecipe, kernelUdpRecipe } from './kernel-sockets.js';
 import { rdmaHostRecipe, rdmaRxeRecipe } from './rdma.js';
 import { afxdpRecipeBoth, kernelToAfxdpRecipe } from './afxdp.js';
 import { attributionRecipe } from './attribution.js';
-import { dpdkAfpacketRecipe, dpdkAfxdpRecipe, dpdkNullRecipe, dpdkWireRecipe } from './dpdk.js';
+import { dpdkAfpacketRecipe, dpdkAfxdpRecipe, dpdkNullRecipe, dpdkTxrxRecipe, dpdkWireRecipe } from './dpdk.js';
 
 // Each recipe has its own options type; the registry only needs the common shape.
-export const PATH_RECIPES: readonly PathRecipe<any>[] = [kernelUdpRecipe, kernelTcpRecipe, kernelToAfxdpRecipe, afxdpRecipeBoth, dpdkAfxdpRecipe, dpdkAfpacketRecipe, dpdkWireRecipe, dpdkNullRecipe, attributionRecipe, rdmaRxeRecipe, rdmaHostRecipe];
+export const PATH_RECIPES: readonly PathRecipe<any>[] = [kernelUdpRecipe, kernelTcpRecipe, kernelToAfxdpRecipe, afxdpRecipeBoth, dpdkAfxdpRecipe, dpdkAfpacketRecipe, dpdkWireRecipe, dpdkNullRecipe, dpdkTxrxRecipe, attributionRecipe, rdmaRxeRecipe, rdmaHostRecipe];
 
 export function findRecipe(path: PathName): PathRecipe<any> | undefined {
   return PATH_RECIPES.find((r) => r.path === path);

@@ -1,7 +1,7 @@
 // A path recipe says, purely, which processes one trial of a data path needs, where they run and
 // which one's output is the measurement. Runners execute recipes; recipes never spawn anything.
 import type { z } from 'zod';
-import type { PathName } from '../core/trial.js';
+import type { Measurement, PathName } from '../core/trial.js';
 import type { GuestCase } from '../soft-roce/plan.js';
 import type { HostFacts } from '../core/host.js';
 import type { Availability } from '../drivers/types.js';
@@ -168,6 +168,11 @@ export interface NetnsRecipe<Options = unknown> extends RecipeBase<Options> {
   /** Commands that adjust the prepared topology (checksum offload, addresses …), with undo. */
   setupCommands?(topology: TopologyInfo, env: PathEnv, options: Options): SetupCommand[];
   plan(ctx: TrialContext, options: Options): TrialProcesses;
+  /**
+   * When the measurement needs more than the measuring process's own output (a sink's counters
+   * give a generator's loss): combine it with what the services reported, by role.
+   */
+  combine?(measured: Measurement, services: Record<string, Measurement>): Measurement;
 }
 
 export interface VmTrialContext {

@@ -160,16 +160,15 @@ function baseRecord(planned: PlannedTrial, env: TrialEnv, startedAt: Date): Omit
 
 
 /**
- * What the services (reflectors, wires, servers) said when stopped, by role: a reflector's own
- * counters show where packets were lost. Only drivers whose output parses into a measurement
- * contribute (sockperf servers print nothing useful).
+ * What the services (reflectors, wires, servers, sinks) said when stopped, by role: a reflector's
+ * own counters show where packets were lost. sockperf servers print nothing worth keeping.
  */
-function serviceSummaries(outcomes: ProcessOutcome[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+function parseServices(outcomes: ProcessOutcome[]): Record<string, Measurement> {
+  const out: Record<string, Measurement> = {};
   for (const o of outcomes) {
     if (o.driver === 'sockperf') continue;
     const [m] = getDriver(o.driver).parse({ stdout: safeRead(o.stdoutFile), stderr: safeRead(o.stderrFile), exitCode: o.exitCode });
-    if (m) out[o.role] = { status: m.status, error: m.error, achievedPps: m.achievedPps, lossRatio: m.lossRatio, native: m.native };
+    if (m) out[o.role] = m;
   }
   return out;
 }
@@ -217,11 +216,16 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
     }
     const driver = getDriver(phase.measureDriver);
     const parsed = driver.parse({ stdout: safeRead(phase.measure.stdoutFile), stderr: safeRead(phase.measure.stderrFile), exitCode: phase.measure.exitCode });
-    const m = parsed[0];
+    const services = parseServices(phase.services);
+    const recipe = getNetnsRecipe(planned.path);
+    const m = parsed[0] && recipe.combine ? recipe.combine(parsed[0], services) : parsed[0];
     if (!m) return finish('failed', noMeasurement(planned.msgSizeBytes, 'the tool printed no result'), { raw });
     const native: Record<string, unknown> = { ...m.native };
-    const services = serviceSummaries(phase.services);
-    if (Object.keys(services).length > 0) native.services = services;
+    if (Object.keys(services).length > 0) {
+      native.services = Object.fromEntries(
+        Object.entries(services).map(([role, s]) => [role, { status: s.status, error: s.error, achievedPps: s.achievedPps, lossRatio: s.lossRatio, native: s.native }]),
+      );
+    }
     for (const a of phase.artifacts) {
       native[a.kind === 'tsprobe-records' ? 'attribution' : a.kind] = await summarizeArtifact(a.kind, a.path);
       raw.push(relative(env.runDir, a.path));

@@ -19,7 +19,7 @@
 
 struct client_stats {
 	uint64_t sent, received, late, duplicates, reordered, timeouts, tx_ring_full, unsent;
-	uint64_t warmup_sent, warmup_received;
+	uint64_t warmup_sent, warmup_received, warmup_unsent;
 	uint64_t lag_count;
 	double lag_sum_ns;
 	uint64_t lag_max_ns;
@@ -48,6 +48,17 @@ static int send_one(struct bb_transport *t, uint32_t seq, uint64_t *tx_ns, uint6
 	return 0;
 }
 
+/* Sleep most of the way, then spin: a timed sleep overshoots by tens of µs on a VM, more than a
+ * whole send interval at high rates (sockperf paces the same way). */
+static void pace_until_ns(uint64_t due)
+{
+	uint64_t now = bb_now_ns();
+	if (due > now + 200000)
+		bb_sleep_until_ns(due - 100000);
+	while (!bb_stop && bb_now_ns() < due)
+		;
+}
+
 static void run_ping(const struct bb_config *cfg, struct bb_transport *t, struct client_stats *s)
 {
 	uint64_t timeout_ns = (uint64_t)cfg->timeout_ms * 1000000ull;
@@ -58,19 +69,21 @@ static void run_ping(const struct bb_config *cfg, struct bb_transport *t, struct
 	uint32_t first_measured = UINT32_MAX;
 	struct bb_reply replies[RX_BATCH];
 
-	/* Paced ping-pong: one send slot every interval. A slot missed while waiting for a reply
-	 * (or a timeout) is skipped, not made up with a burst later: the achieved rate can fall
-	 * short of the offered one but never exceed it, in any window. */
+	/* Paced ping-pong: one send slot every interval, on an absolute schedule so the average
+	 * rate holds. A short backlog (a slow reply, a sleep that overshot) is made up at once;
+	 * a long one (a timeout, a stall) is dropped and the schedule restarts from now, so a
+	 * stall is never followed by a burst above the offered rate. */
 	uint64_t slot = 0;
+	uint64_t max_backlog_ns = interval_ns * 16 > 2000000ull ? interval_ns * 16 : 2000000ull;
 	for (uint32_t seq = 0; !bb_stop; seq++) {
 		if (interval_ns) {
 			uint64_t due = s->start_ns + slot * interval_ns;
 			uint64_t late = bb_now_ns();
-			if (late > due + interval_ns) {
+			if (late > due + max_backlog_ns) {
 				slot = (late - s->start_ns) / interval_ns + 1;
 				due = s->start_ns + slot * interval_ns;
 			}
-			bb_sleep_until_ns(due);
+			pace_until_ns(due);
 			slot++;
 		}
 		uint64_t now = bb_now_ns();
@@ -229,6 +242,12 @@ static void run_load(const struct bb_config *cfg, struct bb_transport *t, struct
 		uint64_t now = bb_now_ns();
 		if (i >= total_pkts || now >= send_deadline)
 			break;
+		/* A generator that fell behind during the warm-up drops the warm-up's backlog when
+		 * the measured window opens, instead of spending the window sending it. */
+		if (i < warm_pkts && now >= s->measure_start_ns) {
+			s->warmup_unsent += warm_pkts - i;
+			i = warm_pkts;
+		}
 		uint32_t burst = 0;
 		/* open loop: send everything that is due by now, whether or not replies came */
 		while (i < total_pkts && burst < cfg->batch) {
@@ -346,6 +365,7 @@ static void write_client_output(const struct bb_config *cfg, struct bb_transport
 	if (t->send_errors)
 		jw_str(&w, "lastSendError", strerror(t->last_send_errno));
 	jw_u64(&w, "warmupSent", s->warmup_sent);
+	jw_u64(&w, "warmupUnsent", s->warmup_unsent);
 	jw_u64(&w, "warmupReceived", s->warmup_received);
 	jw_obj_close(&w);
 

@@ -17,7 +17,7 @@ describe('DPDK paths (real, netns + dpdk-testpmd)', () => {
     const result = await startCli(['run', 'test/fixtures/suites/dpdk-tiny.yaml', '--out', out, '--quiet']);
     expect(result.stderr).not.toMatch(/unexpected error/);
     const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
-    expect(trials.map((t) => t.path)).toEqual(['dpdk-afxdp', 'dpdk-afpacket', 'dpdk-wire', 'dpdk-null']);
+    expect(trials.map((t) => t.pathLabel)).toEqual(['dpdk-afxdp', 'dpdk-afpacket', 'dpdk-wire', 'dpdk-null', 'dpdk-txrx', 'dpdk-afxdp-xsk']);
     for (const t of trials) {
       expect(t.status, `${t.path}: ${t.error}`).toBe('ok');
       expect(t.lossRatio).toBeGreaterThanOrEqual(0);
@@ -25,16 +25,20 @@ describe('DPDK paths (real, netns + dpdk-testpmd)', () => {
       // The forwarding lcore busy-polls: a full core even at 2000 pps.
       expect(t.cpu!.coresBusy!).toBeGreaterThanOrEqual(0.8);
     }
-    for (const t of trials.filter((x) => x.path !== 'dpdk-null')) {
+    for (const t of trials.filter((x) => x.offeredPps !== null)) {
       expect(t.latencyUs!.p50).toBeGreaterThan(0);
       expect(t.latencyUs!.p99!).toBeGreaterThanOrEqual(t.latencyUs!.p50!);
       expect(t.achievedPps!).toBeLessThanOrEqual(2000 * 1.05);
     }
     // The reflector's own counters come along with the client's measurement.
     expect(trials[0]!.native['services']).toHaveProperty('reflector');
-    const ceiling = trials.find((t) => t.path === 'dpdk-null')!;
-    expect(ceiling.offeredPps).toBeNull();
-    expect(ceiling.achievedPps!).toBeGreaterThan(0);
+    for (const label of ['dpdk-null', 'dpdk-txrx']) {
+      const ceiling = trials.find((t) => t.pathLabel === label)!;
+      expect(ceiling.offeredPps).toBeNull();
+      expect(ceiling.achievedPps!).toBeGreaterThan(0);
+    }
+    // The generator's loss is what the sink never counted.
+    expect(trials.find((t) => t.pathLabel === 'dpdk-txrx')!.native['services']).toHaveProperty('sink');
     expect(result.exitCode).toBe(0);
 
     const meta = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { runId: string };

@@ -1,0 +1,123 @@
+// `bypassbench attribute`: a latency-attribution run from the command line, without writing a
+// suite. It builds a one-path suite (the attribution path with the options given), runs it like
+// any other suite — same run folder, records and report — and prints where the time went.
+import type { Argv } from 'yargs';
+import type { AttributionResult } from '../analysis/attribution.js';
+import { EXIT } from '../core/errors.js';
+import { parseSuite } from '../suites/load.js';
+import { executeRun } from '../runners/run.js';
+import { analyzeRun } from '../report/analyze.js';
+import { writeReport } from '../report/write.js';
+import { progressReporter } from './progress.js';
+import { data, human } from './output.js';
+
+export const command = 'attribute';
+export const describe = 'Split kernel UDP request latency into NIC/wire, kernel, serialization, application, pauses and hops (one quick run)';
+
+export function builder(y: Argv) {
+  return y
+    .option('size', { type: 'number', array: true, default: [64], describe: 'request payload bytes (one or more)' })
+    .option('rate', { type: 'number', array: true, default: [1000], describe: 'offered requests/s (one or more)' })
+    .option('duration', { type: 'number', default: 2, describe: 'measured seconds per trial' })
+    .option('repetitions', { type: 'number', default: 1, describe: 'repetitions of each size × rate' })
+    .option('codec', { choices: ['raw', 'json'] as const, default: 'raw' as const, describe: 'serialization of the message in the server' })
+    .option('fields', { type: 'number', default: 8, describe: 'JSON object fields (json codec)' })
+    .option('service-us', { type: 'number', default: 0, describe: "the handler's own work per request, µs" })
+    .option('pause-us', { type: 'number', default: 0, describe: 'GC-like stop-the-world pause length, µs (with --pause-every-ms)' })
+    .option('pause-every-ms', { type: 'number', default: 0, describe: 'how often the pause happens, ms' })
+    .option('hops', { type: 'number', default: 0, describe: 'relay services between client and server (0–4)' })
+    .option('arrivals', { choices: ['fixed', 'poisson'] as const, default: 'fixed' as const })
+    .option('pacing', { choices: ['busy', 'sleep'] as const, default: 'busy' as const, describe: 'client pacing between sends' })
+    .option('out', { type: 'string', describe: 'run folder (default results/<UTC time>-attribute-<id>)' })
+    .option('json', { type: 'boolean', default: false, describe: 'print the attribution of each trial as JSON' })
+    .example('$0 attribute --rate 1000 5000', 'bare UDP request/response at two rates')
+    .example('$0 attribute --codec json --hops 2 --pause-us 2000 --pause-every-ms 50 --pacing sleep', 'an application-heavy service');
+}
+
+interface AttributeArgs {
+  size: number[];
+  rate: number[];
+  duration: number;
+  repetitions: number;
+  codec: 'raw' | 'json';
+  fields: number;
+  serviceUs: number;
+  pauseUs: number;
+  pauseEveryMs: number;
+  hops: number;
+  arrivals: 'fixed' | 'poisson';
+  pacing: 'busy' | 'sleep';
+  out?: string;
+  json: boolean;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+
+export async function handler(args: AttributeArgs): Promise<number> {
+  // The same validation as a suite file: a bad flag gets the same clear message.
+  const suiteText = JSON.stringify({
+    name: 'attribute',
+    description: 'bypassbench attribute (command line)',
+    sizes: args.size,
+    rates: args.rate,
+    durationS: args.duration,
+    warmupS: 0,
+    repetitions: args.repetitions,
+    paths: [
+      {
+        path: 'attribution',
+        options: {
+          codec: args.codec,
+          fields: args.fields,
+          serviceUs: args.serviceUs,
+          pauseUs: args.pauseUs,
+          pauseEveryMs: args.pauseEveryMs,
+          hops: args.hops,
+          arrivals: args.arrivals,
+          pacing: args.pacing,
+        },
+      },
+    ],
+  });
+  const loaded = parseSuite('bypassbench attribute', suiteText);
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const progress = progressReporter(args.json);
+  try {
+    const summary = await executeRun({ loaded, outDir: args.out, signal: controller.signal, onEvent: progress.onEvent, argv: process.argv.slice(1) });
+    analyzeRun(summary.runDir);
+    const report = await writeReport(summary.runDir);
+    const rows = summary.records.map((t) => ({ msgSizeBytes: t.msgSizeBytes, offeredPps: t.offeredPps, status: t.status, error: t.error, attribution: (t.native['attribution'] ?? null) as AttributionResult | null }));
+    if (args.json) data({ runDir: summary.runDir, status: summary.status, trials: rows });
+    else {
+      for (const r of rows) {
+        human('');
+        human(`${r.msgSizeBytes} B @ ${r.offeredPps} req/s: ${r.status}${r.error ? ` (${r.error})` : ''}`);
+        const a = r.attribution;
+        if (!a) continue;
+        if (a.status !== 'ok') {
+          human(`  attribution: ${a.reason}`);
+          continue;
+        }
+        human(`  RTT p50 ${a.rttUs.p50.toFixed(1)} µs, p99 ${a.rttUs.p99.toFixed(1)} µs; kernel share ${pct(a.kernelShare.p50)} of p50, ${pct(a.kernelShare.p99)} of p99`);
+        human(`  ${'component'.padEnd(16)} ${'p50 µs'.padStart(9)} ${'p99 µs'.padStart(9)} ${'share p50'.padStart(10)} ${'share p99'.padStart(10)}`);
+        const byShare = Object.entries(a.components).sort((x, y) => y[1].shareP99 - x[1].shareP99);
+        for (const [name, c] of byShare) {
+          human(`  ${name.padEnd(16)} ${c.p50Us.toFixed(2).padStart(9)} ${c.p99Us.toFixed(2).padStart(9)} ${pct(c.shareP50).padStart(10)} ${pct(c.shareP99).padStart(10)}`);
+        }
+        human(`  components sum to the RTT within ${a.sumCheck.toleranceUs} µs for ${pct(a.sumCheck.withinToleranceRatio)} of ${a.complete} requests; load CV ${a.steadiness.cv?.toFixed(2) ?? '—'}`);
+      }
+      human('');
+      human(`run folder: ${summary.runDir}`);
+      human(`report:     ${report.files.find((f) => f.endsWith('report.html'))}`);
+    }
+    if (summary.status === 'interrupted') return EXIT.interrupted;
+    return summary.counts.failed + summary.counts['timed-out'] > 0 ? EXIT.trialsFailed : EXIT.ok;
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,31 @@
+// `bypassbench attribute`: one command, a real attribution run stored like any other.
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startCli } from '../helpers/system.js';
+
+describe('bypassbench attribute (real, netns + bb-tsprobe)', () => {
+  it('prints where the time of each request went and saves the run', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'bb-attribute-')), 'run');
+    const result = await startCli(['attribute', '--rate', '2000', '--duration', '1', '--out', out, '--json']);
+    expect(result.stderr).not.toMatch(/unexpected error/);
+    expect(result.exitCode).toBe(0);
+    const doc = JSON.parse(result.stdout) as { status: string; trials: { status: string; attribution: { status: string; kernelShare: { p99: number }; sumCheck: { withinToleranceRatio: number } } }[] };
+    expect(doc.status).toBe('completed');
+    expect(doc.trials).toHaveLength(1);
+    const a = doc.trials[0]!.attribution;
+    expect(a.status).toBe('ok');
+    expect(a.kernelShare.p99).toBeGreaterThan(0);
+    expect(a.kernelShare.p99).toBeLessThanOrEqual(1);
+    expect(a.sumCheck.withinToleranceRatio).toBeGreaterThan(0.99);
+    for (const f of ['run.json', 'trials.jsonl', 'report.html']) expect(existsSync(join(out, f))).toBe(true);
+  });
+
+  it('rejects a bad option with the field and what is allowed', async () => {
+    const result = await startCli(['attribute', '--hops', '9']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('paths[0].options.hops');
+    expect(result.stderr).toContain('got 9');
+  });
+});
