@@ -46,6 +46,8 @@ export const rdmaRxeRecipe: VmRecipe<RdmaOptions> = {
       iterations: options.iterations,
       rdmaCm: options.rdmaCm,
       maxAttempts: options.maxAttempts,
+      // perftest's own JSON summary, cross-checked against its table by the parser.
+      outJsonFile: 'perftest.json',
       ...(isBandwidth(options) ? { reportGbits: true } : {}),
       ...(isBandwidth(options) && ctx.offeredPps !== null ? { rateLimit: { limit: ctx.offeredPps, units: 'pps' as const, type: 'SW' as const } } : {}),
     });

@@ -19,6 +19,8 @@ describe('Soft-RoCE paths in a suite (real QEMU VM)', () => {
       expect(t.status).toBe('ok');
       expect(t.emulated).toBe(true);
       expect(t.path).toBe('rdma-rxe');
+      // perftest's --out_json summary agrees with its table.
+      expect((t.native['outJson'] as { matchesLastRow: boolean }).matchesLastRow).toBe(true);
     }
     const lat = trials.find((t) => t.pathLabel === 'write-lat')!;
     expect(lat.offeredPps).toBeNull();
