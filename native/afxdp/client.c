@@ -332,12 +332,7 @@ static void write_client_output(const struct bb_config *cfg, struct bb_transport
 		return;
 	}
 	struct jw w;
-	jw_begin(&w, stdout);
-	jw_str(&w, "tool", "bb-afxdp");
-	jw_str(&w, "version", BB_VERSION);
-	jw_str(&w, "command", cfg->cmd_name);
-	jw_bool(&w, "ok", error == NULL);
-	jw_str(&w, "error", error);
+	out_begin(&w, cfg, error);
 	jw_bool(&w, "interrupted", bb_stop != 0);
 	jw_str(&w, "transport", t->name);
 	out_config(&w, cfg);

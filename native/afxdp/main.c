@@ -324,12 +324,7 @@ static void print_usage_error(const struct bb_config *cfg, const char *msg)
 		return;
 	}
 	struct jw w;
-	jw_begin(&w, stdout);
-	jw_str(&w, "tool", "bb-afxdp");
-	jw_str(&w, "version", BB_VERSION);
-	jw_str(&w, "command", cfg->cmd_name);
-	jw_bool(&w, "ok", false);
-	jw_str(&w, "error", msg);
+	out_begin(&w, cfg, msg);
 	jw_str(&w, "errorKind", "usage");
 	jw_end(&w);
 }

@@ -36,6 +36,16 @@ static void put_mac(struct jw *w, const char *key, bool have, const uint8_t mac[
 	jw_str(w, key, buf);
 }
 
+void out_begin(struct jw *w, const struct bb_config *cfg, const char *error)
+{
+	jw_begin(w, stdout);
+	jw_str(w, "tool", "bb-afxdp");
+	jw_str(w, "version", BB_VERSION);
+	jw_str(w, "command", cfg->cmd_name);
+	jw_bool(w, "ok", error == NULL);
+	jw_str(w, "error", error);
+}
+
 void out_config(struct jw *w, const struct bb_config *cfg)
 {
 	bool xsk = cfg->cmd == CMD_REFLECT || cfg->cmd == CMD_PING || cfg->cmd == CMD_LOAD;
