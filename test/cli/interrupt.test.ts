@@ -54,3 +54,29 @@ describe('interrupting a run', () => {
     expect(trialsDone(out)).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('killing a run that holds DPDK resources', () => {
+  it('SIGKILL mid-trial: cleanup gives back hugepages and removes testpmd, its runtime folder and the namespaces', async () => {
+    const pagesBefore = Number(readFileSync('/proc/sys/vm/nr_hugepages', 'utf8'));
+    const stateDir = mkdtempSync(join(tmpdir(), 'bb-state-'));
+    const out = join(mkdtempSync(join(tmpdir(), 'bb-kill-dpdk-')), 'run');
+    const env = { BYPASSBENCH_STATE_DIR: stateDir };
+    const child = startCli(['run', 'test/fixtures/suites/dpdk-long.yaml', '--out', out], env);
+    await waitFor(() => trialsDone(out) >= 1, 90_000);
+    // The next trial's testpmd is up within a few seconds; kill while it holds its hugepages.
+    await new Promise((r) => setTimeout(r, 3000));
+    child.kill('SIGKILL');
+    await child;
+    const meta = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { runId: string };
+    const id = shortIdOf(meta.runId);
+    expect(Number(readFileSync('/proc/sys/vm/nr_hugepages', 'utf8'))).toBeGreaterThan(pagesBefore);
+
+    const result = await startCli(['cleanup', '--json'], env);
+    expect(result.exitCode).toBe(0);
+    expect(await leftovers(id, out)).toEqual([]);
+    expect(Number(readFileSync('/proc/sys/vm/nr_hugepages', 'utf8'))).toBe(pagesBefore);
+    expect(existsSync(`/var/run/dpdk/bb${id}`)).toBe(false);
+    const mounts = readFileSync('/proc/mounts', 'utf8');
+    expect(mounts.includes('/run/bypassbench/hugetlbfs')).toBe(false);
+  });
+});

@@ -17,6 +17,17 @@ export async function leftovers(shortId: string, runDir: string | null): Promise
   found.push(...namespaces.filter((n) => n.includes(shortId)).map((n) => `namespace ${n}`));
   const links = await execa('ip', ['-o', 'link', 'show', 'type', 'veth'], { reject: false });
   found.push(...links.stdout.split('\n').filter((l) => l.includes(`bb${shortId}`)).map((l) => `veth ${l.split(':')[1]?.trim()}`));
+  // Any process whose command line names the run (namespaces, interfaces, DPDK prefixes carry its id).
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    if (Number(pid) === process.pid) continue;
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+    } catch {
+      continue;
+    }
+    if (cmdline.includes(`bb${shortId}`) || cmdline.includes(`bypassbench-${shortId}`)) found.push(`process ${pid} ${cmdline.trim()}`);
+  }
   if (runDir && existsSync(join(runDir, 'raw'))) {
     for (const f of readdirSync(join(runDir, 'raw')).filter((n) => n.endsWith('.json'))) {
       const { pid } = JSON.parse(readFileSync(join(runDir, 'raw', f), 'utf8')) as { pid?: number };
