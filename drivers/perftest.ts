@@ -604,7 +604,7 @@ function detectPerftest(host: HostFacts): Availability {
         : 'no RDMA device under /sys/class/infiniband and this kernel has no rdma_rxe',
       fix: host.features.rxe
         ? 'create one: rdma link add rxe0 type rxe netdev IFACE (see soft-roce/README.md)'
-        : 'run the rdma-rxe path in the Soft-RoCE QEMU VM (runners/softroce-vm.ts), or use a kernel with RDMA',
+        : 'use the rdma-rxe path, which runs in the Soft-RoCE QEMU VM (./bypassbench run suites/softroce.yaml), or a kernel with RDMA',
     };
   }
   return { status: 'available', version, note: `RDMA devices: ${host.features.rdmaDevices.join(', ')}` };

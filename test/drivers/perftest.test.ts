@@ -112,7 +112,7 @@ describe('detect', () => {
 
   it('is unsupported without perftest, or without an RDMA device (pointing to the VM)', () => {
     expect(perftestDriver.detect(host({ path: null }))).toMatchObject({ status: 'unsupported', fix: expect.stringMatching(/apt-get install perftest/) });
-    expect(perftestDriver.detect(host({}))).toMatchObject({ status: 'unsupported', fix: expect.stringMatching(/softroce-vm/) });
+    expect(perftestDriver.detect(host({}))).toMatchObject({ status: 'unsupported', fix: expect.stringMatching(/rdma-rxe/) });
     expect(perftestDriver.detect(host({ rxe: true }))).toMatchObject({ status: 'unsupported', fix: expect.stringMatching(/rdma link add/) });
   });
   it('is available with a device', () => {
