@@ -2,15 +2,13 @@
 //
 // test/fixtures/runs/quick-a and quick-b are real run folders made by
 //   ./bypassbench run test/fixtures/suites/report-fixture.yaml --out test/fixtures/runs/quick-{a,b}
-// and are never modified: every helper here works on a copy in a temp dir. What a helper derives
+// and full-a one made by test/fixtures/suites/report-full.yaml (see its FIXTURE.md); they are
+// never modified: every helper here works on a copy in a temp dir. What a helper derives
 // is said where it does it; nothing here invents a latency, rate or loss for a real path.
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { attribute, parseRecords } from '../../analysis/attribution.js';
-import { searchThroughput, type SearchResult } from '../../analysis/search.js';
-import { decideAll, inputsFromGroups } from '../../analysis/selective-win.js';
-import { groupTrials } from '../../analysis/stats.js';
 import type { TrialRecord } from '../../core/trial.js';
 import { fixturesDir } from '../helpers/fixtures.js';
 
@@ -31,7 +29,7 @@ export function removeTempDirs(): void {
 }
 
 /** A fresh copy of test/fixtures/runs/<name> in a temp dir; returns the copy's path. */
-export function copyFixtureRun(name: 'quick-a' | 'quick-b'): string {
+export function copyFixtureRun(name: 'quick-a' | 'quick-b' | 'full-a'): string {
   const dir = join(tempDir(), name);
   cpSync(join(runsDir, name), dir, { recursive: true });
   return dir;
@@ -46,34 +44,6 @@ export function readTrials(runDir: string): TrialRecord[] {
 
 export function writeTrials(runDir: string, trials: readonly TrialRecord[]): void {
   writeFileSync(join(runDir, 'trials.jsonl'), trials.map((t) => `${JSON.stringify(t)}\n`).join(''));
-}
-
-/**
- * verdicts.json computed by the real selective-win rule from the copy's real trials. The fixture
- * has no bypass path (this machine runs only kernel paths so far), so kernel-tcp stands in as
- * the compared path: the verdicts are genuine outputs of decideAll on measured numbers, used
- * only to exercise the verdict strip and table.
- */
-export function addVerdicts(runDir: string): void {
-  const groups = groupTrials(readTrials(runDir));
-  const verdicts = decideAll(inputsFromGroups(groups, { kernelPathLabel: 'kernel-udp', bypassPathLabels: ['kernel-tcp'] }));
-  writeFileSync(join(runDir, 'verdicts.json'), `${JSON.stringify(verdicts, null, 2)}\n`);
-}
-
-/**
- * search.json from throughput searches against SIMULATED devices (a capacity step and a linear
- * loss ramp, as in test/analysis/search.test.ts): no throughput search runs on this machine yet,
- * and the chart test is about drawing a SearchResult, not about its numbers.
- */
-export async function addSimulatedSearches(runDir: string): Promise<void> {
-  const options = { minPps: 1000, maxPps: 100_000, goalWidth: 0.005, maxTrials: 20, lossTargets: { ndr: 0, pdr: 0.005 }, trialDurationS: 1 };
-  const step = (capacityPps: number) => async (r: number) => ({ achievedPps: r, lossRatio: r <= capacityPps ? 0 : 1 - capacityPps / r, status: 'ok' as const });
-  const ramp = (from: number, to: number) => async (r: number) => ({ achievedPps: r, lossRatio: Math.min(1, Math.max(0, (r - from) / (to - from))), status: 'ok' as const });
-  const searches: { pathLabel: string; msgSizeBytes: number; result: SearchResult }[] = [
-    { pathLabel: 'simulated-step', msgSizeBytes: 64, result: await searchThroughput(options, step(42_000)) },
-    { pathLabel: 'simulated-ramp', msgSizeBytes: 64, result: await searchThroughput(options, ramp(20_000, 80_000)) },
-  ];
-  writeFileSync(join(runDir, 'search.json'), `${JSON.stringify(searches, null, 2)}\n`);
 }
 
 const ATTRIBUTION_CAPTURES = [500, 2000, 5000].map((rate) => ({ rate, name: `tsprobe-64B-${rate}pps` }));
@@ -127,17 +97,6 @@ export function addAttributionTrials(runDir: string): void {
     };
     appendFileSync(join(runDir, 'trials.jsonl'), `${JSON.stringify(trial)}\n`);
   });
-}
-
-/**
- * Marks one path's trials as emulated, to check that emulated results are visibly marked. The
- * numbers stay the real ones; only the flag is set, and only in the temp copy.
- */
-export function markEmulated(runDir: string, pathLabel: string): void {
-  writeTrials(
-    runDir,
-    readTrials(runDir).map((t) => (t.pathLabel === pathLabel ? { ...t, emulated: true } : t)),
-  );
 }
 
 /**

@@ -5,7 +5,7 @@ import { groupTrials } from '../../analysis/stats.js';
 import { loadReportInputs } from '../../report/inputs.js';
 import { compileToVega, renderSvg } from '../../report/render.js';
 import { attributionChart, buildCharts, latencyChart, searchChart, verdictChart, type ChartSpec } from '../../report/specs.js';
-import { addAttributionTrials, addSimulatedSearches, addVerdicts, copyFixtureRun, markEmulated, removeTempDirs } from './fixture-runs.js';
+import { copyFixtureRun, removeTempDirs } from './fixture-runs.js';
 
 type Row = Record<string, unknown>;
 const rowsOf = (chart: ChartSpec): Row[] => (chart.spec as { data: { values: Row[] } }).data.values;
@@ -14,19 +14,17 @@ afterAll(removeTempDirs);
 
 describe('chart specs', () => {
   let charts: ChartSpec[];
-  let emulatedCharts: ChartSpec[];
+  /** quick-a: a real run of kernel UDP and TCP with closed-loop trials and nothing emulated. */
+  let quickCharts: ChartSpec[];
 
   beforeAll(async () => {
-    const dir = copyFixtureRun('quick-a');
-    addVerdicts(dir);
-    await addSimulatedSearches(dir);
-    addAttributionTrials(dir);
+    // A real run with verdicts, a search, attribution trials and an emulated path (FIXTURE.md).
+    const dir = copyFixtureRun('full-a');
     const inputs = loadReportInputs(dir);
     charts = buildCharts({ groups: groupTrials(inputs.run.trials), verdicts: inputs.verdicts, searches: inputs.searches, attribution: inputs.attribution });
 
-    const emulatedDir = copyFixtureRun('quick-a');
-    markEmulated(emulatedDir, 'kernel-tcp');
-    emulatedCharts = buildCharts({ groups: groupTrials(loadReportInputs(emulatedDir).run.trials), verdicts: null, searches: null, attribution: [] });
+    const quick = loadReportInputs(copyFixtureRun('quick-a'));
+    quickCharts = buildCharts({ groups: groupTrials(quick.run.trials), verdicts: null, searches: null, attribution: [] });
   });
 
   it('builds one chart per kind of data the run has', () => {
@@ -55,7 +53,7 @@ describe('chart specs', () => {
   });
 
   it('latency points are round-trip percentiles with p99 ≥ p50 > 0, and closed loop is marked', () => {
-    const rows = rowsOf(charts.find((c) => c.name === 'latency')!);
+    const rows = [...rowsOf(charts.find((c) => c.name === 'latency')!), ...rowsOf(quickCharts.find((c) => c.name === 'latency')!)];
     const byKey = new Map<string, Row[]>();
     for (const r of rows) {
       const key = `${r.path}|${r.size}|${r.rate}`;
@@ -73,12 +71,13 @@ describe('chart specs', () => {
   });
 
   it('marks emulated paths in names, opacity and subtitle', () => {
-    const latency = emulatedCharts.find((c) => c.name === 'latency')!;
-    const paths = new Set(rowsOf(latency).map((r) => r.path));
-    expect(paths).toEqual(new Set(['kernel-tcp (emulated)', 'kernel-udp']));
-    expect(JSON.stringify(latency.spec)).toContain('datum.emulated');
-    expect(JSON.stringify((latency.spec as { title: unknown }).title)).toMatch(/emulat/);
-    const notEmulated = charts.find((c) => c.name === 'latency')!;
+    // full-a's rdma-rxe (Soft-RoCE bandwidth) is emulated; it has a rate, not a latency.
+    const rate = charts.find((c) => c.name === 'rate')!;
+    const paths = new Set(rowsOf(rate).map((r) => r.path));
+    expect(paths).toEqual(new Set(['kernel-udp', 'afxdp', 'rdma-rxe (emulated)']));
+    expect(JSON.stringify(rate.spec)).toContain('datum.emulated');
+    expect(JSON.stringify((rate.spec as { title: unknown }).title)).toMatch(/emulat/);
+    const notEmulated = quickCharts.find((c) => c.name === 'latency')!;
     expect(JSON.stringify((notEmulated.spec as { title: unknown }).title)).not.toMatch(/emulat/);
   });
 
@@ -95,9 +94,9 @@ describe('chart specs', () => {
 
   it('attribution stacks component shares of the p50 band and p99 tail per rate', () => {
     const rows = rowsOf(charts.find((c) => c.name === 'attribution')!);
-    expect(new Set(rows.map((r) => r.rate))).toEqual(new Set(['500 pps', '2000 pps', '5000 pps']));
+    expect(new Set(rows.map((r) => r.rate))).toEqual(new Set(['2000 pps', '10k pps']));
     for (const band of ['p50 band', 'p99 tail']) {
-      for (const rate of ['500 pps', '2000 pps', '5000 pps']) {
+      for (const rate of ['2000 pps', '10k pps']) {
         const total = rows.filter((r) => r.band === band && r.rate === rate).reduce((a, r) => a + (r.share as number), 0);
         // The components add up to the whole RTT (attribution's sum check), so the stack reaches ~100 %.
         expect(total, `${band} ${rate}`).toBeGreaterThan(0.95);

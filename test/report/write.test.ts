@@ -6,7 +6,7 @@ import { Resvg } from '@resvg/resvg-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../core/errors.js';
 import { writeReport, type WrittenReport } from '../../report/write.js';
-import { addVerdicts, copyFixtureRun, markEmulated, removeTempDirs } from './fixture-runs.js';
+import { copyFixtureRun, removeTempDirs } from './fixture-runs.js';
 
 /** Width and height from a PNG's IHDR chunk (bytes 16–23, big-endian). */
 function pngSize(png: Buffer): { width: number; height: number } {
@@ -82,8 +82,7 @@ describe('writeReport (real fixture run quick-a)', () => {
   });
 
   it('regenerates from the saved run, dropping charts whose data is gone', async () => {
-    const copy = copyFixtureRun('quick-a');
-    addVerdicts(copy);
+    const copy = copyFixtureRun('full-a');
     const withVerdicts = await writeReport(copy);
     expect(withVerdicts.charts[0]).toBe('verdicts');
     expect(readFileSync(join(copy, 'report.md'), 'utf8')).not.toContain('no verdicts in this run');
@@ -94,10 +93,9 @@ describe('writeReport (real fixture run quick-a)', () => {
   });
 
   it('marks emulated results in the table, the Markdown and the HTML', async () => {
-    const copy = copyFixtureRun('quick-a');
-    markEmulated(copy, 'kernel-tcp');
+    const copy = copyFixtureRun('full-a');
     const r = await writeReport(copy, { render: false });
-    expect(r.table).toContain('kernel-tcp (emulated)');
+    expect(r.table).toContain('rdma-rxe (emulated)');
     expect(readFileSync(join(copy, 'report.md'), 'utf8')).toMatch(/\*\*Emulated results\*\*/);
     expect(readFileSync(join(copy, 'report.html'), 'utf8')).toContain('class="banner">Some results were measured under emulation');
   });
