@@ -1,6 +1,8 @@
 // Finishing the job after a hard kill: remove what dead runs left behind, from their ledgers,
 // then sweep namespaces and veths that carry the project's naming pattern but no live owner.
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HUGETLBFS_MOUNT_ROOT } from './hugepages.js';
 import { isSameProcessAlive, listLedgers, type LedgerData } from './ledger.js';
 import { deleteNetns, NETNS_PATTERN } from './netns.js';
 import { run, tryRun } from './exec.js';
@@ -49,7 +51,12 @@ async function cleanLedger(d: LedgerData, file: string, dryRun: boolean, actions
   }
   if (d.hugepages) {
     const { addedPages, mountPoint } = d.hugepages;
-    if (mountPoint) await act(actions, `unmount hugetlbfs ${mountPoint}`, dryRun, () => tryRun(['umount', mountPoint]));
+    if (mountPoint) {
+      await act(actions, `unmount hugetlbfs ${mountPoint}`, dryRun, async () => {
+        await tryRun(['umount', mountPoint]);
+        if (existsSync(mountPoint)) rmdirSync(mountPoint);
+      });
+    }
     // Give back only what the run added: others may be using the pool too.
     await act(actions, `release ${addedPages} hugepages`, dryRun, () => {
       const now = Number(readFileSync('/proc/sys/vm/nr_hugepages', 'utf8'));
@@ -83,6 +90,19 @@ export async function cleanup(opts: { dryRun?: boolean; force?: boolean } = {}):
     const m = NETNS_PATTERN.exec(ns);
     if (!m || liveIds.has(m[1]!)) continue;
     await act(actions, `delete orphaned namespace ${ns}`, dryRun, () => deleteNetns(ns));
+  }
+  // hugetlbfs mount points of killed runs (runners/hugepages.ts makes them): empty and unmounted.
+  const mounted = readFileSync('/proc/mounts', 'utf8');
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(HUGETLBFS_MOUNT_ROOT).filter((n) => /^hugetlbfs-\d+-\d+$/.test(n));
+  } catch {
+    // no mount root
+  }
+  for (const name of entries) {
+    const dir = join(HUGETLBFS_MOUNT_ROOT, name);
+    if (mounted.includes(` ${dir} `)) continue;
+    await act(actions, `remove empty hugetlbfs mount point ${dir}`, dryRun, () => rmdirSync(dir));
   }
   const links = await run(['ip', '-o', 'link', 'show', 'type', 'veth'], { allowFailure: true }).catch(() => ({ stdout: '' }));
   for (const line of links.stdout.split('\n')) {

@@ -1,6 +1,6 @@
 // Faults: SIGINT half-way keeps finished trials and removes everything; SIGKILL leaves a ledger
 // that `bypassbench cleanup` finishes.
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +13,8 @@ async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+const hugetlbfsMountPoints = () => (existsSync('/run/bypassbench') ? readdirSync('/run/bypassbench').filter((n) => n.startsWith('hugetlbfs-')) : []);
 
 const trialsDone = (out: string) => (existsSync(join(out, 'trials.jsonl')) ? readFileSync(join(out, 'trials.jsonl'), 'utf8').trim().split('\n').filter(Boolean).length : 0);
 
@@ -58,6 +60,7 @@ describe('interrupting a run', () => {
 describe('killing a run that holds DPDK resources', () => {
   it('SIGKILL mid-trial: cleanup gives back hugepages and removes testpmd, its runtime folder and the namespaces', async () => {
     const pagesBefore = Number(readFileSync('/proc/sys/vm/nr_hugepages', 'utf8'));
+    const mountPointsBefore = hugetlbfsMountPoints();
     const stateDir = mkdtempSync(join(tmpdir(), 'bb-state-'));
     const out = join(mkdtempSync(join(tmpdir(), 'bb-kill-dpdk-')), 'run');
     const env = { BYPASSBENCH_STATE_DIR: stateDir };
@@ -78,5 +81,7 @@ describe('killing a run that holds DPDK resources', () => {
     expect(existsSync(`/var/run/dpdk/bb${id}`)).toBe(false);
     const mounts = readFileSync('/proc/mounts', 'utf8');
     expect(mounts.includes('/run/bypassbench/hugetlbfs')).toBe(false);
+    // …and the mount point the run made is gone too.
+    expect(hugetlbfsMountPoints().filter((d) => !mountPointsBefore.includes(d))).toEqual([]);
   });
 });
