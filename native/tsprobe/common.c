@@ -464,3 +464,8 @@ size_t append_block(uint8_t *pkt, size_t len, size_t cap, const struct tsp_block
   h->nblocks++;
   return len;
 }
+
+bool parse_tx_id(const char *arg) {
+  if (strcmp(arg, "cmsg") != 0 && strcmp(arg, "counter") != 0) die("--tx-id must be cmsg or counter");
+  return strcmp(arg, "cmsg") == 0;
+}

@@ -174,10 +174,7 @@ int cmd_relay(int argc, char **argv) {
     case 'd': duration_s = atof(optarg); break;
     case 'H': tso.hw = true; break;
     case 'i': tso.iface = optarg; break;
-    case 'I':
-      if (strcmp(optarg, "cmsg") != 0 && strcmp(optarg, "counter") != 0) die("--tx-id must be cmsg or counter");
-      tso.id_cmsg = strcmp(optarg, "cmsg") == 0;
-      break;
+    case 'I': tso.id_cmsg = parse_tx_id(optarg); break;
     default: usage();
     }
   }

@@ -87,6 +87,8 @@ void spin_until(int64_t deadline_ns);
 /* ---- options ---- */
 int parse_hostport(const char *s, struct sockaddr_in *out);
 void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+/* --tx-id counter|cmsg (every role takes it): true for cmsg; anything else exits with a usage error. */
+bool parse_tx_id(const char *arg);
 
 /* ---- errors collected for the JSON summary (deduplicated, with counts) ---- */
 void err_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
