@@ -55,7 +55,7 @@ else
 fi
 
 say "building TypeScript (dist/) and native programs (native/build/)"
-npx tsc -p tsconfig.json
+npx tsc -p tsconfig.build.json
 chmod +x dist/cli/main.js
 make -s -C native
 say "ready: ./bypassbench --help"

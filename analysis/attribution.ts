@@ -46,12 +46,7 @@ export const COMPONENT_NAMES = [
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
 
 /** Kernel TX + RX on both sides: what a kernel-bypass path could remove. */
-export const KERNEL_COMPONENTS: readonly ComponentName[] = [
-  'kernelTxClient',
-  'kernelTxServer',
-  'kernelRxClient',
-  'kernelRxServer',
-];
+export const KERNEL_COMPONENTS: readonly ComponentName[] = ['kernelTxClient', 'kernelTxServer', 'kernelRxClient', 'kernelRxServer'];
 
 export interface RelayStamps {
   qRxNs: number | null;
@@ -230,8 +225,23 @@ export type RequestComponents = Record<ComponentName, number> & { rttUs: number;
 export function requestComponents(record: TsprobeRecord): RequestComponents | null {
   const r = record;
   if (r.status !== 'ok') return null;
-  const need = [r.cSendNs, r.cTxNs, r.cRxNs, r.cRetNs, r.cQueueNs, r.sRxNs, r.sRetNs, r.sDecNs, r.sHdlNs, r.sEncNs,
-    r.sSendNs, r.sTxNs, r.sPauseNs, r.sQueueNs, r.rttNs];
+  const need = [
+    r.cSendNs,
+    r.cTxNs,
+    r.cRxNs,
+    r.cRetNs,
+    r.cQueueNs,
+    r.sRxNs,
+    r.sRetNs,
+    r.sDecNs,
+    r.sHdlNs,
+    r.sEncNs,
+    r.sSendNs,
+    r.sTxNs,
+    r.sPauseNs,
+    r.sQueueNs,
+    r.rttNs,
+  ];
   for (const hop of r.relays) need.push(hop.qRxNs, hop.qTxNs, hop.pRxNs, hop.pTxNs);
   if (need.some((v) => v === null)) return null;
   const v = (x: number | null) => x as number;
@@ -332,7 +342,10 @@ function mean(values: readonly number[]): number {
 
 /** Receiver-side steadiness: server RX timestamps binned into fixed intervals. */
 export function arrivalSteadiness(records: readonly TsprobeRecord[], intervalMs: number): Steadiness {
-  const arrivals = records.map((r) => r.sRxNs).filter((t): t is number => t !== null).sort((a, b) => a - b);
+  const arrivals = records
+    .map((r) => r.sRxNs)
+    .filter((t): t is number => t !== null)
+    .sort((a, b) => a - b);
   const widthNs = intervalMs * 1e6;
   const first = arrivals[0];
   const last = arrivals[arrivals.length - 1];

@@ -47,7 +47,8 @@ export const DEFAULT_COMPARE_OPTIONS: Readonly<CompareOptions> = Object.freeze({
 export function resolveCompareOptions(partial: Partial<CompareOptions> = {}): CompareOptions {
   const given = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<CompareOptions>;
   const o: CompareOptions = { ...DEFAULT_COMPARE_OPTIONS, ...given };
-  if (!(Number.isFinite(o.minRelChange) && o.minRelChange >= 0)) throw new UserError(`min-change must be a number ≥ 0 (a fraction, 0.1 = 10 %), got ${o.minRelChange}`);
+  if (!(Number.isFinite(o.minRelChange) && o.minRelChange >= 0))
+    throw new UserError(`min-change must be a number ≥ 0 (a fraction, 0.1 = 10 %), got ${o.minRelChange}`);
   if (!(o.ciLevel > 0 && o.ciLevel < 1)) throw new UserError(`ci-level must be in (0, 1), got ${o.ciLevel}`);
   if (!(Number.isInteger(o.resamples) && o.resamples >= 100)) throw new UserError(`resamples must be an integer ≥ 100, got ${o.resamples}`);
   if (!Number.isInteger(o.seed)) throw new UserError(`seed must be an integer, got ${o.seed}`);
@@ -77,8 +78,6 @@ export interface RunEnvironment {
   durationS: number | null;
   warmupS: number | null;
 }
-
-
 
 export function environmentOf(meta: Record<string, unknown>): RunEnvironment {
   const toolVersions: Record<string, string | null> = {};
@@ -355,7 +354,9 @@ function metricValues(group: TrialGroup | undefined, byId: Map<string, TrialReco
 function overall(metrics: MetricChange[], a: RunSide, b: RunSide): { flag: ChangeFlag; reason: string } {
   // A measurement that worked in A and produced nothing in B is a regression of its own kind.
   if (a.ok > 0 && b.ok === 0 && b.total > 0) {
-    const statuses = Object.entries(b.byStatus).map(([s, n]) => `${n} ${s}`).join(', ');
+    const statuses = Object.entries(b.byStatus)
+      .map(([s, n]) => `${n} ${s}`)
+      .join(', ');
     return { flag: 'regression', reason: `measured in A (${a.ok} ok), nothing ok in B (${statuses})` };
   }
   if (a.ok === 0 && a.total > 0 && b.ok > 0) return { flag: 'improvement', reason: `nothing ok in A, measured in B (${b.ok} ok)` };
@@ -364,7 +365,13 @@ function overall(metrics: MetricChange[], a: RunSide, b: RunSide): { flag: Chang
     if (hits.length) return { flag, reason: hits.map((m) => m.reason).join('; ') };
   }
   if (metrics.length && metrics.every((m) => m.flag === 'unchanged')) return { flag: 'unchanged', reason: metrics.map((m) => m.reason).join('; ') };
-  return { flag: 'insufficient-data', reason: metrics.filter((m) => m.flag === 'insufficient-data').map((m) => m.reason).join('; ') };
+  return {
+    flag: 'insufficient-data',
+    reason: metrics
+      .filter((m) => m.flag === 'insufficient-data')
+      .map((m) => m.reason)
+      .join('; '),
+  };
 }
 
 /**
@@ -409,7 +416,12 @@ export function compareRuns(a: RunForCompare, b: RunForCompare, options: Partial
       ...overall(metrics, sa, sb),
     });
   }
-  groups.sort((x, y) => (x.pathLabel < y.pathLabel ? -1 : x.pathLabel > y.pathLabel ? 1 : 0) || (x.msgSizeBytes ?? -1) - (y.msgSizeBytes ?? -1) || (x.offeredPps ?? -1) - (y.offeredPps ?? -1));
+  groups.sort(
+    (x, y) =>
+      (x.pathLabel < y.pathLabel ? -1 : x.pathLabel > y.pathLabel ? 1 : 0) ||
+      (x.msgSizeBytes ?? -1) - (y.msgSizeBytes ?? -1) ||
+      (x.offeredPps ?? -1) - (y.offeredPps ?? -1),
+  );
   return {
     runA: { runId: str(a.meta.runId), dir: a.dir },
     runB: { runId: str(b.meta.runId), dir: b.dir },

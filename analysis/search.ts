@@ -403,9 +403,7 @@ function finish(trials: SearchTrial[], options: Required<SearchOptions>, stopRea
   const pdr = targetBounds(trials, 'pdr', options);
   const first = trials[0];
   const mrrPps =
-    first !== undefined && first.verdict !== null && first.achievedPps !== null && first.lossRatio !== null
-      ? first.achievedPps * (1 - first.lossRatio)
-      : null;
+    first !== undefined && first.verdict !== null && first.achievedPps !== null && first.lossRatio !== null ? first.achievedPps * (1 - first.lossRatio) : null;
   return {
     ndrPps: ndr.lowerPps,
     pdrPps: pdr.lowerPps,
@@ -426,7 +424,10 @@ function describeStop(reason: StopReason, ndr: TargetBounds, pdr: TargetBounds, 
     return `even the minimum rate ${options.minPps} pps lost more than ${pct(pdr.lossTarget)}`;
   }
   const parts = [`${count} trials`];
-  for (const [name, b] of [['NDR', ndr], ['PDR', pdr]] as const) {
+  for (const [name, b] of [
+    ['NDR', ndr],
+    ['PDR', pdr],
+  ] as const) {
     if (b.state === 'max-rate-passes') parts.push(`${name} at max rate ${options.maxPps} pps`);
     else if (b.state === 'min-rate-lossy') parts.push(`${name}: even ${options.minPps} pps lost more than ${pct(b.lossTarget)}`);
     else parts.push(`${name} in [${b.lowerPps}, ${b.upperPps}] pps (width ${pct(b.widthRel ?? 1)})`);

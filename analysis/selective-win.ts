@@ -68,8 +68,10 @@ export function resolveThresholds(partial: Partial<SelectiveWinThresholds> = {},
   ratio('kernelShareMin', 1);
   ratio('gainMin', 1);
   ratio('lossGoal', 1);
-  if (!(typeof t.steadyCvMax === 'number' && t.steadyCvMax >= 0)) throw new UserError(`${field}.steadyCvMax must be a number ≥ 0, got ${String(t.steadyCvMax)}`);
-  if (!(typeof t.maxSpreadRel === 'number' && t.maxSpreadRel > 0)) throw new UserError(`${field}.maxSpreadRel must be a number > 0, got ${String(t.maxSpreadRel)}`);
+  if (!(typeof t.steadyCvMax === 'number' && t.steadyCvMax >= 0))
+    throw new UserError(`${field}.steadyCvMax must be a number ≥ 0, got ${String(t.steadyCvMax)}`);
+  if (!(typeof t.maxSpreadRel === 'number' && t.maxSpreadRel > 0))
+    throw new UserError(`${field}.maxSpreadRel must be a number > 0, got ${String(t.maxSpreadRel)}`);
   if (!(Number.isInteger(t.minRepetitions) && t.minRepetitions >= 1)) {
     throw new UserError(`${field}.minRepetitions must be an integer ≥ 1, got ${String(t.minRepetitions)}`);
   }
@@ -206,10 +208,7 @@ interface VerdictBase {
   scenario?: string;
 }
 
-export type Verdict =
-  | (VerdictBase & { verdict: 'bypass-wins' })
-  | (VerdictBase & { verdict: 'no-win' })
-  | (VerdictBase & { verdict: 'insufficient-data' });
+export type Verdict = (VerdictBase & { verdict: 'bypass-wins' }) | (VerdictBase & { verdict: 'no-win' }) | (VerdictBase & { verdict: 'insufficient-data' });
 
 export type VerdictKind = Verdict['verdict'];
 
@@ -428,8 +427,8 @@ function checkGain(
     gainRel < 0
       ? `${name} p99 is ${pct(-gainRel)} worse than the kernel path's${costClause(cpu)}`
       : cpu.coresDelta !== null && cpu.coresDelta >= 0.05
-      ? `bypass costs ${cores(cpu.coresDelta)} extra ${plural(cpu.coresDelta)} for ${pct(gainRel)} gain (< ${pct(t.gainMin)})`
-      : `gain ${pct(gainRel)} < ${pct(t.gainMin)}`;
+        ? `bypass costs ${cores(cpu.coresDelta)} extra ${plural(cpu.coresDelta)} for ${pct(gainRel)} gain (< ${pct(t.gainMin)})`
+        : `gain ${pct(gainRel)} < ${pct(t.gainMin)}`;
   if (sustains === null) return { ...base, status: 'unknown', detail: `${detail}, and whether it sustains a rate the kernel cannot is unknown` };
   return { ...base, status: 'failed', detail };
 }

@@ -52,10 +52,18 @@ export function attributionForCell(trials: readonly TrialRecord[], size: number 
  * Load steadiness of a cell, measured: the CV of the per-interval arrival rate at the tsprobe
  * server, else the CV of send gaps in sockperf's per-packet log of the kernel path.
  */
-export function loadCvForCell(trials: readonly TrialRecord[], size: number | null, rate: number | null, kernelLabel: string, attributionLabel?: string): number | null {
+export function loadCvForCell(
+  trials: readonly TrialRecord[],
+  size: number | null,
+  rate: number | null,
+  kernelLabel: string,
+  attributionLabel?: string,
+): number | null {
   const fromAttribution = medianOrNull(
     trials
-      .filter((t) => t.path === 'attribution' && t.status === 'ok' && sameCell(t, size, rate) && (attributionLabel === undefined || t.pathLabel === attributionLabel))
+      .filter(
+        (t) => t.path === 'attribution' && t.status === 'ok' && sameCell(t, size, rate) && (attributionLabel === undefined || t.pathLabel === attributionLabel),
+      )
       .map((t) => {
         const a = t.native['attribution'] as AttributionResult | undefined;
         return a?.status === 'ok' ? a.steadiness.cv : null;

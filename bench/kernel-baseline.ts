@@ -79,7 +79,17 @@ async function main() {
     await new Promise((r) => setTimeout(r, 300));
     const clientArgv = ns(
       'client',
-      sockperfDriver.buildCommand({ role: 'client', protocol: 'udp', serverIp: topology.server.ip, port, mode: 'ping-pong', msgSizeBytes: sizeBytes, durationS, mps: ratePps, fullRtt: true }),
+      sockperfDriver.buildCommand({
+        role: 'client',
+        protocol: 'udp',
+        serverIp: topology.server.ip,
+        port,
+        mode: 'ping-pong',
+        msgSizeBytes: sizeBytes,
+        durationS,
+        mps: ratePps,
+        fullRtt: true,
+      }),
       cpu.client,
     );
     const client = await execa(clientArgv[0]!, clientArgv.slice(1), { reject: false });
@@ -100,7 +110,9 @@ async function main() {
       if (p50Hand !== null) hand.push(p50Hand);
     }
     const ratio = median(tool) / median(hand);
-    console.log(`fidelity: median p50 bypassbench ${median(tool).toFixed(3)} µs / by hand ${median(hand).toFixed(3)} µs = ${ratio.toFixed(3)} (goal 1.00 ± 0.05)`);
+    console.log(
+      `fidelity: median p50 bypassbench ${median(tool).toFixed(3)} µs / by hand ${median(hand).toFixed(3)} µs = ${ratio.toFixed(3)} (goal 1.00 ± 0.05)`,
+    );
 
     const before = process.cpuUsage();
     const t0 = Date.now();

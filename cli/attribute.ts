@@ -89,7 +89,13 @@ export async function handler(args: AttributeArgs): Promise<number> {
     const summary = await executeRun({ loaded, outDir: args.out, signal: controller.signal, onEvent: progress.onEvent, argv: process.argv.slice(1) });
     analyzeRun(summary.runDir);
     const report = await writeReport(summary.runDir);
-    const rows = summary.records.map((t) => ({ msgSizeBytes: t.msgSizeBytes, offeredPps: t.offeredPps, status: t.status, error: t.error, attribution: (t.native['attribution'] ?? null) as AttributionResult | null }));
+    const rows = summary.records.map((t) => ({
+      msgSizeBytes: t.msgSizeBytes,
+      offeredPps: t.offeredPps,
+      status: t.status,
+      error: t.error,
+      attribution: (t.native['attribution'] ?? null) as AttributionResult | null,
+    }));
     if (args.json) data({ runDir: summary.runDir, status: summary.status, trials: rows });
     else {
       for (const r of rows) {
@@ -101,13 +107,19 @@ export async function handler(args: AttributeArgs): Promise<number> {
           human(`  attribution: ${a.reason}`);
           continue;
         }
-        human(`  RTT p50 ${a.rttUs.p50.toFixed(1)} µs, p99 ${a.rttUs.p99.toFixed(1)} µs; kernel share ${pct(a.kernelShare.p50)} of p50, ${pct(a.kernelShare.p99)} of p99`);
+        human(
+          `  RTT p50 ${a.rttUs.p50.toFixed(1)} µs, p99 ${a.rttUs.p99.toFixed(1)} µs; kernel share ${pct(a.kernelShare.p50)} of p50, ${pct(a.kernelShare.p99)} of p99`,
+        );
         human(`  ${'component'.padEnd(16)} ${'p50 µs'.padStart(9)} ${'p99 µs'.padStart(9)} ${'share p50'.padStart(10)} ${'share p99'.padStart(10)}`);
         const byShare = Object.entries(a.components).sort((x, y) => y[1].shareP99 - x[1].shareP99);
         for (const [name, c] of byShare) {
-          human(`  ${name.padEnd(16)} ${c.p50Us.toFixed(2).padStart(9)} ${c.p99Us.toFixed(2).padStart(9)} ${pct(c.shareP50).padStart(10)} ${pct(c.shareP99).padStart(10)}`);
+          human(
+            `  ${name.padEnd(16)} ${c.p50Us.toFixed(2).padStart(9)} ${c.p99Us.toFixed(2).padStart(9)} ${pct(c.shareP50).padStart(10)} ${pct(c.shareP99).padStart(10)}`,
+          );
         }
-        human(`  components sum to the RTT within ${a.sumCheck.toleranceUs} µs for ${pct(a.sumCheck.withinToleranceRatio)} of ${a.complete} requests; load CV ${a.steadiness.cv?.toFixed(2) ?? '—'}`);
+        human(
+          `  components sum to the RTT within ${a.sumCheck.toleranceUs} µs for ${pct(a.sumCheck.withinToleranceRatio)} of ${a.complete} requests; load CV ${a.steadiness.cv?.toFixed(2) ?? '—'}`,
+        );
       }
       human('');
       human(`run folder: ${summary.runDir}`);

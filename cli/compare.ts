@@ -7,8 +7,7 @@ import { renderCompareTable, writeCompare } from '../report/compare.js';
 import { data, human } from './output.js';
 
 export const command = 'compare <run-a> <run-b>';
-export const describe =
-  'Compare two saved runs per path × size × rate: p50/p99 changes with a bootstrap interval; exit 3 when B regressed';
+export const describe = 'Compare two saved runs per path × size × rate: p50/p99 changes with a bootstrap interval; exit 3 when B regressed';
 
 export function builder(y: Argv) {
   return y

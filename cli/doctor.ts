@@ -32,7 +32,8 @@ export function checkPaths(host: HostFacts): PathCheck[] {
     }
     const a = pathAvailability(recipe, host);
     if (a.status === 'unsupported') return { path, status: 'unsupported', reason: a.reason, fix: a.fix, drivers: [...recipe.drivers] };
-    if (!host.isRoot) return { path, status: 'unsupported', reason: 'not running as root (namespaces need it)', fix: 'run as root', drivers: [...recipe.drivers] };
+    if (!host.isRoot)
+      return { path, status: 'unsupported', reason: 'not running as root (namespaces need it)', fix: 'run as root', drivers: [...recipe.drivers] };
     return { path, status: 'available', reason: a.status === 'available' && a.note ? a.note : null, fix: null, drivers: [...recipe.drivers] };
   });
 }
@@ -47,7 +48,9 @@ export async function handler(args: { json: boolean }): Promise<number> {
     return EXIT.ok;
   }
   const f = host.features;
-  human(`host      ${host.hostname}: ${host.cpuModel}, ${host.cpuCount} CPUs, kernel ${host.kernelRelease}, node ${host.nodeVersion}${host.isRoot ? '' : ' (not root!)'}`);
+  human(
+    `host      ${host.hostname}: ${host.cpuModel}, ${host.cpuCount} CPUs, kernel ${host.kernelRelease}, node ${host.nodeVersion}${host.isRoot ? '' : ' (not root!)'}`,
+  );
   human(`cpu       haltpoll guest_halt_poll_ns=${host.haltpollNs ?? 'n/a'}, governor ${host.governor ?? 'n/a (no cpufreq)'}`);
   human(
     `kernel    netns ${yes(f.netns)}, veth ${yes(f.veth)}, AF_XDP ${yes(f.afXdp)}, hugepages ${f.hugepages.supported ? `${f.hugepages.total} × ${f.hugepages.sizeKb} kB reserved` : 'no'}, ` +
@@ -55,7 +58,8 @@ export async function handler(args: { json: boolean }): Promise<number> {
   );
   human('');
   human('tools');
-  for (const [name, b] of Object.entries(host.binaries)) human(`  ${name.padEnd(20)} ${b.path ? `${b.version ?? 'version unknown'}  ${b.path}` : 'not installed'}`);
+  for (const [name, b] of Object.entries(host.binaries))
+    human(`  ${name.padEnd(20)} ${b.path ? `${b.version ?? 'version unknown'}  ${b.path}` : 'not installed'}`);
   human('');
   const vm = softRoceVm;
   human(

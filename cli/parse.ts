@@ -5,7 +5,7 @@ import { getDriver } from '../drivers/registry.js';
 import { data, human } from './output.js';
 
 export const command = 'parse <tool> <file>';
-export const describe = "Parse a saved raw output of a tool into normalized records (re-run parsers without the hardware)";
+export const describe = 'Parse a saved raw output of a tool into normalized records (re-run parsers without the hardware)';
 
 export function builder(y: Argv) {
   return y
@@ -27,12 +27,18 @@ function readInput(file: string, what: string): string {
 
 export async function handler(args: { tool: string; file: string; stderr?: string; exitCode: number; json: boolean }): Promise<number> {
   const driver = getDriver(args.tool);
-  const records = driver.parse({ stdout: readInput(args.file, 'capture'), stderr: args.stderr ? readInput(args.stderr, 'stderr capture') : '', exitCode: args.exitCode });
+  const records = driver.parse({
+    stdout: readInput(args.file, 'capture'),
+    stderr: args.stderr ? readInput(args.stderr, 'stderr capture') : '',
+    exitCode: args.exitCode,
+  });
   if (args.json) data(records);
   else {
     for (const r of records) {
       const l = r.latencyUs;
-      human(`${r.status}${r.error ? ` (${r.error})` : ''}: size ${r.msgSizeBytes ?? '—'} B, achieved ${r.achievedPps ?? '—'} pps, loss ${r.lossRatio ?? '—'}, RTT p50 ${l?.p50 ?? '—'} µs p99 ${l?.p99 ?? '—'} µs p99.9 ${l?.p999 ?? '—'} µs`);
+      human(
+        `${r.status}${r.error ? ` (${r.error})` : ''}: size ${r.msgSizeBytes ?? '—'} B, achieved ${r.achievedPps ?? '—'} pps, loss ${r.lossRatio ?? '—'}, RTT p50 ${l?.p50 ?? '—'} µs p99 ${l?.p99 ?? '—'} µs p99.9 ${l?.p999 ?? '—'} µs`,
+      );
     }
   }
   return records.some((r) => r.status !== 'ok') ? EXIT.trialsFailed : EXIT.ok;

@@ -19,13 +19,26 @@ export function builder(y: Argv) {
     .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan and exit without running anything' })
     .option('json', { type: 'boolean', default: false, describe: 'print the run summary as JSON on stdout' })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
-    .option('enable', { type: 'string', array: true, default: [], describe: 'also run path entries the suite leaves disabled (by label or path), e.g. --enable rdma-rxe' })
+    .option('enable', {
+      type: 'string',
+      array: true,
+      default: [],
+      describe: 'also run path entries the suite leaves disabled (by label or path), e.g. --enable rdma-rxe',
+    })
     .example('$0 run suites/quick.yaml', 'the default suite on the local two-namespace topology')
     .example('$0 run suites/quick.yaml --dry-run', 'show the trials it would run')
     .example('$0 run suites/quick.yaml --enable rdma-rxe', 'add the Soft-RoCE path (emulated; the first run downloads a Debian kernel)');
 }
 
-export async function handler(args: { suite: string; out?: string; results?: string; dryRun: boolean; json: boolean; quiet: boolean; enable: string[] }): Promise<number> {
+export async function handler(args: {
+  suite: string;
+  out?: string;
+  results?: string;
+  dryRun: boolean;
+  json: boolean;
+  quiet: boolean;
+  enable: string[];
+}): Promise<number> {
   const loaded = enablePaths(loadSuite(args.suite), args.enable);
   if (args.dryRun) {
     const plan = planTrials(loaded);
@@ -33,7 +46,9 @@ export async function handler(args: { suite: string; out?: string; results?: str
     else {
       human(`${loaded.file}: ${plan.length} trials, ${loaded.suite.durationS} s each (+${loaded.suite.warmupS} s warm-up)`);
       for (const t of plan) {
-        human(`${t.trialId}  rep ${t.repetition}  ${t.pathLabel.padEnd(14)} ${String(t.msgSizeBytes).padStart(5)} B  ${t.offeredPps === null ? 'closed loop' : `${t.offeredPps} pps`}`);
+        human(
+          `${t.trialId}  rep ${t.repetition}  ${t.pathLabel.padEnd(14)} ${String(t.msgSizeBytes).padStart(5)} B  ${t.offeredPps === null ? 'closed loop' : `${t.offeredPps} pps`}`,
+        );
       }
     }
     return EXIT.ok;
@@ -64,7 +79,15 @@ export async function handler(args: { suite: string; out?: string; results?: str
     const report = await writeReport(summary.runDir);
     for (const w of report.warnings) human(`warning: ${w}`);
     if (args.json) {
-      data({ runId: summary.runId, runDir: summary.runDir, status: summary.status, counts: summary.counts, error: summary.error ?? null, report: report.files, rows: report.rows });
+      data({
+        runId: summary.runId,
+        runDir: summary.runDir,
+        status: summary.status,
+        counts: summary.counts,
+        error: summary.error ?? null,
+        report: report.files,
+        rows: report.rows,
+      });
     } else {
       human('');
       human(report.table);

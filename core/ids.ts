@@ -11,7 +11,10 @@ export function shortId(): string {
 
 /** results/<UTC time>-<suite>-<short id>: sorts by time, says what ran, never collides. */
 export function runFolderName(suiteName: string, at: Date, id: string): string {
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   const safeSuite = suiteName.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 40);
   return `${stamp}-${safeSuite}-${id}`;
 }

@@ -53,3 +53,11 @@ export function assertMac(mac: string, field: string): string {
   if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac)) throw new UserError(`${field} must be a MAC address like 02:00:00:00:00:01, got ${JSON.stringify(mac)}`);
   return mac;
 }
+
+/** An integer in [min, max], as the string an argv wants; `field` names it in the error. */
+export function requireIntInRange(field: string, value: number, min: number, max: number): string {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new UserError(`${field} must be an integer in ${min}..${max}, got ${Number.isNaN(value) ? 'NaN' : String(value)}`);
+  }
+  return String(value);
+}

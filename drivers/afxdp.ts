@@ -329,11 +329,11 @@ function lastLines(text: string, count: number): string {
 }
 
 function isClient(out: AfxdpOutput): out is AfxdpClientOutput {
-  return out.command !== 'reflect' && out.command !== null && 'counts' in out && isRecord((out as AfxdpClientOutput).counts);
+  return out.command !== 'reflect' && out.command !== null && 'counts' in out && isRecord(out.counts);
 }
 
 function isReflector(out: AfxdpOutput): out is AfxdpReflectorOutput {
-  return out.command === 'reflect' && 'counts' in out && isRecord((out as AfxdpReflectorOutput).counts);
+  return out.command === 'reflect' && 'counts' in out && isRecord(out.counts);
 }
 
 function latency(l: AfxdpLatencyUs | null): LatencyUs | null {
@@ -362,7 +362,11 @@ function clientMeasurement(out: AfxdpClientOutput, native: Record<string, unknow
   if (out.counts.sent === 0) return { ...base, status: 'failed', error: `bb-afxdp ${out.command}: no request was sent` };
   if (received === 0) {
     const target = out.config['dstIp'] ?? 'the reflector';
-    return { ...base, status: 'failed', error: `bb-afxdp ${out.command}: no replies (${out.counts.sent} requests sent to ${String(target)}, none answered in time)` };
+    return {
+      ...base,
+      status: 'failed',
+      error: `bb-afxdp ${out.command}: no replies (${out.counts.sent} requests sent to ${String(target)}, none answered in time)`,
+    };
   }
   return base;
 }

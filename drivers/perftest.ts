@@ -135,7 +135,11 @@ export function validatePerftestParams(params: PerftestParams): void {
   if (params.connection === 'UD' && params.test !== 'ib_send_lat' && params.test !== 'ib_send_bw') {
     throw new UserError(`perftest: connection UD is only for send tests, not ${params.test}`);
   }
-  for (const [name, value] of [['device', params.device], ['serverAddress', params.serverAddress], ['outJsonFile', params.outJsonFile]] as const) {
+  for (const [name, value] of [
+    ['device', params.device],
+    ['serverAddress', params.serverAddress],
+    ['outJsonFile', params.outJsonFile],
+  ] as const) {
     // "rxe0", "10.231.0.1", "perftest.json": no blanks, no NUL, not a flag
     if (value !== undefined && (value === '' || value.startsWith('-') || /[\s\0]/.test(value))) {
       throw new UserError(`perftest: ${name} must be a plain word without spaces, got ${JSON.stringify(value)}`);
@@ -160,11 +164,7 @@ function buildPerftestCommand(params: PerftestParams): string[] {
   if (params.reportGbits) argv.push('--report_gbits');
   if (params.reportCycles) argv.push('-C');
   if (params.rateLimit) {
-    argv.push(
-      `--rate_limit=${params.rateLimit.limit}`,
-      `--rate_units=${RATE_UNIT_FLAG[params.rateLimit.units]}`,
-      `--rate_limit_type=${params.rateLimit.type}`,
-    );
+    argv.push(`--rate_limit=${params.rateLimit.limit}`, `--rate_units=${RATE_UNIT_FLAG[params.rateLimit.units]}`, `--rate_limit_type=${params.rateLimit.type}`);
   }
   if (params.outJsonFile !== undefined) argv.push('--out_json', `--out_json_file=${params.outJsonFile}`);
   if (params.role === 'client') argv.push(params.serverAddress!);
@@ -449,7 +449,9 @@ function crossCheckOutJson(results: Record<string, number>, lastRow: Record<stri
     const column = OUT_JSON_TO_COLUMN[key];
     if (!column) continue;
     const table = lastRow[column];
-    const same = table !== undefined && (Object.is(table, value) || (Number.isNaN(table) && Number.isNaN(value)) || Math.abs(table - value) <= 1e-6 + 1e-9 * Math.abs(value));
+    const same =
+      table !== undefined &&
+      (Object.is(table, value) || (Number.isNaN(table) && Number.isNaN(value)) || Math.abs(table - value) <= 1e-6 + 1e-9 * Math.abs(value));
     if (!same) mismatches.push({ key, json: value, table: table ?? null });
   }
   return { matchesLastRow: mismatches.length === 0, mismatches, results };
@@ -485,7 +487,10 @@ export function parsePerftest(output: PerftestOutput): Measurement[] {
   const header = parsePerftestHeader(lines);
   const test = header.test ?? testFromArgv(output.argv);
   const table = parseTable(lines);
-  const stderrLines = output.stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const stderrLines = output.stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const baseNative = {
     tool: test,
     title: header.title,
@@ -497,11 +502,12 @@ export function parsePerftest(output: PerftestOutput): Measurement[] {
   };
 
   if (!table || table.rows.length === 0) {
-    const why = output.exitCode !== 0 && output.exitCode !== null
-      ? `${test ?? 'perftest'} exited with code ${output.exitCode}: ${stderrTail(output.stderr) || 'no output'}`
-      : output.exitCode === null
-        ? `${test ?? 'perftest'} was killed before it printed a result`
-        : `${test ?? 'perftest'} printed no result table${stderrLines.length ? `: ${stderrTail(output.stderr)}` : ''}`;
+    const why =
+      output.exitCode !== 0 && output.exitCode !== null
+        ? `${test ?? 'perftest'} exited with code ${output.exitCode}: ${stderrTail(output.stderr) || 'no output'}`
+        : output.exitCode === null
+          ? `${test ?? 'perftest'} was killed before it printed a result`
+          : `${test ?? 'perftest'} printed no result table${stderrLines.length ? `: ${stderrTail(output.stderr)}` : ''}`;
     return [failedMeasurement(why, { ...baseNative, innerLines: table?.innerLines ?? [] })];
   }
 
@@ -516,8 +522,12 @@ export function parsePerftest(output: PerftestOutput): Measurement[] {
 
   const measurements: Measurement[] = table.rows.map((row, index) => {
     const v = row.values;
-    const badColumns = Object.entries(v).filter(([, n]) => !Number.isFinite(n)).map(([k]) => k);
-    const infColumns = Object.entries(v).filter(([, n]) => n === Infinity || n === -Infinity).map(([k]) => k);
+    const badColumns = Object.entries(v)
+      .filter(([, n]) => !Number.isFinite(n))
+      .map(([k]) => k);
+    const infColumns = Object.entries(v)
+      .filter(([, n]) => n === Infinity || n === -Infinity)
+      .map(([k]) => k);
     const isLast = index === table.rows.length - 1;
     const native: Record<string, unknown> = {
       ...baseNative,
@@ -535,7 +545,10 @@ export function parsePerftest(output: PerftestOutput): Measurement[] {
     const primary = isLat ? ['tMin', 'tMax', 'tTypical', 'tAvg'] : ['bwAverage', 'msgRateMpps'];
     if (infColumns.some((c) => primary.includes(c)) || primary.some((c) => v[c] !== undefined && Number.isNaN(v[c]))) {
       return {
-        ...failedMeasurement(`${test ?? 'perftest'} printed inf/nan in the ${v.bytes} B row (cycles-per-µs calibration failed; common under emulation)`, native),
+        ...failedMeasurement(
+          `${test ?? 'perftest'} printed inf/nan in the ${v.bytes} B row (cycles-per-µs calibration failed; common under emulation)`,
+          native,
+        ),
         msgSizeBytes: v.bytes ?? null,
       };
     }

@@ -114,9 +114,7 @@ function requireInt(field: string, value: number, min: number, max: number): str
 }
 
 function buildServerCommand(params: SockperfParams): string[] {
-  const clientOnly = (['mode', 'msgSizeBytes', 'durationS', 'mps', 'replyEvery', 'fullRtt', 'fullLogPath'] as const).filter(
-    (key) => params[key] !== undefined,
-  );
+  const clientOnly = (['mode', 'msgSizeBytes', 'durationS', 'mps', 'replyEvery', 'fullRtt', 'fullLogPath'] as const).filter((key) => params[key] !== undefined);
   if (clientOnly.length > 0) {
     throw new UserError(`sockperf: ${clientOnly.join(', ')} only apply to the client role`);
   }
@@ -164,6 +162,7 @@ function buildCommand(params: SockperfParams): string[] {
 // parse
 
 /** CSI escape sequences: sockperf colours lines with "\x1b[2;35m" … "\x1b[0m". */
+// eslint-disable-next-line no-control-regex -- matching the ESC byte is the point
 const ANSI_CSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 /** "sockperf: [Total Run] …" — the prefix every log line carries. */
 const TOOL_PREFIX = /^sockperf: ?/;
@@ -364,7 +363,8 @@ function parseLatencyBlock(
   // [Valid Duration] window is cut between observed packets, and after a stall its RunTime can be
   // much shorter than the span of the messages it counts (2814 messages in "0.383 s" at 5000/s).
   const total = context.totalRun;
-  const achievedPps = total && total.runTimeS > 0 ? total.sentMessages / total.runTimeS : validDuration.runTimeS > 0 ? validDuration.sentMessages / validDuration.runTimeS : null;
+  const achievedPps =
+    total && total.runTimeS > 0 ? total.sentMessages / total.runTimeS : validDuration.runTimeS > 0 ? validDuration.sentMessages / validDuration.runTimeS : null;
   return {
     status: 'ok',
     error: null,

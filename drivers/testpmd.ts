@@ -55,9 +55,7 @@ export type TestpmdPorts =
  * behind in hugetlbfs. no-huge: malloc memory, slower (about half the net_null rate here) and
  * several seconds to start; totalMbufs must fit in memMb.
  */
-export type TestpmdMemory =
-  | { kind: 'hugepages'; inMemory: boolean }
-  | { kind: 'no-huge'; memMb: number; totalMbufs: number };
+export type TestpmdMemory = { kind: 'hugepages'; inMemory: boolean } | { kind: 'no-huge'; memMb: number; totalMbufs: number };
 
 export interface TestpmdTxonly {
   /** MAC of the receiver of port 0's frames (an AF_XDP/AF_PACKET peer answers no ARP). */
@@ -152,7 +150,7 @@ function portArgs(ports: TestpmdPorts): string[] {
 function lcoreList(lcores: number[]): string {
   const sorted = [...lcores].sort((a, b) => a - b);
   const ranges: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === (sorted[j] ?? 0) + 1) j++;
     ranges.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
@@ -192,7 +190,10 @@ function txonlyArgs(tx: TestpmdTxonly): string[] {
   }
   if ((tx.srcIp === undefined) !== (tx.dstIp === undefined)) invalid('txonly.srcIp and txonly.dstIp go together');
   if (tx.srcIp !== undefined && tx.dstIp !== undefined) {
-    for (const [name, ip] of [['srcIp', tx.srcIp], ['dstIp', tx.dstIp]] as const) {
+    for (const [name, ip] of [
+      ['srcIp', tx.srcIp],
+      ['dstIp', tx.dstIp],
+    ] as const) {
       const m = IPV4.exec(ip);
       if (!m || m.slice(1).some((octet) => Number(octet) > 255)) invalid(`txonly.${name} is not an IPv4 address: ${JSON.stringify(ip)}`);
     }
@@ -330,6 +331,7 @@ export interface TestpmdParseOptions {
 }
 
 // CSI sequences such as the clear-screen "\x1b[2J\x1b[1;1H" before each periodic block.
+// eslint-disable-next-line no-control-regex -- matching the ESC byte is the point
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 
 // "  ######################## NIC statistics for port 0  ########################"
@@ -436,7 +438,10 @@ function parseBursts(total: string, inside: string): TestpmdBurstStats {
 }
 
 function cleanLines(text: string): string[] {
-  return text.replace(ANSI, '\n').split(/\r?\n/).map((l) => l.replace(/\r/g, ''));
+  return text
+    .replace(ANSI, '\n')
+    .split(/\r?\n/)
+    .map((l) => l.replace(/\r/g, ''));
 }
 
 function mean(values: number[]): number | null {
@@ -648,12 +653,7 @@ export function parseTestpmdOutput(output: ToolOutput, options: TestpmdParseOpti
   // The packets this testpmd handled: sent for a generator, received for everything else.
   const handledPackets = txonly ? (acc?.txPackets ?? null) : (acc?.rxPackets ?? null);
   const forwardingS = options.forwardingS !== undefined && options.forwardingS > 0 ? options.forwardingS : null;
-  const achievedPps =
-    forwardingS !== null && handledPackets !== null
-      ? handledPackets / forwardingS
-      : txonly
-        ? native.meanTxPps
-        : native.meanRxPps;
+  const achievedPps = forwardingS !== null && handledPackets !== null ? handledPackets / forwardingS : txonly ? native.meanTxPps : native.meanRxPps;
 
   let lossRatio: number | null = null;
   if (acc) {
@@ -721,8 +721,8 @@ function detect(host: HostFacts): Availability {
 
 /** Which PMDs this host can run, for runners choosing a path. */
 export function availablePmds(host: HostFacts): TestpmdPmd[] {
-  const pmds: TestpmdPmd[] = (Object.keys(TESTPMD_PMD_PACKAGES) as (keyof typeof TESTPMD_PMD_PACKAGES)[]).filter(
-    (pmd) => Boolean(host.packages[TESTPMD_PMD_PACKAGES[pmd]]),
+  const pmds: TestpmdPmd[] = (Object.keys(TESTPMD_PMD_PACKAGES) as (keyof typeof TESTPMD_PMD_PACKAGES)[]).filter((pmd) =>
+    Boolean(host.packages[TESTPMD_PMD_PACKAGES[pmd]]),
   );
   if (pmds.includes('af_xdp') && !host.features.afXdp) pmds.splice(pmds.indexOf('af_xdp'), 1);
   return pmds;

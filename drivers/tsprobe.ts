@@ -300,7 +300,7 @@ function parse(output: ToolOutput): Measurement[] {
   }
   // Server and relay summaries describe their side only; the client's summary is the measurement.
   if (summary.role !== 'client') return [];
-  const s = summary as TsprobeClientSummary;
+  const s = summary;
   const native = s as unknown as Record<string, unknown>;
   if (output.exitCode !== 0) {
     return [failedMeasurement(`bb-tsprobe client exited with code ${output.exitCode}: ${lastLines(output.stderr, 3)}`, native)];
@@ -328,7 +328,11 @@ function parse(output: ToolOutput): Measurement[] {
 
 function detect(host: HostFacts): Availability {
   if (!host.features.soTimestamping) {
-    return { status: 'unsupported', reason: 'the kernel does not support SO_TIMESTAMPING', fix: 'use a kernel built with network timestamping (any stock distribution kernel)' };
+    return {
+      status: 'unsupported',
+      reason: 'the kernel does not support SO_TIMESTAMPING',
+      fix: 'use a kernel built with network timestamping (any stock distribution kernel)',
+    };
   }
   const binary = host.binaries['bb-tsprobe'];
   if (!binary?.path) {

@@ -4,9 +4,7 @@
 import type { Measurement } from '../core/trial.js';
 import type { HostFacts } from '../core/host.js';
 
-export type Availability =
-  | { status: 'available'; version: string | null; note?: string }
-  | { status: 'unsupported'; reason: string; fix: string };
+export type Availability = { status: 'available'; version: string | null; note?: string } | { status: 'unsupported'; reason: string; fix: string };
 
 export interface ToolOutput {
   stdout: string;

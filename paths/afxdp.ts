@@ -64,7 +64,15 @@ function client(ctx: TrialContext, o: AfxdpOptions, transport: 'socket' | 'afxdp
   const params: AfxdpClientParams =
     transport === 'socket'
       ? { ...common, bindIp: topology.client.ip }
-      : { ...common, ifname: topology.client.ifname, srcIp: topology.client.ip, dstMac: topology.server.mac, xdpMode: o.xdpMode, bindMode: o.bindMode, ringSize: o.ringSize };
+      : {
+          ...common,
+          ifname: topology.client.ifname,
+          srcIp: topology.client.ip,
+          dstMac: topology.server.mac,
+          xdpMode: o.xdpMode,
+          bindMode: o.bindMode,
+          ringSize: o.ringSize,
+        };
   return { role: 'client', side: 'client', driver: 'afxdp', kind: 'measure', cpu: ctx.cpu.client, argv: afxdpDriver.buildCommand(params) };
 }
 

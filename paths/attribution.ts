@@ -9,27 +9,29 @@ import { tsprobeDriver } from '../drivers/tsprobe.js';
 import { extraSubnet } from './addresses.js';
 import type { LinkRequest, NetnsRecipe, PathEnv, ProcessSpec, TopologyInfo, TrialContext } from './types.js';
 
-export const attributionOptionsSchema = z.strictObject({
-  /** Serialization of the message: raw bytes, or a JSON object through libjansson. */
-  codec: z.enum(['raw', 'json'], { error: 'must be raw or json' }).default('raw'),
-  /** JSON object fields (json codec). */
-  fields: z.number().int().min(1).max(99).default(8),
-  /** The handler's own work per request, µs. */
-  serviceUs: z.number().min(0).max(1_000_000).default(0),
-  /** A stop-the-world pause of pauseUs every pauseEveryMs (GC-like); 0 = none. */
-  pauseUs: z.number().min(0).max(10_000_000).default(0),
-  pauseEveryMs: z.number().min(0).max(600_000).default(0),
-  /** Service hops between client and server: relays in namespaces of their own. */
-  hops: z.number().int().min(0).max(4).default(0),
-  /** Open-loop arrivals: fixed gaps or a Poisson process. */
-  arrivals: z.enum(['fixed', 'poisson']).default('fixed'),
-  /**
-   * busy: the client spins until its next send (like sockperf); sleep: it sleeps. On a small VM
-   * with relays, a spinning client gets penalised by the scheduler and its replies wait to be
-   * read, which then shows up as client kernel RX: use sleep with hops there.
-   */
-  pacing: z.enum(['busy', 'sleep']).default('busy'),
-}).refine((o) => (o.pauseUs > 0) === (o.pauseEveryMs > 0), { error: 'pauseUs and pauseEveryMs go together (both > 0, or both 0)', path: ['pauseUs'] });
+export const attributionOptionsSchema = z
+  .strictObject({
+    /** Serialization of the message: raw bytes, or a JSON object through libjansson. */
+    codec: z.enum(['raw', 'json'], { error: 'must be raw or json' }).default('raw'),
+    /** JSON object fields (json codec). */
+    fields: z.number().int().min(1).max(99).default(8),
+    /** The handler's own work per request, µs. */
+    serviceUs: z.number().min(0).max(1_000_000).default(0),
+    /** A stop-the-world pause of pauseUs every pauseEveryMs (GC-like); 0 = none. */
+    pauseUs: z.number().min(0).max(10_000_000).default(0),
+    pauseEveryMs: z.number().min(0).max(600_000).default(0),
+    /** Service hops between client and server: relays in namespaces of their own. */
+    hops: z.number().int().min(0).max(4).default(0),
+    /** Open-loop arrivals: fixed gaps or a Poisson process. */
+    arrivals: z.enum(['fixed', 'poisson']).default('fixed'),
+    /**
+     * busy: the client spins until its next send (like sockperf); sleep: it sleeps. On a small VM
+     * with relays, a spinning client gets penalised by the scheduler and its replies wait to be
+     * read, which then shows up as client kernel RX: use sleep with hops there.
+     */
+    pacing: z.enum(['busy', 'sleep']).default('busy'),
+  })
+  .refine((o) => o.pauseUs > 0 === o.pauseEveryMs > 0, { error: 'pauseUs and pauseEveryMs go together (both > 0, or both 0)', path: ['pauseUs'] });
 export type AttributionOptions = z.infer<typeof attributionOptionsSchema>;
 
 const hopName = (i: number) => `hop${i + 1}`;
@@ -97,7 +99,14 @@ export const attributionRecipe: NetnsRecipe<AttributionOptions> = {
         driver: 'tsprobe',
         kind: 'service',
         cpu: ctx.cpu.server,
-        argv: tsprobeDriver.buildCommand({ role: 'relay', binary, bindIp: listenIp(env, topology, o, i), port: ctx.port, nextIp: listenIp(env, topology, o, i + 1), nextPort: ctx.port }),
+        argv: tsprobeDriver.buildCommand({
+          role: 'relay',
+          binary,
+          bindIp: listenIp(env, topology, o, i),
+          port: ctx.port,
+          nextIp: listenIp(env, topology, o, i + 1),
+          nextPort: ctx.port,
+        }),
         ready: { udpPort: ctx.port },
       });
     }

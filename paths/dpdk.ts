@@ -99,7 +99,12 @@ function reflectorClient(ctx: TrialContext, o: DpdkOptions): ProcessSpec {
   };
 }
 
-const txOff = (side: string, ifname: string, why: string): SetupCommand => ({ side, do: ['ethtool', '-K', ifname, 'tx', 'off'], undo: ['ethtool', '-K', ifname, 'tx', 'on'], why });
+const txOff = (side: string, ifname: string, why: string): SetupCommand => ({
+  side,
+  do: ['ethtool', '-K', ifname, 'tx', 'off'],
+  undo: ['ethtool', '-K', ifname, 'tx', 'on'],
+  why,
+});
 
 function reflectorRecipe(path: 'dpdk-afxdp' | 'dpdk-afpacket'): NetnsRecipe<DpdkOptions> {
   const pmd = path === 'dpdk-afxdp' ? 'af_xdp' : 'af_packet';
@@ -113,7 +118,9 @@ function reflectorRecipe(path: 'dpdk-afxdp' | 'dpdk-afpacket'): NetnsRecipe<Dpdk
     openLoop: (o) => ({ ...o, mode: 'load' }),
     setup: (o, topology) => setupOf(o, topology),
     setupCommands: (topology, _env, o) => [
-      ...(o.client === 'kernel' ? [txOff('client', topology.client.ifname, 'TX checksum offload off on the kernel client veth: the reflector does not fix checksums')] : []),
+      ...(o.client === 'kernel'
+        ? [txOff('client', topology.client.ifname, 'TX checksum offload off on the kernel client veth: the reflector does not fix checksums')]
+        : []),
       ...(pmd === 'af_packet'
         ? [
             {
@@ -128,7 +135,16 @@ function reflectorRecipe(path: 'dpdk-afxdp' | 'dpdk-afpacket'): NetnsRecipe<Dpdk
         : []),
     ],
     plan: (ctx, o) => ({
-      processes: [testpmd(ctx, o, 'server', pmd === 'af_xdp' ? { pmd, interfaces: [ctx.topology.server.ifname] } : { pmd, interfaces: [ctx.topology.server.ifname] }, '5tswap'), reflectorClient(ctx, o)],
+      processes: [
+        testpmd(
+          ctx,
+          o,
+          'server',
+          pmd === 'af_xdp' ? { pmd, interfaces: [ctx.topology.server.ifname] } : { pmd, interfaces: [ctx.topology.server.ifname] },
+          '5tswap',
+        ),
+        reflectorClient(ctx, o),
+      ],
     }),
   };
 }
@@ -165,8 +181,16 @@ export const dpdkWireRecipe: NetnsRecipe<DpdkOptions> = {
     return [
       txOff('client', inLink.a.ifname, 'TX checksum offload off on the client veth: the wire copies frames as they are'),
       txOff('server', out.b.ifname, 'TX checksum offload off on the server veth: the wire copies frames as they are'),
-      { side: 'client', do: ['ip', 'neigh', 'replace', out.b.ip!, 'lladdr', out.b.mac, 'dev', inLink.a.ifname, 'nud', 'permanent'], why: 'static neighbour for the server across the wire' },
-      { side: 'server', do: ['ip', 'neigh', 'replace', inLink.a.ip!, 'lladdr', inLink.a.mac, 'dev', out.b.ifname, 'nud', 'permanent'], why: 'static neighbour for the client across the wire' },
+      {
+        side: 'client',
+        do: ['ip', 'neigh', 'replace', out.b.ip!, 'lladdr', out.b.mac, 'dev', inLink.a.ifname, 'nud', 'permanent'],
+        why: 'static neighbour for the server across the wire',
+      },
+      {
+        side: 'server',
+        do: ['ip', 'neigh', 'replace', inLink.a.ip!, 'lladdr', inLink.a.mac, 'dev', out.b.ifname, 'nud', 'permanent'],
+        why: 'static neighbour for the client across the wire',
+      },
     ];
   },
   plan(ctx, o) {
@@ -234,13 +258,37 @@ export const dpdkTxrxRecipe: NetnsRecipe<DpdkOptions> = {
       forwardMode: 'txonly',
       lcores: { main: ctx.cpu.client, forwarding: [ctx.cpu.poller] },
       filePrefix: `${prefixOf(topology)}g`,
-      txonly: { ethPeer: topology.server.mac, srcIp: topology.client.ip, dstIp: topology.server.ip, srcPort: ctx.port, dstPort: ctx.port, frameBytes: Math.max(64, ctx.msgSizeBytes + 42) },
+      txonly: {
+        ethPeer: topology.server.mac,
+        srcIp: topology.client.ip,
+        dstIp: topology.server.ip,
+        srcPort: ctx.port,
+        dstPort: ctx.port,
+        frameBytes: Math.max(64, ctx.msgSizeBytes + 42),
+      },
     });
     const startupS = 3;
     return {
       processes: [
-        { role: 'sink', side: 'server', driver: 'testpmd', kind: 'service', cpu: null, argv: ['stdbuf', '-oL', ...sink], ready: { outputIncludes: 'packet forwarding' }, restartOnEarlyExit: { attempts: 2, delayMs: 1500 } },
-        { role: 'generator', side: 'client', driver: 'testpmd', kind: 'measure', cpu: null, argv: ['stdbuf', '-oL', ...generator], stopAfterS: ctx.durationS + startupS },
+        {
+          role: 'sink',
+          side: 'server',
+          driver: 'testpmd',
+          kind: 'service',
+          cpu: null,
+          argv: ['stdbuf', '-oL', ...sink],
+          ready: { outputIncludes: 'packet forwarding' },
+          restartOnEarlyExit: { attempts: 2, delayMs: 1500 },
+        },
+        {
+          role: 'generator',
+          side: 'client',
+          driver: 'testpmd',
+          kind: 'measure',
+          cpu: null,
+          argv: ['stdbuf', '-oL', ...generator],
+          stopAfterS: ctx.durationS + startupS,
+        },
       ],
     };
   },

@@ -4,17 +4,22 @@ import { z } from 'zod';
 import type { NetnsRecipe, ProcessSpec, TrialContext, TrialProcesses } from './types.js';
 import { sockperfDriver } from '../drivers/sockperf.js';
 
-export const kernelSocketOptionsSchema = z.strictObject({
-  /**
-   * ping-pong: every message is answered, paced at the offered rate (--mps), RTT of every message.
-   * under-load: open loop at the offered rate, only every `replyEvery`-th message is answered.
-   * throughput: one-way as fast as possible or at the offered rate; no latency.
-   */
-  mode: z.enum(['ping-pong', 'under-load', 'throughput'], { error: 'must be ping-pong, under-load or throughput' }).default('ping-pong'),
-  replyEvery: z.number().int().min(1).max(1_000_000).default(1),
-  /** Keep sockperf's per-packet log (--full-log) and summarize it with a streaming histogram. */
-  fullLog: z.boolean().default(false),
-}).refine((o) => !(o.fullLog && o.mode === 'throughput'), { error: 'fullLog needs a latency mode (ping-pong or under-load): throughput mode has no per-packet latencies', path: ['fullLog'] });
+export const kernelSocketOptionsSchema = z
+  .strictObject({
+    /**
+     * ping-pong: every message is answered, paced at the offered rate (--mps), RTT of every message.
+     * under-load: open loop at the offered rate, only every `replyEvery`-th message is answered.
+     * throughput: one-way as fast as possible or at the offered rate; no latency.
+     */
+    mode: z.enum(['ping-pong', 'under-load', 'throughput'], { error: 'must be ping-pong, under-load or throughput' }).default('ping-pong'),
+    replyEvery: z.number().int().min(1).max(1_000_000).default(1),
+    /** Keep sockperf's per-packet log (--full-log) and summarize it with a streaming histogram. */
+    fullLog: z.boolean().default(false),
+  })
+  .refine((o) => !(o.fullLog && o.mode === 'throughput'), {
+    error: 'fullLog needs a latency mode (ping-pong or under-load): throughput mode has no per-packet latencies',
+    path: ['fullLog'],
+  });
 export type KernelSocketOptions = z.infer<typeof kernelSocketOptionsSchema>;
 
 /** sockperf server (server namespace) and client (client namespace) for one trial. */

@@ -6,7 +6,7 @@ import { PERFTEST_TESTS } from '../drivers/perftest.js';
 import { perftestCase } from '../soft-roce/plan.js';
 import type { HostFacts } from '../core/host.js';
 import { assertIPv4 } from '../core/validate.js';
-import { perftestDriver, type PerftestTest } from '../drivers/perftest.js';
+import { perftestDriver } from '../drivers/perftest.js';
 import type { Availability } from '../drivers/types.js';
 import type { NetnsRecipe, TrialContext, VmRecipe, VmTrialContext } from './types.js';
 
@@ -35,8 +35,14 @@ export const rdmaRxeRecipe: VmRecipe<RdmaOptions> = {
   // The VM route needs no RDMA on the host: the image is built from the host's perftest and
   // rdma-core binaries and Debian's kernel package, and runs under QEMU.
   detect(host: HostFacts): Availability {
-    if (!host.binaries['ib_write_lat']?.path) return { status: 'unsupported', reason: 'perftest is not installed (the VM image is built from it)', fix: 'apt-get install perftest rdma-core ibverbs-providers' };
-    if (!host.binaries['qemu-system-x86_64']?.path) return { status: 'unsupported', reason: 'qemu-system-x86_64 is not installed', fix: 'apt-get install qemu-system-x86' };
+    if (!host.binaries['ib_write_lat']?.path)
+      return {
+        status: 'unsupported',
+        reason: 'perftest is not installed (the VM image is built from it)',
+        fix: 'apt-get install perftest rdma-core ibverbs-providers',
+      };
+    if (!host.binaries['qemu-system-x86_64']?.path)
+      return { status: 'unsupported', reason: 'qemu-system-x86_64 is not installed', fix: 'apt-get install qemu-system-x86' };
     return { status: 'available', version: host.packages['perftest'] ?? null, note: 'emulated (QEMU TCG): results say nothing about real hardware' };
   },
   vmCase(ctx: VmTrialContext, options: RdmaOptions) {
@@ -82,7 +88,7 @@ export const rdmaHostRecipe: NetnsRecipe<RdmaHostOptions> = {
   acceptsOfferedRate: (o) => o.test.endsWith('_bw'),
   plan(ctx: TrialContext, o: RdmaHostOptions) {
     const common = {
-      test: o.test as PerftestTest,
+      test: o.test,
       msgSizeBytes: ctx.msgSizeBytes,
       iterations: o.iterations,
       rdmaCm: o.rdmaCm,
@@ -108,7 +114,12 @@ export const rdmaHostRecipe: NetnsRecipe<RdmaHostOptions> = {
           driver: 'perftest',
           kind: 'measure',
           cpu: ctx.cpu.client,
-          argv: perftestDriver.buildCommand({ ...common, role: 'client', device: o.clientDevice, serverAddress: assertIPv4(o.serverAddress, 'options.serverAddress') }),
+          argv: perftestDriver.buildCommand({
+            ...common,
+            role: 'client',
+            device: o.clientDevice,
+            serverAddress: assertIPv4(o.serverAddress, 'options.serverAddress'),
+          }),
         },
       ],
     };

@@ -12,19 +12,37 @@ import { attributionRecipe } from './attribution.js';
 import { dpdkAfpacketRecipe, dpdkAfxdpRecipe, dpdkNullRecipe, dpdkTxrxRecipe, dpdkWireRecipe } from './dpdk.js';
 
 // Each recipe has its own options type; the registry only needs the common shape.
-export const PATH_RECIPES: readonly PathRecipe<any>[] = [kernelUdpRecipe, kernelTcpRecipe, kernelToAfxdpRecipe, afxdpRecipeBoth, dpdkAfxdpRecipe, dpdkAfpacketRecipe, dpdkWireRecipe, dpdkNullRecipe, dpdkTxrxRecipe, attributionRecipe, rdmaRxeRecipe, rdmaHostRecipe];
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyRecipe = PathRecipe<any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyNetnsRecipe = NetnsRecipe<any>;
 
-export function findRecipe(path: PathName): PathRecipe<any> | undefined {
+export const PATH_RECIPES: readonly AnyRecipe[] = [
+  kernelUdpRecipe,
+  kernelTcpRecipe,
+  kernelToAfxdpRecipe,
+  afxdpRecipeBoth,
+  dpdkAfxdpRecipe,
+  dpdkAfpacketRecipe,
+  dpdkWireRecipe,
+  dpdkNullRecipe,
+  dpdkTxrxRecipe,
+  attributionRecipe,
+  rdmaRxeRecipe,
+  rdmaHostRecipe,
+];
+
+export function findRecipe(path: PathName): AnyRecipe | undefined {
   return PATH_RECIPES.find((r) => r.path === path);
 }
 
-export function getNetnsRecipe(path: string): NetnsRecipe<any> {
+export function getNetnsRecipe(path: string): AnyNetnsRecipe {
   const recipe = getRecipe(path);
   if (recipe.runner !== 'netns') throw new Error(`path ${path} runs in the ${recipe.runner} runner, not in namespaces`);
   return recipe;
 }
 
-export function getRecipe(path: string): PathRecipe<any> {
+export function getRecipe(path: string): AnyRecipe {
   const recipe = PATH_RECIPES.find((r) => r.path === path);
   if (!recipe) {
     throw new UserError(`no recipe for path ${JSON.stringify(path)} yet; paths that run: ${PATH_RECIPES.map((r) => r.path).join(', ')}`);
@@ -33,7 +51,7 @@ export function getRecipe(path: string): PathRecipe<any> {
 }
 
 /** Whether a path can run on this host: the recipe's own check, else every driver's. */
-export function pathAvailability(recipe: PathRecipe<any>, host: HostFacts): Availability {
+export function pathAvailability(recipe: AnyRecipe, host: HostFacts): Availability {
   if (recipe.detect) return recipe.detect(host);
   let version: string | null = null;
   for (const name of recipe.drivers) {

@@ -11,7 +11,7 @@ export function analyzeRun(runDir: string): { verdicts: Verdict[]; file: string 
   const run = loadRun(runDir);
   const searchFile = join(runDir, 'search.json');
   const searches = existsSync(searchFile) ? (JSON.parse(readFileSync(searchFile, 'utf8')) as SearchSummary[]) : [];
-  const settings = ((run.meta.suite as { verdict?: VerdictSettings } | undefined)?.verdict ?? {}) as VerdictSettings;
+  const settings = (run.meta.suite as { verdict?: VerdictSettings } | undefined)?.verdict ?? {};
   const verdicts = computeVerdicts(run.trials, searches, settings);
   const file = join(runDir, 'verdicts.json');
   writeFileSync(file, `${JSON.stringify(verdicts, null, 2)}\n`);

@@ -72,7 +72,11 @@ export function compareChartSpec(result: CompareResult): TopLevelSpec | null {
       height: { step: 18 },
       layer: [
         // One band and one zero line per panel, not one per row (overlapping copies would darken).
-        { transform: onePerPanel, mark: { type: 'rect', color: '#9e9e9e', opacity: 0.2 }, encoding: { x: { datum: -minRel, scale: relScale }, x2: { datum: minRel } } },
+        {
+          transform: onePerPanel,
+          mark: { type: 'rect', color: '#9e9e9e', opacity: 0.2 },
+          encoding: { x: { datum: -minRel, scale: relScale }, x2: { datum: minRel } },
+        },
         { transform: onePerPanel, mark: { type: 'rule', color: '#616161' }, encoding: { x: { datum: 0, scale: relScale } } },
         {
           transform: [{ filter: 'datum.lowRel !== null' }],
@@ -133,7 +137,11 @@ export function renderCompareTable(result: CompareResult): string {
     FLAG_TEXT[g.flag],
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] as string).length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd();
   const out = [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...body.map(line)];
   const flagged = result.groups.filter((g) => g.flag === 'regression' || g.flag === 'improvement');
   if (flagged.length) {

@@ -36,7 +36,10 @@ export function esc(text: unknown): string {
 
 /** JSON safe inside a <script> element: no "</script>" or "<!--" can end it early. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 function table(header: string[], rows: string[][], className = ''): string {
@@ -63,20 +66,32 @@ function verdictSection(model: ReportModel, charts: HtmlChart[]): string {
   } else {
     const chart = charts.find((c) => c.chart.name === 'verdicts');
     if (chart) parts.push(figure(chart));
-    const rows = sortVerdicts(model.verdicts)
-      .map((v) => [
-        td(esc(verdictRowLabel(v))),
-        td(esc(rateLabel(v.offeredPps))),
-        td(verdictBadge(v.verdict)),
-        td(esc(v.reason) + (v.reasons.filter((r) => r !== v.reason).length ? `<div class="also">also: ${esc(v.reasons.filter((r) => r !== v.reason).join('; '))}</div>` : '')),
-        td(esc(v.bestBypassPath ?? MISSING)),
-        num(fmtUs(v.kernelP99Us)),
-        num(fmtUs(v.bypassP99Us)),
-        num(v.expectedP99SavingUs === null ? MISSING : `${fmtUs(v.expectedP99SavingUs)}${v.expectedP99SavingPct === null ? '' : ` (${v.expectedP99SavingPct.toFixed(0)} %)`}`),
-        num(v.coresDelta === null ? MISSING : `${v.coresDelta >= 0 ? '+' : ''}${v.coresDelta.toFixed(2)}`),
-        td(esc(v.excludedPaths.map((e) => `${e.pathLabel}: ${e.why}`).join('; ') || MISSING)),
-      ]);
-    parts.push(table(['size', 'offered', 'verdict', 'reason', 'best bypass path', 'kernel p99 µs', 'bypass p99 µs', 'p99 saving µs', 'extra cores', 'left out'], rows, 'verdicts'));
+    const rows = sortVerdicts(model.verdicts).map((v) => [
+      td(esc(verdictRowLabel(v))),
+      td(esc(rateLabel(v.offeredPps))),
+      td(verdictBadge(v.verdict)),
+      td(
+        esc(v.reason) +
+          (v.reasons.filter((r) => r !== v.reason).length ? `<div class="also">also: ${esc(v.reasons.filter((r) => r !== v.reason).join('; '))}</div>` : ''),
+      ),
+      td(esc(v.bestBypassPath ?? MISSING)),
+      num(fmtUs(v.kernelP99Us)),
+      num(fmtUs(v.bypassP99Us)),
+      num(
+        v.expectedP99SavingUs === null
+          ? MISSING
+          : `${fmtUs(v.expectedP99SavingUs)}${v.expectedP99SavingPct === null ? '' : ` (${v.expectedP99SavingPct.toFixed(0)} %)`}`,
+      ),
+      num(v.coresDelta === null ? MISSING : `${v.coresDelta >= 0 ? '+' : ''}${v.coresDelta.toFixed(2)}`),
+      td(esc(v.excludedPaths.map((e) => `${e.pathLabel}: ${e.why}`).join('; ') || MISSING)),
+    ]);
+    parts.push(
+      table(
+        ['size', 'offered', 'verdict', 'reason', 'best bypass path', 'kernel p99 µs', 'bypass p99 µs', 'p99 saving µs', 'extra cores', 'left out'],
+        rows,
+        'verdicts',
+      ),
+    );
   }
   if (model.thresholds) {
     parts.push('<h3>Thresholds</h3>');
@@ -119,7 +134,11 @@ function summarySection(model: ReportModel): string {
   const parts = [
     '<section id="results"><h2>Results</h2>',
     '<p>Medians over the repetitions that finished ok; latency is round-trip time in µs. The p99 range is the lowest and highest repetition.</p>',
-    table(['path', 'size B', 'offered pps', 'achieved pps', 'loss', 'p50 µs', 'p99 µs', 'p99 range µs', 'p99.9 µs', 'cores busy', 'CPU ns/packet', 'ok/reps'], rows, 'results'),
+    table(
+      ['path', 'size B', 'offered pps', 'achieved pps', 'loss', 'p50 µs', 'p99 µs', 'p99 range µs', 'p99.9 µs', 'cores busy', 'CPU ns/packet', 'ok/reps'],
+      rows,
+      'results',
+    ),
   ];
   const failures = model.trials.filter((t) => t.status !== 'ok');
   if (failures.length) {
@@ -127,13 +146,21 @@ function summarySection(model: ReportModel): string {
     parts.push(
       table(
         ['trial', 'path', 'size', 'offered', 'status', 'error'],
-        failures.map((t) => [td(trialLink(t)), td(esc(t.pathLabel)), td(esc(sizeLabel(t.msgSizeBytes))), td(esc(rateLabel(t.offeredPps))), td(esc(t.status), 'bad'), td(esc(t.error ?? MISSING))]),
+        failures.map((t) => [
+          td(trialLink(t)),
+          td(esc(t.pathLabel)),
+          td(esc(sizeLabel(t.msgSizeBytes))),
+          td(esc(rateLabel(t.offeredPps))),
+          td(esc(t.status), 'bad'),
+          td(esc(t.error ?? MISSING)),
+        ]),
       ),
     );
   }
   if (model.attributionGaps.length) {
     parts.push('<h3>Attribution without a result</h3><ul>');
-    for (const g of model.attributionGaps) parts.push(`<li>${esc(g.trialId)} (${esc(sizeLabel(g.msgSizeBytes))}, ${esc(rateLabel(g.offeredPps))}): ${esc(g.reason)}</li>`);
+    for (const g of model.attributionGaps)
+      parts.push(`<li>${esc(g.trialId)} (${esc(sizeLabel(g.msgSizeBytes))}, ${esc(rateLabel(g.offeredPps))}): ${esc(g.reason)}</li>`);
     parts.push('</ul>');
   }
   parts.push('</section>');
@@ -166,7 +193,11 @@ function trialsSection(model: ReportModel): string {
   return [
     '<section id="trials"><h2>Trials</h2>',
     `<details><summary>All ${model.trials.length} trials, with links to each process's raw output (argv and exit code in the .json files)</summary>`,
-    table(['trial', 'path', 'size B', 'offered pps', 'rep', 'status', 'achieved pps', 'loss', 'p50 µs', 'p99 µs', 'p99.9 µs', 'samples', 'raw outputs'], rows, 'trials'),
+    table(
+      ['trial', 'path', 'size B', 'offered pps', 'rep', 'status', 'achieved pps', 'loss', 'p50 µs', 'p99 µs', 'p99.9 µs', 'samples', 'raw outputs'],
+      rows,
+      'trials',
+    ),
     '</details></section>',
   ].join('\n');
 }
@@ -183,7 +214,14 @@ function metadataSection(model: ReportModel, options: HtmlOptions): string {
       ['description', m.description],
       ['started', m.startedAt],
       ['ended', m.endedAt],
-      ['trials', m.counts ? Object.entries(m.counts).map(([k, v]) => `${v} ${k}`).join(', ') : String(model.trials.length)],
+      [
+        'trials',
+        m.counts
+          ? Object.entries(m.counts)
+              .map(([k, v]) => `${v} ${k}`)
+              .join(', ')
+          : String(model.trials.length),
+      ],
       ['per trial', m.durationS === null ? null : `${m.durationS} s measured, ${m.warmupS ?? 0} s warm-up, ${m.repetitions ?? '?'} repetitions`],
       ['command', m.command ? m.command.join(' ') : null],
       ['bypassbench', `${m.projectVersion ?? '?'}, git ${e.gitRevision ?? 'unknown'}${e.gitDirty ? ' (uncommitted changes)' : ''}`],
@@ -200,7 +238,14 @@ function metadataSection(model: ReportModel, options: HtmlOptions): string {
       ['haltpoll', haltpollText(e.haltpollNs)],
       ['governor', e.governor ?? 'none (no cpufreq)'],
       ['Node.js', e.nodeVersion],
-      ['CPU plan', m.cpuPlan ? Object.entries(m.cpuPlan).map(([k, v]) => `${k} → CPU ${v ?? '?'}`).join(', ') : null],
+      [
+        'CPU plan',
+        m.cpuPlan
+          ? Object.entries(m.cpuPlan)
+              .map(([k, v]) => `${k} → CPU ${v ?? '?'}`)
+              .join(', ')
+          : null,
+      ],
     ]),
   );
   if (m.topology.length) {
@@ -209,11 +254,21 @@ function metadataSection(model: ReportModel, options: HtmlOptions): string {
   }
   if (m.binaries.length) {
     parts.push('<h3>Tools</h3>');
-    parts.push(table(['tool', 'version', 'path'], m.binaries.map((b) => [td(esc(b.name)), td(esc(b.version ?? MISSING)), td(esc(b.path ?? MISSING))])));
+    parts.push(
+      table(
+        ['tool', 'version', 'path'],
+        m.binaries.map((b) => [td(esc(b.name)), td(esc(b.version ?? MISSING)), td(esc(b.path ?? MISSING))]),
+      ),
+    );
   }
   if (m.packages.length) {
     parts.push('<details><summary>Debian packages</summary>');
-    parts.push(table(['package', 'version'], m.packages.map((p) => [td(esc(p.name)), td(esc(p.version ?? 'not installed'))])));
+    parts.push(
+      table(
+        ['package', 'version'],
+        m.packages.map((p) => [td(esc(p.name)), td(esc(p.version ?? 'not installed'))]),
+      ),
+    );
     parts.push('</details>');
   }
   parts.push('<h3>Files</h3><ul class="files">');
@@ -289,7 +344,8 @@ export function renderHtml(model: ReportModel, options: HtmlOptions): string {
   if (model.anyEmulated) {
     parts.push('<p class="banner">Some results were measured under emulation (QEMU TCG), marked "(emulated)": they say nothing about real hardware.</p>');
   }
-  if (m.status && m.status !== 'completed') parts.push(`<p class="banner">This run is ${esc(m.status)}${m.error ? `: ${esc(m.error)}` : ''}; the report covers the trials that finished.</p>`);
+  if (m.status && m.status !== 'completed')
+    parts.push(`<p class="banner">This run is ${esc(m.status)}${m.error ? `: ${esc(m.error)}` : ''}; the report covers the trials that finished.</p>`);
   parts.push(verdictSection(model, options.charts));
   parts.push('<section id="charts"><h2>Charts</h2>');
   if (otherCharts.length === 0) parts.push('<p class="empty">no measured trials to chart</p>');

@@ -72,7 +72,8 @@ export function parseVerdicts(value: unknown, file: string): Verdict[] {
     const rec = v as Record<string, unknown> | null;
     const where = `${file}: [${i}]`;
     if (rec === null || typeof rec !== 'object') throw new UserError(`${where} must be an object`);
-    if (!VERDICT_KINDS.includes(rec.verdict as VerdictKind)) throw new UserError(`${where}.verdict must be one of ${VERDICT_KINDS.join(', ')}, got ${JSON.stringify(rec.verdict)}`);
+    if (!VERDICT_KINDS.includes(rec.verdict as VerdictKind))
+      throw new UserError(`${where}.verdict must be one of ${VERDICT_KINDS.join(', ')}, got ${JSON.stringify(rec.verdict)}`);
     if (typeof rec.reason !== 'string') throw new UserError(`${where}.reason must be a string`);
     if (!isNumOrNull(rec.msgSizeBytes)) throw new UserError(`${where}.msgSizeBytes must be a number or null`);
     if (!isNumOrNull(rec.offeredPps)) throw new UserError(`${where}.offeredPps must be a number or null (null = closed loop)`);
@@ -157,4 +158,3 @@ export function loadReportInputs(runDir: string): ReportInputs {
   const searches = existsSync(searchFile) ? parseSearches(readJson(searchFile), searchFile) : null;
   return inputsFromRun(run, verdicts, searches);
 }
-

@@ -25,17 +25,16 @@ function mdTable(header: string[], rows: string[][], rightAligned: boolean[]): s
 }
 
 function verdictRows(verdicts: readonly Verdict[]): string[][] {
-  return sortVerdicts(verdicts)
-    .map((v) => [
-      verdictRowLabel(v),
-      rateLabel(v.offeredPps),
-      `**${v.verdict}**`,
-      v.bestBypassPath ?? MISSING,
-      fmtUs(v.kernelP99Us),
-      fmtUs(v.bypassP99Us),
-      v.coresDelta === null ? MISSING : `${v.coresDelta >= 0 ? '+' : ''}${v.coresDelta.toFixed(2)}`,
-      v.reason,
-    ]);
+  return sortVerdicts(verdicts).map((v) => [
+    verdictRowLabel(v),
+    rateLabel(v.offeredPps),
+    `**${v.verdict}**`,
+    v.bestBypassPath ?? MISSING,
+    fmtUs(v.kernelP99Us),
+    fmtUs(v.bypassP99Us),
+    v.coresDelta === null ? MISSING : `${v.coresDelta >= 0 ? '+' : ''}${v.coresDelta.toFixed(2)}`,
+    v.reason,
+  ]);
 }
 
 export function renderMarkdown(model: ReportModel, charts: readonly MarkdownChart[]): string {
@@ -43,7 +42,12 @@ export function renderMarkdown(model: ReportModel, charts: readonly MarkdownChar
   const e = m.env;
   const out: string[] = [];
   out.push(`# bypassbench: ${m.runId ?? 'run'}`, '');
-  const counts = m.counts ? Object.entries(m.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') : `${model.trials.length} trials`;
+  const counts = m.counts
+    ? Object.entries(m.counts)
+        .filter(([, n]) => n > 0)
+        .map(([k, n]) => `${n} ${k}`)
+        .join(', ')
+    : `${model.trials.length} trials`;
   out.push(`Suite **${m.suiteName ?? m.suiteFile ?? '?'}**, ${m.status ?? 'unknown status'} (${counts}); ${m.startedAt ?? '?'} → ${m.endedAt ?? '?'}.`);
   if (m.description) out.push(`${m.description}`);
   out.push('');
@@ -60,11 +64,16 @@ export function renderMarkdown(model: ReportModel, charts: readonly MarkdownChar
   if (!model.verdicts || model.verdicts.length === 0) out.push('no verdicts in this run');
   else {
     out.push(
-      mdTable(
-        ['size', 'offered', 'verdict', 'best bypass path', 'kernel p99 µs', 'bypass p99 µs', 'extra cores', 'reason'],
-        verdictRows(model.verdicts),
-        [false, false, false, false, true, true, true, false],
-      ),
+      mdTable(['size', 'offered', 'verdict', 'best bypass path', 'kernel p99 µs', 'bypass p99 µs', 'extra cores', 'reason'], verdictRows(model.verdicts), [
+        false,
+        false,
+        false,
+        false,
+        true,
+        true,
+        true,
+        false,
+      ]),
     );
   }
 
@@ -92,7 +101,9 @@ export function renderMarkdown(model: ReportModel, charts: readonly MarkdownChar
   const failures = model.trials.filter((t) => t.status !== 'ok');
   if (failures.length) {
     out.push('', '### Not measured / failed', '');
-    const lines = new Set(failures.map((t) => `- ${t.pathLabel} ${sizeLabel(t.msgSizeBytes)} ${rateLabel(t.offeredPps)}: ${t.status}${t.error ? ` — ${t.error}` : ''}`));
+    const lines = new Set(
+      failures.map((t) => `- ${t.pathLabel} ${sizeLabel(t.msgSizeBytes)} ${rateLabel(t.offeredPps)}: ${t.status}${t.error ? ` — ${t.error}` : ''}`),
+    );
     out.push(...lines);
   }
 
@@ -105,6 +116,11 @@ export function renderMarkdown(model: ReportModel, charts: readonly MarkdownChar
     }
   }
 
-  out.push('', '---', '', 'Full report with interactive charts, run metadata and raw outputs: [report.html](report.html). Data: `trials.jsonl`, `trials.csv`, `summary.json`, `run.json`; each process\'s output is under `raw/`.');
+  out.push(
+    '',
+    '---',
+    '',
+    "Full report with interactive charts, run metadata and raw outputs: [report.html](report.html). Data: `trials.jsonl`, `trials.csv`, `summary.json`, `run.json`; each process's output is under `raw/`.",
+  );
   return `${out.join('\n')}\n`;
 }

@@ -31,8 +31,6 @@ export interface RunMetadata {
   error: string | null;
 }
 
-
-
 function flatten(value: unknown, prefix: string, out: [string, string][]): void {
   const o = obj(value);
   if (o) {

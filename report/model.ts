@@ -42,7 +42,6 @@ export function buildModel(inputs: ReportInputs): ReportModel {
     attributionGaps: inputs.attributionGaps,
     charts: buildCharts({ groups, verdicts: inputs.verdicts, searches: inputs.searches, attribution: inputs.attribution }),
     thresholds: fromVerdicts ?? meta.thresholds,
-    anyEmulated:
-      run.trials.some((t) => t.emulated) || (inputs.searches ?? []).some((s) => s.emulated) || inputs.attribution.some((p) => p.emulated),
+    anyEmulated: run.trials.some((t) => t.emulated) || (inputs.searches ?? []).some((s) => s.emulated) || inputs.attribution.some((p) => p.emulated),
   };
 }

@@ -42,11 +42,11 @@ function collectingLogger(warnings: string[]) {
 
 /** Compiles to Vega; Vega-Lite's warnings (a spec that asks for something odd) go to `warnings`. */
 export function compileToVega(spec: TopLevelSpec, warnings: string[] = []): Spec {
-  return compile(spec, { logger: collectingLogger(warnings) as never }).spec as Spec;
+  return compile(spec, { logger: collectingLogger(warnings) }).spec;
 }
 
 export async function renderSvg(vegaSpec: Spec, warnings: string[] = []): Promise<string> {
-  const view = new View(parse(vegaSpec), { renderer: 'none', logger: collectingLogger(warnings) as never, logLevel: 2 });
+  const view = new View(parse(vegaSpec), { renderer: 'none', logger: collectingLogger(warnings), logLevel: 2 });
   try {
     return await view.toSVG();
   } finally {

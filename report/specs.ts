@@ -55,8 +55,7 @@ function subtitle(lines: (string | false | null)[]): string[] {
   return lines.filter((l): l is string => typeof l === 'string' && l.length > 0);
 }
 
-const emulatedNote = (groups: readonly { emulated: boolean }[]) =>
-  groups.some((g) => g.emulated) && 'faded "(emulated)" paths: QEMU TCG, not real hardware';
+const emulatedNote = (groups: readonly { emulated: boolean }[]) => groups.some((g) => g.emulated) && 'faded "(emulated)" paths: QEMU TCG, not real hardware';
 
 /** x position of a group: its offered rate, or for closed loop its achieved rate. */
 function xPps(g: TrialGroup): number | null {
@@ -122,7 +121,7 @@ export function latencyChart(allGroups: readonly TrialGroup[]): ChartSpec | null
     name: 'latency',
     title: 'Round-trip latency vs offered rate',
     caption:
-      'Median over repetitions of each trial\'s p50 (solid), p99 (dashed) and p99.9 (dotted) round-trip latency; the vertical bars span the lowest to highest repetition\'s p99. ' +
+      "Median over repetitions of each trial's p50 (solid), p99 (dashed) and p99.9 (dotted) round-trip latency; the vertical bars span the lowest to highest repetition's p99. " +
       `Both axes are logarithmic; ${CLOSED_LOOP_NOTE}.`,
     spec: {
       $schema: SCHEMA,
@@ -141,7 +140,13 @@ export function latencyChart(allGroups: readonly TrialGroup[]): ChartSpec | null
             // One range bar per point would overlap the next percentile's; p99 is the one decisions use.
             transform: [{ filter: "datum.percentile === 'p99'" }],
             mark: { type: 'rule', strokeWidth: 2 },
-            encoding: { x, y: { field: 'minUs', type: 'quantitative', scale: { type: 'log' } }, y2: { field: 'maxUs' }, color: pathColor, opacity: { value: 0.4 } },
+            encoding: {
+              x,
+              y: { field: 'minUs', type: 'quantitative', scale: { type: 'log' } },
+              y2: { field: 'maxUs' },
+              color: pathColor,
+              opacity: { value: 0.4 },
+            },
           },
           {
             transform: [{ filter: "datum.loop === 'offered rate'" }],
@@ -154,7 +159,14 @@ export function latencyChart(allGroups: readonly TrialGroup[]): ChartSpec | null
                 field: 'percentile',
                 type: 'nominal',
                 title: 'percentile',
-                scale: { domain: ['p50', 'p99', 'p99.9'], range: [[1, 0], [6, 3], [2, 2]] },
+                scale: {
+                  domain: ['p50', 'p99', 'p99.9'],
+                  range: [
+                    [1, 0],
+                    [6, 3],
+                    [2, 2],
+                  ],
+                },
                 legend: { orient: 'bottom' },
               },
               opacity: opacityByEmulated,
@@ -324,7 +336,14 @@ export function cpuChart(allGroups: readonly TrialGroup[]): ChartSpec | null {
               },
               {
                 mark: { type: 'point', filled: true, size: 45 },
-                encoding: { x: xRate, y: { field: 'nsPerPacket', type: 'quantitative', scale: { type: 'log' } }, color: pathColor, shape: loopShape, opacity: opacityByEmulated, tooltip },
+                encoding: {
+                  x: xRate,
+                  y: { field: 'nsPerPacket', type: 'quantitative', scale: { type: 'log' } },
+                  color: pathColor,
+                  shape: loopShape,
+                  opacity: opacityByEmulated,
+                  tooltip,
+                },
               },
             ],
           },
@@ -344,7 +363,14 @@ export function cpuChart(allGroups: readonly TrialGroup[]): ChartSpec | null {
               },
               {
                 mark: { type: 'point', filled: true, size: 45 },
-                encoding: { x: xRate, y: { field: 'coresBusy', type: 'quantitative' }, color: pathColor, shape: loopShape, opacity: opacityByEmulated, tooltip },
+                encoding: {
+                  x: xRate,
+                  y: { field: 'coresBusy', type: 'quantitative' },
+                  color: pathColor,
+                  shape: loopShape,
+                  opacity: opacityByEmulated,
+                  tooltip,
+                },
               },
             ],
           },
@@ -376,7 +402,9 @@ export function searchChart(searches: readonly SearchEntry[] | null): ChartSpec 
         pps: value,
         emulated: s.emulated,
         ppsText: fmtPps(value),
-        bounds: b ? `${fmtPps(b.lowerPps)} – ${b.upperPps === null ? 'none failed' : fmtPps(b.upperPps)} (${b.state}, loss ≤ ${fmtPct(b.lossTarget)})` : 'received rate at max offered',
+        bounds: b
+          ? `${fmtPps(b.lowerPps)} – ${b.upperPps === null ? 'none failed' : fmtPps(b.upperPps)} (${b.state}, loss ≤ ${fmtPct(b.lossTarget)})`
+          : 'received rate at max offered',
         stop: `${r.stopReason}: ${r.stopDetail}`,
         trials: r.trialCount,
       });
@@ -409,7 +437,13 @@ export function searchChart(searches: readonly SearchEntry[] | null): ChartSpec 
               x: { field: 'path', type: 'nominal', title: null, axis: { labelAngle: -30, labelLimit: 140 } },
               xOffset: { field: 'metric', type: 'nominal', sort: [...SEARCH_METRICS] },
               y: { field: 'pps', type: 'quantitative', title: 'packets/s', axis: { format: '~s' } },
-              color: { field: 'metric', type: 'nominal', title: 'rate', sort: [...SEARCH_METRICS], scale: { domain: [...SEARCH_METRICS], range: ['#1b7837', '#5aae61', '#762a83'] } },
+              color: {
+                field: 'metric',
+                type: 'nominal',
+                title: 'rate',
+                sort: [...SEARCH_METRICS],
+                scale: { domain: [...SEARCH_METRICS], range: ['#1b7837', '#5aae61', '#762a83'] },
+              },
               opacity: opacityByEmulated,
               tooltip: [
                 { field: 'path', type: 'nominal' },
@@ -557,7 +591,9 @@ export function verdictChart(verdicts: readonly Verdict[] | null): ChartSpec | n
     kernelP99: v.kernelP99Us === null ? '—' : `${fmtUs(v.kernelP99Us)} µs`,
     bypassP99: v.bypassP99Us === null ? '—' : `${fmtUs(v.bypassP99Us)} µs`,
     saving:
-      v.expectedP99SavingUs === null ? '—' : `${fmtUs(v.expectedP99SavingUs)} µs${v.expectedP99SavingPct === null ? '' : ` (${v.expectedP99SavingPct.toFixed(0)} %)`}`,
+      v.expectedP99SavingUs === null
+        ? '—'
+        : `${fmtUs(v.expectedP99SavingUs)} µs${v.expectedP99SavingPct === null ? '' : ` (${v.expectedP99SavingPct.toFixed(0)} %)`}`,
     coresDelta: v.coresDelta === null ? '—' : `${v.coresDelta >= 0 ? '+' : ''}${v.coresDelta.toFixed(2)}`,
     excluded: v.excludedPaths.map((e) => `${e.pathLabel}: ${e.why}`).join('; ') || '—',
     cellText: v.verdict === 'bypass-wins' ? 'wins' : v.verdict === 'no-win' ? 'no win' : '?',

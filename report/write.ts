@@ -105,6 +105,12 @@ export async function writeReport(runDir: string, options: WriteReportOptions = 
     'report.html',
     renderHtml(model, { charts: htmlCharts, vegaRuntime: vegaRuntimeSource(), vegaLicense: vegaLicenseText(), vegaVersion: vegaVersion(), documents }),
   );
-  write('report.md', renderMarkdown(model, htmlCharts.map((c) => ({ title: c.chart.title, caption: c.chart.caption, png: c.files.png }))));
+  write(
+    'report.md',
+    renderMarkdown(
+      model,
+      htmlCharts.map((c) => ({ title: c.chart.title, caption: c.chart.caption, png: c.files.png })),
+    ),
+  );
   return { runDir, files, rows: model.rows, table, charts: htmlCharts.map((c) => c.chart.name), warnings };
 }

@@ -20,7 +20,7 @@ function ownerAlive(d: LedgerData): boolean {
   return d.ownerPid !== process.pid && isSameProcessAlive(d.ownerPid, d.ownerStartTicks);
 }
 
-async function act(actions: CleanupAction[], what: string, dryRun: boolean, fn: () => Promise<unknown> | unknown): Promise<void> {
+async function act(actions: CleanupAction[], what: string, dryRun: boolean, fn: () => unknown): Promise<void> {
   if (dryRun) {
     actions.push({ what, done: false });
     return;

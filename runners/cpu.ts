@@ -26,7 +26,17 @@ export function parseProcStat(text: string): CpuTimes[] {
     const m = /^cpu(\d+)\s+(.*)$/.exec(line);
     if (!m) continue;
     const [user, nice, system, idle, iowait, irq, softirq, steal] = m[2]!.trim().split(/\s+/).map(Number);
-    out.push({ cpu: Number(m[1]), user: user ?? 0, nice: nice ?? 0, system: system ?? 0, idle: idle ?? 0, iowait: iowait ?? 0, irq: irq ?? 0, softirq: softirq ?? 0, steal: steal ?? 0 });
+    out.push({
+      cpu: Number(m[1]),
+      user: user ?? 0,
+      nice: nice ?? 0,
+      system: system ?? 0,
+      idle: idle ?? 0,
+      iowait: iowait ?? 0,
+      irq: irq ?? 0,
+      softirq: softirq ?? 0,
+      steal: steal ?? 0,
+    });
   }
   return out;
 }
@@ -45,7 +55,14 @@ export function cpuUsageBetween(before: CpuTimes[], after: CpuTimes[]): PerCpuUs
     if (total === 0) return { cpu: a.cpu, user: 0, system: 0, softirq: 0, irq: 0, busy: 0 };
     const share = (n: number) => Math.round((n / total) * 1e4) / 1e4;
     const busy = d('user') + d('nice') + d('system') + d('irq') + d('softirq');
-    return { cpu: a.cpu, user: share(d('user') + d('nice')), system: share(d('system')), softirq: share(d('softirq')), irq: share(d('irq')), busy: share(busy) };
+    return {
+      cpu: a.cpu,
+      user: share(d('user') + d('nice')),
+      system: share(d('system')),
+      softirq: share(d('softirq')),
+      irq: share(d('irq')),
+      busy: share(busy),
+    };
   });
 }
 

@@ -91,7 +91,9 @@ function kernelHasSymbol(symbols: string[]): Record<string, boolean> {
 export async function packageVersions(names: string[]): Promise<Record<string, string | null>> {
   const out: Record<string, string | null> = Object.fromEntries(names.map((n) => [n, null]));
   // dpkg-query prints installed ones and complains (exit 1) about the rest; keep what it printed.
-  const r = await run(['dpkg-query', '-W', '-f', '${Package}\t${Version}\t${db:Status-Status}\n', ...names], { allowFailure: true }).catch(() => ({ stdout: '' }));
+  const r = await run(['dpkg-query', '-W', '-f', '${Package}\t${Version}\t${db:Status-Status}\n', ...names], { allowFailure: true }).catch(() => ({
+    stdout: '',
+  }));
   for (const line of r.stdout.split('\n')) {
     const [name, ver, status] = line.split('\t');
     if (name && ver && status === 'installed') out[name.split(':')[0]!] = ver;

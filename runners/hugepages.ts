@@ -74,8 +74,7 @@ export function parseHugetlbfsMounts(text: string): HugetlbfsMount[] {
     if (fsType !== 'hugetlbfs' || mountPoint === undefined) continue;
     const size = PAGESIZE_OPTION.exec(options ?? '');
     const unitKb = { K: 1, M: 1024, G: 1024 * 1024 } as const;
-    const pageSizeKb =
-      size?.[1] !== undefined && size[2] !== undefined ? Number(size[1]) * unitKb[size[2] as keyof typeof unitKb] : null;
+    const pageSizeKb = size?.[1] !== undefined && size[2] !== undefined ? Number(size[1]) * unitKb[size[2] as keyof typeof unitKb] : null;
     // /proc/mounts escapes spaces in paths as \040.
     mounts.push({ mountPoint: mountPoint.replace(/\\040/g, ' '), pageSizeKb });
   }
@@ -115,9 +114,7 @@ export async function reserveHugepages(pages: number): Promise<HugepageReservati
   const totalPages = await writeNrHugepages(previousPages + pages);
   if (totalPages < previousPages + pages) {
     await shrinkPool(totalPages - previousPages);
-    throw new Error(
-      `reserveHugepages: asked the kernel for ${pages} more ${before.pageSizeKb} kB pages, it granted ${totalPages - previousPages}`,
-    );
+    throw new Error(`reserveHugepages: asked the kernel for ${pages} more ${before.pageSizeKb} kB pages, it granted ${totalPages - previousPages}`);
   }
   const reservation: HugepageReservation = {
     requestedPages: pages,
@@ -168,9 +165,7 @@ export async function releaseHugepages(reservation: HugepageReservation): Promis
     poolReturned.add(reservation);
   }
   if (reservation.mountedByUs) {
-    const mounted = parseHugetlbfsMounts(await readFile(MOUNTS, 'utf8')).some(
-      (m) => m.mountPoint === reservation.mountPoint,
-    );
+    const mounted = parseHugetlbfsMounts(await readFile(MOUNTS, 'utf8')).some((m) => m.mountPoint === reservation.mountPoint);
     if (mounted) await execa('umount', [reservation.mountPoint]);
     await rmdir(reservation.mountPoint).catch(() => undefined);
     // Only succeeds when empty: another run's mount keeps the parent.

@@ -3,7 +3,8 @@
 // the next path finds the default topology as it was. Everything goes into the ledger first.
 import { rmSync } from 'node:fs';
 import { assertIfName, assertNetnsName } from '../core/validate.js';
-import type { NetnsRecipe, PathEnv, Side } from '../paths/types.js';
+import type { PathEnv, Side } from '../paths/types.js';
+import type { AnyNetnsRecipe } from '../paths/registry.js';
 import { run, tryRun, CommandError } from './exec.js';
 import { releaseHugepages, reserveHugepages, type HugepageReservation } from './hugepages.js';
 import type { Ledger } from './ledger.js';
@@ -26,7 +27,7 @@ async function macOf(netns: string, ifname: string): Promise<string> {
   return (JSON.parse(stdout) as { address: string }[])[0]!.address;
 }
 
-export async function preparePath(recipe: NetnsRecipe<any>, options: unknown, topology: NetnsTopology, ledger: Ledger, shortId: string): Promise<PreparedPath> {
+export async function preparePath(recipe: AnyNetnsRecipe, options: unknown, topology: NetnsTopology, ledger: Ledger, shortId: string): Promise<PreparedPath> {
   const setup = recipe.setup?.(options, topology) ?? {};
   const env: PathEnv = { namespaces: {}, links: {}, hugepages: null };
   const undo: (() => Promise<unknown>)[] = [];
@@ -52,7 +53,9 @@ export async function preparePath(recipe: NetnsRecipe<any>, options: unknown, to
   try {
     for (const name of setup.namespaces ?? []) {
       if (!/^[a-z][a-z0-9]{0,7}$/.test(name) || ['client', 'server', 'host'].includes(name)) {
-        throw new Error(`path ${recipe.path}: extra namespace name ${JSON.stringify(name)} must be 1–8 lower-case letters/digits and not client, server or host`);
+        throw new Error(
+          `path ${recipe.path}: extra namespace name ${JSON.stringify(name)} must be 1–8 lower-case letters/digits and not client, server or host`,
+        );
       }
       const ns = assertNetnsName(`bypassbench-${shortId}-${name}`, 'namespace');
       ledger.update((d) => d.namespaces.push(ns));
@@ -98,7 +101,9 @@ export async function preparePath(recipe: NetnsRecipe<any>, options: unknown, to
     if (setup.hugepages) {
       reservation = await reserveHugepages(setup.hugepages);
       const r = reservation;
-      ledger.update((d) => (d.hugepages = { previousTotal: r.previousPages, addedPages: r.totalPages - r.previousPages, mountPoint: r.mountedByUs ? r.mountPoint : null }));
+      ledger.update(
+        (d) => (d.hugepages = { previousTotal: r.previousPages, addedPages: r.totalPages - r.previousPages, mountPoint: r.mountedByUs ? r.mountPoint : null }),
+      );
       env.hugepages = { mountPoint: r.mountPoint, pageSizeKb: r.pageSizeKb };
     }
     for (const cmd of recipe.setupCommands?.(topology, env, options) ?? []) {
@@ -107,7 +112,7 @@ export async function preparePath(recipe: NetnsRecipe<any>, options: unknown, to
         await run(['ip', 'netns', 'exec', ns, ...cmd.do]);
       } catch (err) {
         const detail = err instanceof CommandError ? err.message : String(err);
-        throw new Error(`setting up ${recipe.path} (${cmd.why}) failed: ${detail}`);
+        throw new Error(`setting up ${recipe.path} (${cmd.why}) failed: ${detail}`, { cause: err });
       }
       if (cmd.undo) {
         const back = cmd.undo;

@@ -101,9 +101,12 @@ export function spawnTrialProcess(opts: {
       durationS: (Date.now() - startedAt.getTime()) / 1000,
       stdoutFile,
       stderrFile,
-      cpu: lastCpu ? { ...(lastCpu as ProcessCpu), complete: finalSampleTaken } : null,
+      cpu: lastCpu ? { ...lastCpu, complete: finalSampleTaken } : null,
     };
-    writeFileSync(`${opts.rawBase}.json`, JSON.stringify({ ...outcome, failure: result.failed && !result.exitCode ? result.shortMessage : undefined }, null, 2));
+    writeFileSync(
+      `${opts.rawBase}.json`,
+      JSON.stringify({ ...outcome, failure: result.failed && !result.exitCode ? result.shortMessage : undefined }, null, 2),
+    );
     return outcome;
   });
 

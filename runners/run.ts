@@ -165,6 +165,7 @@ export async function executeRun(opts: RunOptions): Promise<RunSummary> {
   const cpuAtStart = process.cpuUsage();
   try {
     topology = await createNetnsTopology({ shortId: id, subnet: suite.topology.subnet, mtu: suite.topology.mtu, ledger });
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- destroy is dropped, never called
     const { destroy: _destroy, ...topologyInfo } = topology;
     meta.topology = topologyInfo;
     store.writeRunJson(meta);

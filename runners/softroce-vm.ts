@@ -2,7 +2,22 @@
 // boots Debian's own kernel (it ships rdma_rxe). This runner builds (or reuses) the cached image,
 // hands the guest a plan over a 9p share, boots QEMU with no network device, and reads each
 // process's output back. It also adds/deletes rxe links on real hosts whose kernel has rdma_rxe.
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, openSync, readSync, closeSync, accessSync, constants as fsConstants } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  openSync,
+  readSync,
+  closeSync,
+  accessSync,
+  constants as fsConstants,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -219,14 +234,14 @@ export async function ensureImage(opts: EnsureImageOptions = {}): Promise<Ensure
 // Detection
 
 export function readKvmFacts(): KvmFacts {
-  let devKvmUsable = false;
+  let devKvmUsable: boolean;
   try {
     accessSync('/dev/kvm', fsConstants.R_OK | fsConstants.W_OK);
     devKvmUsable = true;
   } catch {
     devKvmUsable = false;
   }
-  let kvmModules: string[] = [];
+  let kvmModules: string[];
   try {
     kvmModules = readdirSync('/sys/module').filter((m) => m === 'kvm' || m.startsWith('kvm_'));
   } catch {
@@ -581,7 +596,8 @@ export async function runPlanInVm(plan: GuestPlan, opts: RunPlanOptions): Promis
   const qemuStderrTail = (readText(paths.qemuStderr) ?? '').trim().split('\n').slice(-3).join(' | ');
   if (result.isCanceled) {
     status = 'interrupted';
-    error = `interrupted${caughtSignal ? ` by ${caughtSignal}` : ''}; QEMU stopped`;
+    const sig = caughtSignal as NodeJS.Signals | null; // set by the signal handler, which TypeScript cannot see
+    error = `interrupted${sig ? ` by ${sig}` : ''}; QEMU stopped`;
   } else if (result.timedOut) {
     status = 'timed-out';
     error = `the VM ran past ${timeoutS} s and was killed (guest status: ${guestStatus ?? 'none'})`;
@@ -610,7 +626,10 @@ export async function runPlanInVm(plan: GuestPlan, opts: RunPlanOptions): Promis
       kernelRelease: readText(join(guestDir, 'kernel-release'))?.trim() ?? null,
       uname: readText(join(guestDir, 'uname'))?.trim() ?? null,
       // "model name\t: QEMU TCG CPU version 2.5+"
-      cpuModel: readText(join(guestDir, 'cpu-model'))?.replace(/^model name\s*:\s*/, '').trim() ?? null,
+      cpuModel:
+        readText(join(guestDir, 'cpu-model'))
+          ?.replace(/^model name\s*:\s*/, '')
+          .trim() ?? null,
       cpus: readNumber(join(guestDir, 'nproc')),
       clocksource: readText(join(guestDir, 'clocksource'))?.trim() ?? null,
       timeline: parseTimeline(readText(join(guestDir, 'timeline')) ?? ''),
@@ -626,7 +645,14 @@ export async function runPlanInVm(plan: GuestPlan, opts: RunPlanOptions): Promis
 
 /** The case as vm-run.json stores it: exit codes and file paths, not the outputs themselves. */
 function summarizeCase(c: GuestCaseResult) {
-  const proc = (p: GuestProcessResult) => ({ argv: p.argv, exitCode: p.exitCode, timedOut: p.timedOut, stoppedByGuest: p.stoppedByGuest, dir: p.dir, files: p.files });
+  const proc = (p: GuestProcessResult) => ({
+    argv: p.argv,
+    exitCode: p.exitCode,
+    timedOut: p.timedOut,
+    stoppedByGuest: p.stoppedByGuest,
+    dir: p.dir,
+    files: p.files,
+  });
   return { id: c.id, attempts: c.attempts.map((a) => ({ attempt: a.attempt, infDetected: a.infDetected, server: proc(a.server), client: proc(a.client) })) };
 }
 
@@ -635,7 +661,7 @@ function summarizeCase(c: GuestCaseResult) {
 
 export function readHostRxeFacts(): HostRxeFacts {
   const kernelRelease = release();
-  let modulesDep = '';
+  let modulesDep: string;
   try {
     modulesDep = readFileSync(`/lib/modules/${kernelRelease}/modules.dep`, 'utf8');
   } catch {

@@ -88,7 +88,12 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
       for (let attempt = 1; ; attempt++) {
         if (env.signal.aborted) throw new Interrupted();
         const suffix = attempt > 1 ? `-attempt${attempt}` : '';
-        const proc = spawnTrialProcess({ spec, netns: netnsFor(spec, env), rawBase: join(env.rawDir, `${planned.trialId}${tag}-${spec.role}${suffix}`), ledger: env.ledger });
+        const proc = spawnTrialProcess({
+          spec,
+          netns: netnsFor(spec, env),
+          rawBase: join(env.rawDir, `${planned.trialId}${tag}-${spec.role}${suffix}`),
+          ledger: env.ledger,
+        });
         services.push(proc);
         try {
           await waitReady(proc, spec.ready);
@@ -127,7 +132,13 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
     const perProcess = [measureOutcome, ...serviceOutcomes]
       .filter((o) => o.cpu !== null && o.pid !== null)
       .map((o) => ({ role: o.role, pid: o.pid!, userS: o.cpu!.userS, systemS: o.cpu!.systemS }));
-    return { measure: measureOutcome, measureDriver: measureSpec.driver, services: serviceOutcomes, cpu: { coresBusy: null, nsPerPacket: null, perCpu, perProcess }, artifacts };
+    return {
+      measure: measureOutcome,
+      measureDriver: measureSpec.driver,
+      services: serviceOutcomes,
+      cpu: { coresBusy: null, nsPerPacket: null, perCpu, perProcess },
+      artifacts,
+    };
   } finally {
     env.signal.removeEventListener('abort', onAbort);
     await stopAll();
@@ -157,7 +168,6 @@ function baseRecord(planned: PlannedTrial, env: TrialEnv, startedAt: Date): Omit
     durationS: 0,
   };
 }
-
 
 /**
  * What the services (reflectors, wires, servers, sinks) said when stopped, by role: a reflector's
@@ -223,7 +233,10 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
     const native: Record<string, unknown> = { ...m.native };
     if (Object.keys(services).length > 0) {
       native.services = Object.fromEntries(
-        Object.entries(services).map(([role, s]) => [role, { status: s.status, error: s.error, achievedPps: s.achievedPps, lossRatio: s.lossRatio, native: s.native }]),
+        Object.entries(services).map(([role, s]) => [
+          role,
+          { status: s.status, error: s.error, achievedPps: s.achievedPps, lossRatio: s.lossRatio, native: s.native },
+        ]),
       );
     }
     for (const a of phase.artifacts) {

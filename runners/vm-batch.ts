@@ -30,7 +30,10 @@ export async function runVmBatch(
   opts: { runId: string; runDir: string; rawDir: string; durationS: number; signal: AbortSignal; onLog?: (line: string) => void },
 ): Promise<VmBatchResult> {
   const cases: GuestCase[] = trials.map((t) =>
-    (getRecipe(t.path) as VmRecipe<unknown>).vmCase({ caseId: caseId(t), msgSizeBytes: t.msgSizeBytes, offeredPps: t.offeredPps, durationS: opts.durationS }, t.options),
+    (getRecipe(t.path) as VmRecipe<unknown>).vmCase(
+      { caseId: caseId(t), msgSizeBytes: t.msgSizeBytes, offeredPps: t.offeredPps, durationS: opts.durationS },
+      t.options,
+    ),
   );
   const startedAt = new Date();
   const image = await ensureImage({ signal: opts.signal, ...(opts.onLog ? { onLog: opts.onLog } : {}) });
@@ -85,7 +88,10 @@ export async function runVmBatch(
     const raw = [final.client.dir, final.server.dir].map((d) => relative(opts.runDir, d));
     if (!m) return { ...base, ...noMeasurement(t.msgSizeBytes, 'perftest printed no result row'), status: 'failed', raw };
     const { status, ...measurement } = m;
-    const native = { ...measurement.native, vm: { accel: vm.accel, attempts: result!.attempts.length, infRetries: result!.attempts.filter((a) => a.infDetected).length } };
+    const native = {
+      ...measurement.native,
+      vm: { accel: vm.accel, attempts: result!.attempts.length, infRetries: result!.attempts.filter((a) => a.infDetected).length },
+    };
     return { ...base, ...measurement, msgSizeBytes: measurement.msgSizeBytes ?? t.msgSizeBytes, native, status, raw };
   });
   return { records, meta };

@@ -7,7 +7,15 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { detectSoftRoceVm, ensureImage, projectRoot, runPlanInVm, type GuestAttempt, type GuestProcessResult, type VmRunResult } from '../runners/softroce-vm.js';
+import {
+  detectSoftRoceVm,
+  ensureImage,
+  projectRoot,
+  runPlanInVm,
+  type GuestAttempt,
+  type GuestProcessResult,
+  type VmRunResult,
+} from '../runners/softroce-vm.js';
 import { GUEST_DEFAULTS, GUEST_TOPOLOGY, perftestCase, type GuestCase, type GuestPlan } from './plan.js';
 
 interface CaptureCase {
@@ -27,7 +35,10 @@ function capturePlan(): CaptureCase[] {
     { guestCase: perftestCase('ib_send_lat-64B', { test: 'ib_send_lat', msgSizeBytes: 64, iterations: 1000 }) },
     { guestCase: perftestCase('ib_read_lat-64B', { test: 'ib_read_lat', msgSizeBytes: 64, iterations: 1000 }) },
     { guestCase: perftestCase('ib_write_lat-duration', { test: 'ib_write_lat', msgSizeBytes: 2, durationS: 2 }) },
-    { guestCase: perftestCase('ib_write_lat-cycles', { test: 'ib_write_lat', msgSizeBytes: 2, iterations: 1000, reportCycles: true }), note: '-C: values are CPU cycles although the header says usec' },
+    {
+      guestCase: perftestCase('ib_write_lat-cycles', { test: 'ib_write_lat', msgSizeBytes: 2, iterations: 1000, reportCycles: true }),
+      note: '-C: values are CPU cycles although the header says usec',
+    },
     {
       guestCase: perftestCase('ib_write_lat-outjson', { test: 'ib_write_lat', msgSizeBytes: 2, iterations: 1000, outJsonFile: OUT_JSON }),
       outJsonName: OUT_JSON,
@@ -48,13 +59,27 @@ function capturePlan(): CaptureCase[] {
       }),
     },
     {
-      guestCase: perftestCase('ib_write_bw-all-outjson', { test: 'ib_write_bw', allSizes: true, iterations: 20, outJsonFile: OUT_JSON, clientTimeoutS: 300, serverTimeoutS: 330 }),
+      guestCase: perftestCase('ib_write_bw-all-outjson', {
+        test: 'ib_write_bw',
+        allSizes: true,
+        iterations: 20,
+        outJsonFile: OUT_JSON,
+        clientTimeoutS: 300,
+        serverTimeoutS: 330,
+      }),
       outJsonName: OUT_JSON,
       note: '-a -n 20 with --out_json: the json file holds only the last row',
     },
     { guestCase: perftestCase('ib_write_lat-rdmacm', { test: 'ib_write_lat', msgSizeBytes: 2, iterations: 1000, rdmaCm: true, startDelayS: 2 }) },
     {
-      guestCase: perftestCase('ib_send_bw-all-timeout', { test: 'ib_send_bw', allSizes: true, iterations: 200, clientTimeoutS: 30, maxAttempts: 1, serverGraceS: 2 }),
+      guestCase: perftestCase('ib_send_bw-all-timeout', {
+        test: 'ib_send_bw',
+        allSizes: true,
+        iterations: 200,
+        clientTimeoutS: 30,
+        maxAttempts: 1,
+        serverGraceS: 2,
+      }),
       note: "-a -n 200 stopped by the guest's 30 s client timeout in the middle of the table",
     },
   ];
@@ -79,7 +104,15 @@ function toolVersion(): string {
   }
 }
 
-function writeFixture(dir: string, name: string, proc: GuestProcessResult, attempt: GuestAttempt, c: CaptureCase, vm: VmRunResult, extra: Record<string, unknown>): void {
+function writeFixture(
+  dir: string,
+  name: string,
+  proc: GuestProcessResult,
+  attempt: GuestAttempt,
+  c: CaptureCase,
+  vm: VmRunResult,
+  extra: Record<string, unknown>,
+): void {
   const g = c.guestCase;
   const nice = (role: 'server' | 'client') => (role === 'server' ? (g.server.nice ?? GUEST_DEFAULTS.serverNice) : (g.client.nice ?? GUEST_DEFAULTS.clientNice));
   writeFileSync(join(dir, `${name}.stdout`), proc.stdout);
@@ -167,7 +200,9 @@ async function main(): Promise<void> {
         writeFixture(fixtureDir, `${c.guestCase.id}-inf-attempt${earlier.attempt}${who.role === 'server' ? '-server' : ''}`, who, earlier, c, vm, extra);
       }
     }
-    process.stderr.write(`case ${c.guestCase.id}: ${result.attempts.length} attempt(s), client exit ${final.client.exitCode}, server exit ${final.server.exitCode}\n`);
+    process.stderr.write(
+      `case ${c.guestCase.id}: ${result.attempts.length} attempt(s), client exit ${final.client.exitCode}, server exit ${final.server.exitCode}\n`,
+    );
   }
   process.stderr.write(`raw run kept in ${outDir}\n`);
 }

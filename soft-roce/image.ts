@@ -101,25 +101,40 @@ export const SHARE_MOUNT_TAG = 'bbshare';
 
 export function buildQemuArgv(opts: QemuOptions): string[] {
   // QEMU's option parser splits on commas: a comma in a path would change the device.
-  for (const [what, path] of [['share directory', opts.shareDir], ['serial log', opts.serialLogPath], ['kernel', opts.kernelPath], ['initrd', opts.initrdPath]]) {
+  for (const [what, path] of [
+    ['share directory', opts.shareDir],
+    ['serial log', opts.serialLogPath],
+    ['kernel', opts.kernelPath],
+    ['initrd', opts.initrdPath],
+  ]) {
     if (/[,\s]/.test(path!)) throw new Error(`${what} path must not contain commas or spaces: ${path}`);
   }
   if (!/^[A-Za-z0-9_.-]+$/.test(opts.name)) throw new Error(`VM name must be letters, digits, . _ -; got ${JSON.stringify(opts.name)}`);
   return [
     opts.qemuBinary,
-    '-name', `${opts.name},process=${opts.name}`,
+    '-name',
+    `${opts.name},process=${opts.name}`,
     ...(opts.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi', '-cpu', 'max']),
-    '-smp', String(opts.cpus ?? 2),
-    '-m', String(opts.memoryMiB ?? 2048),
-    '-kernel', opts.kernelPath,
-    '-initrd', opts.initrdPath,
-    '-append', 'console=ttyS0 quiet panic=-1',
+    '-smp',
+    String(opts.cpus ?? 2),
+    '-m',
+    String(opts.memoryMiB ?? 2048),
+    '-kernel',
+    opts.kernelPath,
+    '-initrd',
+    opts.initrdPath,
+    '-append',
+    'console=ttyS0 quiet panic=-1',
     // No network device at all: every RDMA packet stays on the guest's own veth pair.
-    '-nic', 'none',
+    '-nic',
+    'none',
     '-nodefaults',
     '-no-reboot',
-    '-display', 'none',
-    '-serial', `file:${opts.serialLogPath}`,
-    '-virtfs', `local,path=${opts.shareDir},mount_tag=${SHARE_MOUNT_TAG},security_model=none,id=${SHARE_MOUNT_TAG}`,
+    '-display',
+    'none',
+    '-serial',
+    `file:${opts.serialLogPath}`,
+    '-virtfs',
+    `local,path=${opts.shareDir},mount_tag=${SHARE_MOUNT_TAG},security_model=none,id=${SHARE_MOUNT_TAG}`,
   ];
 }

@@ -31,9 +31,7 @@ export interface HostRxeFacts {
   rdmaTool: boolean;
 }
 
-export type HostRxeVerdict =
-  | { ok: true; needsModprobe: boolean }
-  | { ok: false; reason: string; fix: string };
+export type HostRxeVerdict = { ok: true; needsModprobe: boolean } | { ok: false; reason: string; fix: string };
 
 export function hostRxeVerdict(facts: HostRxeFacts): HostRxeVerdict {
   if (!facts.rxeModuleLoaded && !facts.rxeModuleAvailable) {

@@ -84,7 +84,9 @@ export function parseSuite(file: string, text: string): LoadedSuite {
         }
       }
       if (suite.search && !Number.isInteger(suite.search.trialDurationS)) {
-        problems.push(`${file}: search.trialDurationS must be whole seconds for path ${entry.path} (its tool takes whole seconds), got ${suite.search.trialDurationS}`);
+        problems.push(
+          `${file}: search.trialDurationS must be whole seconds for path ${entry.path} (its tool takes whole seconds), got ${suite.search.trialDurationS}`,
+        );
       }
     }
     const opts = recipe.optionsSchema.safeParse(entry.options);
@@ -97,7 +99,8 @@ export function parseSuite(file: string, text: string): LoadedSuite {
 
   const labels = suite.paths.map((p) => p.label ?? p.path);
   labels.forEach((label, i) => {
-    if (labels.indexOf(label) !== i) problems.push(`${file}: paths[${i}].label ${JSON.stringify(label)} is used twice; give each entry of the same path its own label`);
+    if (labels.indexOf(label) !== i)
+      problems.push(`${file}: paths[${i}].label ${JSON.stringify(label)} is used twice; give each entry of the same path its own label`);
   });
 
   for (const [field, names] of [
@@ -139,7 +142,10 @@ export function loadSuite(file: string): LoadedSuite {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(`${file}: cannot read the suite file (${code ?? (err as Error).message})`, 'give the path of a suite YAML file, e.g. suites/quick.yaml');
+    throw new UserError(
+      `${file}: cannot read the suite file (${code ?? (err as Error).message})`,
+      'give the path of a suite YAML file, e.g. suites/quick.yaml',
+    );
   }
   return parseSuite(file, text);
 }

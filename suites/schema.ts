@@ -5,7 +5,10 @@ import { z } from 'zod';
 import { PATH_NAMES } from '../core/trial.js';
 
 const positiveInt = (what: string) =>
-  z.number({ error: `must be a whole number (${what})` }).int({ error: `must be a whole number (${what})` }).positive({ error: `must be > 0 (${what})` });
+  z
+    .number({ error: `must be a whole number (${what})` })
+    .int({ error: `must be a whole number (${what})` })
+    .positive({ error: `must be > 0 (${what})` });
 
 /** A log-spaced sweep: `points` rates from `from` to `to` inclusive, rounded to whole packets/s. */
 export const rateSweepSchema = z.strictObject({
@@ -38,7 +41,10 @@ export const topologySchema = z.strictObject({
 export const pathEntrySchema = z.strictObject({
   path: z.enum(PATH_NAMES, { error: `must be one of ${PATH_NAMES.join(', ')}` }),
   /** A name for this entry when two entries share a path with different options. */
-  label: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, { error: 'must be 1–40 characters of [A-Za-z0-9_.-]' }).optional(),
+  label: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,40}$/, { error: 'must be 1–40 characters of [A-Za-z0-9_.-]' })
+    .optional(),
   driver: z.string().optional(),
   /** Driver-specific options, validated by the path's recipe. */
   options: z.record(z.string(), z.unknown()).default({}),
@@ -76,7 +82,9 @@ export const verdictSchema = z.strictObject({
    * measured under different application conditions (bare messages vs JSON + hops + pauses).
    */
   scenarios: z
-    .array(z.strictObject({ name: z.string().regex(/^[A-Za-z0-9_.-]{1,24}$/, { error: 'must be 1–24 characters of [A-Za-z0-9_.-]' }), attributionPath: z.string() }))
+    .array(
+      z.strictObject({ name: z.string().regex(/^[A-Za-z0-9_.-]{1,24}$/, { error: 'must be 1–24 characters of [A-Za-z0-9_.-]' }), attributionPath: z.string() }),
+    )
     .min(1)
     .optional(),
   /** Thresholds of the rule (defaults in analysis/selective-win.ts, printed in every report). */

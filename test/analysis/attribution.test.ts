@@ -18,7 +18,8 @@ import { UserError } from '../../core/errors.js';
 const REAL = ['bare-raw64-1k', 'bare-raw64-1k-sleep', 'bare-raw64-5k', 'bare-raw64-20k', 'bare-raw64-txsched-cmsg', 'json512-2hops-pause-1k'] as const;
 
 const readRecords = (name: string) => parseRecords(readFileSync(fixturePath('tsprobe', name, 'records.csv'), 'utf8'));
-const summaryOf = (name: string) => JSON.parse(readFileSync(fixturePath('tsprobe', name, 'stdout'), 'utf8')) as { sent: number; received: number; hops: number };
+const summaryOf = (name: string) =>
+  JSON.parse(readFileSync(fixturePath('tsprobe', name, 'stdout'), 'utf8')) as { sent: number; received: number; hops: number };
 
 function ok(result: AttributionResult): Extract<AttributionResult, { status: 'ok' }> {
   if (result.status !== 'ok') throw new Error(`attribution: ${result.reason}`);
@@ -131,10 +132,30 @@ type Row = Record<string, number | string | null>;
 function baseRow(seq: number, offsetNs = seq * 1_000_000): Row {
   const t = (v: number) => v + offsetNs;
   return {
-    seq, status: 'ok', sched_ns: t(0), c_send_ns: t(0), c_txsched_ns: null, c_tx_ns: t(2000), c_txhw_ns: null, c_rxhw_ns: null,
-    c_rx_ns: t(9100), c_ret_ns: t(10100), c_queue_ns: 0, s_rxhw_ns: null, s_rx_ns: t(2500), s_ret_ns: t(4500), s_dec_ns: t(5000),
-    s_hdl_ns: t(6000), s_enc_ns: t(6500), s_send_ns: t(6600), s_txsched_ns: null, s_tx_ns: t(8600), s_txhw_ns: null,
-    s_pause_ns: 0, s_queue_ns: 0, rtt_ns: 10100,
+    seq,
+    status: 'ok',
+    sched_ns: t(0),
+    c_send_ns: t(0),
+    c_txsched_ns: null,
+    c_tx_ns: t(2000),
+    c_txhw_ns: null,
+    c_rxhw_ns: null,
+    c_rx_ns: t(9100),
+    c_ret_ns: t(10100),
+    c_queue_ns: 0,
+    s_rxhw_ns: null,
+    s_rx_ns: t(2500),
+    s_ret_ns: t(4500),
+    s_dec_ns: t(5000),
+    s_hdl_ns: t(6000),
+    s_enc_ns: t(6500),
+    s_send_ns: t(6600),
+    s_txsched_ns: null,
+    s_tx_ns: t(8600),
+    s_txhw_ns: null,
+    s_pause_ns: 0,
+    s_queue_ns: 0,
+    rtt_ns: 10100,
   };
 }
 
@@ -172,8 +193,20 @@ describe('synthetic records', () => {
   });
 
   test('pause and queue time come out of the server’s kernel RX', () => {
-    const row = { ...baseRow(0), s_ret_ns: 4500 + 3000, s_dec_ns: 5000 + 3000, s_hdl_ns: 6000 + 3000, s_enc_ns: 6500 + 3000,
-      s_send_ns: 6600 + 3000, s_tx_ns: 8600 + 3000, c_rx_ns: 9100 + 3000, c_ret_ns: 10100 + 3000, s_pause_ns: 2000, s_queue_ns: 1000, rtt_ns: 13100 };
+    const row = {
+      ...baseRow(0),
+      s_ret_ns: 4500 + 3000,
+      s_dec_ns: 5000 + 3000,
+      s_hdl_ns: 6000 + 3000,
+      s_enc_ns: 6500 + 3000,
+      s_send_ns: 6600 + 3000,
+      s_tx_ns: 8600 + 3000,
+      c_rx_ns: 9100 + 3000,
+      c_ret_ns: 10100 + 3000,
+      s_pause_ns: 2000,
+      s_queue_ns: 1000,
+      rtt_ns: 13100,
+    };
     const c = requestComponents(parseRecords(toCsv([row]))[0] as TsprobeRecord);
     expect(c?.pauses).toBe(2);
     expect(c?.queueing).toBe(1);
@@ -193,10 +226,22 @@ describe('synthetic records', () => {
     row['rtt_ns'] = 10100 + shift;
     // r1 nearest the client: request in at c_tx + 500, out 1000 later; reply in/out likewise
     Object.assign(row, {
-      r1_qrx_ns: 2500, r1_qret_ns: 2700, r1_qsend_ns: 3000, r1_qtx_ns: 3500,
-      r2_qrx_ns: 4000, r2_qret_ns: 4200, r2_qsend_ns: 4500, r2_qtx_ns: 5000,
-      r2_prx_ns: 12100, r2_pret_ns: 12300, r2_psend_ns: 12600, r2_ptx_ns: 13100,
-      r1_prx_ns: 13600, r1_pret_ns: 13800, r1_psend_ns: 14100, r1_ptx_ns: 14600,
+      r1_qrx_ns: 2500,
+      r1_qret_ns: 2700,
+      r1_qsend_ns: 3000,
+      r1_qtx_ns: 3500,
+      r2_qrx_ns: 4000,
+      r2_qret_ns: 4200,
+      r2_qsend_ns: 4500,
+      r2_qtx_ns: 5000,
+      r2_prx_ns: 12100,
+      r2_pret_ns: 12300,
+      r2_psend_ns: 12600,
+      r2_ptx_ns: 13100,
+      r1_prx_ns: 13600,
+      r1_pret_ns: 13800,
+      r1_psend_ns: 14100,
+      r1_ptx_ns: 14600,
     });
     const [record] = parseRecords(toCsv([row], 2));
     expect(record?.relays).toHaveLength(2);
@@ -284,7 +329,9 @@ describe('parseRecords rejects malformed input', () => {
   });
 
   test('empty fields are null, zeros stay zero, unknown columns are ignored', () => {
-    const [header, row] = toCsv([baseRow(0)]).trim().split('\n');
+    const [header, row] = toCsv([baseRow(0)])
+      .trim()
+      .split('\n');
     const [record] = parseRecords(`${header},future_ns\n${row},7\n`);
     expect(record?.cTxSchedNs).toBeNull();
     expect(record?.sPauseNs).toBe(0);

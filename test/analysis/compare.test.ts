@@ -3,13 +3,7 @@
 // committed fixtures are never modified), plus the bootstrap and flag rules on seeded numbers.
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  bootstrapMedianDiffCi,
-  compareMetric,
-  compareRuns,
-  environmentDifferences,
-  resolveCompareOptions,
-} from '../../analysis/compare.js';
+import { bootstrapMedianDiffCi, compareMetric, compareRuns, environmentDifferences, resolveCompareOptions } from '../../analysis/compare.js';
 import { seededRandom } from '../../analysis/stats.js';
 import { UserError } from '../../core/errors.js';
 import { loadRun } from '../../core/run-store.js';
@@ -77,7 +71,11 @@ describe('compareRuns', () => {
     const copy = copyFixtureRun('quick-a');
     writeTrials(
       copy,
-      readTrials(copy).map((t) => (t.pathLabel === 'kernel-tcp' && t.msgSizeBytes === 64 && t.offeredPps === 2000 ? { ...t, status: 'failed' as const, latencyUs: null, error: 'planted failure' } : t)),
+      readTrials(copy).map((t) =>
+        t.pathLabel === 'kernel-tcp' && t.msgSizeBytes === 64 && t.offeredPps === 2000
+          ? { ...t, status: 'failed' as const, latencyUs: null, error: 'planted failure' }
+          : t,
+      ),
     );
     const result = compareRuns(runA(), loadRun(copy));
     expect(result.regressions).toBe(1);
@@ -86,7 +84,10 @@ describe('compareRuns', () => {
 
   it('lists groups measured in only one run', () => {
     const copy = copyFixtureRun('quick-a');
-    writeTrials(copy, readTrials(copy).filter((t) => t.msgSizeBytes !== 1024));
+    writeTrials(
+      copy,
+      readTrials(copy).filter((t) => t.msgSizeBytes !== 1024),
+    );
     const result = compareRuns(runA(), loadRun(copy));
     expect(result.groups).toHaveLength(6);
     expect(result.onlyInA).toHaveLength(6);
@@ -125,7 +126,10 @@ describe('environmentDifferences', () => {
 
   it('blocks when the trials themselves recorded different tool versions', () => {
     const copy = copyFixtureRun('quick-a');
-    writeTrials(copy, readTrials(copy).map((t) => ({ ...t, native: { ...t.native, version: '3.99' } })));
+    writeTrials(
+      copy,
+      readTrials(copy).map((t) => ({ ...t, native: { ...t.native, version: '3.99' } })),
+    );
     const diffs = environmentDifferences(runA(), loadRun(copy));
     expect(diffs).toEqual([{ field: "trials' sockperf version", a: '3.7-no.git', b: '3.99', blocking: true }]);
   });

@@ -129,7 +129,10 @@ describe('searchThroughput on monotonic devices', () => {
   });
 
   it('reports all rates lossy when even minPps misses the PDR target', async () => {
-    const result = await searchThroughput(baseOptions, device(() => 0.1));
+    const result = await searchThroughput(
+      baseOptions,
+      device(() => 0.1),
+    );
     expectConsistent(result);
     expect(result.stopReason).toBe('all-rates-lossy');
     expect(result.ndrPps).toBeNull();
@@ -140,7 +143,10 @@ describe('searchThroughput on monotonic devices', () => {
   });
 
   it('finds PDR but no NDR when a little loss never goes away', async () => {
-    const result = await searchThroughput(baseOptions, device((r) => (r <= 300_000 ? 0.001 : 1 - 300_000 / r)));
+    const result = await searchThroughput(
+      baseOptions,
+      device((r) => (r <= 300_000 ? 0.001 : 1 - 300_000 / r)),
+    );
     expectConsistent(result);
     expect(result.stopReason).toBe('converged');
     expect(result.ndr.state).toBe('min-rate-lossy');
@@ -154,7 +160,9 @@ describe('searchThroughput when things go wrong', () => {
   it('stops at a failed measurement and does not treat it as loss', async () => {
     const curve = capacityStep(600_000);
     const measure: MeasureFn = async (offeredPps, step) =>
-      step === 3 ? { achievedPps: null, lossRatio: null, status: 'failed', error: 'sockperf exited 1' } : { achievedPps: offeredPps, lossRatio: curve(offeredPps), status: 'ok' };
+      step === 3
+        ? { achievedPps: null, lossRatio: null, status: 'failed', error: 'sockperf exited 1' }
+        : { achievedPps: offeredPps, lossRatio: curve(offeredPps), status: 'ok' };
     const result = await searchThroughput(baseOptions, measure);
     expectConsistent(result);
     expect(result.stopReason).toBe('measurement-failed');

@@ -120,7 +120,7 @@ describe('decide: bypass-wins', () => {
     const bypass = { ...path('afxdp', [20, 21, 22]), lossRatio: null, lossRange: null, pdrPps: 900_000 };
     const v = decide(winningInput({ offeredPps: 500_000, kernel, bypass: [bypass], attribution: null }));
     expect(v.checks.kernelBottleneck).toMatchObject({ status: 'passed', kernelLosesWhereBypassHolds: true });
-    expect(v.checks.kernelBottleneck.detail).toContain("PDR 300000 pps is below the offered rate");
+    expect(v.checks.kernelBottleneck.detail).toContain('PDR 300000 pps is below the offered rate');
     expect(v.verdict).toBe('bypass-wins');
   });
 

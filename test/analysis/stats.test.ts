@@ -181,11 +181,7 @@ describe('summary helpers', () => {
 });
 
 describe('differs', () => {
-  const group = (pathLabel: string, p99s: number[]) =>
-    only(
-      groupTrials(p99s.map((p99) => trial({ pathLabel, p99 }))),
-      pathLabel,
-    );
+  const group = (pathLabel: string, p99s: number[]) => only(groupTrials(p99s.map((p99) => trial({ pathLabel, p99 }))), pathLabel);
 
   it('says two groups differ when their p99 ranges do not overlap', () => {
     const result = differs(group('kernel-udp', [40, 44, 42]), group('afxdp', [20, 23, 21]));

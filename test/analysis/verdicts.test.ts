@@ -35,6 +35,11 @@ describe('computeVerdicts', () => {
   });
 
   it('has nothing to decide without a kernel path', () => {
-    expect(computeVerdicts(trials.filter((t) => !t.path.startsWith('kernel')), [])).toEqual([]);
+    expect(
+      computeVerdicts(
+        trials.filter((t) => !t.path.startsWith('kernel')),
+        [],
+      ),
+    ).toEqual([]);
   });
 });

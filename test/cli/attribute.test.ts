@@ -11,7 +11,10 @@ describe('bypassbench attribute (real, netns + bb-tsprobe)', () => {
     const result = await startCli(['attribute', '--rate', '2000', '--duration', '1', '--out', out, '--json']);
     expect(result.stderr).not.toMatch(/unexpected error/);
     expect(result.exitCode).toBe(0);
-    const doc = JSON.parse(result.stdout) as { status: string; trials: { status: string; attribution: { status: string; kernelShare: { p99: number }; sumCheck: { withinToleranceRatio: number } } }[] };
+    const doc = JSON.parse(result.stdout) as {
+      status: string;
+      trials: { status: string; attribution: { status: string; kernelShare: { p99: number }; sumCheck: { withinToleranceRatio: number } } }[];
+    };
     expect(doc.status).toBe('completed');
     expect(doc.trials).toHaveLength(1);
     const a = doc.trials[0]!.attribution;

@@ -16,7 +16,8 @@ async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
 
 const hugetlbfsMountPoints = () => (existsSync('/run/bypassbench') ? readdirSync('/run/bypassbench').filter((n) => n.startsWith('hugetlbfs-')) : []);
 
-const trialsDone = (out: string) => (existsSync(join(out, 'trials.jsonl')) ? readFileSync(join(out, 'trials.jsonl'), 'utf8').trim().split('\n').filter(Boolean).length : 0);
+const trialsDone = (out: string) =>
+  existsSync(join(out, 'trials.jsonl')) ? readFileSync(join(out, 'trials.jsonl'), 'utf8').trim().split('\n').filter(Boolean).length : 0;
 
 describe('interrupting a run', () => {
   it('SIGINT mid-run: finished trials stay in trials.jsonl, nothing is left behind', async () => {

@@ -16,7 +16,10 @@ describe('bypassbench run (real, netns + sockperf)', () => {
     expect(summary.status).toBe('completed');
     expect(summary.counts.ok).toBe(4);
 
-    const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
+    const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TrialRecord);
     expect(trials).toHaveLength(4);
     for (const t of trials) {
       expect(t.status).toBe('ok');
@@ -86,7 +89,10 @@ describe('bypassbench parse, report, doctor', () => {
   it('doctor --json reports every path with a status, and tool versions', async () => {
     const result = await startCli(['doctor', '--json']);
     expect(result.exitCode).toBe(0);
-    const doc = JSON.parse(result.stdout) as { paths: { path: string; status: string; reason: string | null; fix: string | null }[]; host: { cpuCount: number } };
+    const doc = JSON.parse(result.stdout) as {
+      paths: { path: string; status: string; reason: string | null; fix: string | null }[];
+      host: { cpuCount: number };
+    };
     expect(doc.host.cpuCount).toBeGreaterThan(0);
     const udp = doc.paths.find((p) => p.path === 'kernel-udp')!;
     expect(udp.status).toBe('available');

@@ -8,7 +8,7 @@ import { AFXDP_DEFAULT_BINARY, AFXDP_READY_LINE, afxdpDriver, parseAfxdpOutput }
 import type { AfxdpClientParams, AfxdpParams, AfxdpXskInfo } from '../../drivers/afxdp.js';
 import { UserError } from '../../core/errors.js';
 import type { Measurement } from '../../core/trial.js';
-import type { HostFacts } from '../../core/host.js';
+import type { BinaryFact, HostFacts } from '../../core/host.js';
 
 const TOOL = 'afxdp';
 const fixtureNames = readdirSync(join(fixturesDir, TOOL))
@@ -42,7 +42,17 @@ const expected: Record<string, { status: 'ok' | 'failed'; error?: RegExp; params
   },
   'sock-load-10k': {
     status: 'ok',
-    params: { role: 'load', transport: 'socket', bindIp: '10.233.0.1', dstIp: '10.233.0.2', msgSizeBytes: 64, offeredPps: 10000, durationS: 2, warmupS: 0.5, busyPoll: true },
+    params: {
+      role: 'load',
+      transport: 'socket',
+      bindIp: '10.233.0.1',
+      dstIp: '10.233.0.2',
+      msgSizeBytes: 64,
+      offeredPps: 10000,
+      durationS: 2,
+      warmupS: 0.5,
+      busyPoll: true,
+    },
   },
   'reflect-sigint': {
     status: 'ok',
@@ -263,23 +273,109 @@ describe('buildCommand', () => {
   test('every option maps to its flag', () => {
     expect(
       afxdpDriver.buildCommand({
-        role: 'load', ifname: 'h3a0', queue: 0, xdpMode: 'native', bindMode: 'copy', bindTimeoutMs: 2000, ringSize: 4096,
-        srcMac: '02:33:00:00:00:01', dstMac: '02:33:00:00:00:02', srcIp: '10.233.0.1', dstIp: '10.233.0.2',
-        srcPort: 9001, dstPort: 9000, msgSizeBytes: 256, offeredPps: 50000, durationS: 3, warmupS: 1, timeoutMs: 200,
-        busyPoll: true, batch: 32, cpu: 0,
+        role: 'load',
+        ifname: 'h3a0',
+        queue: 0,
+        xdpMode: 'native',
+        bindMode: 'copy',
+        bindTimeoutMs: 2000,
+        ringSize: 4096,
+        srcMac: '02:33:00:00:00:01',
+        dstMac: '02:33:00:00:00:02',
+        srcIp: '10.233.0.1',
+        dstIp: '10.233.0.2',
+        srcPort: 9001,
+        dstPort: 9000,
+        msgSizeBytes: 256,
+        offeredPps: 50000,
+        durationS: 3,
+        warmupS: 1,
+        timeoutMs: 200,
+        busyPoll: true,
+        batch: 32,
+        cpu: 0,
       }),
     ).toEqual([
-      AFXDP_DEFAULT_BINARY, 'load', '--ifname', 'h3a0', '--queue', '0', '--mode', 'native', '--bind-mode', 'copy',
-      '--bind-timeout-ms', '2000', '--ring-size', '4096', '--src-mac', '02:33:00:00:00:01', '--dst-mac', '02:33:00:00:00:02', '--src-ip', '10.233.0.1',
-      '--dst-ip', '10.233.0.2', '--src-port', '9001', '--dst-port', '9000', '--size', '256', '--rate', '50000',
-      '--duration', '3', '--warmup', '1', '--timeout-ms', '200', '--busy-poll', '--batch', '32', '--cpu', '0', '--json',
+      AFXDP_DEFAULT_BINARY,
+      'load',
+      '--ifname',
+      'h3a0',
+      '--queue',
+      '0',
+      '--mode',
+      'native',
+      '--bind-mode',
+      'copy',
+      '--bind-timeout-ms',
+      '2000',
+      '--ring-size',
+      '4096',
+      '--src-mac',
+      '02:33:00:00:00:01',
+      '--dst-mac',
+      '02:33:00:00:00:02',
+      '--src-ip',
+      '10.233.0.1',
+      '--dst-ip',
+      '10.233.0.2',
+      '--src-port',
+      '9001',
+      '--dst-port',
+      '9000',
+      '--size',
+      '256',
+      '--rate',
+      '50000',
+      '--duration',
+      '3',
+      '--warmup',
+      '1',
+      '--timeout-ms',
+      '200',
+      '--busy-poll',
+      '--batch',
+      '32',
+      '--cpu',
+      '0',
+      '--json',
     ]);
     expect(afxdpDriver.buildCommand({ role: 'reflector', ifname: 'h3b0', fixChecksums: true, durationS: 10, cpu: 1 })).toEqual([
-      AFXDP_DEFAULT_BINARY, 'reflect', '--ifname', 'h3b0', '--fix-csum', '--duration', '10', '--cpu', '1', '--json',
+      AFXDP_DEFAULT_BINARY,
+      'reflect',
+      '--ifname',
+      'h3b0',
+      '--fix-csum',
+      '--duration',
+      '10',
+      '--cpu',
+      '1',
+      '--json',
     ]);
     expect(
-      afxdpDriver.buildCommand({ role: 'load', transport: 'socket', bindIp: '10.233.0.1', dstIp: '10.233.0.2', msgSizeBytes: 64, offeredPps: 1000, rcvbufBytes: 4194304 }),
-    ).toEqual([AFXDP_DEFAULT_BINARY, 'sock-load', '--bind-ip', '10.233.0.1', '--rcvbuf', '4194304', '--dst-ip', '10.233.0.2', '--size', '64', '--rate', '1000', '--json']);
+      afxdpDriver.buildCommand({
+        role: 'load',
+        transport: 'socket',
+        bindIp: '10.233.0.1',
+        dstIp: '10.233.0.2',
+        msgSizeBytes: 64,
+        offeredPps: 1000,
+        rcvbufBytes: 4194304,
+      }),
+    ).toEqual([
+      AFXDP_DEFAULT_BINARY,
+      'sock-load',
+      '--bind-ip',
+      '10.233.0.1',
+      '--rcvbuf',
+      '4194304',
+      '--dst-ip',
+      '10.233.0.2',
+      '--size',
+      '64',
+      '--rate',
+      '1000',
+      '--json',
+    ]);
   });
 
   const bad: [string, AfxdpParams, RegExp][] = [
@@ -320,7 +416,7 @@ describe('detect', () => {
   });
 
   test('unsupported, with the build command as the fix, when the binary is missing', () => {
-    for (const binaries of [{}, { 'bb-afxdp': { path: null, version: null } }]) {
+    for (const binaries of [{}, { 'bb-afxdp': { path: null, version: null } }] as Record<string, BinaryFact>[]) {
       const availability = afxdpDriver.detect(host(true, binaries));
       expect(availability).toMatchObject({ status: 'unsupported', fix: expect.stringMatching(/make -C native build\/bb-afxdp/) });
     }

@@ -45,10 +45,24 @@ describe('buildCommand', () => {
 
   it('puts the options first and the server address last', () => {
     expect(perftestDriver.buildCommand({ ...client, msgSizeBytes: 64, iterations: 1000 })).toEqual([
-      'ib_write_lat', '-d', 'rxe1', '-x', '1', '-s', '64', '-n', '1000', '10.231.0.1',
+      'ib_write_lat',
+      '-d',
+      'rxe1',
+      '-x',
+      '1',
+      '-s',
+      '64',
+      '-n',
+      '1000',
+      '10.231.0.1',
     ]);
     expect(perftestDriver.buildCommand({ test: 'ib_send_bw', role: 'server', device: 'rxe0', allSizes: true, iterations: 20 })).toEqual([
-      'ib_send_bw', '-d', 'rxe0', '-a', '-n', '20',
+      'ib_send_bw',
+      '-d',
+      'rxe0',
+      '-a',
+      '-n',
+      '20',
     ]);
   });
 
@@ -71,8 +85,31 @@ describe('buildCommand', () => {
       outJsonFile: 'perftest.json',
     });
     expect(argv).toEqual([
-      'ib_send_bw', '-d', 'rxe1', '-i', '1', '-x', '1', '-p', '18600', '-R', '-c', 'UD', '-m', '1024', '-s', '64', '-D', '2',
-      '--report_gbits', '--rate_limit=20000', '--rate_units=p', '--rate_limit_type=SW', '--out_json', '--out_json_file=perftest.json', '10.231.0.1',
+      'ib_send_bw',
+      '-d',
+      'rxe1',
+      '-i',
+      '1',
+      '-x',
+      '1',
+      '-p',
+      '18600',
+      '-R',
+      '-c',
+      'UD',
+      '-m',
+      '1024',
+      '-s',
+      '64',
+      '-D',
+      '2',
+      '--report_gbits',
+      '--rate_limit=20000',
+      '--rate_units=p',
+      '--rate_limit_type=SW',
+      '--out_json',
+      '--out_json_file=perftest.json',
+      '10.231.0.1',
     ]);
   });
 
@@ -232,9 +269,11 @@ describe('parse: latency', () => {
   });
 
   it('has at least one real inf row among the captures', () => {
-    const infRecords = PERFTEST_FIXTURES.filter((n) => n.startsWith('ib_write_lat-all')).flatMap(parse).filter((m) => m.status === 'failed');
+    const infRecords = PERFTEST_FIXTURES.filter((n) => n.startsWith('ib_write_lat-all'))
+      .flatMap(parse)
+      .filter((m) => m.status === 'failed');
     expect(infRecords.length).toBeGreaterThan(0);
-    expect((infRecords[0]!.native['nonFiniteColumns'] as string[])).toContain('tTypical');
+    expect(infRecords[0]!.native['nonFiniteColumns'] as string[]).toContain('tTypical');
   });
 
   it('keeps a lone -nan standard deviation as null on an otherwise good row', () => {

@@ -20,7 +20,17 @@ const fixtureNames = readdirSync(join(fixturesDir, TOOL))
 const expected: Record<string, { status: 'ok' | 'failed'; error?: RegExp; params?: SockperfParams }> = {
   'udp-pingpong-halfrtt': {
     status: 'ok',
-    params: { role: 'client', protocol: 'udp', serverIp: '10.231.0.2', port: 12231, mode: 'ping-pong', msgSizeBytes: 64, durationS: 2, mps: 2000, fullRtt: false },
+    params: {
+      role: 'client',
+      protocol: 'udp',
+      serverIp: '10.231.0.2',
+      port: 12231,
+      mode: 'ping-pong',
+      msgSizeBytes: 64,
+      durationS: 2,
+      mps: 2000,
+      fullRtt: false,
+    },
   },
   'udp-pingpong-fullrtt': {
     status: 'ok',
@@ -36,7 +46,17 @@ const expected: Record<string, { status: 'ok' | 'failed'; error?: RegExp; params
   },
   'udp-underload-reply1-fullrtt': {
     status: 'ok',
-    params: { role: 'client', protocol: 'udp', serverIp: '10.231.0.2', port: 12231, mode: 'under-load', msgSizeBytes: 64, durationS: 2, mps: 20000, replyEvery: 1 },
+    params: {
+      role: 'client',
+      protocol: 'udp',
+      serverIp: '10.231.0.2',
+      port: 12231,
+      mode: 'under-load',
+      msgSizeBytes: 64,
+      durationS: 2,
+      mps: 20000,
+      replyEvery: 1,
+    },
   },
   'udp-underload-default-fullrtt': {
     status: 'ok',
@@ -44,11 +64,31 @@ const expected: Record<string, { status: 'ok' | 'failed'; error?: RegExp; params
   },
   'udp-underload-default-halfrtt': {
     status: 'ok',
-    params: { role: 'client', protocol: 'udp', serverIp: '10.231.0.2', port: 12231, mode: 'under-load', msgSizeBytes: 64, durationS: 2, mps: 20000, fullRtt: false },
+    params: {
+      role: 'client',
+      protocol: 'udp',
+      serverIp: '10.231.0.2',
+      port: 12231,
+      mode: 'under-load',
+      msgSizeBytes: 64,
+      durationS: 2,
+      mps: 20000,
+      fullRtt: false,
+    },
   },
   'udp-underload-overload-fullrtt': {
     status: 'ok',
-    params: { role: 'client', protocol: 'udp', serverIp: '10.231.0.2', port: 12231, mode: 'under-load', msgSizeBytes: 64, durationS: 1, mps: 100000, replyEvery: 1 },
+    params: {
+      role: 'client',
+      protocol: 'udp',
+      serverIp: '10.231.0.2',
+      port: 12231,
+      mode: 'under-load',
+      msgSizeBytes: 64,
+      durationS: 1,
+      mps: 100000,
+      replyEvery: 1,
+    },
   },
   'udp-throughput-64': {
     status: 'ok',
@@ -73,21 +113,44 @@ const expected: Record<string, { status: 'ok' | 'failed'; error?: RegExp; params
   'udp-pingpong-fulllog-fullrtt': {
     status: 'ok',
     params: {
-      role: 'client', protocol: 'udp', serverIp: '10.231.0.2', port: 12231, mode: 'ping-pong', msgSizeBytes: 64, durationS: 1, mps: 1000,
+      role: 'client',
+      protocol: 'udp',
+      serverIp: '10.231.0.2',
+      port: 12231,
+      mode: 'ping-pong',
+      msgSizeBytes: 64,
+      durationS: 1,
+      mps: 1000,
       fullLogPath: '/tmp/h1-cap/udp-pingpong-fulllog-fullrtt.csv',
     },
   },
   'udp-pingpong-fulllog-halfrtt': {
     status: 'ok',
     params: {
-      role: 'client', protocol: 'udp', serverIp: '10.231.0.2', port: 12231, mode: 'ping-pong', msgSizeBytes: 64, durationS: 1, mps: 1000, fullRtt: false,
+      role: 'client',
+      protocol: 'udp',
+      serverIp: '10.231.0.2',
+      port: 12231,
+      mode: 'ping-pong',
+      msgSizeBytes: 64,
+      durationS: 1,
+      mps: 1000,
+      fullRtt: false,
       fullLogPath: '/tmp/h1-cap/udp-pingpong-fulllog-halfrtt.csv',
     },
   },
   'udp-underload-fulllog-fullrtt': {
     status: 'ok',
     params: {
-      role: 'client', protocol: 'udp', serverIp: '10.231.0.2', port: 12231, mode: 'under-load', msgSizeBytes: 64, durationS: 1, mps: 2000, replyEvery: 1,
+      role: 'client',
+      protocol: 'udp',
+      serverIp: '10.231.0.2',
+      port: 12231,
+      mode: 'under-load',
+      msgSizeBytes: 64,
+      durationS: 1,
+      mps: 2000,
+      replyEvery: 1,
       fullLogPath: '/tmp/h1-cap/udp-underload-fulllog-fullrtt.csv',
     },
   },
@@ -175,7 +238,9 @@ describe('latency modes', () => {
     // Every percentile line is kept, in sockperf's own units, and ordered.
     const percentiles = native<Record<string, number>>(m, 'percentilesUs');
     expect(Object.keys(percentiles).sort()).toEqual(['25.000', '50.000', '75.000', '90.000', '99.000', '99.900', '99.990', '99.999']);
-    const byRank = Object.entries(percentiles).sort(([a], [b]) => Number(a) - Number(b)).map(([, us]) => us);
+    const byRank = Object.entries(percentiles)
+      .sort(([a], [b]) => Number(a) - Number(b))
+      .map(([, us]) => us);
     expect(byRank).toEqual([...byRank].sort((a, b) => a - b));
   });
 
@@ -320,30 +385,83 @@ describe('buildCommand', () => {
   test('server', () => {
     expect(sockperfDriver.buildCommand({ ...base, role: 'server' })).toEqual(['sockperf', 'server', '-i', '10.231.0.2', '-p', '12231']);
     expect(sockperfDriver.buildCommand({ ...base, protocol: 'tcp', role: 'server' })).toEqual([
-      'sockperf', 'server', '-i', '10.231.0.2', '-p', '12231', '--tcp',
+      'sockperf',
+      'server',
+      '-i',
+      '10.231.0.2',
+      '-p',
+      '12231',
+      '--tcp',
     ]);
   });
 
   test('ping-pong defaults to round trip and passes "max" through', () => {
     expect(sockperfDriver.buildCommand({ ...base, role: 'client', mode: 'ping-pong', msgSizeBytes: 64, durationS: 3, mps: 'max' })).toEqual([
-      'sockperf', 'ping-pong', '-i', '10.231.0.2', '-p', '12231', '-m', '64', '-t', '3', '--mps', 'max', '--full-rtt',
+      'sockperf',
+      'ping-pong',
+      '-i',
+      '10.231.0.2',
+      '-p',
+      '12231',
+      '-m',
+      '64',
+      '-t',
+      '3',
+      '--mps',
+      'max',
+      '--full-rtt',
     ]);
   });
 
   test('under-load with reply-every and a full log', () => {
     expect(
       sockperfDriver.buildCommand({
-        ...base, role: 'client', protocol: 'tcp', mode: 'under-load', msgSizeBytes: 256, durationS: 2, mps: 20000, replyEvery: 10, fullLogPath: '/r/log.csv',
+        ...base,
+        role: 'client',
+        protocol: 'tcp',
+        mode: 'under-load',
+        msgSizeBytes: 256,
+        durationS: 2,
+        mps: 20000,
+        replyEvery: 10,
+        fullLogPath: '/r/log.csv',
       }),
     ).toEqual([
-      'sockperf', 'under-load', '-i', '10.231.0.2', '-p', '12231', '--tcp', '-m', '256', '-t', '2', '--mps', '20000', '--reply-every', '10',
-      '--full-rtt', '--full-log', '/r/log.csv',
+      'sockperf',
+      'under-load',
+      '-i',
+      '10.231.0.2',
+      '-p',
+      '12231',
+      '--tcp',
+      '-m',
+      '256',
+      '-t',
+      '2',
+      '--mps',
+      '20000',
+      '--reply-every',
+      '10',
+      '--full-rtt',
+      '--full-log',
+      '/r/log.csv',
     ]);
   });
 
   test('throughput drops the latency-only --full-rtt', () => {
     expect(sockperfDriver.buildCommand({ ...base, role: 'client', mode: 'throughput', msgSizeBytes: 1472, durationS: 2, mps: 'max', fullRtt: true })).toEqual([
-      'sockperf', 'throughput', '-i', '10.231.0.2', '-p', '12231', '-m', '1472', '-t', '2', '--mps', 'max',
+      'sockperf',
+      'throughput',
+      '-i',
+      '10.231.0.2',
+      '-p',
+      '12231',
+      '-m',
+      '1472',
+      '-t',
+      '2',
+      '--mps',
+      'max',
     ]);
   });
 
@@ -390,7 +508,7 @@ describe('summarizeFullLog', () => {
     expect(Math.abs(actual! - reference)).toBeLessThanOrEqual(reference * 0.001 + 0.004);
   };
 
-  test.each(fullLogs)('%s matches sockperf\'s own summary of the same run', async (name) => {
+  test.each(fullLogs)("%s matches sockperf's own summary of the same run", async (name) => {
     const summary = await summarizeFullLog(streamLines(name));
     const m = parseOne(name);
     expect(summary.complete).toBe(true);

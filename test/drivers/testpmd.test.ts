@@ -44,8 +44,7 @@ function expectSaneOk(m: Measurement, native: TestpmdNative): void {
   const final = native.final!;
   expect(final).not.toBeNull();
   expect(final.accumulated).not.toBeNull();
-  const sum = (key: 'rxPackets' | 'txPackets' | 'rxDropped' | 'rxTotal') =>
-    final.ports.reduce((s, p) => s + (p[key] ?? 0), 0);
+  const sum = (key: 'rxPackets' | 'txPackets' | 'rxDropped' | 'rxTotal') => final.ports.reduce((s, p) => s + (p[key] ?? 0), 0);
   expect(final.accumulated!.rxPackets).toBe(sum('rxPackets'));
   expect(final.accumulated!.txPackets).toBe(sum('txPackets'));
   expect(final.accumulated!.rxTotal).toBe(sum('rxTotal'));
@@ -319,17 +318,15 @@ describe('buildCommand', () => {
   });
 
   it('af_packet reflector', () => {
-    expect(testpmdDriver.buildCommand({ ...reflector, ports: { pmd: 'af_packet', interfaces: ['h2vb'] } })).toEqual(
-      toolArgv('afpacket-5tswap'),
-    );
+    expect(testpmdDriver.buildCommand({ ...reflector, ports: { pmd: 'af_packet', interfaces: ['h2vb'] } })).toEqual(toolArgv('afpacket-5tswap'));
   });
 
   it('net_null ceiling with and without hugepages', () => {
     const base: TestpmdParams = { ...reflector, ports: { pmd: 'null', count: 2 }, forwardMode: 'io' };
     expect(testpmdDriver.buildCommand(base)).toEqual(toolArgv('null-io-huge'));
-    expect(
-      testpmdDriver.buildCommand({ ...base, memory: { kind: 'no-huge', memMb: 1024, totalMbufs: 8192 }, filePrefix: 'h2null' }),
-    ).toEqual(toolArgv('null-io-nohuge'));
+    expect(testpmdDriver.buildCommand({ ...base, memory: { kind: 'no-huge', memMb: 1024, totalMbufs: 8192 }, filePrefix: 'h2null' })).toEqual(
+      toolArgv('null-io-nohuge'),
+    );
     expect(
       testpmdDriver.buildCommand({
         ...base,
@@ -342,9 +339,9 @@ describe('buildCommand', () => {
   });
 
   it('wire: io between two af_xdp ports', () => {
-    expect(
-      testpmdDriver.buildCommand({ ...reflector, ports: { pmd: 'af_xdp', interfaces: ['h2vb', 'h2vc'] }, forwardMode: 'io' }),
-    ).toEqual(toolArgv('wire-afxdp-io'));
+    expect(testpmdDriver.buildCommand({ ...reflector, ports: { pmd: 'af_xdp', interfaces: ['h2vb', 'h2vc'] }, forwardMode: 'io' })).toEqual(
+      toolArgv('wire-afxdp-io'),
+    );
   });
 
   it('generator and sink side by side: distinct prefixes, disjoint forwarding lcores', () => {
@@ -412,7 +409,12 @@ describe('buildCommand', () => {
 });
 
 describe('detect', () => {
-  const host = (over: { binary?: string | null; packages?: Record<string, string | null>; afXdp?: boolean; hugepages?: HostFacts['features']['hugepages'] }): HostFacts =>
+  const host = (over: {
+    binary?: string | null;
+    packages?: Record<string, string | null>;
+    afXdp?: boolean;
+    hugepages?: HostFacts['features']['hugepages'];
+  }): HostFacts =>
     ({
       binaries: { 'dpdk-testpmd': { path: over.binary === undefined ? '/usr/bin/dpdk-testpmd' : over.binary, version: '22.11.11-0+deb12u1' } },
       packages: over.packages ?? {

@@ -6,7 +6,7 @@ import { execa, type ResultPromise } from 'execa';
 export const root = resolve(import.meta.dirname, '..', '..');
 export const cliPath = join(root, 'dist', 'cli', 'main.js');
 
-export function startCli(args: string[], env: Record<string, string> = {}): ResultPromise<{ reject: false }> {
+export function startCli(args: string[], env: Record<string, string> = {}): ResultPromise<{ reject: false; stdin: 'ignore' }> {
   return execa('node', [cliPath, ...args], { reject: false, env: { ...env, CI: 'true' }, cwd: root, stdin: 'ignore' });
 }
 
@@ -16,11 +16,16 @@ export async function leftovers(shortId: string, runDir: string | null): Promise
   const namespaces = existsSync('/run/netns') ? readdirSync('/run/netns') : [];
   found.push(...namespaces.filter((n) => n.includes(shortId)).map((n) => `namespace ${n}`));
   const links = await execa('ip', ['-o', 'link', 'show', 'type', 'veth'], { reject: false });
-  found.push(...links.stdout.split('\n').filter((l) => l.includes(`bb${shortId}`)).map((l) => `veth ${l.split(':')[1]?.trim()}`));
+  found.push(
+    ...links.stdout
+      .split('\n')
+      .filter((l) => l.includes(`bb${shortId}`))
+      .map((l) => `veth ${l.split(':')[1]?.trim()}`),
+  );
   // Any process whose command line names the run (namespaces, interfaces, DPDK prefixes carry its id).
   for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
     if (Number(pid) === process.pid) continue;
-    let cmdline = '';
+    let cmdline: string;
     try {
       cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
     } catch {

@@ -13,7 +13,10 @@ describe('AF_XDP paths (real, netns + bb-afxdp)', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'bb-afxdp-')), 'run');
     const result = await startCli(['run', 'test/fixtures/suites/afxdp-tiny.yaml', '--out', out, '--quiet']);
     expect(result.stderr).not.toMatch(/unexpected error/);
-    const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
+    const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TrialRecord);
     expect(trials).toHaveLength(6);
     for (const t of trials) {
       expect(t.status, `${t.pathLabel} ${t.offeredPps}: ${t.error}`).toBe('ok');

@@ -15,7 +15,10 @@ describe('attribution path (real, netns + bb-tsprobe)', () => {
     const result = await startCli(['run', 'test/fixtures/suites/attribution-tiny.yaml', '--out', out, '--quiet']);
     expect(result.stderr).not.toMatch(/unexpected error/);
     expect(result.exitCode).toBe(0);
-    const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
+    const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TrialRecord);
     const share = (label: string) => {
       const t = trials.find((x) => x.pathLabel === label)!;
       expect(t.status).toBe('ok');

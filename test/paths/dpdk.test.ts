@@ -16,7 +16,10 @@ describe('DPDK paths (real, netns + dpdk-testpmd)', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'bb-dpdk-')), 'run');
     const result = await startCli(['run', 'test/fixtures/suites/dpdk-tiny.yaml', '--out', out, '--quiet']);
     expect(result.stderr).not.toMatch(/unexpected error/);
-    const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
+    const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TrialRecord);
     expect(trials.map((t) => t.pathLabel)).toEqual(['dpdk-afxdp', 'dpdk-afpacket', 'dpdk-wire', 'dpdk-null', 'dpdk-txrx', 'dpdk-afxdp-xsk']);
     for (const t of trials) {
       expect(t.status, `${t.path}: ${t.error}`).toBe('ok');

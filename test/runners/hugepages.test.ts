@@ -2,20 +2,13 @@
 // pool at the same time, so the checks compare against what this test itself added.
 import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
-import {
-  hugepageState,
-  parseHugetlbfsMounts,
-  parseMeminfo,
-  releaseHugepages,
-  reserveHugepages,
-} from '../../runners/hugepages.js';
+import { hugepageState, parseHugetlbfsMounts, parseMeminfo, releaseHugepages, reserveHugepages } from '../../runners/hugepages.js';
 
 const isRoot = process.getuid?.() === 0;
 const hasHugetlb = /Hugepagesize:/.test(readFileSync('/proc/meminfo', 'utf8'));
 
 const nrHugepages = () => Number(readFileSync('/proc/sys/vm/nr_hugepages', 'utf8').trim());
-const isMounted = (mountPoint: string) =>
-  parseHugetlbfsMounts(readFileSync('/proc/mounts', 'utf8')).some((m) => m.mountPoint === mountPoint);
+const isMounted = (mountPoint: string) => parseHugetlbfsMounts(readFileSync('/proc/mounts', 'utf8')).some((m) => m.mountPoint === mountPoint);
 
 describe('parseMeminfo', () => {
   it('reads the pool from this machine', () => {

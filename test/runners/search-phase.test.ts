@@ -57,7 +57,10 @@ describe('a real throughput search (kernel UDP, sockperf under-load)', () => {
     expect(s.trialCount).toBeLessThanOrEqual(5);
     if (s.ndrPps !== null && s.pdrPps !== null) expect(s.ndrPps).toBeLessThanOrEqual(s.pdrPps);
     if (s.pdrPps !== null) expect(s.pdrPps).toBeLessThanOrEqual(200000);
-    const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
+    const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TrialRecord);
     const searchTrials = trials.filter((t) => t.search);
     expect(searchTrials).toHaveLength(s.trialCount);
     for (const t of searchTrials) {

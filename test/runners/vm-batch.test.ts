@@ -13,7 +13,10 @@ describe('Soft-RoCE paths in a suite (real QEMU VM)', () => {
     const result = await startCli(['run', 'test/fixtures/suites/rdma-tiny.yaml', '--out', out, '--quiet']);
     expect(result.stderr).not.toMatch(/unexpected error/);
     expect(result.exitCode).toBe(0);
-    const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TrialRecord);
+    const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TrialRecord);
     expect(trials).toHaveLength(2);
     for (const t of trials) {
       expect(t.status).toBe('ok');

@@ -26,7 +26,9 @@ function ourQemuProcesses(): number[] {
     .filter((p) => /^\d+$/.test(p))
     .filter((pid) => {
       try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((arg) => arg.startsWith(`${vmName},`));
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+          .split('\0')
+          .some((arg) => arg.startsWith(`${vmName},`));
       } catch {
         return false;
       }
