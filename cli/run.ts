@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { EXIT } from '../core/errors.js';
-import { planTrials } from '../core/plan.js';
+import { planTrials } from '../suites/plan.js';
 import { enablePaths, loadSuite } from '../suites/load.js';
 import { executeRun } from '../runners/run.js';
 import { writeReport } from '../report/write.js';

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { HostFacts } from '../core/host.js';
 import { UserError } from '../core/errors.js';
 import { runFolderName, shortId } from '../core/ids.js';
-import { planTrials, type PlannedTrial } from '../core/plan.js';
+import { planTrials, type PlannedTrial } from '../suites/plan.js';
 import { projectRoot, projectVersion } from '../core/project.js';
 import { RunStore } from '../core/run-store.js';
 import type { LoadedSuite } from '../suites/load.js';

@@ -1,7 +1,7 @@
 // The throughput search phase: for each searched path × size, NDR/PDR/MRR found by
 // analysis/search.ts, each of its trials a real open-loop trial of the path, recorded in
 // trials.jsonl (with `search: {kind, step}`) like any other. Results go to search.json.
-import type { PlannedTrial } from '../core/plan.js';
+import type { PlannedTrial } from '../suites/plan.js';
 import type { TrialRecord } from '../core/trial.js';
 import { searchThroughput, type SearchResult } from '../analysis/search.js';
 import { findRecipe } from '../paths/registry.js';

@@ -3,7 +3,7 @@
 import { createReadStream } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { PlannedTrial } from '../core/plan.js';
+import type { PlannedTrial } from '../suites/plan.js';
 import type { HostFacts } from '../core/host.js';
 import { noMeasurement, type CpuCost, type Measurement, type TrialRecord, type TrialStatus } from '../core/trial.js';
 import { getDriver } from '../drivers/registry.js';

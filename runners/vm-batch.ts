@@ -2,7 +2,7 @@
 // emulation costs seconds, so every such trial of the suite goes into one guest plan, in plan
 // order, and comes back as ordinary trial records marked emulated.
 import { join, relative } from 'node:path';
-import type { PlannedTrial } from '../core/plan.js';
+import type { PlannedTrial } from '../suites/plan.js';
 import { noMeasurement, type TrialRecord } from '../core/trial.js';
 import { perftestDriver } from '../drivers/perftest.js';
 import { getRecipe } from '../paths/registry.js';

@@ -1,8 +1,8 @@
 // Expanding a suite into the ordered list of trials. Pure: the same suite gives the same plan,
 // which `run --dry-run` prints and run.json records.
-import type { PathName } from './trial.js';
-import type { LoadedSuite } from '../suites/load.js';
-import type { RateSweep } from '../suites/schema.js';
+import type { PathName } from '../core/trial.js';
+import type { LoadedSuite } from './load.js';
+import type { RateSweep } from './schema.js';
 import { findRecipe } from '../paths/registry.js';
 
 export interface PlannedTrial {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { logSweep, offeredRates, planTrials } from '../../core/plan.js';
+import { logSweep, offeredRates, planTrials } from '../../suites/plan.js';
 import { parseSuite } from '../../suites/load.js';
 
 describe('logSweep', () => {
