@@ -19,7 +19,7 @@ import { probeHost } from '../runners/host-probe.js';
 import { Ledger } from '../runners/ledger.js';
 import { createNetnsTopology } from '../runners/netns.js';
 import { runTrial } from '../runners/trial.js';
-import { EMPTY_ENV } from '../runners/path-env.js';
+import { NOTHING_PREPARED } from '../runners/path-setup.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -51,7 +51,7 @@ async function main() {
     warmupS: 0,
     trialTimeoutS: d * 2 + 20,
     signal: new AbortController().signal,
-    env: EMPTY_ENV,
+    prepared: NOTHING_PREPARED,
     setupError: null,
   });
   let index = 0;

@@ -28,7 +28,7 @@ export type AfxdpOptions = z.infer<typeof afxdpOptionsSchema>;
 function reflector(ctx: TrialContext, o: AfxdpOptions): ProcessSpec {
   return {
     role: 'reflector',
-    side: 'server',
+    place: 'server',
     driver: 'afxdp',
     kind: 'service',
     // A busy poller needs a CPU of its own (unpinned, p99 goes to milliseconds).
@@ -73,7 +73,7 @@ function client(ctx: TrialContext, o: AfxdpOptions, transport: 'socket' | 'afxdp
           bindMode: o.bindMode,
           ringSize: o.ringSize,
         };
-  return { role: 'client', side: 'client', driver: 'afxdp', kind: 'measure', cpu: ctx.cpu.client, argv: afxdpDriver.buildCommand(params) };
+  return { role: 'client', place: 'client', driver: 'afxdp', kind: 'measure', cpu: ctx.cpu.client, argv: afxdpDriver.buildCommand(params) };
 }
 
 /**
@@ -83,7 +83,7 @@ function client(ctx: TrialContext, o: AfxdpOptions, transport: 'socket' | 'afxdp
 function checksumOffloadOff(topology: TopologyInfo): SetupCommand[] {
   return [
     {
-      side: 'client',
+      place: 'client',
       do: ['ethtool', '-K', topology.client.ifname, 'tx', 'off'],
       undo: ['ethtool', '-K', topology.client.ifname, 'tx', 'on'],
       why: 'TX checksum offload off on the kernel client veth, so reflected packets carry valid checksums',

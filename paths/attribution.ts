@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { nativeBinary } from '../core/project.js';
 import { tsprobeDriver } from '../drivers/tsprobe.js';
 import { extraSubnet } from './addresses.js';
-import type { LinkRequest, NetnsRecipe, PathEnv, ProcessSpec, TopologyInfo, TrialContext } from './types.js';
+import type { LinkRequest, NetnsRecipe, PreparedPath, ProcessSpec, TopologyInfo, TrialContext } from './types.js';
 
 export const attributionOptionsSchema = z
   .strictObject({
@@ -51,9 +51,9 @@ function links(o: AttributionOptions, topology: TopologyInfo): LinkRequest[] {
 }
 
 /** Where hop k (or the server, k = hops) listens: the b end of the leg that reaches it. */
-function listenIp(env: PathEnv, topology: TopologyInfo, o: AttributionOptions, k: number): string {
+function listenIp(prepared: PreparedPath, topology: TopologyInfo, o: AttributionOptions, k: number): string {
   if (o.hops === 0) return topology.server.ip;
-  const leg = env.links[`leg${k}`];
+  const leg = prepared.links[`leg${k}`];
   if (!leg?.b.ip) throw new Error(`attribution: leg${k} was not prepared`);
   return leg.b.ip;
 }
@@ -70,12 +70,12 @@ export const attributionRecipe: NetnsRecipe<AttributionOptions> = {
   setup: (o, topology) => ({ namespaces: Array.from({ length: o.hops }, (_, i) => hopName(i)), links: links(o, topology) }),
   plan(ctx: TrialContext, o: AttributionOptions) {
     const binary = nativeBinary('bb-tsprobe');
-    const { topology, env } = ctx;
-    const serverIp = listenIp(env, topology, o, o.hops);
+    const { topology, prepared } = ctx;
+    const serverIp = listenIp(prepared, topology, o, o.hops);
     const processes: ProcessSpec[] = [
       {
         role: 'server',
-        side: 'server',
+        place: 'server',
         driver: 'tsprobe',
         kind: 'service',
         cpu: ctx.cpu.server,
@@ -95,16 +95,16 @@ export const attributionRecipe: NetnsRecipe<AttributionOptions> = {
     for (let i = o.hops - 1; i >= 0; i--) {
       processes.push({
         role: hopName(i),
-        side: hopName(i),
+        place: hopName(i),
         driver: 'tsprobe',
         kind: 'service',
         cpu: ctx.cpu.server,
         argv: tsprobeDriver.buildCommand({
           role: 'relay',
           binary,
-          bindIp: listenIp(env, topology, o, i),
+          bindIp: listenIp(prepared, topology, o, i),
           port: ctx.port,
-          nextIp: listenIp(env, topology, o, i + 1),
+          nextIp: listenIp(prepared, topology, o, i + 1),
           nextPort: ctx.port,
         }),
         ready: { udpPort: ctx.port },
@@ -113,14 +113,14 @@ export const attributionRecipe: NetnsRecipe<AttributionOptions> = {
     const recordsPath = ctx.artifactPath('tsprobe-records.csv');
     processes.push({
       role: 'client',
-      side: 'client',
+      place: 'client',
       driver: 'tsprobe',
       kind: 'measure',
       cpu: ctx.cpu.client,
       argv: tsprobeDriver.buildCommand({
         role: 'client',
         binary,
-        serverIp: listenIp(env, topology, o, 0),
+        serverIp: listenIp(prepared, topology, o, 0),
         port: ctx.port,
         msgSizeBytes: ctx.msgSizeBytes,
         offeredPps: ctx.offeredPps ?? 1000,

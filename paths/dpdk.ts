@@ -11,7 +11,7 @@ import { afxdpDriver } from '../drivers/afxdp.js';
 import { testpmdDriver, type TestpmdMemory, type TestpmdParams } from '../drivers/testpmd.js';
 import { extraSubnet } from './addresses.js';
 import { sockperfPair } from './kernel-sockets.js';
-import type { NetnsRecipe, PathSetup, ProcessSpec, SetupCommand, TopologyInfo, TrialContext } from './types.js';
+import type { NetnsRecipe, PathSetup, Place, ProcessSpec, SetupCommand, TopologyInfo, TrialContext } from './types.js';
 
 export const dpdkOptionsSchema = z.strictObject({
   /** hugepages (reserved for the path and released after it) or no-huge (anonymous memory, smaller pool). */
@@ -38,7 +38,7 @@ function setupOf(o: DpdkOptions, topology: TopologyInfo, extra: Partial<PathSetu
   return { ...extra, dpdkPrefixes: [prefixOf(topology)], ...(o.memory === 'hugepages' ? { hugepages: o.hugepages } : {}) };
 }
 
-function testpmd(ctx: TrialContext, o: DpdkOptions, side: string, ports: TestpmdParams['ports'], forwardMode: TestpmdParams['forwardMode']): ProcessSpec {
+function testpmd(ctx: TrialContext, o: DpdkOptions, place: Place, ports: TestpmdParams['ports'], forwardMode: TestpmdParams['forwardMode']): ProcessSpec {
   if (ctx.cpu.poller === ctx.cpu.client) {
     // A busy poller sharing the client's CPU would starve it; say so instead of measuring nonsense.
     throw new Error(`the DPDK forwarding lcore needs a CPU of its own, but cpu.poller (${ctx.cpu.poller}) is the client's CPU; set cpu.poller in the suite`);
@@ -54,7 +54,7 @@ function testpmd(ctx: TrialContext, o: DpdkOptions, side: string, ports: Testpmd
   });
   return {
     role: forwardMode === 'io' ? 'wire' : 'reflector',
-    side,
+    place,
     driver: 'testpmd',
     kind: 'service',
     // testpmd pins its own lcores (-l / --main-lcore); stdbuf makes its stdout line-buffered so
@@ -79,7 +79,7 @@ function reflectorClient(ctx: TrialContext, o: DpdkOptions): ProcessSpec {
       : { transport: 'afxdp' as const, ifname: topology.client.ifname, srcIp: topology.client.ip, dstMac: topology.server.mac, busyPoll: true };
   return {
     role: 'client',
-    side: 'client',
+    place: 'client',
     driver: 'afxdp',
     kind: 'measure',
     cpu: ctx.cpu.client,
@@ -99,8 +99,8 @@ function reflectorClient(ctx: TrialContext, o: DpdkOptions): ProcessSpec {
   };
 }
 
-const txOff = (side: string, ifname: string, why: string): SetupCommand => ({
-  side,
+const txOff = (place: Place, ifname: string, why: string): SetupCommand => ({
+  place,
   do: ['ethtool', '-K', ifname, 'tx', 'off'],
   undo: ['ethtool', '-K', ifname, 'tx', 'on'],
   why,
@@ -126,7 +126,7 @@ function reflectorRecipe(path: 'dpdk-afxdp' | 'dpdk-afpacket'): NetnsRecipe<Dpdk
             {
               // af_packet taps the interface: with its address still on it, the server's kernel
               // would answer every request with ICMP port unreachable as well.
-              side: 'server',
+              place: 'server',
               do: ['ip', 'addr', 'del', `${topology.server.ip}/24`, 'dev', topology.server.ifname],
               undo: ['ip', 'addr', 'add', `${topology.server.ip}/24`, 'dev', topology.server.ifname],
               why: "the server veth's address removed, so the kernel does not answer alongside the af_packet reflector",
@@ -175,26 +175,26 @@ export const dpdkWireRecipe: NetnsRecipe<DpdkOptions> = {
       ],
     });
   },
-  setupCommands: (_topology, env) => {
-    const { in: inLink, out } = env.links;
+  setupCommands: (_topology, prepared) => {
+    const { in: inLink, out } = prepared.links;
     if (!inLink || !out) return [];
     return [
       txOff('client', inLink.a.ifname, 'TX checksum offload off on the client veth: the wire copies frames as they are'),
       txOff('server', out.b.ifname, 'TX checksum offload off on the server veth: the wire copies frames as they are'),
       {
-        side: 'client',
+        place: 'client',
         do: ['ip', 'neigh', 'replace', out.b.ip!, 'lladdr', out.b.mac, 'dev', inLink.a.ifname, 'nud', 'permanent'],
         why: 'static neighbour for the server across the wire',
       },
       {
-        side: 'server',
+        place: 'server',
         do: ['ip', 'neigh', 'replace', inLink.a.ip!, 'lladdr', inLink.a.mac, 'dev', out.b.ifname, 'nud', 'permanent'],
         why: 'static neighbour for the client across the wire',
       },
     ];
   },
   plan(ctx, o) {
-    const { in: inLink, out } = ctx.env.links;
+    const { in: inLink, out } = ctx.prepared.links;
     if (!inLink || !out) throw new Error('dpdk-wire: the wire links were not prepared');
     const serverIp = out.b.ip!;
     return {
@@ -272,7 +272,7 @@ export const dpdkTxrxRecipe: NetnsRecipe<DpdkOptions> = {
       processes: [
         {
           role: 'sink',
-          side: 'server',
+          place: 'server',
           driver: 'testpmd',
           kind: 'service',
           cpu: null,
@@ -282,7 +282,7 @@ export const dpdkTxrxRecipe: NetnsRecipe<DpdkOptions> = {
         },
         {
           role: 'generator',
-          side: 'client',
+          place: 'client',
           driver: 'testpmd',
           kind: 'measure',
           cpu: null,

@@ -30,7 +30,7 @@ export function sockperfPair(
   return [
     {
       role: 'server',
-      side: 'server',
+      place: 'server',
       driver: 'sockperf',
       kind: 'service',
       cpu: ctx.cpu.server,
@@ -39,7 +39,7 @@ export function sockperfPair(
     },
     {
       role: 'client',
-      side: 'client',
+      place: 'client',
       driver: 'sockperf',
       kind: 'measure',
       cpu: ctx.cpu.client,

@@ -101,7 +101,7 @@ export const rdmaHostRecipe: NetnsRecipe<RdmaHostOptions> = {
       processes: [
         {
           role: 'server',
-          side: 'host',
+          place: 'host',
           driver: 'perftest',
           kind: 'service',
           cpu: ctx.cpu.server,
@@ -110,7 +110,7 @@ export const rdmaHostRecipe: NetnsRecipe<RdmaHostOptions> = {
         },
         {
           role: 'client',
-          side: 'host',
+          place: 'host',
           driver: 'perftest',
           kind: 'measure',
           cpu: ctx.cpu.client,

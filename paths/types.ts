@@ -11,7 +11,7 @@ import type { Availability } from '../drivers/types.js';
  * path asks for by name (a DPDK "wire" between client and server, relay hops "hop1", "hop2" …), or
  * the host's own namespace (real RDMA devices live there).
  */
-export type Side = 'client' | 'server' | 'host' | ExtraNamespace;
+export type Place = 'client' | 'server' | 'host' | ExtraNamespace;
 
 /** Names of extra namespaces: lower-case letters and digits, e.g. "wire", "hop1". */
 export type ExtraNamespace = string & { readonly __extra?: never };
@@ -52,8 +52,8 @@ export interface CpuPlan {
 /** An extra veth pair a path needs, between two places, each end with an optional /24 address. */
 export interface LinkRequest {
   id: string;
-  a: Side;
-  b: Side;
+  a: Place;
+  b: Place;
   aIp?: string | null;
   bIp?: string | null;
 }
@@ -71,14 +71,15 @@ export interface PathSetup {
 
 /** A command run inside a place before the path's trials, and its undo afterwards. */
 export interface SetupCommand {
-  side: Side;
+  place: Place;
   do: string[];
   undo?: string[];
   /** Why: shown when the command fails (these are the platform pitfalls). */
   why: string;
 }
 
-export interface PathEnv {
+/** What a path's set-up prepared for its trials: its extra namespaces, links and hugepages. */
+export interface PreparedPath {
   /** Extra namespace name → the real namespace created for it. */
   namespaces: Record<string, string>;
   links: Record<string, { a: LinkEnd; b: LinkEnd }>;
@@ -88,7 +89,7 @@ export interface PathEnv {
 export interface TrialContext {
   topology: TopologyInfo;
   /** What the path's setup prepared (extra links and namespaces, hugepages). */
-  env: PathEnv;
+  prepared: PreparedPath;
   cpu: CpuPlan;
   msgSizeBytes: number;
   /** null = closed loop: as fast as replies allow. */
@@ -110,7 +111,7 @@ export interface ReadyCheck {
 
 export interface ProcessSpec {
   role: string;
-  side: Side;
+  place: Place;
   driver: string;
   argv: string[];
   /** Pin to this CPU (taskset); recorded in the run's CPU plan. */
@@ -166,7 +167,7 @@ export interface NetnsRecipe<Options = unknown> extends RecipeBase<Options> {
   /** Extra topology and resources the path needs while its trials run. */
   setup?(options: Options, topology: TopologyInfo): PathSetup;
   /** Commands that adjust the prepared topology (checksum offload, addresses …), with undo. */
-  setupCommands?(topology: TopologyInfo, env: PathEnv, options: Options): SetupCommand[];
+  setupCommands?(topology: TopologyInfo, prepared: PreparedPath, options: Options): SetupCommand[];
   plan(ctx: TrialContext, options: Options): TrialProcesses;
   /**
    * When the measurement needs more than the measuring process's own output (a sink's counters

@@ -13,7 +13,7 @@ export interface CleanupAction {
   error?: string;
 }
 
-/** veths the project names "bb" + 6 hex + c|s|x|y + digit; see runners/netns.ts and path-env.ts. */
+/** veths the project names "bb" + 6 hex + c|s|x|y + digit; see runners/netns.ts and path-setup.ts. */
 export const VETH_PATTERN = /^bb[0-9a-f]{6}[csxy]\d+$/;
 
 function ownerAlive(d: LedgerData): boolean {

@@ -15,7 +15,7 @@ import { tryRun } from './exec.js';
 import { probeHost } from './host-probe.js';
 import { Ledger } from './ledger.js';
 import { createNetnsTopology, type NetnsTopology } from './netns.js';
-import { EMPTY_ENV, preparePath, type PreparedPath } from './path-env.js';
+import { NOTHING_PREPARED, setUpPath, type PathSetUp } from './path-setup.js';
 import { runTrial, unavailableReason } from './trial.js';
 import { noMeasurement, type TrialRecord, type TrialStatus } from '../core/trial.js';
 import { getNetnsRecipe } from '../paths/registry.js';
@@ -105,13 +105,13 @@ function emptyCounts(): Record<TrialStatus, number> {
   return { ok: 0, failed: 0, 'timed-out': 0, unsupported: 0, skipped: 0 };
 }
 
-type PathPreparation = { kind: 'ready'; path: PreparedPath } | { kind: 'skipped' } | { kind: 'failed'; error: string };
+type PathPreparation = { kind: 'ready'; path: PathSetUp } | { kind: 'skipped' } | { kind: 'failed'; error: string };
 
 /** A path whose drivers are unavailable is not prepared; a failed set-up fails its trials, not the run. */
 async function preparePathSafely(planned: PlannedTrial, topology: NetnsTopology, ledger: Ledger, id: string, host: HostFacts): Promise<PathPreparation> {
   if (unavailableReason(planned, host)) return { kind: 'skipped' };
   try {
-    return { kind: 'ready', path: await preparePath(getNetnsRecipe(planned.path), planned.options, topology, ledger, id) };
+    return { kind: 'ready', path: await setUpPath(getNetnsRecipe(planned.path), planned.options, topology, ledger, id) };
   } catch (err) {
     return { kind: 'failed', error: (err as Error).message };
   }
@@ -208,7 +208,7 @@ export async function executeRun(opts: RunOptions): Promise<RunSummary> {
         warmupS,
         trialTimeoutS: Math.max(trialTimeoutS, durationS * 2 + 20),
         signal,
-        env: block.prepared.kind === 'ready' ? block.prepared.path.env : EMPTY_ENV,
+        prepared: block.prepared.kind === 'ready' ? block.prepared.path.prepared : NOTHING_PREPARED,
         setupError: block.prepared.kind === 'failed' ? block.prepared.error : null,
       });
     };

@@ -10,7 +10,7 @@ import { getDriver } from '../drivers/registry.js';
 import { summarizeFullLog } from '../drivers/sockperf.js';
 import { attribute, parseRecords } from '../analysis/attribution.js';
 import { getNetnsRecipe, getRecipe, pathAvailability } from '../paths/registry.js';
-import type { CpuPlan, PathEnv, ProcessSpec, TopologyInfo, TrialContext } from '../paths/types.js';
+import type { CpuPlan, PreparedPath, ProcessSpec, TopologyInfo, TrialContext } from '../paths/types.js';
 import { coresBusy, cpuUsageBetween, nsPerPacket, readCpuTimes } from './cpu.js';
 import type { Ledger } from './ledger.js';
 import { safeRead, spawnTrialProcess, waitReady, type ProcessOutcome, type RunningProcess } from './process.js';
@@ -29,7 +29,7 @@ export interface TrialEnv {
   /** Aborted on SIGINT/SIGTERM: the running trial stops at once. */
   signal: AbortSignal;
   /** What the path's set-up prepared for this block of trials. */
-  env: PathEnv;
+  prepared: PreparedPath;
   /** The path's set-up failed: every trial of the block fails with this reason. */
   setupError: string | null;
 }
@@ -40,11 +40,11 @@ export function trialPort(index: number): number {
 }
 
 function netnsFor(spec: ProcessSpec, env: TrialEnv): string | null {
-  if (spec.side === 'host') return null;
-  if (spec.side === 'client') return env.topology.client.netns;
-  if (spec.side === 'server') return env.topology.server.netns;
-  const ns = env.env.namespaces[spec.side];
-  if (!ns) throw new Error(`${spec.role} runs in namespace "${spec.side}", which the path did not prepare`);
+  if (spec.place === 'host') return null;
+  if (spec.place === 'client') return env.topology.client.netns;
+  if (spec.place === 'server') return env.topology.server.netns;
+  const ns = env.prepared.namespaces[spec.place];
+  if (!ns) throw new Error(`${spec.role} runs in namespace "${spec.place}", which the path did not prepare`);
   return ns;
 }
 
@@ -64,7 +64,7 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
   const recipe = getNetnsRecipe(planned.path);
   const ctx: TrialContext = {
     topology: env.topology,
-    env: env.env,
+    prepared: env.prepared,
     cpu: env.cpu,
     msgSizeBytes: planned.msgSizeBytes,
     offeredPps: planned.offeredPps,

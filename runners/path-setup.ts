@@ -3,19 +3,21 @@
 // the next path finds the default topology as it was. Everything goes into the ledger first.
 import { rmSync } from 'node:fs';
 import { assertIfName, assertNetnsName } from '../core/validate.js';
-import type { PathEnv, Side } from '../paths/types.js';
+import type { Place, PreparedPath } from '../paths/types.js';
 import type { AnyNetnsRecipe } from '../paths/registry.js';
 import { run, tryRun, CommandError } from './exec.js';
 import { releaseHugepages, reserveHugepages, type HugepageReservation } from './hugepages.js';
 import type { Ledger } from './ledger.js';
 import { deleteNetns, type NetnsTopology } from './netns.js';
 
-export interface PreparedPath {
-  env: PathEnv;
+/** A path's set-up while its trials run: what it prepared, and how to undo it. */
+export interface PathSetUp {
+  prepared: PreparedPath;
   teardown(): Promise<void>;
 }
 
-export const EMPTY_ENV: PathEnv = { namespaces: {}, links: {}, hugepages: null };
+/** What a trial sees when its path needed (or got) no set-up. */
+export const NOTHING_PREPARED: PreparedPath = { namespaces: {}, links: {}, hugepages: null };
 
 /** Extra links are "bb<id>" + x|y (the a and b ends) + their index: see VETH_PATTERN in cleanup. */
 function linkNames(shortId: string, index: number): [string, string] {
@@ -27,9 +29,9 @@ async function macOf(netns: string, ifname: string): Promise<string> {
   return (JSON.parse(stdout) as { address: string }[])[0]!.address;
 }
 
-export async function preparePath(recipe: AnyNetnsRecipe, options: unknown, topology: NetnsTopology, ledger: Ledger, shortId: string): Promise<PreparedPath> {
+export async function setUpPath(recipe: AnyNetnsRecipe, options: unknown, topology: NetnsTopology, ledger: Ledger, shortId: string): Promise<PathSetUp> {
   const setup = recipe.setup?.(options, topology) ?? {};
-  const env: PathEnv = { namespaces: {}, links: {}, hugepages: null };
+  const prepared: PreparedPath = { namespaces: {}, links: {}, hugepages: null };
   const undo: (() => Promise<unknown>)[] = [];
   let reservation: HugepageReservation | null = null;
   const teardown = async () => {
@@ -41,12 +43,12 @@ export async function preparePath(recipe: AnyNetnsRecipe, options: unknown, topo
       reservation = null;
     }
   };
-  const nsOf = (side: Side): string => {
-    if (side === 'host') throw new Error(`path ${recipe.path}: set-up in the host namespace is not allowed`);
-    if (side === 'client') return topology.client.netns;
-    if (side === 'server') return topology.server.netns;
-    const ns = env.namespaces[side];
-    if (!ns) throw new Error(`path ${recipe.path} uses namespace "${side}" without asking for it in setup().namespaces`);
+  const nsOf = (place: Place): string => {
+    if (place === 'host') throw new Error(`path ${recipe.path}: set-up in the host namespace is not allowed`);
+    if (place === 'client') return topology.client.netns;
+    if (place === 'server') return topology.server.netns;
+    const ns = prepared.namespaces[place];
+    if (!ns) throw new Error(`path ${recipe.path} uses namespace "${place}" without asking for it in setup().namespaces`);
     return ns;
   };
 
@@ -61,7 +63,7 @@ export async function preparePath(recipe: AnyNetnsRecipe, options: unknown, topo
       ledger.update((d) => d.namespaces.push(ns));
       await run(['ip', 'netns', 'add', ns]);
       await run(['ip', '-n', ns, 'link', 'set', 'dev', 'lo', 'up']);
-      env.namespaces[name] = ns;
+      prepared.namespaces[name] = ns;
       undo.push(async () => {
         await deleteNetns(ns);
         ledger.update((d) => (d.namespaces = d.namespaces.filter((n) => n !== ns)));
@@ -71,11 +73,11 @@ export async function preparePath(recipe: AnyNetnsRecipe, options: unknown, topo
       const [aName, bName] = linkNames(shortId, index);
       ledger.update((d) => d.veths.push(aName));
       await run(['ip', 'link', 'add', aName, 'type', 'veth', 'peer', 'name', bName]);
-      for (const [name, side, ip] of [
+      for (const [name, place, ip] of [
         [aName, link.a, link.aIp],
         [bName, link.b, link.bIp],
       ] as const) {
-        const ns = nsOf(side);
+        const ns = nsOf(place);
         await run(['ip', 'link', 'set', name, 'netns', ns]);
         if (ip) await run(['ip', '-n', ns, 'addr', 'add', `${ip}/24`, 'dev', name]);
         await run(['ip', '-n', ns, 'link', 'set', 'dev', name, 'mtu', String(topology.mtu), 'up']);
@@ -83,7 +85,7 @@ export async function preparePath(recipe: AnyNetnsRecipe, options: unknown, topo
       ledger.update((d) => (d.veths = d.veths.filter((v) => v !== aName)));
       // Deleting one end of a veth pair deletes both.
       undo.push(() => tryRun(['ip', '-n', nsOf(link.a), 'link', 'del', aName]));
-      env.links[link.id] = {
+      prepared.links[link.id] = {
         a: { netns: nsOf(link.a), ifname: aName, ip: link.aIp ?? null, mac: await macOf(nsOf(link.a), aName) },
         b: { netns: nsOf(link.b), ifname: bName, ip: link.bIp ?? null, mac: await macOf(nsOf(link.b), bName) },
       };
@@ -104,10 +106,10 @@ export async function preparePath(recipe: AnyNetnsRecipe, options: unknown, topo
       ledger.update(
         (d) => (d.hugepages = { previousTotal: r.previousPages, addedPages: r.totalPages - r.previousPages, mountPoint: r.mountedByUs ? r.mountPoint : null }),
       );
-      env.hugepages = { mountPoint: r.mountPoint, pageSizeKb: r.pageSizeKb };
+      prepared.hugepages = { mountPoint: r.mountPoint, pageSizeKb: r.pageSizeKb };
     }
-    for (const cmd of recipe.setupCommands?.(topology, env, options) ?? []) {
-      const ns = nsOf(cmd.side);
+    for (const cmd of recipe.setupCommands?.(topology, prepared, options) ?? []) {
+      const ns = nsOf(cmd.place);
       try {
         await run(['ip', 'netns', 'exec', ns, ...cmd.do]);
       } catch (err) {
@@ -119,7 +121,7 @@ export async function preparePath(recipe: AnyNetnsRecipe, options: unknown, topo
         undo.push(() => tryRun(['ip', 'netns', 'exec', ns, ...back]));
       }
     }
-    return { env, teardown };
+    return { prepared, teardown };
   } catch (err) {
     await teardown();
     throw err;
