@@ -16,7 +16,7 @@ import { median, sampleWithReplacement, quantile } from 'simple-statistics';
 import { UserError } from '../core/errors.js';
 import type { PathName, TrialRecord, TrialStatus } from '../core/trial.js';
 import { groupTrials, seededRandom, type TrialGroup } from './stats.js';
-import { at, num, str } from '../core/json-access.js';
+import type { RunMeta } from '../core/run-meta.js';
 
 export const COMPARED_METRICS = ['p50', 'p99'] as const;
 export type ComparedMetric = (typeof COMPARED_METRICS)[number];
@@ -79,32 +79,22 @@ export interface RunEnvironment {
   warmupS: number | null;
 }
 
-export function environmentOf(meta: Record<string, unknown>): RunEnvironment {
-  const toolVersions: Record<string, string | null> = {};
-  const binaries = at(meta, 'host', 'binaries');
-  if (binaries && typeof binaries === 'object') {
-    for (const [name, info] of Object.entries(binaries as Record<string, unknown>)) toolVersions[name] = str(at(info, 'version'));
-  }
-  const packageVersions: Record<string, string | null> = {};
-  const packages = at(meta, 'host', 'packages');
-  if (packages && typeof packages === 'object') {
-    for (const [name, version] of Object.entries(packages as Record<string, unknown>)) packageVersions[name] = str(version);
-  }
-  const dirty = at(meta, 'tool', 'gitDirty');
+export function environmentOf(meta: RunMeta): RunEnvironment {
+  const { host, tool, suite } = meta;
   return {
-    hostname: str(at(meta, 'host', 'hostname')),
-    kernelRelease: str(at(meta, 'host', 'kernelRelease')),
-    cpuModel: str(at(meta, 'host', 'cpuModel')),
-    cpuCount: num(at(meta, 'host', 'cpuCount')),
-    haltpollNs: num(at(meta, 'host', 'haltpollNs')),
-    governor: str(at(meta, 'host', 'governor')),
-    nodeVersion: str(at(meta, 'host', 'nodeVersion')),
-    gitRevision: str(at(meta, 'tool', 'gitRevision')),
-    gitDirty: typeof dirty === 'boolean' ? dirty : null,
-    toolVersions,
-    packageVersions,
-    durationS: num(at(meta, 'suite', 'durationS')),
-    warmupS: num(at(meta, 'suite', 'warmupS')),
+    hostname: host.hostname,
+    kernelRelease: host.kernelRelease,
+    cpuModel: host.cpuModel,
+    cpuCount: host.cpuCount,
+    haltpollNs: host.haltpollNs,
+    governor: host.governor,
+    nodeVersion: host.nodeVersion,
+    gitRevision: tool.gitRevision,
+    gitDirty: tool.gitDirty,
+    toolVersions: Object.fromEntries(Object.entries(host.binaries).map(([name, info]) => [name, info.version])),
+    packageVersions: { ...host.packages },
+    durationS: suite.durationS,
+    warmupS: suite.warmupS,
   };
 }
 
@@ -153,8 +143,8 @@ const show = (v: unknown): string => (v === null || v === undefined ? 'unknown' 
  * revision, other binaries and packages, trial duration and warm-up.
  */
 export function environmentDifferences(
-  a: { meta: Record<string, unknown>; trials: readonly TrialRecord[] },
-  b: { meta: Record<string, unknown>; trials: readonly TrialRecord[] },
+  a: { meta: RunMeta; trials: readonly TrialRecord[] },
+  b: { meta: RunMeta; trials: readonly TrialRecord[] },
 ): EnvironmentDifference[] {
   const ea = environmentOf(a.meta);
   const eb = environmentOf(b.meta);
@@ -267,7 +257,7 @@ export interface CompareResult {
 
 export interface RunForCompare {
   dir: string;
-  meta: Record<string, unknown>;
+  meta: RunMeta;
   trials: readonly TrialRecord[];
 }
 
@@ -423,8 +413,8 @@ export function compareRuns(a: RunForCompare, b: RunForCompare, options: Partial
       (x.offeredPps ?? -1) - (y.offeredPps ?? -1),
   );
   return {
-    runA: { runId: str(a.meta.runId), dir: a.dir },
-    runB: { runId: str(b.meta.runId), dir: b.dir },
+    runA: { runId: a.meta.runId, dir: a.dir },
+    runB: { runId: b.meta.runId, dir: b.dir },
     environment: environmentDifferences(a, b),
     forced,
     groups,

@@ -29,34 +29,34 @@
 //   loss needs a few hundred packets to show, and a "zero loss" verdict only means fewer than one
 //   lost in R·D, so use 1–5 s while searching (the search has no final long verification trial).
 import { UserError } from '../core/errors.js';
+import type {
+  SearchKind,
+  SearchOptions,
+  SearchResult,
+  SearchTrial,
+  TargetBounds,
+  TargetName,
+  TargetState,
+  TrialVerdict,
+  MonotonicityViolation,
+  StopReason,
+} from '../core/search-result.js';
 import type { TrialStatus } from '../core/trial.js';
 
-export interface LossTargets {
-  /** Loss ratio NDR must not exceed, usually 0. */
-  ndr: number;
-  /** Loss ratio PDR must not exceed, usually 0.005 (0.5 %). */
-  pdr: number;
-}
-
-export interface SearchOptions {
-  /** Lowest offered rate the search may try, packets/s (≥ 1). */
-  minPps: number;
-  /** Highest offered rate; the first trial runs here and gives MRR. */
-  maxPps: number;
-  /** Stop when (upper − lower) / upper ≤ goalWidth for both targets; 0.005 = 0.5 %. */
-  goalWidth: number;
-  /** Hard cap on trials, the MRR trial included. */
-  maxTrials: number;
-  lossTargets: LossTargets;
-  /** Forwarded to measure(); the search does no timing itself. */
-  trialDurationS: number;
-  /**
-   * A trial whose generator sent less than offeredPps × (1 − generatorTolerance) fails every
-   * target: the offered rate was never sustained, so it cannot be claimed. Default 0.05. Set to 1
-   * to ignore achievedPps.
-   */
-  generatorTolerance?: number;
-}
+// The result's types are declared with search.json, which stores them (core/search-result.ts).
+export type {
+  LossTargets,
+  MonotonicityViolation,
+  SearchKind,
+  SearchOptions,
+  SearchResult,
+  SearchTrial,
+  StopReason,
+  TargetBounds,
+  TargetName,
+  TargetState,
+  TrialVerdict,
+} from '../core/search-result.js';
 
 export const DEFAULT_SEARCH_OPTIONS = {
   goalWidth: 0.005,
@@ -65,8 +65,6 @@ export const DEFAULT_SEARCH_OPTIONS = {
   trialDurationS: 2,
   generatorTolerance: 0.05,
 } as const;
-
-export type SearchKind = 'mrr' | 'ndr' | 'pdr';
 
 /** What measure() must report about one trial. */
 export interface TrialOutcome {
@@ -86,68 +84,6 @@ export interface MeasureContext {
 
 /** Runs one trial at offeredPps; `step` counts trials from 1. */
 export type MeasureFn = (offeredPps: number, step: number, context: MeasureContext) => Promise<TrialOutcome>;
-
-export type TrialVerdict = 'pass' | 'fail';
-export type TargetName = keyof LossTargets;
-
-export interface SearchTrial {
-  step: number;
-  kind: SearchKind;
-  offeredPps: number;
-  achievedPps: number | null;
-  lossRatio: number | null;
-  status: TrialStatus;
-  /** Per target; null when the measurement failed (a failure is not "lossy"). */
-  verdict: Record<TargetName, TrialVerdict> | null;
-  /** The generator fell short of the offered rate by more than generatorTolerance. */
-  generatorShort: boolean;
-  error: string | null;
-}
-
-/**
- * - converged: bracket width ≤ goalWidth.
- * - max-rate-passes: maxPps met the target; lowerPps = maxPps, no upper bound.
- * - min-rate-lossy: even minPps missed the target; lowerPps = null.
- * - resolution-limit: no whole packets/s value lies strictly between the bounds.
- * - open: the search stopped before this target was settled.
- */
-export type TargetState = 'converged' | 'max-rate-passes' | 'min-rate-lossy' | 'resolution-limit' | 'open';
-
-export interface TargetBounds {
-  lossTarget: number;
-  /** Highest rate that passed below upperPps: the reported NDR/PDR. null = none passed. */
-  lowerPps: number | null;
-  /** Lowest rate that failed; null = none failed. */
-  upperPps: number | null;
-  /** (upper − lower) / upper; 0 when maxPps passed; null when there is no lower bound. */
-  widthRel: number | null;
-  state: TargetState;
-}
-
-export type StopReason = 'converged' | 'max-trials' | 'measurement-failed' | 'all-rates-lossy';
-
-export interface MonotonicityViolation {
-  target: TargetName;
-  /** A rate that passed although a lower rate failed. */
-  passedPps: number;
-  failedPps: number;
-}
-
-export interface SearchResult {
-  ndrPps: number | null;
-  pdrPps: number | null;
-  /** Received packets/s at maxPps: achievedPps × (1 − lossRatio); null if either is unknown. */
-  mrrPps: number | null;
-  ndr: TargetBounds;
-  pdr: TargetBounds;
-  trials: SearchTrial[];
-  trialCount: number;
-  stopReason: StopReason;
-  /** One sentence on why the search stopped. */
-  stopDetail: string;
-  monotonicityViolations: MonotonicityViolation[];
-  options: Required<SearchOptions>;
-}
 
 /** Relative slack for comparing widths, so 0.00500000001 counts as 0.5 %. */
 const WIDTH_EPSILON = 1e-9;

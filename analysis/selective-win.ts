@@ -20,31 +20,34 @@
 // usable bypass path, or repetitions that disagree (p99 spread > maxSpreadRel) give
 // insufficient-data, because no check computed from such data can be trusted.
 import { UserError } from '../core/errors.js';
-import { compareRanges, type P99Comparison, type TrialGroup } from './stats.js';
+import type {
+  BeyondSpreadCheck,
+  CpuComparison,
+  GainCheck,
+  KernelBottleneckCheck,
+  RepetitionAgreement,
+  RuleChecks,
+  SelectiveWinThresholds,
+  SteadyLoadCheck,
+  Verdict,
+  VerdictBase,
+} from '../core/verdict.js';
+import { compareRanges, type TrialGroup } from './stats.js';
 
-export interface SelectiveWinThresholds {
-  /** Kernel share of the kernel path's p99 (kernel TX + RX, both sides) that makes the kernel the bottleneck. */
-  kernelShareMin: number;
-  /** Required p99 improvement, as a fraction of the kernel path's end-to-end p99. */
-  gainMin: number;
-  /** Highest coefficient of variation of the arrival rate that still counts as steady load. */
-  steadyCvMax: number;
-  /**
-   * A path "holds" rate R when its loss ratio at R is ≤ lossGoal. Default 0.005 (0.5 %), the same
-   * bar as the PDR search, so "sustains a rate the kernel cannot" means "R is below its PDR".
-   */
-  lossGoal: number;
-  /**
-   * Repetitions disagree when (max − min) / median of p99 over repetitions exceeds this; the
-   * verdict is then insufficient-data. Default 0.5: a shared 2-vCPU VM easily moves p99 by tens of
-   * per cent between runs, but beyond 50 % the median means little.
-   */
-  maxSpreadRel: number;
-  /** Repetitions each side needs before a spread (check 4, agreement) can be judged. Default 2. */
-  minRepetitions: number;
-  /** Results measured under emulation (QEMU TCG) say nothing about real hardware. Default false. */
-  includeEmulated: boolean;
-}
+// A verdict's types are declared with verdicts.json, which stores them (core/verdict.ts).
+export type {
+  BeyondSpreadCheck,
+  CheckStatus,
+  CpuComparison,
+  GainCheck,
+  KernelBottleneckCheck,
+  RepetitionAgreement,
+  RuleChecks,
+  SelectiveWinThresholds,
+  SteadyLoadCheck,
+  Verdict,
+  VerdictKind,
+} from '../core/verdict.js';
 
 export const DEFAULT_THRESHOLDS: Readonly<SelectiveWinThresholds> = Object.freeze({
   kernelShareMin: 0.5,
@@ -119,98 +122,6 @@ export interface DecisionInput {
   /** CV of the per-interval arrival rate at the receiver; null = not measured. */
   loadCv: number | null;
 }
-
-export type CheckStatus = 'passed' | 'failed' | 'unknown';
-
-export interface KernelBottleneckCheck {
-  status: CheckStatus;
-  detail: string;
-  kernelShareP99: number | null;
-  kernelShareMin: number;
-  /** The largest non-kernel component of p99, when attribution names one. */
-  dominantNonKernel: { name: string; shareP99: number } | null;
-  /** Kernel path exceeds the loss goal at R while the best bypass path holds it. */
-  kernelLosesWhereBypassHolds: boolean | null;
-}
-
-export interface GainCheck {
-  status: CheckStatus;
-  detail: string;
-  /** (kernel p99 − bypass p99) / kernel p99. */
-  gainRel: number | null;
-  gainMin: number;
-  sustainsRateKernelCannot: boolean | null;
-}
-
-export interface SteadyLoadCheck {
-  status: CheckStatus;
-  detail: string;
-  cv: number | null;
-  steadyCvMax: number;
-}
-
-export interface BeyondSpreadCheck {
-  status: CheckStatus;
-  detail: string;
-  /** Which difference was tested: p99 ranges, or loss ranges when the win is a sustained rate. */
-  basis: 'p99' | 'loss';
-  p99: P99Comparison | null;
-}
-
-export interface RuleChecks {
-  kernelBottleneck: KernelBottleneckCheck;
-  gain: GainCheck;
-  steadyLoad: SteadyLoadCheck;
-  beyondSpread: BeyondSpreadCheck;
-}
-
-export interface CpuComparison {
-  kernelCoresBusy: number | null;
-  bypassCoresBusy: number | null;
-  /** bypass − kernel: > 0 means bypass spends that many more cores, < 0 saves them. */
-  coresDelta: number | null;
-  kernelNsPerPacket: number | null;
-  bypassNsPerPacket: number | null;
-}
-
-export interface RepetitionAgreement {
-  /** false: some path's p99 varies more than maxSpreadRel; null: too few repetitions to tell. */
-  agree: boolean | null;
-  kernelSpreadRel: number | null;
-  bypassSpreadRel: number | null;
-  maxSpreadRel: number;
-}
-
-interface VerdictBase {
-  msgSizeBytes: number | null;
-  offeredPps: number | null;
-  /** The sentence that decided the verdict, with its numbers. */
-  reason: string;
-  /** Every failed or unknown check's sentence, in rule order. */
-  reasons: string[];
-  bestBypassPath: string | null;
-  kernelP99Us: number | null;
-  bypassP99Us: number | null;
-  /** kernel p99 − best bypass p99 (medians), µs; negative = bypass is slower. */
-  expectedP99SavingUs: number | null;
-  /** The same as a percentage of the kernel path's end-to-end p99. */
-  expectedP99SavingPct: number | null;
-  /** The most any bypass could save: kernel share of p99 × kernel p99, µs. */
-  kernelAttributableP99Us: number | null;
-  coresDelta: number | null;
-  cpu: CpuComparison;
-  checks: RuleChecks;
-  repetitions: RepetitionAgreement;
-  /** Bypass paths left out, and why (emulated, no p99). */
-  excludedPaths: { pathLabel: string; why: string }[];
-  thresholds: SelectiveWinThresholds;
-  /** Which of the suite's verdict scenarios this belongs to (e.g. "bare", "app-heavy"); absent with one. */
-  scenario?: string;
-}
-
-export type Verdict = (VerdictBase & { verdict: 'bypass-wins' }) | (VerdictBase & { verdict: 'no-win' }) | (VerdictBase & { verdict: 'insufficient-data' });
-
-export type VerdictKind = Verdict['verdict'];
 
 /** The verdict for one (size, rate). */
 export function decide(input: DecisionInput, thresholds: Partial<SelectiveWinThresholds> = {}): Verdict {

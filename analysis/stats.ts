@@ -4,6 +4,10 @@
 // between two paths is real. Everything here is pure; randomness (bootstrap) is seeded.
 import { median, min, max, quantile, sampleWithReplacement, coefficientOfVariation as ssCv } from 'simple-statistics';
 import type { PathName, TrialRecord, TrialStatus } from '../core/trial.js';
+import type { P99Comparison } from '../core/verdict.js';
+
+// Declared with the verdicts that carry it (core/verdict.ts).
+export type { P99Comparison } from '../core/verdict.js';
 
 export interface MetricSummary {
   median: number;
@@ -204,22 +208,6 @@ export interface RepetitionRange {
   min: number;
   max: number;
   n: number;
-}
-
-export interface P99Comparison {
-  /**
-   * true: the p99 ranges over repetitions do not overlap (every repetition of one group is below
-   * every repetition of the other); false: they overlap; null: fewer than minRepetitions on a side.
-   * With 3 repetitions each, two identical paths separate by chance 10 % of the time (2 · 3!3!/6!);
-   * with 2 each, 33 %: use 3 or more repetitions for decisions.
-   */
-  differs: boolean | null;
-  /** b's median p99 − a's median p99, µs; negative = b is faster. */
-  deltaUs: number | null;
-  /** deltaUs / a's median p99. */
-  deltaRel: number | null;
-  /** One sentence with the numbers. */
-  reason: string;
 }
 
 /** Do two repetition ranges differ by more than their spread? See P99Comparison.differs. */

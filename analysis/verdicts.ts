@@ -4,23 +4,13 @@
 import { median } from 'simple-statistics';
 import type { TrialRecord } from '../core/trial.js';
 import { toKernelAttribution, type AttributionResult } from './attribution.js';
-import type { SearchResult } from './search.js';
-import { decideAll, inputsFromGroups, resolveThresholds, type KernelAttribution, type SelectiveWinThresholds, type Verdict } from './selective-win.js';
+import type { PathSearch } from '../core/search-result.js';
+import type { Verdict, VerdictSettings } from '../core/verdict.js';
+import { decideAll, inputsFromGroups, resolveThresholds, type KernelAttribution } from './selective-win.js';
 import { groupTrials } from './stats.js';
 
-export interface VerdictSettings {
-  /** Label of the kernel reference path; default the first kernel-udp entry (else kernel-tcp). */
-  kernelPath?: string;
-  /** Labels of the bypass candidates; default every path that is not kernel-udp/-tcp or attribution. */
-  bypassPaths?: string[];
-  /** Label of the attribution entry describing the kernel path; default the first one in the run. */
-  attributionPath?: string;
-  thresholds?: Partial<SelectiveWinThresholds>;
-  /** One verdict set per scenario, each with its own attribution entry. */
-  scenarios?: { name: string; attributionPath: string }[];
-}
-
-export type SearchSummary = Pick<SearchResult, 'ndrPps' | 'pdrPps'> & { pathLabel: string; msgSizeBytes: number };
+/** What the rule needs of a search.json entry. */
+export type SearchSummary = Pick<PathSearch, 'pathLabel' | 'msgSizeBytes' | 'ndrPps' | 'pdrPps'>;
 
 const KERNEL_PATHS = new Set(['kernel-udp', 'kernel-tcp']);
 

@@ -1,8 +1,7 @@
-import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { compareRuns, environmentDifferences, type EnvironmentDifference } from '../analysis/compare.js';
 import { EXIT, UserError } from '../core/errors.js';
-import { loadRun } from '../core/run-store.js';
+import { loadRun } from '../core/run-folder.js';
 import { renderCompareTable, writeCompare } from '../report/compare.js';
 import { data, human } from './output.js';
 
@@ -33,9 +32,9 @@ function describeDifferences(diffs: EnvironmentDifference[]): string {
   return diffs.map((d) => `${d.field}: A ${d.a}, B ${d.b}`).join('; ');
 }
 
-/** The short id at the end of a run id (<time>-<suite>-<id>), or the folder name. */
-function shortName(runId: string | null, dir: string): string {
-  return (runId ?? resolve(dir)).split(/[-/]/).filter(Boolean).at(-1) ?? 'run';
+/** The short id at the end of a run id (<time>-<suite>-<id>). */
+function shortName(runId: string): string {
+  return runId.split('-').at(-1) ?? 'run';
 }
 
 export async function handler(args: {
@@ -61,16 +60,14 @@ export async function handler(args: {
     );
   }
   const result = compareRuns(a, b, { minRelChange: args.minChange, ciLevel: args.ciLevel, resamples: args.resamples, seed: args.seed }, blocking.length > 0);
-  const runIdA = typeof a.meta.runId === 'string' ? a.meta.runId : null;
-  const runIdB = typeof b.meta.runId === 'string' ? b.meta.runId : null;
-  const outDir = args.out ?? `compare-${shortName(runIdA, args.runA)}-vs-${shortName(runIdB, args.runB)}`;
+  const outDir = args.out ?? `compare-${shortName(a.meta.runId)}-vs-${shortName(b.meta.runId)}`;
   const written = await writeCompare(result, outDir, args.chart);
   for (const w of written.warnings) human(`warning: ${w}`);
 
   if (args.json) data({ ...result, files: written.files });
   else {
-    human(`A: ${runIdA ?? args.runA}`);
-    human(`B: ${runIdB ?? args.runB}`);
+    human(`A: ${a.meta.runId}`);
+    human(`B: ${b.meta.runId}`);
     if (blocking.length) human(`forced despite: ${describeDifferences(blocking)}`);
     const notes = diffs.filter((d) => !d.blocking);
     if (notes.length) human(`also differs (not blocking): ${notes.map((d) => d.field).join(', ')}`);

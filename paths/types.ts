@@ -5,6 +5,10 @@ import type { Measurement, PathName } from '../core/trial.js';
 import type { GuestCase } from '../soft-roce/plan.js';
 import type { HostFacts } from '../core/host.js';
 import type { Availability } from '../drivers/types.js';
+import type { CpuPlan, TopologyInfo } from '../core/topology.js';
+
+// Declared in core because run.json records them; recipes take them from here with the rest.
+export type { CpuPlan, EndpointInfo, TopologyInfo } from '../core/topology.js';
 
 /**
  * Where the processes of a trial run: the two ends of the default topology, an extra namespace a
@@ -16,37 +20,12 @@ export type Place = 'client' | 'server' | 'host' | ExtraNamespace;
 /** Names of extra namespaces: lower-case letters and digits, e.g. "wire", "hop1". */
 export type ExtraNamespace = string & { readonly __extra?: never };
 
-export interface TopologyInfo {
-  kind: 'netns';
-  /** The run's short id: part of every name the run creates (namespaces, veths, DPDK prefixes). */
-  runTag: string;
-  client: EndpointInfo;
-  server: EndpointInfo;
-  mtu: number;
-}
-
-export interface EndpointInfo {
-  /** Network namespace name (null would mean the host's own namespace, e.g. on lab hosts). */
-  netns: string;
-  ifname: string;
-  ip: string;
-  mac: string;
-}
-
 /** One end of an extra link; it may have no address (a DPDK port, an af_packet reflector). */
 export interface LinkEnd {
   netns: string;
   ifname: string;
   ip: string | null;
   mac: string;
-}
-
-export interface CpuPlan {
-  client: number;
-  server: number;
-  poller: number;
-  /** The CPU the orchestrator itself may use (recorded, not enforced). */
-  orchestrator: number;
 }
 
 /** An extra veth pair a path needs, between two places, each end with an optional /24 address. */

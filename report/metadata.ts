@@ -1,7 +1,8 @@
-// The run's context as a reader of a report needs it: where and how it was measured. Read from
-// run.json, which is loosely typed on disk; every field a run did not record is null.
+// The run's context as a reader of a report needs it: where and how it was measured, from
+// run.json (core/run-meta.ts). Every field a run did not record is null.
 import { environmentOf, type RunEnvironment } from '../analysis/compare.js';
-import { at, num, obj, str } from '../core/json-access.js';
+import { isRecord } from '../core/json-access.js';
+import type { RunMeta } from '../core/run-meta.js';
 
 export interface RunMetadata {
   runId: string | null;
@@ -26,57 +27,48 @@ export interface RunMetadata {
   warmupS: number | null;
   repetitions: number | null;
   counts: Record<string, number> | null;
-  /** Selective-win thresholds recorded with the run (suite or run.json), when there are any. */
-  thresholds: Record<string, unknown> | null;
   error: string | null;
 }
 
 function flatten(value: unknown, prefix: string, out: [string, string][]): void {
-  const o = obj(value);
-  if (o) {
-    for (const [k, v] of Object.entries(o)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  if (isRecord(value)) {
+    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
   } else if (value !== undefined) {
     out.push([prefix, Array.isArray(value) ? value.join(', ') : String(value)]);
   }
 }
 
-export function metadataOf(meta: Record<string, unknown>): RunMetadata {
-  const binaries = Object.entries(obj(at(meta, 'host', 'binaries')) ?? {})
-    .map(([name, info]) => ({ name, version: str(at(info, 'version')), path: str(at(info, 'path')) }))
+export function metadataOf(meta: RunMeta): RunMetadata {
+  const binaries = Object.entries(meta.host.binaries)
+    .map(([name, info]) => ({ name, version: info.version, path: info.path }))
     .sort((a, b) => a.name.localeCompare(b.name));
-  const packages = Object.entries(obj(at(meta, 'host', 'packages')) ?? {})
-    .map(([name, version]) => ({ name, version: str(version) }))
+  const packages = Object.entries(meta.host.packages)
+    .map(([name, version]) => ({ name, version }))
     .sort((a, b) => a.name.localeCompare(b.name));
-  const cpuPlanRaw = obj(meta.cpuPlan);
-  const cpuPlan = cpuPlanRaw ? Object.fromEntries(Object.entries(cpuPlanRaw).map(([k, v]) => [k, num(v)])) : null;
   const topology: [string, string][] = [];
   flatten(meta.topology, '', topology);
-  const counts = obj(meta.counts);
-  const command = Array.isArray(meta.command) ? meta.command.map(String) : null;
-  const sizes = at(meta, 'suite', 'sizes');
   return {
-    runId: str(meta.runId),
-    status: str(meta.status),
-    suiteName: str(at(meta, 'suite', 'name')),
-    suiteFile: str(meta.suiteFile),
-    description: str(at(meta, 'suite', 'description')),
-    startedAt: str(meta.startedAt),
-    endedAt: str(meta.endedAt),
-    command,
+    runId: meta.runId,
+    status: meta.status,
+    suiteName: meta.suite.name,
+    suiteFile: meta.suiteFile,
+    description: meta.suite.description ?? null,
+    startedAt: meta.startedAt,
+    endedAt: meta.endedAt,
+    command: meta.command,
     env: environmentOf(meta),
-    arch: str(at(meta, 'host', 'arch')),
-    projectVersion: str(at(meta, 'tool', 'version')),
+    arch: meta.host.arch,
+    projectVersion: meta.tool.version,
     binaries,
     packages,
-    cpuPlan,
+    cpuPlan: { ...meta.cpuPlan },
     topology,
-    sizes: Array.isArray(sizes) ? sizes.filter((s): s is number => typeof s === 'number') : null,
-    durationS: num(at(meta, 'suite', 'durationS')),
-    warmupS: num(at(meta, 'suite', 'warmupS')),
-    repetitions: num(at(meta, 'suite', 'repetitions')),
-    counts: counts ? (Object.fromEntries(Object.entries(counts).filter(([, v]) => typeof v === 'number')) as Record<string, number>) : null,
-    thresholds: obj(at(meta, 'suite', 'thresholds')) ?? obj(meta.thresholds),
-    error: str(meta.error),
+    sizes: meta.suite.sizes,
+    durationS: meta.suite.durationS,
+    warmupS: meta.suite.warmupS,
+    repetitions: meta.suite.repetitions,
+    counts: meta.counts ?? null,
+    error: meta.error ?? null,
   };
 }
 

@@ -1,7 +1,7 @@
 // Everything the documents (HTML, Markdown, text) say about one run, computed once: repetition
 // statistics (analysis/stats.ts), summary rows, chart specs and the run's metadata. Pure.
 import { groupTrials, type TrialGroup } from '../analysis/stats.js';
-import type { Verdict } from '../analysis/selective-win.js';
+import type { SelectiveWinThresholds, Verdict } from '../analysis/selective-win.js';
 import type { TrialRecord } from '../core/trial.js';
 import type { AttributionGap, ReportInputs, SearchEntry } from './inputs.js';
 import { metadataOf, type RunMetadata } from './metadata.js';
@@ -19,8 +19,8 @@ export interface ReportModel {
   searches: SearchEntry[] | null;
   attributionGaps: AttributionGap[];
   charts: ChartSpec[];
-  /** Selective-win thresholds: from the verdicts when there are any, else from run.json. */
-  thresholds: Record<string, unknown> | null;
+  /** Selective-win thresholds the verdicts were decided with; null without verdicts. */
+  thresholds: SelectiveWinThresholds | null;
   anyEmulated: boolean;
 }
 
@@ -30,7 +30,6 @@ export function buildModel(inputs: ReportInputs): ReportModel {
   const groups = groupTrials(run.trials, { bootstrapResamples: 200 });
   const rows = rowsInRunOrder(groups, run.trials);
   const meta = metadataOf(run.meta);
-  const fromVerdicts = inputs.verdicts?.[0]?.thresholds as Record<string, unknown> | undefined;
   return {
     runDir: run.dir,
     meta,
@@ -41,7 +40,7 @@ export function buildModel(inputs: ReportInputs): ReportModel {
     searches: inputs.searches,
     attributionGaps: inputs.attributionGaps,
     charts: buildCharts({ groups, verdicts: inputs.verdicts, searches: inputs.searches, attribution: inputs.attribution }),
-    thresholds: fromVerdicts ?? meta.thresholds,
+    thresholds: inputs.verdicts?.[0]?.thresholds ?? null,
     anyEmulated: run.trials.some((t) => t.emulated) || (inputs.searches ?? []).some((s) => s.emulated) || inputs.attribution.some((p) => p.emulated),
   };
 }

@@ -1,32 +1,13 @@
 // The closing table: one row per path × size × offered rate, medians over the repetitions that
 // finished ok (grouping and statistics from analysis/stats.ts). Plain text, so it reads the same
 // in a terminal, a log file and a CI transcript.
+import type { SummaryRow } from '../core/run-summary.js';
 import type { TrialRecord, TrialStatus } from '../core/trial.js';
 import { groupTrials, type TrialGroup } from '../analysis/stats.js';
 import { fmtPct, fmtPps, fmtUs, pathDisplay } from './format.js';
 
-export interface SummaryRow {
-  pathLabel: string;
-  path: string;
-  msgSizeBytes: number | null;
-  offeredPps: number | null;
-  repetitions: number;
-  ok: number;
-  statuses: TrialStatus[];
-  achievedPps: number | null;
-  lossRatio: number | null;
-  p50Us: number | null;
-  p99Us: number | null;
-  p999Us: number | null;
-  /** p99 over the ok repetitions: lowest and highest. */
-  p99RangeUs: { min: number; max: number } | null;
-  coresBusy: number | null;
-  nsPerPacket: number | null;
-  emulated: boolean;
-  /** The first non-ok repetition's error. */
-  error: string | null;
-  trialIds: string[];
-}
+// Declared with summary.json, which stores the rows (core/run-summary.ts).
+export type { SummaryRow } from '../core/run-summary.js';
 
 export function rowFromGroup(g: TrialGroup, byId: Map<string, TrialRecord>): SummaryRow {
   const members = g.trialIds.map((id) => byId.get(id)).filter((t): t is TrialRecord => t !== undefined);

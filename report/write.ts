@@ -1,5 +1,6 @@
 // Everything `bypassbench report` produces from a saved run, and what `run` writes at its end:
-//   trials.csv (regenerated from trials.jsonl), summary.json (grouped medians), report.txt (table),
+//   trials.csv (regenerated from trials.jsonl) and summary.json (grouped medians), through the run
+//   folder's store (core/run-folder.ts), and the documents it names: report.txt (table),
 //   charts/<name>.vl.json (Vega-Lite, data inlined), charts/<name>.svg and .png (rendered headless),
 //   report.html (self-contained, offline) and report.md (Markdown with PNG references).
 // A chart that fails to render becomes a warning, not a lost report: the run's data is on disk and
@@ -7,7 +8,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Spec } from 'vega';
-import { trialsToCsv } from '../core/run-store.js';
+import { RAW_DIR, REPORT_FILES, RUN_FILES, RunFolder } from '../core/run-folder.js';
 import { renderHtml, type HtmlChart } from './html.js';
 import { loadReportInputs } from './inputs.js';
 import { renderMarkdown } from './markdown.js';
@@ -15,7 +16,7 @@ import { buildModel } from './model.js';
 import { compileToVega, renderSvg, svgToPng, vegaLicenseText, vegaRuntimeSource, vegaVersion } from './render.js';
 import { renderTable, type SummaryRow } from './table.js';
 
-export const CHARTS_DIR = 'charts';
+export const CHARTS_DIR = REPORT_FILES.chartsDir;
 
 export interface WriteReportOptions {
   /** Render SVG and PNG files (default true). Vega-Lite specs and the HTML are written regardless. */
@@ -46,6 +47,7 @@ function clearOldCharts(dir: string): void {
 
 export async function writeReport(runDir: string, options: WriteReportOptions = {}): Promise<WrittenReport> {
   const render = options.render ?? true;
+  const folder = RunFolder.open(runDir);
   const inputs = loadReportInputs(runDir);
   const model = buildModel(inputs);
   const files: string[] = [];
@@ -57,15 +59,15 @@ export async function writeReport(runDir: string, options: WriteReportOptions = 
   };
 
   const table = renderTable(model.rows);
-  write('trials.csv', trialsToCsv(model.trials));
-  write('summary.json', `${JSON.stringify({ runId: model.meta.runId, status: model.meta.status, rows: model.rows }, null, 2)}\n`);
+  files.push(folder.writeTrialsCsv(model.trials));
+  files.push(folder.writeSummary({ runId: model.meta.runId, status: model.meta.status, rows: model.rows }));
   const header = [
     `bypassbench run ${model.meta.runId ?? '?'} (${model.meta.status ?? '?'})`,
     `suite ${model.meta.suiteFile ?? '?'}; started ${model.meta.startedAt ?? '?'}; ended ${model.meta.endedAt ?? '?'}`,
     'Latency is round-trip time; medians over repetitions that finished ok.',
     '',
   ];
-  write('report.txt', `${header.join('\n')}${table}\n`);
+  write(REPORT_FILES.text, `${header.join('\n')}${table}\n`);
 
   const chartsDir = join(runDir, CHARTS_DIR);
   clearOldCharts(chartsDir);
@@ -99,14 +101,23 @@ export async function writeReport(runDir: string, options: WriteReportOptions = 
     warnings.push(...chartWarnings.map((w) => `chart ${chart.name}: ${w}`));
   }
 
-  const documents = ['report.md', 'report.txt', 'summary.json', 'trials.csv', 'trials.jsonl', 'run.json', 'raw/'];
-  for (const extra of ['verdicts.json', 'search.json']) if (existsSync(join(runDir, extra))) documents.push(extra);
+  const documents: string[] = [
+    REPORT_FILES.markdown,
+    REPORT_FILES.text,
+    RUN_FILES.summary,
+    RUN_FILES.trialsCsv,
+    RUN_FILES.trials,
+    RUN_FILES.meta,
+    `${RAW_DIR}/`,
+  ];
+  if (folder.has('verdicts')) documents.push(RUN_FILES.verdicts);
+  if (folder.has('searches')) documents.push(RUN_FILES.searches);
   write(
-    'report.html',
+    REPORT_FILES.html,
     renderHtml(model, { charts: htmlCharts, vegaRuntime: vegaRuntimeSource(), vegaLicense: vegaLicenseText(), vegaVersion: vegaVersion(), documents }),
   );
   write(
-    'report.md',
+    REPORT_FILES.markdown,
     renderMarkdown(
       model,
       htmlCharts.map((c) => ({ title: c.chart.title, caption: c.chart.caption, png: c.files.png })),

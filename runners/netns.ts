@@ -3,19 +3,12 @@
 // never collide; every object goes into the ledger before it is created.
 import { readFileSync } from 'node:fs';
 import { assertIfName, assertNetnsName, assertPrivatePrefix24 } from '../core/validate.js';
-import type { TopologyInfo } from '../paths/types.js';
+import type { NetnsNames, TopologyInfo } from '../core/topology.js';
 import { run, tryRun } from './exec.js';
 import type { Ledger } from './ledger.js';
 
 /** Every namespace the project creates matches this; `cleanup` sweeps orphans by it. */
 export const NETNS_PATTERN = /^bypassbench-([0-9a-f]{6})-([a-z][a-z0-9]{0,7})$/;
-
-export interface NetnsNames {
-  clientNs: string;
-  serverNs: string;
-  clientIf: string;
-  serverIf: string;
-}
 
 export function netnsNames(shortId: string): NetnsNames {
   return {

@@ -1,16 +1,16 @@
 // Executing a whole suite: host facts, run folder, topology, every planned trial in order, and
 // teardown on success, error or interruption. Reports progress as typed events; drawing them is
 // the CLI's job.
-import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { HostFacts } from '../core/host.js';
 import { UserError } from '../core/errors.js';
 import { runFolderName, shortId } from '../core/ids.js';
 import { planTrials, type PlannedTrial } from '../suites/plan.js';
 import { projectRoot, projectVersion } from '../core/project.js';
-import { RunStore } from '../core/run-store.js';
+import { RunFolder } from '../core/run-folder.js';
+import { RUN_META_SCHEMA_VERSION, type RunMeta, type RunStatus as RecordedRunStatus } from '../core/run-meta.js';
 import type { LoadedSuite } from '../suites/load.js';
-import type { CpuPlan } from '../paths/types.js';
+import type { CpuPlan } from '../core/topology.js';
 import { tryRun } from './exec.js';
 import { probeHost } from './host-probe.js';
 import { Ledger } from './ledger.js';
@@ -30,7 +30,8 @@ export type RunEvent =
   | { type: 'warning'; message: string }
   | { type: 'run:done'; status: RunStatus; counts: Record<TrialStatus, number> };
 
-export type RunStatus = 'completed' | 'interrupted' | 'failed';
+/** How a finished run ended (run.json says "running" until then). */
+export type RunStatus = Exclude<RecordedRunStatus, 'running'>;
 
 /** grid: the planned trials (counted in total); search: throughput-search trials, as many as it takes. */
 export type TrialPhase = 'grid' | 'search';
@@ -129,14 +130,13 @@ export async function executeRun(opts: RunOptions): Promise<RunSummary> {
   const startedAt = new Date();
   const runId = runFolderName(suite.name, startedAt, id);
   const runDir = resolve(opts.outDir ?? join(opts.resultsRoot ?? join(projectRoot(), 'results'), runId));
-  const store = new RunStore(runDir);
-  store.create();
+  const store = RunFolder.create(runDir);
   const ledger = new Ledger(id, runDir);
   const git = await gitRevision();
   const trialTimeoutS = suite.trialTimeoutS ?? suite.durationS * 2 + 20;
 
-  const meta: Record<string, unknown> = {
-    schemaVersion: 1,
+  const meta: RunMeta = {
+    schemaVersion: RUN_META_SCHEMA_VERSION,
     runId,
     tool: { name: 'bypassbench', version: projectVersion(), gitRevision: git.revision, gitDirty: git.dirty },
     command: opts.argv ?? null,
@@ -153,7 +153,7 @@ export async function executeRun(opts: RunOptions): Promise<RunSummary> {
     topology: null,
     ledgerFile: ledger.file,
   };
-  store.writeRunJson(meta);
+  store.writeMeta(meta);
   emit({ type: 'run:start', runId, runDir, total: plan.length });
 
   const records: TrialRecord[] = [];
@@ -168,7 +168,7 @@ export async function executeRun(opts: RunOptions): Promise<RunSummary> {
     // eslint-disable-next-line @typescript-eslint/unbound-method -- destroy is dropped, never called
     const { destroy: _destroy, ...topologyInfo } = topology;
     meta.topology = topologyInfo;
-    store.writeRunJson(meta);
+    store.writeMeta(meta);
     emit({
       type: 'topology:ready',
       description: `${topology.client.netns} (${topology.client.ip}) ⇄ ${topology.server.netns} (${topology.server.ip}) over veth, MTU ${topology.mtu}`,
@@ -237,7 +237,7 @@ export async function executeRun(opts: RunOptions): Promise<RunSummary> {
         },
         (planned, r) => record(planned, r),
       );
-      writeFileSync(join(runDir, 'search.json'), `${JSON.stringify(searches, null, 2)}\n`);
+      store.writeSearches(searches);
     }
     await endBlock();
     // VM paths: every such trial in one boot of the Soft-RoCE VM.
@@ -278,7 +278,7 @@ export async function executeRun(opts: RunOptions): Promise<RunSummary> {
     meta.error = error ?? null;
     meta.counts = counts;
     meta.orchestratorCpuS = Math.round(((used.user + used.system) / 1e6) * 1000) / 1000;
-    store.writeRunJson(meta);
+    store.writeMeta(meta);
     emit({ type: 'run:done', status, counts });
   }
   return { runId, runDir, status, records, counts, ...(error ? { error } : {}) };

@@ -2,16 +2,11 @@
 // analysis/search.ts, each of its trials a real open-loop trial of the path, recorded in
 // trials.jsonl (with `search: {kind, step}`) like any other. Results go to search.json.
 import type { PlannedTrial } from '../suites/plan.js';
+import type { PathSearch } from '../core/search-result.js';
 import type { TrialRecord } from '../core/trial.js';
-import { searchThroughput, type SearchResult } from '../analysis/search.js';
+import { searchThroughput } from '../analysis/search.js';
 import { findRecipe } from '../paths/registry.js';
 import type { LoadedSuite } from '../suites/load.js';
-
-export interface PathSearch extends SearchResult {
-  pathLabel: string;
-  path: string;
-  msgSizeBytes: number;
-}
 
 /** The searches a suite asks for, as (entry, size) pairs, in suite order. */
 export function plannedSearches(loaded: LoadedSuite): { pathIndex: number; msgSizeBytes: number; options: unknown }[] {

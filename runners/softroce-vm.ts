@@ -24,6 +24,8 @@ import { fileURLToPath } from 'node:url';
 import { release } from 'node:os';
 import { execa } from 'execa';
 import { UnsupportedError, UserError } from '../core/errors.js';
+import { vmRunFile, writeVmRunRecord } from '../core/run-folder.js';
+import type { VmRunRecord, VmRunStatus } from '../core/vm-run.js';
 import {
   buildQemuArgv,
   chooseAccel,
@@ -348,32 +350,11 @@ export interface GuestCaseResult {
   final: GuestAttempt | null;
 }
 
-export type VmRunStatus = 'ok' | 'setup-failed' | 'timed-out' | 'interrupted' | 'crashed';
+export type { VmRunStatus } from '../core/vm-run.js';
 
-export interface VmRunResult {
-  status: VmRunStatus;
-  error: string | null;
+/** One boot's result: vm-run.json's record (core/vm-run.ts) with each case's outputs in full. */
+export interface VmRunResult extends Omit<VmRunRecord, 'cases'> {
   cases: GuestCaseResult[];
-  accel: 'kvm' | 'tcg';
-  accelReason: string;
-  /** Results measured under emulation say nothing about real hardware. */
-  emulated: true;
-  qemuArgv: string[];
-  qemuExitCode: number | null;
-  /** Host wall time from spawning QEMU until it exited with the results on the share. */
-  bootToResultS: number;
-  guest: {
-    status: string | null;
-    kernelRelease: string | null;
-    uname: string | null;
-    cpuModel: string | null;
-    cpus: number | null;
-    clocksource: string | null;
-    /** Guest uptime at each step (share-mounted, rxe-ready, plan-start, case-start …). */
-    timeline: { event: string; uptimeS: number }[];
-  };
-  image: { key: string; imageSha256: string; kernel: ImageManifest['kernel'] };
-  paths: { outDir: string; shareDir: string; serialLog: string; qemuStdout: string; qemuStderr: string; result: string };
 }
 
 export interface RunPlanOptions {
@@ -533,7 +514,7 @@ export async function runPlanInVm(plan: GuestPlan, opts: RunPlanOptions): Promis
     serialLog: join(outDir, 'serial.log'),
     qemuStdout: join(outDir, 'qemu.stdout'),
     qemuStderr: join(outDir, 'qemu.stderr'),
-    result: join(outDir, 'vm-run.json'),
+    result: vmRunFile(outDir),
   };
   const qemuArgv = buildQemuArgv({
     qemuBinary,
@@ -637,7 +618,7 @@ export async function runPlanInVm(plan: GuestPlan, opts: RunPlanOptions): Promis
     image: { key: image.manifest.key, imageSha256: image.manifest.imageSha256, kernel: image.manifest.kernel },
     paths,
   };
-  writeFileSync(paths.result, `${JSON.stringify({ ...vmResult, cases: vmResult.cases.map(summarizeCase) }, null, 2)}\n`);
+  writeVmRunRecord(paths.result, { ...vmResult, cases: vmResult.cases.map(summarizeCase) });
 
   if (caughtSignal && process.listenerCount(caughtSignal) === 0) process.kill(process.pid, caughtSignal);
   return vmResult;

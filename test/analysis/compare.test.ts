@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { bootstrapMedianDiffCi, compareMetric, compareRuns, environmentDifferences, resolveCompareOptions } from '../../analysis/compare.js';
 import { seededRandom } from '../../analysis/stats.js';
 import { UserError } from '../../core/errors.js';
-import { loadRun } from '../../core/run-store.js';
+import { loadRun } from '../../core/run-folder.js';
 import { copyFixtureRun, plantRegression, readTrials, removeTempDirs, runsDir, setRunJson, writeTrials } from '../report/fixture-runs.js';
 
 const runA = () => loadRun(join(runsDir, 'quick-a'));

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TrialRecord } from '../../core/trial.js';
-import { plannedSearches, type PathSearch } from '../../runners/search-phase.js';
+import type { PathSearch } from '../../core/search-result.js';
+import { plannedSearches } from '../../runners/search-phase.js';
 import { parseSuite } from '../../suites/load.js';
 import { startCli } from '../helpers/system.js';
 

@@ -1,0 +1,32 @@
+// summary.json: the report's closing table as data, one row per path × size × offered rate with
+// the medians over the repetitions that finished ok (report/table.ts computes the rows).
+import type { TrialStatus } from './trial.js';
+
+export interface SummaryRow {
+  pathLabel: string;
+  path: string;
+  msgSizeBytes: number | null;
+  offeredPps: number | null;
+  repetitions: number;
+  ok: number;
+  statuses: TrialStatus[];
+  achievedPps: number | null;
+  lossRatio: number | null;
+  p50Us: number | null;
+  p99Us: number | null;
+  p999Us: number | null;
+  /** p99 over the ok repetitions: lowest and highest. */
+  p99RangeUs: { min: number; max: number } | null;
+  coresBusy: number | null;
+  nsPerPacket: number | null;
+  emulated: boolean;
+  /** The first non-ok repetition's error. */
+  error: string | null;
+  trialIds: string[];
+}
+
+export interface RunSummaryFile {
+  runId: string | null;
+  status: string | null;
+  rows: SummaryRow[];
+}

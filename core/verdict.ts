@@ -1,0 +1,186 @@
+// A verdict of the selective-win rule (analysis/selective-win.ts decides it) and the settings that
+// steer the rule. Declared here because verdicts.json stores verdicts and run.json the settings
+// (the suite's `verdict:`), and every stage reads them from there (core/run-folder.ts).
+import { UserError } from './errors.js';
+import { isRecord } from './json-access.js';
+
+export interface SelectiveWinThresholds {
+  /** Kernel share of the kernel path's p99 (kernel TX + RX, both sides) that makes the kernel the bottleneck. */
+  kernelShareMin: number;
+  /** Required p99 improvement, as a fraction of the kernel path's end-to-end p99. */
+  gainMin: number;
+  /** Highest coefficient of variation of the arrival rate that still counts as steady load. */
+  steadyCvMax: number;
+  /**
+   * A path "holds" rate R when its loss ratio at R is ≤ lossGoal. Default 0.005 (0.5 %), the same
+   * bar as the PDR search, so "sustains a rate the kernel cannot" means "R is below its PDR".
+   */
+  lossGoal: number;
+  /**
+   * Repetitions disagree when (max − min) / median of p99 over repetitions exceeds this; the
+   * verdict is then insufficient-data. Default 0.5: a shared 2-vCPU VM easily moves p99 by tens of
+   * per cent between runs, but beyond 50 % the median means little.
+   */
+  maxSpreadRel: number;
+  /** Repetitions each side needs before a spread (check 4, agreement) can be judged. Default 2. */
+  minRepetitions: number;
+  /** Results measured under emulation (QEMU TCG) say nothing about real hardware. Default false. */
+  includeEmulated: boolean;
+}
+
+export interface P99Comparison {
+  /**
+   * true: the p99 ranges over repetitions do not overlap (every repetition of one group is below
+   * every repetition of the other); false: they overlap; null: fewer than minRepetitions on a side.
+   * With 3 repetitions each, two identical paths separate by chance 10 % of the time (2 · 3!3!/6!);
+   * with 2 each, 33 %: use 3 or more repetitions for decisions.
+   */
+  differs: boolean | null;
+  /** b's median p99 − a's median p99, µs; negative = b is faster. */
+  deltaUs: number | null;
+  /** deltaUs / a's median p99. */
+  deltaRel: number | null;
+  /** One sentence with the numbers. */
+  reason: string;
+}
+
+export type CheckStatus = 'passed' | 'failed' | 'unknown';
+
+export interface KernelBottleneckCheck {
+  status: CheckStatus;
+  detail: string;
+  kernelShareP99: number | null;
+  kernelShareMin: number;
+  /** The largest non-kernel component of p99, when attribution names one. */
+  dominantNonKernel: { name: string; shareP99: number } | null;
+  /** Kernel path exceeds the loss goal at R while the best bypass path holds it. */
+  kernelLosesWhereBypassHolds: boolean | null;
+}
+
+export interface GainCheck {
+  status: CheckStatus;
+  detail: string;
+  /** (kernel p99 − bypass p99) / kernel p99. */
+  gainRel: number | null;
+  gainMin: number;
+  sustainsRateKernelCannot: boolean | null;
+}
+
+export interface SteadyLoadCheck {
+  status: CheckStatus;
+  detail: string;
+  cv: number | null;
+  steadyCvMax: number;
+}
+
+export interface BeyondSpreadCheck {
+  status: CheckStatus;
+  detail: string;
+  /** Which difference was tested: p99 ranges, or loss ranges when the win is a sustained rate. */
+  basis: 'p99' | 'loss';
+  p99: P99Comparison | null;
+}
+
+export interface RuleChecks {
+  kernelBottleneck: KernelBottleneckCheck;
+  gain: GainCheck;
+  steadyLoad: SteadyLoadCheck;
+  beyondSpread: BeyondSpreadCheck;
+}
+
+export interface CpuComparison {
+  kernelCoresBusy: number | null;
+  bypassCoresBusy: number | null;
+  /** bypass − kernel: > 0 means bypass spends that many more cores, < 0 saves them. */
+  coresDelta: number | null;
+  kernelNsPerPacket: number | null;
+  bypassNsPerPacket: number | null;
+}
+
+export interface RepetitionAgreement {
+  /** false: some path's p99 varies more than maxSpreadRel; null: too few repetitions to tell. */
+  agree: boolean | null;
+  kernelSpreadRel: number | null;
+  bypassSpreadRel: number | null;
+  maxSpreadRel: number;
+}
+
+/** What every verdict carries, whichever it is. */
+export interface VerdictBase {
+  msgSizeBytes: number | null;
+  offeredPps: number | null;
+  /** The sentence that decided the verdict, with its numbers. */
+  reason: string;
+  /** Every failed or unknown check's sentence, in rule order. */
+  reasons: string[];
+  bestBypassPath: string | null;
+  kernelP99Us: number | null;
+  bypassP99Us: number | null;
+  /** kernel p99 − best bypass p99 (medians), µs; negative = bypass is slower. */
+  expectedP99SavingUs: number | null;
+  /** The same as a percentage of the kernel path's end-to-end p99. */
+  expectedP99SavingPct: number | null;
+  /** The most any bypass could save: kernel share of p99 × kernel p99, µs. */
+  kernelAttributableP99Us: number | null;
+  coresDelta: number | null;
+  cpu: CpuComparison;
+  checks: RuleChecks;
+  repetitions: RepetitionAgreement;
+  /** Bypass paths left out, and why (emulated, no p99). */
+  excludedPaths: { pathLabel: string; why: string }[];
+  thresholds: SelectiveWinThresholds;
+  /** Which of the suite's verdict scenarios this belongs to (e.g. "bare", "app-heavy"); absent with one. */
+  scenario?: string;
+}
+
+export type Verdict = (VerdictBase & { verdict: 'bypass-wins' }) | (VerdictBase & { verdict: 'no-win' }) | (VerdictBase & { verdict: 'insufficient-data' });
+
+export type VerdictKind = Verdict['verdict'];
+
+export interface VerdictSettings {
+  /** Label of the kernel reference path; default the first kernel-udp entry (else kernel-tcp). */
+  kernelPath?: string;
+  /** Labels of the bypass candidates; default every path that is not kernel-udp/-tcp or attribution. */
+  bypassPaths?: string[];
+  /** Label of the attribution entry describing the kernel path; default the first one in the run. */
+  attributionPath?: string;
+  thresholds?: Partial<SelectiveWinThresholds>;
+  /** One verdict set per scenario, each with its own attribution entry. */
+  scenarios?: { name: string; attributionPath: string }[];
+}
+
+export const VERDICT_KINDS: readonly VerdictKind[] = ['bypass-wins', 'no-win', 'insufficient-data'];
+
+const isNumOrNull = (v: unknown): v is number | null => v === null || (typeof v === 'number' && Number.isFinite(v));
+
+/** verdicts.json validated at the edge: a malformed verdict is named with the field that is wrong. */
+export function parseVerdicts(value: unknown, file: string): Verdict[] {
+  if (!Array.isArray(value)) throw new UserError(`${file}: must be a JSON array of verdicts, got ${typeof value}`);
+  value.forEach((rec: unknown, i) => {
+    const where = `${file}: [${i}]`;
+    if (!isRecord(rec)) throw new UserError(`${where} must be an object`);
+    if (!VERDICT_KINDS.includes(rec.verdict as VerdictKind))
+      throw new UserError(`${where}.verdict must be one of ${VERDICT_KINDS.join(', ')}, got ${JSON.stringify(rec.verdict)}`);
+    if (typeof rec.reason !== 'string') throw new UserError(`${where}.reason must be a string`);
+    if (!isNumOrNull(rec.msgSizeBytes)) throw new UserError(`${where}.msgSizeBytes must be a number or null`);
+    if (!isNumOrNull(rec.offeredPps)) throw new UserError(`${where}.offeredPps must be a number or null (null = closed loop)`);
+    if (rec.reasons !== undefined && !(Array.isArray(rec.reasons) && rec.reasons.every((r) => typeof r === 'string'))) {
+      throw new UserError(`${where}.reasons must be an array of strings`);
+    }
+  });
+  // Display fields a writer may leave out read as "not known" rather than breaking a chart.
+  return (value as Record<string, unknown>[]).map(
+    (rec) =>
+      ({
+        bestBypassPath: null,
+        kernelP99Us: null,
+        bypassP99Us: null,
+        expectedP99SavingUs: null,
+        expectedP99SavingPct: null,
+        coresDelta: null,
+        ...rec,
+        reasons: (rec.reasons as string[] | undefined) ?? [],
+        excludedPaths: Array.isArray(rec.excludedPaths) ? rec.excludedPaths : [],
+      }) as unknown as Verdict,
+  );
+}
