@@ -1,7 +1,7 @@
 // Drawing run events: a progress bar with trial i/N and ETA on a terminal, one plain line per
 // trial otherwise (CI logs, pipes). Only this file knows how progress looks.
 import cliProgress from 'cli-progress';
-import type { RunEvent } from '../runners/run.js';
+import type { RunEvent } from '../runners/run-events.js';
 import type { TrialRecord } from '../core/trial.js';
 import { human, isTty } from './output.js';
 

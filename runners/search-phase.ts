@@ -1,12 +1,17 @@
 // The throughput search phase: for each searched path × size, NDR/PDR/MRR found by
 // analysis/search.ts, each of its trials a real open-loop trial of the path, recorded in
 // trials.jsonl (with `search: {kind, step}`) like any other. Results go to search.json.
+// It runs after the grid, so it never delays the grid's trials.
 import type { PlannedTrial } from '../suites/plan.js';
 import type { PathSearch } from '../core/search-result.js';
 import type { TrialRecord } from '../core/trial.js';
 import { searchThroughput } from '../analysis/search.js';
 import { findRecipe } from '../paths/registry.js';
 import type { LoadedSuite } from '../suites/load.js';
+import type { OpenRun } from './open-run.js';
+import type { PathBlocks } from './path-blocks.js';
+import { unsupportedRecord, type RunRecorder } from './recorder.js';
+import { unavailableReason } from './trial.js';
 
 /** The searches a suite asks for, as (entry, size) pairs, in suite order. */
 export function plannedSearches(loaded: LoadedSuite): { pathIndex: number; msgSizeBytes: number; options: unknown }[] {
@@ -80,4 +85,20 @@ export async function runSearches(
     if (interrupted) break;
   }
   return results;
+}
+
+/** The suite's searches, each trial in its path's block, recorded as it finishes; then search.json. */
+export async function runSearchPhase(run: OpenRun, blocks: PathBlocks, recorder: RunRecorder): Promise<void> {
+  const searches = await runSearches(
+    run.loaded,
+    run.plan.length,
+    (planned, durationS) => {
+      const reason = unavailableReason(planned, run.host);
+      if (reason) return Promise.resolve(unsupportedRecord(planned, run.runId, reason));
+      run.emit({ type: 'trial:start', trial: planned, position: recorder.position, total: run.plan.length, phase: 'search' });
+      return blocks.runTrial(planned, 'search', durationS, 0);
+    },
+    (planned, record) => recorder.record(planned, record),
+  );
+  run.folder.writeSearches(searches);
 }

@@ -1,0 +1,25 @@
+// Closing a run: how it ended goes into run.json (status, error, counts, the orchestrator's own
+// CPU time), the ledger is closed, and the caller hears run:done.
+import type { TrialStatus } from '../core/trial.js';
+import type { OpenRun } from './open-run.js';
+import type { RunStatus } from './run-events.js';
+
+export interface RunOutcome {
+  status: RunStatus;
+  /** Why the run failed or stopped; absent when it completed. */
+  error?: string;
+}
+
+/** cpuAtStart: process.cpuUsage() when the run's work began. */
+export function closeRun(run: OpenRun, outcome: RunOutcome, counts: Record<TrialStatus, number>, cpuAtStart: NodeJS.CpuUsage): void {
+  run.ledger.close();
+  const used = process.cpuUsage(cpuAtStart);
+  const { meta } = run;
+  meta.endedAt = new Date().toISOString();
+  meta.status = outcome.status;
+  meta.error = outcome.error ?? null;
+  meta.counts = counts;
+  meta.orchestratorCpuS = Math.round(((used.user + used.system) / 1e6) * 1000) / 1000;
+  run.folder.writeMeta(meta);
+  run.emit({ type: 'run:done', status: outcome.status, counts });
+}
