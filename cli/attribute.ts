@@ -3,13 +3,10 @@
 // any other suite — same run folder, records and report — and prints where the time went.
 import type { Argv } from 'yargs';
 import type { AttributionResult } from '../analysis/attribution.js';
-import { EXIT } from '../core/errors.js';
+import type { TrialRecord } from '../core/trial.js';
 import { parseSuite } from '../suites/load.js';
-import { executeRun } from '../runners/run.js';
-import { analyzeRun } from '../report/analyze.js';
-import { writeReport } from '../report/write.js';
-import { progressReporter } from './progress.js';
 import { data, human } from './output.js';
+import { runToReport } from './run-flow.js';
 
 export const command = 'attribute';
 export const describe = 'Split kernel UDP request latency into NIC/wire, kernel, serialization, application, pauses and hops (one quick run)';
@@ -53,6 +50,35 @@ interface AttributeArgs {
 
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
+interface AttributedTrial extends Pick<TrialRecord, 'msgSizeBytes' | 'offeredPps' | 'status' | 'error'> {
+  attribution: AttributionResult | null;
+}
+
+/** One trial: where its round-trip time went, component by component. */
+function printAttribution(r: AttributedTrial): void {
+  human('');
+  human(`${r.msgSizeBytes} B @ ${r.offeredPps} req/s: ${r.status}${r.error ? ` (${r.error})` : ''}`);
+  const a = r.attribution;
+  if (!a) return;
+  if (a.status !== 'ok') {
+    human(`  attribution: ${a.reason}`);
+    return;
+  }
+  human(
+    `  RTT p50 ${a.rttUs.p50.toFixed(1)} µs, p99 ${a.rttUs.p99.toFixed(1)} µs; kernel share ${pct(a.kernelShare.p50)} of p50, ${pct(a.kernelShare.p99)} of p99`,
+  );
+  human(`  ${'component'.padEnd(16)} ${'p50 µs'.padStart(9)} ${'p99 µs'.padStart(9)} ${'share p50'.padStart(10)} ${'share p99'.padStart(10)}`);
+  const byShare = Object.entries(a.components).sort((x, y) => y[1].shareP99 - x[1].shareP99);
+  for (const [name, c] of byShare) {
+    human(
+      `  ${name.padEnd(16)} ${c.p50Us.toFixed(2).padStart(9)} ${c.p99Us.toFixed(2).padStart(9)} ${pct(c.shareP50).padStart(10)} ${pct(c.shareP99).padStart(10)}`,
+    );
+  }
+  human(
+    `  components sum to the RTT within ${a.sumCheck.toleranceUs} µs for ${pct(a.sumCheck.withinToleranceRatio)} of ${a.complete} requests; load CV ${a.steadiness.cv?.toFixed(2) ?? '—'}`,
+  );
+}
+
 export async function handler(args: AttributeArgs): Promise<number> {
   // The same validation as a suite file: a bad flag gets the same clear message.
   const suiteText = JSON.stringify({
@@ -80,15 +106,7 @@ export async function handler(args: AttributeArgs): Promise<number> {
     ],
   });
   const loaded = parseSuite('bypassbench attribute', suiteText);
-  const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const progress = progressReporter(args.json);
-  try {
-    const summary = await executeRun({ loaded, outDir: args.out, signal: controller.signal, onEvent: progress.onEvent, argv: process.argv.slice(1) });
-    analyzeRun(summary.runDir);
-    const report = await writeReport(summary.runDir);
+  return runToReport({ loaded, outDir: args.out, json: args.json }, ({ summary }) => {
     const rows = summary.records.map((t) => ({
       msgSizeBytes: t.msgSizeBytes,
       offeredPps: t.offeredPps,
@@ -96,40 +114,10 @@ export async function handler(args: AttributeArgs): Promise<number> {
       error: t.error,
       attribution: (t.native['attribution'] ?? null) as AttributionResult | null,
     }));
-    if (args.json) data({ runDir: summary.runDir, status: summary.status, trials: rows });
+    if (args.json) data({ runDir: summary.runDir, status: summary.status, error: summary.error ?? null, trials: rows });
     else {
-      for (const r of rows) {
-        human('');
-        human(`${r.msgSizeBytes} B @ ${r.offeredPps} req/s: ${r.status}${r.error ? ` (${r.error})` : ''}`);
-        const a = r.attribution;
-        if (!a) continue;
-        if (a.status !== 'ok') {
-          human(`  attribution: ${a.reason}`);
-          continue;
-        }
-        human(
-          `  RTT p50 ${a.rttUs.p50.toFixed(1)} µs, p99 ${a.rttUs.p99.toFixed(1)} µs; kernel share ${pct(a.kernelShare.p50)} of p50, ${pct(a.kernelShare.p99)} of p99`,
-        );
-        human(`  ${'component'.padEnd(16)} ${'p50 µs'.padStart(9)} ${'p99 µs'.padStart(9)} ${'share p50'.padStart(10)} ${'share p99'.padStart(10)}`);
-        const byShare = Object.entries(a.components).sort((x, y) => y[1].shareP99 - x[1].shareP99);
-        for (const [name, c] of byShare) {
-          human(
-            `  ${name.padEnd(16)} ${c.p50Us.toFixed(2).padStart(9)} ${c.p99Us.toFixed(2).padStart(9)} ${pct(c.shareP50).padStart(10)} ${pct(c.shareP99).padStart(10)}`,
-          );
-        }
-        human(
-          `  components sum to the RTT within ${a.sumCheck.toleranceUs} µs for ${pct(a.sumCheck.withinToleranceRatio)} of ${a.complete} requests; load CV ${a.steadiness.cv?.toFixed(2) ?? '—'}`,
-        );
-      }
+      for (const r of rows) printAttribution(r);
       human('');
-      human(`run folder: ${summary.runDir}`);
-      human(`report:     ${report.files.find((f) => f.endsWith('report.html'))}`);
     }
-    if (summary.status === 'interrupted') return EXIT.interrupted;
-    return summary.counts.failed + summary.counts['timed-out'] > 0 ? EXIT.trialsFailed : EXIT.ok;
-  } finally {
-    progress.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  });
 }

@@ -2,11 +2,8 @@ import type { Argv } from 'yargs';
 import { EXIT } from '../core/errors.js';
 import { planTrials } from '../suites/plan.js';
 import { enablePaths, loadSuite } from '../suites/load.js';
-import { executeRun } from '../runners/run.js';
-import { writeReport } from '../report/write.js';
-import { analyzeRun } from '../report/analyze.js';
-import { progressReporter } from './progress.js';
 import { data, human } from './output.js';
+import { runToReport } from './run-flow.js';
 
 export const command = 'run <suite>';
 export const describe = 'Run a suite: every path × size × offered rate × repetition, saved to a run folder, ending in a report';
@@ -54,30 +51,7 @@ export async function handler(args: {
     return EXIT.ok;
   }
 
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts === 1) {
-      human(`\n${sig}: stopping the current trial and cleaning up (finished trials are saved)…`);
-      controller.abort();
-    } else human(`${sig}: still cleaning up; \`bypassbench cleanup\` finishes the job if you kill -9 now`);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const progress = progressReporter(args.quiet || args.json);
-  try {
-    const summary = await executeRun({
-      loaded,
-      outDir: args.out,
-      resultsRoot: args.results,
-      signal: controller.signal,
-      onEvent: progress.onEvent,
-      argv: process.argv.slice(1),
-    });
-    analyzeRun(summary.runDir);
-    const report = await writeReport(summary.runDir);
-    for (const w of report.warnings) human(`warning: ${w}`);
+  return runToReport({ loaded, outDir: args.out, resultsRoot: args.results, json: args.json, quiet: args.quiet }, ({ summary, report }) => {
     if (args.json) {
       data({
         runId: summary.runId,
@@ -92,16 +66,6 @@ export async function handler(args: {
       human('');
       human(report.table);
       human('');
-      if (summary.error) human(`run failed: ${summary.error}`);
-      human(`run folder: ${summary.runDir}`);
-      human(`report:     ${report.files.find((f) => f.endsWith('report.html'))}`);
     }
-    if (summary.status === 'interrupted') return EXIT.interrupted;
-    if (summary.status === 'failed') return EXIT.crash;
-    return summary.counts.failed + summary.counts['timed-out'] > 0 ? EXIT.trialsFailed : EXIT.ok;
-  } finally {
-    progress.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  });
 }

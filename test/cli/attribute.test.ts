@@ -1,9 +1,10 @@
 // `bypassbench attribute`: one command, a real attribution run stored like any other.
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startCli } from '../helpers/system.js';
+import { loadRun } from '../../core/run-folder.js';
+import { leftovers, shortIdOf, startCli } from '../helpers/system.js';
 
 describe('bypassbench attribute (real, netns + bb-tsprobe)', () => {
   it('prints where the time of each request went and saves the run', async () => {
@@ -23,6 +24,26 @@ describe('bypassbench attribute (real, netns + bb-tsprobe)', () => {
     expect(a.kernelShare.p99).toBeLessThanOrEqual(1);
     expect(a.sumCheck.withinToleranceRatio).toBeGreaterThan(0.99);
     for (const f of ['run.json', 'trials.jsonl', 'report.html']) expect(existsSync(join(out, f))).toBe(true);
+  });
+
+  it('exits non-zero and says why when its run fails', async () => {
+    // A PATH holding only node: the run starts, but its topology cannot be created (no `ip`).
+    const bin = mkdtempSync(join(tmpdir(), 'bb-attribute-bin-'));
+    symlinkSync(process.execPath, join(bin, 'node'));
+    const out = join(mkdtempSync(join(tmpdir(), 'bb-attribute-')), 'run');
+    try {
+      const result = await startCli(['attribute', '--rate', '2000', '--duration', '1', '--out', out], { PATH: bin });
+      expect(result.stderr).not.toMatch(/unexpected error/);
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toMatch(/run failed: command failed \(exit none\): ip netns add bypassbench-/);
+      const { meta, trials } = loadRun(out);
+      expect(meta.status).toBe('failed');
+      expect(meta.error).toContain('ip netns add');
+      expect(trials).toEqual([]);
+      expect(await leftovers(shortIdOf(meta.runId), out)).toEqual([]);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   it('rejects a bad option with the field and what is allowed', async () => {
