@@ -19,3 +19,8 @@ export const obj = (v: unknown): Record<string, unknown> | null =>
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** A finite number, or null (JSON's "not measured"). */
+export function isNumberOrNull(value: unknown): value is number | null {
+  return value === null || (typeof value === 'number' && Number.isFinite(value));
+}

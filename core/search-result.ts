@@ -2,8 +2,9 @@
 // list of them: one per searched path label × size. Declared here because search.json stores it
 // and every stage reads it from there (core/run-folder.ts).
 import { UserError } from './errors.js';
-import { isRecord } from './json-access.js';
+import { isNumberOrNull } from './json-access.js';
 import type { PathName, TrialStatus } from './trial.js';
+import { checkRecordArray } from './validate.js';
 
 export interface LossTargets {
   /** Loss ratio NDR must not exceed, usually 0. */
@@ -104,20 +105,15 @@ export interface PathSearch extends SearchResult {
   msgSizeBytes: number;
 }
 
-const isNumOrNull = (v: unknown): v is number | null => v === null || (typeof v === 'number' && Number.isFinite(v));
-
 /** search.json validated at the edge: a malformed entry is named with the field that is wrong. */
 export function parseSearches(value: unknown, file: string): PathSearch[] {
-  if (!Array.isArray(value)) throw new UserError(`${file}: must be a JSON array of searches, got ${typeof value}`);
-  value.forEach((rec: unknown, i) => {
-    const where = `${file}: [${i}]`;
-    if (!isRecord(rec)) throw new UserError(`${where} must be an object`);
+  const searches = checkRecordArray(value, file, 'searches', (rec, where) => {
     if (typeof rec.pathLabel !== 'string') throw new UserError(`${where}.pathLabel must be a string`);
     if (typeof rec.msgSizeBytes !== 'number') throw new UserError(`${where}.msgSizeBytes must be a number`);
     for (const field of ['ndrPps', 'pdrPps', 'mrrPps'] as const) {
-      if (!isNumOrNull(rec[field] ?? null)) throw new UserError(`${where}.${field} must be a number or null`);
+      if (!isNumberOrNull(rec[field] ?? null)) throw new UserError(`${where}.${field} must be a number or null`);
     }
     if (!Array.isArray(rec.trials)) throw new UserError(`${where}.trials must be an array`);
   });
-  return value as PathSearch[];
+  return searches as unknown as PathSearch[];
 }

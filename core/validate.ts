@@ -2,6 +2,7 @@
 // an argv is checked here first, so a typo fails with a clear message instead of a tool error.
 import { isIPv4 } from 'node:net';
 import { UserError } from './errors.js';
+import { isRecord } from './json-access.js';
 
 /** Linux interface names: 1–15 bytes, no '/', no whitespace, not '.' or '..' (dev_valid_name). */
 const IFNAME_RE = /^[A-Za-z0-9_.:-]{1,15}$/;
@@ -60,4 +61,23 @@ export function requireIntInRange(field: string, value: number, min: number, max
     throw new UserError(`${field} must be an integer in ${min}..${max}, got ${Number.isNaN(value) ? 'NaN' : String(value)}`);
   }
   return String(value);
+}
+
+/**
+ * A JSON file's array of objects, checked one by one: `check` throws for a bad entry, naming it
+ * by `where` ("file: [3]"). `what` names the entries in the error for a file that is no array.
+ */
+export function checkRecordArray(
+  value: unknown,
+  file: string,
+  what: string,
+  check: (rec: Record<string, unknown>, where: string) => void,
+): Record<string, unknown>[] {
+  if (!Array.isArray(value)) throw new UserError(`${file}: must be a JSON array of ${what}, got ${typeof value}`);
+  return value.map((rec: unknown, i) => {
+    const where = `${file}: [${i}]`;
+    if (!isRecord(rec)) throw new UserError(`${where} must be an object`);
+    check(rec, where);
+    return rec;
+  });
 }

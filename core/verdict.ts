@@ -2,7 +2,8 @@
 // steer the rule. Declared here because verdicts.json stores verdicts and run.json the settings
 // (the suite's `verdict:`), and every stage reads them from there (core/run-folder.ts).
 import { UserError } from './errors.js';
-import { isRecord } from './json-access.js';
+import { isNumberOrNull } from './json-access.js';
+import { checkRecordArray } from './validate.js';
 
 export interface SelectiveWinThresholds {
   /** Kernel share of the kernel path's p99 (kernel TX + RX, both sides) that makes the kernel the bottleneck. */
@@ -151,25 +152,20 @@ export interface VerdictSettings {
 
 export const VERDICT_KINDS: readonly VerdictKind[] = ['bypass-wins', 'no-win', 'insufficient-data'];
 
-const isNumOrNull = (v: unknown): v is number | null => v === null || (typeof v === 'number' && Number.isFinite(v));
-
 /** verdicts.json validated at the edge: a malformed verdict is named with the field that is wrong. */
 export function parseVerdicts(value: unknown, file: string): Verdict[] {
-  if (!Array.isArray(value)) throw new UserError(`${file}: must be a JSON array of verdicts, got ${typeof value}`);
-  value.forEach((rec: unknown, i) => {
-    const where = `${file}: [${i}]`;
-    if (!isRecord(rec)) throw new UserError(`${where} must be an object`);
+  const verdicts = checkRecordArray(value, file, 'verdicts', (rec, where) => {
     if (!VERDICT_KINDS.includes(rec.verdict as VerdictKind))
       throw new UserError(`${where}.verdict must be one of ${VERDICT_KINDS.join(', ')}, got ${JSON.stringify(rec.verdict)}`);
     if (typeof rec.reason !== 'string') throw new UserError(`${where}.reason must be a string`);
-    if (!isNumOrNull(rec.msgSizeBytes)) throw new UserError(`${where}.msgSizeBytes must be a number or null`);
-    if (!isNumOrNull(rec.offeredPps)) throw new UserError(`${where}.offeredPps must be a number or null (null = closed loop)`);
+    if (!isNumberOrNull(rec.msgSizeBytes)) throw new UserError(`${where}.msgSizeBytes must be a number or null`);
+    if (!isNumberOrNull(rec.offeredPps)) throw new UserError(`${where}.offeredPps must be a number or null (null = closed loop)`);
     if (rec.reasons !== undefined && !(Array.isArray(rec.reasons) && rec.reasons.every((r) => typeof r === 'string'))) {
       throw new UserError(`${where}.reasons must be an array of strings`);
     }
   });
   // Display fields a writer may leave out read as "not known" rather than breaking a chart.
-  return (value as Record<string, unknown>[]).map(
+  return verdicts.map(
     (rec) =>
       ({
         bestBypassPath: null,
