@@ -43,20 +43,8 @@ import type {
 } from '../core/search-result.js';
 import type { TrialStatus } from '../core/trial.js';
 
-// The result's types are declared with search.json, which stores them (core/search-result.ts).
-export type {
-  LossTargets,
-  MonotonicityViolation,
-  SearchKind,
-  SearchOptions,
-  SearchResult,
-  SearchTrial,
-  StopReason,
-  TargetBounds,
-  TargetName,
-  TargetState,
-  TrialVerdict,
-} from '../core/search-result.js';
+// The search's options and result; declared with search.json, which stores them (core/search-result.ts).
+export type { SearchOptions, SearchResult } from '../core/search-result.js';
 
 export const DEFAULT_SEARCH_OPTIONS = {
   goalWidth: 0.005,

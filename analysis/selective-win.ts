@@ -34,20 +34,8 @@ import type {
 } from '../core/verdict.js';
 import { compareRanges, type TrialGroup } from './stats.js';
 
-// A verdict's types are declared with verdicts.json, which stores them (core/verdict.ts).
-export type {
-  BeyondSpreadCheck,
-  CheckStatus,
-  CpuComparison,
-  GainCheck,
-  KernelBottleneckCheck,
-  RepetitionAgreement,
-  RuleChecks,
-  SelectiveWinThresholds,
-  SteadyLoadCheck,
-  Verdict,
-  VerdictKind,
-} from '../core/verdict.js';
+// The rule's answer; its types are declared with verdicts.json, which stores them (core/verdict.ts).
+export type { Verdict } from '../core/verdict.js';
 
 export const DEFAULT_THRESHOLDS: Readonly<SelectiveWinThresholds> = Object.freeze({
   kernelShareMin: 0.5,

@@ -4,10 +4,8 @@
 // between two paths is real. Everything here is pure; randomness (bootstrap) is seeded.
 import { median, min, max, quantile, sampleWithReplacement, coefficientOfVariation as ssCv } from 'simple-statistics';
 import type { PathName, TrialRecord, TrialStatus } from '../core/trial.js';
-import type { P99Comparison } from '../core/verdict.js';
-
 // Declared with the verdicts that carry it (core/verdict.ts).
-export type { P99Comparison } from '../core/verdict.js';
+import type { P99Comparison } from '../core/verdict.js';
 
 export interface MetricSummary {
   median: number;

@@ -2,10 +2,9 @@
 // and what the report derives from it. Attribution results are trials with path "attribution"
 // whose native.attribution holds an AttributionResult (analysis/attribution.ts).
 import { loadRun, RunFolder, type LoadedRun } from '../core/run-folder.js';
-import type { PathSearch } from '../core/search-result.js';
+import type { PathSearch, SearchResult } from '../core/search-result.js';
 import type { TrialRecord } from '../core/trial.js';
 import type { AttributionResult } from '../analysis/attribution.js';
-import type { SearchResult } from '../analysis/search.js';
 import type { Verdict } from '../analysis/selective-win.js';
 
 /** One throughput search as the report shows it. */

@@ -1,7 +1,8 @@
 // Everything the documents (HTML, Markdown, text) say about one run, computed once: repetition
 // statistics (analysis/stats.ts), summary rows, chart specs and the run's metadata. Pure.
 import { groupTrials, type TrialGroup } from '../analysis/stats.js';
-import type { SelectiveWinThresholds, Verdict } from '../analysis/selective-win.js';
+import type { Verdict } from '../analysis/selective-win.js';
+import type { SelectiveWinThresholds } from '../core/verdict.js';
 import type { TrialRecord } from '../core/trial.js';
 import type { AttributionGap, ReportInputs, SearchEntry } from './inputs.js';
 import { metadataOf, type RunMetadata } from './metadata.js';
