@@ -1,7 +1,7 @@
 // `bypassbench attribute`: one command, a real attribution run stored like any other.
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRun } from '../../core/run-folder.js';
 import { leftovers, shortIdOf, startCli } from '../helpers/system.js';
@@ -42,7 +42,7 @@ describe('bypassbench attribute (real, netns + bb-tsprobe)', () => {
       expect(trials).toEqual([]);
       expect(await leftovers(shortIdOf(meta.runId), out)).toEqual([]);
     } finally {
-      rmSync(bin, { recursive: true, force: true });
+      for (const dir of [bin, dirname(out)]) rmSync(dir, { recursive: true, force: true });
     }
   });
 
