@@ -1,7 +1,7 @@
 // Soft-RoCE in a QEMU VM: this host's kernel has no RDMA, so perftest runs inside a guest that
 // boots Debian's own kernel (it ships rdma_rxe). This runner builds (or reuses) the cached image,
 // hands the guest a plan over a 9p share, boots QEMU with no network device, and reads each
-// process's output back. It also adds/deletes rxe links on real hosts whose kernel has rdma_rxe.
+// process's output back.
 import {
   createReadStream,
   existsSync,
@@ -35,7 +35,6 @@ import {
   type KvmFacts,
 } from '../soft-roce/image.js';
 import { parseTimeline, planShareFiles, validateGuestPlan, type GuestPlan } from '../soft-roce/plan.js';
-import { hostRxeVerdict, parseIbvDevinfo, rxeLinkAddArgv, rxeLinkDeleteArgv, type HostRxeFacts, type RdmaDeviceInfo } from '../soft-roce/rxe-host.js';
 
 // ---------------------------------------------------------------------------------------------
 // Where things are
@@ -654,67 +653,4 @@ function summarizeCase(c: GuestCaseResult) {
     files: p.files,
   });
   return { id: c.id, attempts: c.attempts.map((a) => ({ attempt: a.attempt, infDetected: a.infDetected, server: proc(a.server), client: proc(a.client) })) };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Host mode: rxe on a real host whose kernel has rdma_rxe
-
-export function readHostRxeFacts(): HostRxeFacts {
-  const kernelRelease = release();
-  let modulesDep: string;
-  try {
-    modulesDep = readFileSync(`/lib/modules/${kernelRelease}/modules.dep`, 'utf8');
-  } catch {
-    modulesDep = '';
-  }
-  const rdmaTool = ['/usr/bin/rdma', '/usr/sbin/rdma', '/bin/rdma', '/sbin/rdma'].some((p) => existsSync(p));
-  return {
-    kernelRelease,
-    infinibandClass: existsSync('/sys/class/infiniband'),
-    rxeModuleLoaded: existsSync('/sys/module/rdma_rxe'),
-    rxeModuleAvailable: modulesDep.includes('/rdma_rxe.ko'),
-    rdmaTool,
-  };
-}
-
-async function runChecked(argv: string[], timeoutMs = 30_000): Promise<string> {
-  const [program, ...args] = argv;
-  const r = await execa(program!, args, { reject: false, stdin: 'ignore', timeout: timeoutMs, env: { LC_ALL: 'C' } });
-  if (r.exitCode !== 0) {
-    const tail = (r.stderr || r.shortMessage || '').trim().split('\n').slice(-3).join(' | ');
-    throw new Error(`command failed (exit ${r.exitCode ?? r.signal}): ${argv.join(' ')}${tail ? `: ${tail}` : ''}`);
-  }
-  return r.stdout;
-}
-
-/** Throws UnsupportedError, with the reason and the fix, when this kernel cannot host rxe. */
-export function assertHostRxeSupported(facts: HostRxeFacts = readHostRxeFacts()): { needsModprobe: boolean } {
-  const verdict = hostRxeVerdict(facts);
-  if (!verdict.ok) throw new UnsupportedError(verdict.reason, verdict.fix);
-  return { needsModprobe: verdict.needsModprobe };
-}
-
-/** `rdma link add NAME type rxe netdev NETDEV`, then check with ibv_devinfo that its port is active. */
-export async function addRxeLink(name: string, netdev: string): Promise<RdmaDeviceInfo> {
-  const argv = rxeLinkAddArgv(name, netdev);
-  const { needsModprobe } = assertHostRxeSupported();
-  if (needsModprobe) await runChecked(['modprobe', 'rdma_rxe']);
-  await runChecked(argv);
-  return verifyRdmaDevice(name);
-}
-
-export async function verifyRdmaDevice(name: string): Promise<RdmaDeviceInfo> {
-  const devices = parseIbvDevinfo(await runChecked(['ibv_devinfo', '-d', name]));
-  const device = devices.find((d) => d.name === name);
-  if (!device) throw new Error(`ibv_devinfo does not list ${name}`);
-  if (!device.ports.some((p) => p.state === 'PORT_ACTIVE')) {
-    throw new Error(`${name} has no active port (${device.ports.map((p) => `${p.port}: ${p.state}`).join(', ') || 'no ports'}); is its netdev up?`);
-  }
-  return device;
-}
-
-export async function deleteRxeLink(name: string): Promise<void> {
-  const argv = rxeLinkDeleteArgv(name);
-  assertHostRxeSupported();
-  await runChecked(argv);
 }
