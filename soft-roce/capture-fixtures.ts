@@ -7,15 +7,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  detectSoftRoceVm,
-  ensureImage,
-  projectRoot,
-  runPlanInVm,
-  type GuestAttempt,
-  type GuestProcessResult,
-  type VmRunResult,
-} from '../runners/softroce-vm.js';
+import { projectRoot } from '../core/project.js';
+import { detectSoftRoceVm } from '../runners/softroce-detect.js';
+import { ensureImage } from '../runners/softroce-image.js';
+import type { GuestAttempt, GuestProcessResult } from '../runners/softroce-share.js';
+import { runPlanInVm, type VmRunResult } from '../runners/softroce-vm.js';
 import { GUEST_DEFAULTS, GUEST_TOPOLOGY, perftestCase, type GuestCase, type GuestPlan } from './plan.js';
 
 interface CaptureCase {

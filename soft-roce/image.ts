@@ -1,5 +1,5 @@
 // The Soft-RoCE guest image: its cache key, its manifest, and the QEMU command that boots it.
-// Pure; runners/softroce-vm.ts runs build-image.sh and QEMU.
+// Pure; runners/softroce-image.ts runs build-image.sh and runners/softroce-vm.ts runs QEMU.
 import { createHash } from 'node:crypto';
 import { assertSimpleName } from '../core/validate.js';
 

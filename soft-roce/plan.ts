@@ -1,5 +1,5 @@
 // The plan the host hands to the Soft-RoCE guest, and how it is laid out on the 9p share.
-// Pure: runners/softroce-vm.ts writes these files and reads the guest's answers back.
+// Pure: runners/softroce-share.ts writes these files and reads the guest's answers back.
 //
 // plan.json is the plan as given (a JSON list of cases, kept for the record). The guest's busybox
 // shell cannot parse JSON, so each case is also written as one argument per line
