@@ -5,8 +5,8 @@ import { UserError } from './errors.js';
 
 /** Linux interface names: 1–15 bytes, no '/', no whitespace, not '.' or '..' (dev_valid_name). */
 const IFNAME_RE = /^[A-Za-z0-9_.:-]{1,15}$/;
-/** Namespace names become files under /run/netns: keep them simple. */
-const NETNS_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+/** Names that become file or folder names, or QEMU option values: no '/', ',' or whitespace. */
+const SIMPLE_NAME_RE = /^[A-Za-z0-9_.-]+$/;
 
 export function assertIfName(name: string, field: string): string {
   if (!IFNAME_RE.test(name) || name === '.' || name === '..') {
@@ -15,11 +15,20 @@ export function assertIfName(name: string, field: string): string {
   return name;
 }
 
-export function assertNetnsName(name: string, field: string): string {
-  if (!NETNS_RE.test(name) || name === '.' || name === '..') {
-    throw new UserError(`${field} must be a namespace name of 1–64 characters [A-Za-z0-9_.-], got ${JSON.stringify(name)}`);
+/**
+ * A name made of [A-Za-z0-9_.-], 1–maxLen characters, and not "." or "..": safe as a file name
+ * (a namespace under /run/netns, a case folder on the VM share) and inside a QEMU option.
+ */
+export function assertSimpleName(name: string, field: string, maxLen: number): string {
+  if (name.length > maxLen || !SIMPLE_NAME_RE.test(name) || name === '.' || name === '..') {
+    throw new UserError(`${field} must be 1–${maxLen} characters of [A-Za-z0-9_.-] (not . or ..), got ${JSON.stringify(name)}`);
   }
   return name;
+}
+
+/** Namespace names become files under /run/netns. */
+export function assertNetnsName(name: string, field: string): string {
+  return assertSimpleName(name, field, 64);
 }
 
 export function assertIPv4(addr: string, field: string): string {

@@ -8,7 +8,8 @@ import { perftestDriver } from '../drivers/perftest.js';
 import { getRecipe } from '../paths/registry.js';
 import type { VmRecipe } from '../paths/types.js';
 import type { GuestCase } from '../soft-roce/plan.js';
-import { ensureImage, runPlanInVm, type VmRunResult } from './softroce-vm.js';
+import { ensureImage } from './softroce-image.js';
+import { runPlanInVm, type VmRunResult } from './softroce-vm.js';
 import { safeRead } from './process.js';
 
 export interface VmBatchResult {

@@ -1,5 +1,5 @@
 // Re-capture the perftest parser fixtures from a real Soft-RoCE VM run:
-//   npx tsc -p tsconfig.json && node dist/soft-roce/capture-fixtures.js [--out=DIR] [CASE_ID …]
+//   npm run build && node dist/runners/scripts/capture-perftest-fixtures.js [--out=DIR] [CASE_ID …]
 // With case ids, only those cases run (the others' fixtures stay as they are).
 // Writes test/fixtures/perftest/<case>.{stdout,stderr,json} (and .outjson for --out_json cases)
 // for the client of every case, for the server where the plan says so, and for every earlier
@@ -7,16 +7,12 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  detectSoftRoceVm,
-  ensureImage,
-  projectRoot,
-  runPlanInVm,
-  type GuestAttempt,
-  type GuestProcessResult,
-  type VmRunResult,
-} from '../runners/softroce-vm.js';
-import { GUEST_DEFAULTS, GUEST_TOPOLOGY, perftestCase, type GuestCase, type GuestPlan } from './plan.js';
+import { projectRoot } from '../../core/project.js';
+import { GUEST_DEFAULTS, GUEST_TOPOLOGY, perftestCase, type GuestCase, type GuestPlan } from '../../soft-roce/plan.js';
+import { detectSoftRoceVm } from '../softroce-detect.js';
+import { ensureImage } from '../softroce-image.js';
+import type { GuestAttempt, GuestProcessResult } from '../softroce-share.js';
+import { runPlanInVm, type VmRunResult } from '../softroce-vm.js';
 
 interface CaptureCase {
   guestCase: GuestCase;
