@@ -70,3 +70,20 @@ export function requireIntInRange(field: string, value: number, min: number, max
   }
   return String(value);
 }
+
+/** Names that become file names, labels or device names: letters, digits and `_ . -`. */
+const SIMPLE_NAME_RE = /^[A-Za-z0-9_.-]+$/;
+
+export function isSimpleName(name: string, maxLength: number): boolean {
+  return name.length >= 1 && name.length <= maxLength && SIMPLE_NAME_RE.test(name) && name !== '.' && name !== '..';
+}
+
+/** What a simple name may be, for error messages. */
+export function simpleNameRule(maxLength: number): string {
+  return `must be 1–${maxLength} characters of [A-Za-z0-9_.-]`;
+}
+
+export function assertSimpleName(name: string, field: string, maxLength: number): string {
+  if (!isSimpleName(name, maxLength)) throw new UserError(`${field} ${simpleNameRule(maxLength)}, got ${JSON.stringify(name)}`);
+  return name;
+}

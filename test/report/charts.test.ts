@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { groupTrials } from '../../analysis/stats.js';
 import { loadReportInputs } from '../../report/inputs.js';
 import { compileToVega, renderSvg } from '../../report/render.js';
-import { attributionChart, buildCharts, latencyChart, searchChart, verdictChart, type ChartSpec } from '../../report/specs.js';
+import { attributionChart, buildCharts, latencyChart, searchChart, verdictChart, type ChartSpec } from '../../report/charts/index.js';
 import { copyFixtureRun, removeTempDirs } from './fixture-runs.js';
 
 type Row = Record<string, unknown>;
