@@ -19,10 +19,17 @@ export function assertIfName(name: string, field: string): string {
  * A name made of [A-Za-z0-9_.-], 1–maxLen characters, and not "." or "..": safe as a file name
  * (a namespace under /run/netns, a case folder on the VM share) and inside a QEMU option.
  */
+export function isSimpleName(name: string, maxLen: number): boolean {
+  return name.length >= 1 && name.length <= maxLen && SIMPLE_NAME_RE.test(name) && name !== '.' && name !== '..';
+}
+
+/** What a simple name may be, for error messages (zod schemas use it too). */
+export function simpleNameRule(maxLen: number): string {
+  return `must be 1–${maxLen} characters of [A-Za-z0-9_.-] (not . or ..)`;
+}
+
 export function assertSimpleName(name: string, field: string, maxLen: number): string {
-  if (name.length > maxLen || !SIMPLE_NAME_RE.test(name) || name === '.' || name === '..') {
-    throw new UserError(`${field} must be 1–${maxLen} characters of [A-Za-z0-9_.-] (not . or ..), got ${JSON.stringify(name)}`);
-  }
+  if (!isSimpleName(name, maxLen)) throw new UserError(`${field} ${simpleNameRule(maxLen)}, got ${JSON.stringify(name)}`);
   return name;
 }
 
@@ -69,21 +76,4 @@ export function requireIntInRange(field: string, value: number, min: number, max
     throw new UserError(`${field} must be an integer in ${min}..${max}, got ${Number.isNaN(value) ? 'NaN' : String(value)}`);
   }
   return String(value);
-}
-
-/** Names that become file names, labels or device names: letters, digits and `_ . -`. */
-const SIMPLE_NAME_RE = /^[A-Za-z0-9_.-]+$/;
-
-export function isSimpleName(name: string, maxLength: number): boolean {
-  return name.length >= 1 && name.length <= maxLength && SIMPLE_NAME_RE.test(name) && name !== '.' && name !== '..';
-}
-
-/** What a simple name may be, for error messages. */
-export function simpleNameRule(maxLength: number): string {
-  return `must be 1–${maxLength} characters of [A-Za-z0-9_.-]`;
-}
-
-export function assertSimpleName(name: string, field: string, maxLength: number): string {
-  if (!isSimpleName(name, maxLength)) throw new UserError(`${field} ${simpleNameRule(maxLength)}, got ${JSON.stringify(name)}`);
-  return name;
 }
