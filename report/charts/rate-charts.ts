@@ -22,7 +22,10 @@ import {
 } from './common.js';
 
 /** A line through the open-loop points of each path, and every point (closed loop as diamonds). */
-function linesAndPoints(y: { field: string; type: 'quantitative'; title: string; scale?: { type: 'log' }; axis?: { format: string } }, tooltip: ReturnType<typeof groupTooltip>) {
+function linesAndPoints(
+  y: { field: string; type: 'quantitative'; title: string; scale?: { type: 'log' }; axis?: { format: string } },
+  tooltip: ReturnType<typeof groupTooltip>,
+) {
   const { title: _title, axis: _axis, ...pointY } = y;
   return [
     {
