@@ -9,9 +9,13 @@
 //   prints "bb-afxdp: ready: …" on stderr once it answers (AFXDP_READY_LINE).
 // - On veth the bind is always copy mode; the JSON says which XDP mode and bind mode were obtained.
 import { UserError } from '../core/errors.js';
+import { isRecord } from '../core/json-access.js';
+import { lastLines } from '../core/text.js';
+import { isIfName, isIPv4, isMac, requireIntInRange } from '../core/validate.js';
 import { emptyLatency, failedMeasurement } from '../core/trial.js';
 import type { LatencyUs, Measurement } from '../core/trial.js';
 import type { HostFacts } from '../core/host.js';
+import { detectNativeProgram, lastJsonObject } from './native-program.js';
 import type { Availability, Driver, ToolOutput } from './types.js';
 
 /** Where `make -C native` puts the binary, relative to the project root (the caller resolves it). */
@@ -184,12 +188,6 @@ export type AfxdpOutput = AfxdpOutputBase | AfxdpClientOutput | AfxdpReflectorOu
 // ---------------------------------------------------------------------------------------------
 // buildCommand
 
-// "10.233.0.2": dotted quad, each part 0..255 (it becomes an argv element, so nothing else passes)
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-// "02:33:00:00:00:02": six hex pairs separated by colons
-const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
-// "h3b0", "veth-a.1": a Linux interface name (1..15 characters, no slash, colon or whitespace)
-const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
 /** Our payload header (session, seq, timestamp) is 16 bytes; 65507 is the UDP maximum. */
 const MIN_PAYLOAD_BYTES = 16;
 const MAX_PAYLOAD_BYTES = 65507;
@@ -198,18 +196,16 @@ function fail(message: string): never {
   throw new UserError(`afxdp: ${message}`);
 }
 
-function requireInt(field: string, value: number, min: number, max: number): string {
-  if (!Number.isInteger(value) || value < min || value > max) fail(`${field} must be an integer in ${min}..${max}, got ${value}`);
-  return String(value);
-}
+const requireInt = (field: string, value: number, min: number, max: number): string => requireIntInRange(`afxdp: ${field}`, value, min, max);
 
 function requirePositive(field: string, value: number, allowZero = false): string {
   if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) fail(`${field} must be a number ${allowZero ? '>= 0' : '> 0'}, got ${value}`);
   return String(value);
 }
 
-function requireMatch(field: string, value: string, pattern: RegExp, example: string): string {
-  if (!pattern.test(value)) fail(`${field} must look like ${example}, got ${JSON.stringify(value)}`);
+/** Addresses and names become argv elements: only well-formed ones pass (checks in core/validate.ts). */
+function requireMatch(field: string, value: string, isValid: (value: string) => boolean, example: string): string {
+  if (!isValid(value)) fail(`${field} must look like ${example}, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -232,7 +228,7 @@ function commonArgs(p: AfxdpCommon): string[] {
 
 function socketSideArgs(p: Partial<AfxdpSocketSide>, role: string): string[] {
   if (p.ifname === undefined) fail(`ifname is required for the AF_XDP ${role}`);
-  const argv = ['--ifname', requireMatch('ifname', p.ifname, IFNAME, 'h3b0')];
+  const argv = ['--ifname', requireMatch('ifname', p.ifname, isIfName, 'h3b0')];
   if (p.queue !== undefined) argv.push('--queue', requireInt('queue', p.queue, 0, 4095));
   if (p.xdpMode !== undefined) argv.push('--mode', requireOneOf('xdpMode', p.xdpMode, XDP_MODES));
   if (p.bindMode !== undefined) argv.push('--bind-mode', requireOneOf('bindMode', p.bindMode, BIND_MODES));
@@ -261,18 +257,18 @@ function clientArgs(p: AfxdpClientParams): string[] {
     if (socketOnly.length > 0) fail(`${socketOnly.join(', ')} only apply to the socket transport`);
     argv.push(...socketSideArgs(p, `${p.role} client`));
     if (p.dstMac === undefined) fail('dstMac is required for an AF_XDP client (an AF_XDP queue sees no ARP)');
-    if (p.srcMac !== undefined) argv.push('--src-mac', requireMatch('srcMac', p.srcMac, MAC, '02:33:00:00:00:01'));
-    argv.push('--dst-mac', requireMatch('dstMac', p.dstMac, MAC, '02:33:00:00:00:02'));
-    if (p.srcIp !== undefined) argv.push('--src-ip', requireMatch('srcIp', p.srcIp, IPV4, '10.233.0.1'));
+    if (p.srcMac !== undefined) argv.push('--src-mac', requireMatch('srcMac', p.srcMac, isMac, '02:33:00:00:00:01'));
+    argv.push('--dst-mac', requireMatch('dstMac', p.dstMac, isMac, '02:33:00:00:00:02'));
+    if (p.srcIp !== undefined) argv.push('--src-ip', requireMatch('srcIp', p.srcIp, isIPv4, '10.233.0.1'));
   } else {
     const afxdpOnly = (['ifname', 'queue', 'xdpMode', 'bindMode', 'bindTimeoutMs', 'ringSize', 'srcMac', 'dstMac', 'srcIp'] as const).filter(
       (key) => p[key] !== undefined,
     );
     if (afxdpOnly.length > 0) fail(`${afxdpOnly.join(', ')} only apply to the afxdp transport`);
-    if (p.bindIp !== undefined) argv.push('--bind-ip', requireMatch('bindIp', p.bindIp, IPV4, '10.233.0.1'));
+    if (p.bindIp !== undefined) argv.push('--bind-ip', requireMatch('bindIp', p.bindIp, isIPv4, '10.233.0.1'));
     if (p.rcvbufBytes !== undefined) argv.push('--rcvbuf', requireInt('rcvbufBytes', p.rcvbufBytes, 1, 2 ** 31 - 1));
   }
-  argv.push('--dst-ip', requireMatch('dstIp', p.dstIp, IPV4, '10.233.0.2'));
+  argv.push('--dst-ip', requireMatch('dstIp', p.dstIp, isIPv4, '10.233.0.2'));
   if (p.srcPort !== undefined) argv.push('--src-port', requireInt('srcPort', p.srcPort, transport === 'socket' ? 0 : 1, 65535));
   if (p.dstPort !== undefined) argv.push('--dst-port', requireInt('dstPort', p.dstPort, 1, 65535));
   argv.push('--size', requireInt('msgSizeBytes', p.msgSizeBytes, MIN_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES));
@@ -299,33 +295,10 @@ function buildCommand(params: AfxdpParams): string[] {
 // ---------------------------------------------------------------------------------------------
 // parse
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** The tool's JSON: the last stdout line that is a bb-afxdp object (null when there is none). */
 export function parseAfxdpOutput(stdout: string): AfxdpOutput | null {
-  // line breaks, "\n" or "\r\n"; the result is the line starting with '{"tool":"bb-afxdp",…'
-  const lines = stdout.split(/\r?\n/).filter((line) => line.trimStart().startsWith('{'));
-  for (const line of lines.reverse()) {
-    try {
-      const value: unknown = JSON.parse(line);
-      if (isRecord(value) && value['tool'] === 'bb-afxdp' && typeof value['ok'] === 'boolean') return value as unknown as AfxdpOutput;
-    } catch {
-      continue; // a partial line (killed mid-write) is not the result; keep looking
-    }
-  }
-  return null;
-}
-
-function lastLines(text: string, count: number): string {
-  // split on "\n" or "\r\n": stderr lines such as "bb-afxdp: interface 'h3nope0' not found: No such device"
-  return text
-    .trim()
-    .split(/\r?\n/)
-    .filter((line) => line.trim() !== '')
-    .slice(-count)
-    .join(' | ');
+  const result = lastJsonObject(stdout, (value) => value['tool'] === 'bb-afxdp' && typeof value['ok'] === 'boolean');
+  return result as unknown as AfxdpOutput | null;
 }
 
 function isClient(out: AfxdpOutput): out is AfxdpClientOutput {
@@ -410,22 +383,16 @@ function parse(output: ToolOutput): Measurement[] {
 // detect
 
 function detect(host: HostFacts): Availability {
-  if (!host.features.afXdp) {
-    return {
-      status: 'unsupported',
+  return detectNativeProgram(host, {
+    binary: 'bb-afxdp',
+    kernel: {
+      present: host.features.afXdp,
       reason: 'the kernel has no AF_XDP sockets (CONFIG_XDP_SOCKETS)',
       fix: 'use a kernel built with CONFIG_XDP_SOCKETS=y (Debian and most distribution kernels have it)',
-    };
-  }
-  const binary = host.binaries['bb-afxdp'];
-  if (!binary?.path) {
-    return {
-      status: 'unsupported',
-      reason: 'bb-afxdp is not built',
-      fix: 'apt-get install libxdp-dev libbpf-dev && make -C native build/bb-afxdp',
-    };
-  }
-  return { status: 'available', version: binary.version, note: 'veth offers copy mode only; the result says which XDP and bind modes were obtained' };
+    },
+    buildFix: 'apt-get install libxdp-dev libbpf-dev && make -C native build/bb-afxdp',
+    note: 'veth offers copy mode only; the result says which XDP and bind modes were obtained',
+  });
 }
 
 export const afxdpDriver: Driver<AfxdpParams> = {

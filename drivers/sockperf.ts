@@ -8,6 +8,8 @@
 // - The valid window is about 0.45 s shorter than -t (warm-up and cool-down are cut off).
 import { build } from 'hdr-histogram-js';
 import { UserError } from '../core/errors.js';
+import { ANSI_CSI, lastLines } from '../core/text.js';
+import { assertIPv4, requireIntInRange } from '../core/validate.js';
 import { emptyLatency, failedMeasurement } from '../core/trial.js';
 import type { LatencyUs, Measurement } from '../core/trial.js';
 import type { HostFacts } from '../core/host.js';
@@ -100,18 +102,11 @@ interface ValidDuration {
 // ---------------------------------------------------------------------------------------------
 // buildCommand
 
-// "10.231.0.2": dotted quad, each part 0..255 (it becomes an argv element, so nothing else passes)
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 /** sockperf rejects smaller messages ("Invalid message size: 13 (min: 14)"); 65507 is its maximum. */
 const MIN_MSG_SIZE_BYTES = 14;
 const MAX_MSG_SIZE_BYTES = 65507;
 
-function requireInt(field: string, value: number, min: number, max: number): string {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new UserError(`sockperf: ${field} must be an integer in ${min}..${max}, got ${value}`);
-  }
-  return String(value);
-}
+const requireInt = (field: string, value: number, min: number, max: number): string => requireIntInRange(`sockperf: ${field}`, value, min, max);
 
 function buildServerCommand(params: SockperfParams): string[] {
   const clientOnly = (['mode', 'msgSizeBytes', 'durationS', 'mps', 'replyEvery', 'fullRtt', 'fullLogPath'] as const).filter((key) => params[key] !== undefined);
@@ -150,7 +145,8 @@ function buildClientCommand(params: SockperfParams): string[] {
 }
 
 function buildCommand(params: SockperfParams): string[] {
-  if (!IPV4.test(params.serverIp)) throw new UserError(`sockperf: serverIp must be an IPv4 address, got ${JSON.stringify(params.serverIp)}`);
+  // It becomes an argv element, so nothing but a dotted quad passes.
+  assertIPv4(params.serverIp, 'sockperf: serverIp');
   requireInt('port', params.port, 1, 65535);
   if (params.fullLogPath !== undefined && (params.fullLogPath === '' || params.fullLogPath.startsWith('-'))) {
     throw new UserError(`sockperf: fullLogPath must be a file path, got ${JSON.stringify(params.fullLogPath)}`);
@@ -161,9 +157,6 @@ function buildCommand(params: SockperfParams): string[] {
 // ---------------------------------------------------------------------------------------------
 // parse
 
-/** CSI escape sequences: sockperf colours lines with "\x1b[2;35m" … "\x1b[0m". */
-// eslint-disable-next-line no-control-regex -- matching the ESC byte is the point
-const ANSI_CSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 /** "sockperf: [Total Run] …" — the prefix every log line carries. */
 const TOOL_PREFIX = /^sockperf: ?/;
 
@@ -233,10 +226,6 @@ const num = (text: string | undefined): number | null => (text === undefined ? n
 /** sockperf's 2^20-based megabits of payload per second as SI gigabits per second. */
 function toolMbpsToGbps(toolMbps: number): number {
   return (toolMbps * 1024 * 1024) / 1e9;
-}
-
-function lastLines(lines: string[], count = 5): string {
-  return lines.slice(-count).join(' | ');
 }
 
 /** The line sockperf printed before its usage text, which names the rejected argument. */

@@ -17,6 +17,8 @@
 // - The periodic NIC counters run from port start (they include packets testpmd drained before
 //   forwarding began); the final "Forward statistics" count from the start of forwarding.
 import { UserError } from '../core/errors.js';
+import { ANSI_CSI } from '../core/text.js';
+import { isIfName, isIPv4, isMac } from '../core/validate.js';
 import { failedMeasurement } from '../core/trial.js';
 import type { Measurement } from '../core/trial.js';
 import type { HostFacts } from '../core/host.js';
@@ -91,15 +93,10 @@ export interface TestpmdParams {
 // ---------------------------------------------------------------------------------------------
 // buildCommand
 
-// Input checks (values go into vdev strings, where "," and "=" separate options):
-// "4e:c4:6b:f7:8c:83"
-const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
-// "10.232.0.1" (octets checked <= 255 separately)
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+// Input checks (values go into vdev strings, where "," and "=" separate options; MACs, addresses
+// and interface names are checked by core/validate.ts, whose sets hold neither):
 // "0000:3b:00.0" or "3b:00.0"
 const PCI_BDF = /^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/;
-// "h2vb", "eth1": at most IFNAMSIZ-1 characters, no separators
-const IFNAME = /^[^\s,=/]{1,15}$/;
 // "h2gen": becomes a folder name under /var/run/dpdk
 const FILE_PREFIX = /^[A-Za-z0-9_-]{1,32}$/;
 
@@ -124,14 +121,14 @@ function portArgs(ports: TestpmdPorts): string[] {
       const startQueue = ports.startQueue ?? 0;
       checkInt('ports.startQueue', startQueue, 0);
       return ports.interfaces.flatMap((iface, i) => {
-        if (!IFNAME.test(iface)) invalid(`ports.interfaces[${i}] is not an interface name: ${JSON.stringify(iface)}`);
+        if (!isIfName(iface)) invalid(`ports.interfaces[${i}] is not an interface name: ${JSON.stringify(iface)}`);
         return ['--vdev', `net_af_xdp${i},iface=${iface},start_queue=${startQueue},queue_count=1`];
       });
     }
     case 'af_packet':
       checkPortCount(ports.interfaces.length);
       return ports.interfaces.flatMap((iface, i) => {
-        if (!IFNAME.test(iface)) invalid(`ports.interfaces[${i}] is not an interface name: ${JSON.stringify(iface)}`);
+        if (!isIfName(iface)) invalid(`ports.interfaces[${i}] is not an interface name: ${JSON.stringify(iface)}`);
         return ['--vdev', `net_af_packet${i},iface=${iface}`];
       });
     case 'null':
@@ -185,7 +182,7 @@ function memoryArgs(memory: TestpmdMemory, filePrefix: string | undefined): { ea
 function txonlyArgs(tx: TestpmdTxonly): string[] {
   const args: string[] = [];
   if (tx.ethPeer !== undefined) {
-    if (!MAC.test(tx.ethPeer)) invalid(`txonly.ethPeer is not a MAC address: ${JSON.stringify(tx.ethPeer)}`);
+    if (!isMac(tx.ethPeer)) invalid(`txonly.ethPeer is not a MAC address: ${JSON.stringify(tx.ethPeer)}`);
     args.push(`--eth-peer=0,${tx.ethPeer}`);
   }
   if ((tx.srcIp === undefined) !== (tx.dstIp === undefined)) invalid('txonly.srcIp and txonly.dstIp go together');
@@ -194,8 +191,7 @@ function txonlyArgs(tx: TestpmdTxonly): string[] {
       ['srcIp', tx.srcIp],
       ['dstIp', tx.dstIp],
     ] as const) {
-      const m = IPV4.exec(ip);
-      if (!m || m.slice(1).some((octet) => Number(octet) > 255)) invalid(`txonly.${name} is not an IPv4 address: ${JSON.stringify(ip)}`);
+      if (!isIPv4(ip)) invalid(`txonly.${name} is not an IPv4 address: ${JSON.stringify(ip)}`);
     }
     args.push(`--tx-ip=${tx.srcIp},${tx.dstIp}`);
   }
@@ -330,10 +326,6 @@ export interface TestpmdParseOptions {
   forwardingS?: number;
 }
 
-// CSI sequences such as the clear-screen "\x1b[2J\x1b[1;1H" before each periodic block.
-// eslint-disable-next-line no-control-regex -- matching the ESC byte is the point
-const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
-
 // "  ######################## NIC statistics for port 0  ########################"
 const NIC_STATS_HEADER = /NIC statistics for port (\d+)/;
 // "  RX-packets: 502784     RX-missed: 0          RX-bytes:  0"  (packets, packets, bytes)
@@ -437,9 +429,10 @@ function parseBursts(total: string, inside: string): TestpmdBurstStats {
   return { total: Number(total), shares };
 }
 
+/** Lines of the output; the clear-screen before each periodic block (ANSI CSI) ends a line. */
 function cleanLines(text: string): string[] {
   return text
-    .replace(ANSI, '\n')
+    .replace(ANSI_CSI, '\n')
     .split(/\r?\n/)
     .map((l) => l.replace(/\r/g, ''));
 }

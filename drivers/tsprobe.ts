@@ -9,9 +9,12 @@
 // - msgSizeBytes in the summary is the request's UDP payload; replies are larger (they carry
 //   every hop's timestamps), see replyBytesMax.
 import { UserError } from '../core/errors.js';
+import { lastLines } from '../core/text.js';
+import { assertIfName, assertIPv4, requireIntInRange } from '../core/validate.js';
 import { emptyLatency, failedMeasurement } from '../core/trial.js';
 import type { LatencyUs, Measurement } from '../core/trial.js';
 import type { HostFacts } from '../core/host.js';
+import { detectNativeProgram, lastJsonObject } from './native-program.js';
 import type { Availability, Driver, ToolOutput } from './types.js';
 
 export type TsprobeCodec = 'raw' | 'json';
@@ -160,25 +163,17 @@ export type TsprobeSummary = TsprobeClientSummary | TsprobeServerSummary | Tspro
 // ---------------------------------------------------------------------------------------------
 // buildCommand
 
-// "10.235.0.2": dotted quad, each part 0..255 (it becomes an argv element, so nothing else passes)
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-// "h5a0", "eth0", "enp1s0f1": a Linux interface name (at most 15 characters, no "/" or spaces)
-const IFACE = /^[A-Za-z0-9_.:-]{1,15}$/;
 const MIN_MSG_SIZE_BYTES = 24;
 const MAX_MSG_SIZE_BYTES = 4096;
 
+/** "10.235.0.2:7000": the address becomes part of an argv element, so only a dotted quad passes. */
 function hostPort(field: string, ip: string, port: number): string {
-  if (!IPV4.test(ip)) throw new UserError(`tsprobe: ${field} must be an IPv4 address, got ${JSON.stringify(ip)}`);
+  assertIPv4(ip, `tsprobe: ${field}`);
   requireInt(`${field} port`, port, 1, 65535);
   return `${ip}:${port}`;
 }
 
-function requireInt(field: string, value: number, min: number, max: number): string {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new UserError(`tsprobe: ${field} must be an integer in ${min}..${max}, got ${value}`);
-  }
-  return String(value);
-}
+const requireInt = (field: string, value: number, min: number, max: number): string => requireIntInRange(`tsprobe: ${field}`, value, min, max);
 
 function requireNumber(field: string, value: number, min: number, exclusiveMin = false): string {
   if (!Number.isFinite(value) || value < min || (exclusiveMin && value === min)) {
@@ -199,8 +194,7 @@ function commonArgs(params: TsprobeParams): string[] {
     argv.push('--hw-timestamps');
   }
   if (params.iface !== undefined) {
-    if (!IFACE.test(params.iface)) throw new UserError(`tsprobe: iface must be an interface name, got ${JSON.stringify(params.iface)}`);
-    argv.push('--iface', params.iface);
+    argv.push('--iface', assertIfName(params.iface, 'tsprobe: iface'));
   }
   return argv;
 }
@@ -260,31 +254,10 @@ function buildCommand(params: TsprobeParams): string[] {
 // ---------------------------------------------------------------------------------------------
 // parse
 
-// Splits stdout/stderr into lines: matches the "\n" (or "\r\n") after `{"tool":"bb-tsprobe",…}`.
-const LINE_BREAK = /\r?\n/;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** The role's JSON summary: the last stdout line that is a bb-tsprobe JSON object. */
 export function parseTsprobeSummary(stdout: string): TsprobeSummary | null {
-  const lines = stdout.split(LINE_BREAK).filter((line) => line.trimStart().startsWith('{'));
-  for (const line of lines.reverse()) {
-    try {
-      const value: unknown = JSON.parse(line);
-      if (isRecord(value) && value['tool'] === 'bb-tsprobe' && typeof value['role'] === 'string') {
-        return value as unknown as TsprobeSummary;
-      }
-    } catch {
-      continue; // a partial line (killed mid-write) is not a summary; keep looking
-    }
-  }
-  return null;
-}
-
-function lastLines(text: string, count: number): string {
-  return text.trim().split(LINE_BREAK).slice(-count).join(' | ');
+  const summary = lastJsonObject(stdout, (value) => value['tool'] === 'bb-tsprobe' && typeof value['role'] === 'string');
+  return summary as unknown as TsprobeSummary | null;
 }
 
 function latencyFromSummary(rtt: TsprobeClientSummary['rttUs']): LatencyUs | null {
@@ -327,22 +300,16 @@ function parse(output: ToolOutput): Measurement[] {
 // detect
 
 function detect(host: HostFacts): Availability {
-  if (!host.features.soTimestamping) {
-    return {
-      status: 'unsupported',
+  return detectNativeProgram(host, {
+    binary: 'bb-tsprobe',
+    kernel: {
+      present: host.features.soTimestamping,
       reason: 'the kernel does not support SO_TIMESTAMPING',
       fix: 'use a kernel built with network timestamping (any stock distribution kernel)',
-    };
-  }
-  const binary = host.binaries['bb-tsprobe'];
-  if (!binary?.path) {
-    return {
-      status: 'unsupported',
-      reason: 'bb-tsprobe is not built',
-      fix: 'apt-get install libjansson-dev && make -C native build/bb-tsprobe',
-    };
-  }
-  return { status: 'available', version: binary.version, note: 'software timestamps; hardware ones only on a NIC that supports them' };
+    },
+    buildFix: 'apt-get install libjansson-dev && make -C native build/bb-tsprobe',
+    note: 'software timestamps; hardware ones only on a NIC that supports them',
+  });
 }
 
 export const tsprobeDriver: Driver<TsprobeParams> = {
