@@ -5,7 +5,7 @@
 // selective-win rule reads at the same size and rate.
 import { z } from 'zod';
 import { nativeBinary } from '../core/project.js';
-import { tsprobeDriver } from '../drivers/tsprobe.js';
+import { tsprobeDriver } from '../drivers/tsprobe/index.js';
 import { extraSubnet } from './addresses.js';
 import type { LinkRequest, NetnsRecipe, PathEnv, ProcessSpec, TopologyInfo, TrialContext } from './types.js';
 

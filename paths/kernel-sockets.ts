@@ -2,7 +2,7 @@
 // client in the client namespace. This is the baseline every bypass path is compared with.
 import { z } from 'zod';
 import type { NetnsRecipe, ProcessSpec, TrialContext, TrialProcesses } from './types.js';
-import { sockperfDriver } from '../drivers/sockperf.js';
+import { sockperfDriver } from '../drivers/sockperf/index.js';
 
 export const kernelSocketOptionsSchema = z
   .strictObject({

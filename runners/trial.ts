@@ -7,7 +7,7 @@ import type { PlannedTrial } from '../core/plan.js';
 import type { HostFacts } from '../core/host.js';
 import { noMeasurement, type CpuCost, type Measurement, type TrialRecord, type TrialStatus } from '../core/trial.js';
 import { getDriver } from '../drivers/registry.js';
-import { summarizeFullLog } from '../drivers/sockperf.js';
+import { summarizeFullLog } from '../drivers/sockperf/index.js';
 import { attribute, parseRecords } from '../analysis/attribution.js';
 import { getNetnsRecipe, getRecipe, pathAvailability } from '../paths/registry.js';
 import type { CpuPlan, PathEnv, ProcessSpec, TopologyInfo, TrialContext } from '../paths/types.js';

@@ -4,7 +4,7 @@
 import { join, relative } from 'node:path';
 import type { PlannedTrial } from '../core/plan.js';
 import { noMeasurement, type TrialRecord } from '../core/trial.js';
-import { perftestDriver } from '../drivers/perftest.js';
+import { perftestDriver } from '../drivers/perftest/index.js';
 import { getRecipe } from '../paths/registry.js';
 import type { VmRecipe } from '../paths/types.js';
 import type { GuestCase } from '../soft-roce/plan.js';

@@ -6,7 +6,7 @@
 // (cases/ID/server.args, client.args) plus "key value" settings: the guest never evaluates plan
 // text as shell code.
 import { UserError } from '../core/errors.js';
-import { perftestDriver, type PerftestParams } from '../drivers/perftest.js';
+import { perftestDriver, type PerftestParams } from '../drivers/perftest/index.js';
 
 /** The guest's fixed topology: one veth pair, an rxe device on each end (see guest/init.sh). */
 export const GUEST_TOPOLOGY = {

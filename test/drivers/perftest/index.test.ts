@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../core/errors.js';
-import type { Measurement } from '../../core/trial.js';
-import type { HostFacts } from '../../core/host.js';
-import { parsePerftestOutJson, perftestDriver, type PerftestOutput, type PerftestParams } from '../../drivers/perftest.js';
-import { fixturePath, fixturesDir, loadFixture } from '../helpers/fixtures.js';
+import { UserError } from '../../../core/errors.js';
+import type { Measurement } from '../../../core/trial.js';
+import type { HostFacts } from '../../../core/host.js';
+import { parsePerftestOutJson, perftestDriver, type PerftestOutput, type PerftestParams } from '../../../drivers/perftest/index.js';
+import { fixturePath, fixturesDir, loadFixture } from '../../helpers/fixtures.js';
 
 const PERFTEST_FIXTURES = readdirSync(`${fixturesDir}/perftest`)
   .filter((f) => f.endsWith('.json') && f.startsWith('ib_'))
