@@ -8,7 +8,8 @@ import type { HostFacts } from '../core/host.js';
 import { noMeasurement, type CpuCost, type Measurement, type TrialRecord, type TrialStatus } from '../core/trial.js';
 import { getDriver } from '../drivers/registry.js';
 import { summarizeFullLog } from '../drivers/sockperf/index.js';
-import { attribute, parseRecords } from '../analysis/attribution.js';
+import { parseTsprobeRecords } from '../drivers/tsprobe/index.js';
+import { attribute } from '../analysis/attribution.js';
 import { getNetnsRecipe, getRecipe, pathAvailability } from '../paths/registry.js';
 import type { CpuPlan, PathEnv, ProcessSpec, TopologyInfo, TrialContext } from '../paths/types.js';
 import { coresBusy, cpuUsageBetween, nsPerPacket, readCpuTimes } from './cpu.js';
@@ -185,7 +186,7 @@ function parseServices(outcomes: ProcessOutcome[]): Record<string, Measurement> 
 
 async function summarizeArtifact(kind: string, path: string): Promise<unknown> {
   // Per-request timestamps → components of each round trip (the attribution).
-  if (kind === 'tsprobe-records') return attribute(parseRecords(safeRead(path)));
+  if (kind === 'tsprobe-records') return attribute(parseTsprobeRecords(safeRead(path)));
   if (kind !== 'sockperf-full-log') return null;
   const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
   return summarizeFullLog(lines);

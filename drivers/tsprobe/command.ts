@@ -60,7 +60,7 @@ export interface TsprobeClientParams extends Omit<TsprobeCommon, 'durationS'> {
   seed?: number;
   /** How long to wait for stragglers after the last send, ms. */
   drainMs?: number;
-  /** Where to write the per-request CSV (analysis/attribution.ts reads it). */
+  /** Where to write the per-request CSV (records.ts reads it; analysis/attribution.ts attributes it). */
   recordsPath?: string;
   /** busy (default): spin until the next send once the latest reply is in, like sockperf; sleep: sleep instead. */
   pacing?: 'busy' | 'sleep';

@@ -15,6 +15,7 @@ import { buildTsprobeCommand, type TsprobeParams } from './command.js';
 import { parseTsprobe } from './parse.js';
 
 export type { TsprobeArrivals, TsprobeClientParams, TsprobeCodec, TsprobeParams, TsprobeRelayParams, TsprobeServerParams } from './command.js';
+export { parseTsprobeRecords, type RelayStamps, type TsprobeRecord } from './records.js';
 export {
   parseTsprobeSummary,
   type TsprobeClientSummary,
