@@ -28,6 +28,7 @@ export const rdmaRxeRecipe: VmRecipe<RdmaOptions> = {
   path: 'rdma-rxe',
   runner: 'softroce-vm',
   drivers: ['perftest'],
+  driver: perftestDriver.name,
   description: 'RDMA verbs (perftest) over Soft-RoCE rxe devices inside the project QEMU VM — emulated',
   optionsSchema: rdmaOptionsSchema,
   // Only bandwidth tests have perftest's rate limiter (--rate_limit, packets/s).

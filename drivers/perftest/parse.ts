@@ -7,11 +7,22 @@ import { crossCheckOutJson, parsePerftestOutJson } from './out-json.js';
 import { parsePerftestHeader } from './parse-header.js';
 import { parseTable } from './parse-table.js';
 
-/** What parse() can use beyond stdout: the argv (for -C, whose header does not say so) and the --out_json file. */
+/**
+ * What parse() can use beyond stdout: the argv (for -C, whose header does not say so) and the
+ * --out_json file, given here or among the files the process wrote (ToolOutput.files).
+ */
 export interface PerftestOutput extends ToolOutput {
-  argv?: readonly string[];
   /** Text of the --out_json file, for a cross-check with the last table row. */
   outJson?: string | null;
+}
+
+// "--out_json_file=perftest.json": the file perftest writes its summary to (relative to its folder)
+const OUT_JSON_FILE_ARG = /^--out_json_file=(.+)$/;
+
+function outJsonText(output: PerftestOutput): string | null | undefined {
+  if (output.outJson !== undefined || output.files === undefined) return output.outJson;
+  const file = output.argv?.map((arg) => OUT_JSON_FILE_ARG.exec(arg)?.[1]).find((name) => name !== undefined);
+  return file === undefined ? undefined : output.files[file.split('/').pop()!];
 }
 
 function finite(value: number | undefined): number | null {
@@ -75,7 +86,8 @@ export function parsePerftest(output: PerftestOutput): Measurement[] {
   const halfRtt = test === 'ib_write_lat' || test === 'ib_send_lat';
   const rttFactor = halfRtt ? 2 : 1;
   const warnings = table.innerLines;
-  const outJsonResults = output.outJson ? parsePerftestOutJson(output.outJson) : null;
+  const outJson = outJsonText(output);
+  const outJsonResults = outJson ? parsePerftestOutJson(outJson) : null;
 
   const measurements: Measurement[] = table.rows.map((row, index) => {
     const v = row.values;

@@ -9,11 +9,15 @@
 import type { HostFacts } from '../../core/host.js';
 import type { Availability, Driver } from '../types.js';
 import { buildSockperfCommand, type SockperfParams } from './command.js';
+import { summarizeFullLog } from './full-log.js';
 import { parseSockperf } from './parse.js';
 
 export type { SockperfMode, SockperfParams } from './command.js';
 export type { LatencySemantics, SockperfLatencyNative, SockperfThroughputNative } from './parse.js';
 export { summarizeFullLog, type FullLogSummary } from './full-log.js';
+
+/** Artifact kind of a --full-log CSV (SockperfParams.fullLogPath); the record keeps its summary. */
+export const SOCKPERF_FULL_LOG = 'sockperf-full-log';
 
 function detect(host: HostFacts): Availability {
   const binary = host.binaries['sockperf'];
@@ -30,4 +34,7 @@ export const sockperfDriver: Driver<SockperfParams> = {
   detect,
   buildCommand: buildSockperfCommand,
   parse: parseSockperf,
+  // A server prints where it listens and nothing about the traffic it answered.
+  serviceOutput: 'none',
+  artifactReaders: { [SOCKPERF_FULL_LOG]: (file) => summarizeFullLog(file.lines()) },
 };

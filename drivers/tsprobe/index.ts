@@ -13,9 +13,13 @@ import { detectNativeProgram } from '../native-program.js';
 import type { Availability, Driver } from '../types.js';
 import { buildTsprobeCommand, type TsprobeParams } from './command.js';
 import { parseTsprobe } from './parse.js';
+import { parseTsprobeRecords } from './records.js';
 
 export type { TsprobeArrivals, TsprobeClientParams, TsprobeCodec, TsprobeParams, TsprobeRelayParams, TsprobeServerParams } from './command.js';
 export { parseTsprobeRecords, type RelayStamps, type TsprobeRecord } from './records.js';
+
+/** Artifact kind of the client's per-request CSV (TsprobeClientParams.recordsPath); read as TsprobeRecord[]. */
+export const TSPROBE_RECORDS = 'tsprobe-records';
 export {
   parseTsprobeSummary,
   type TsprobeClientSummary,
@@ -45,4 +49,5 @@ export const tsprobeDriver: Driver<TsprobeParams> = {
   detect,
   buildCommand: buildTsprobeCommand,
   parse: parseTsprobe,
+  artifactReaders: { [TSPROBE_RECORDS]: async (file) => parseTsprobeRecords(file.text()) },
 };

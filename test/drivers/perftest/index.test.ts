@@ -312,6 +312,13 @@ describe('parse: latency', () => {
     expect(check.results['t_typical']).toBe((records[0]!.native['row'] as Record<string, number>)['tTypical']);
   });
 
+  it('finds the --out_json file among the files the process wrote, by the name its argv gave', () => {
+    const { outJson, ...rest } = output('ib_write_lat-outjson');
+    const fromFiles = perftestDriver.parse({ ...rest, files: { 'perftest.json': outJson!, 'other.json': '{}' } });
+    expect(fromFiles).toEqual(parse('ib_write_lat-outjson'));
+    expect(perftestDriver.parse({ ...rest, files: { 'other.json': outJson! } }).at(-1)!.native['outJson']).toBeUndefined();
+  });
+
   it('fails cleanly when the client cannot reach its server', () => {
     const records = parse('ib_write_lat-noserver');
     expect(records).toHaveLength(1);

@@ -2,8 +2,8 @@
 import { describe, expect, test } from 'vitest';
 import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { fixturePath, loadFixture } from '../../helpers/fixtures.js';
-import { sockperfDriver, summarizeFullLog } from '../../../drivers/sockperf/index.js';
+import { fixtureArtifact, fixturePath, loadFixture } from '../../helpers/fixtures.js';
+import { SOCKPERF_FULL_LOG, sockperfDriver, summarizeFullLog } from '../../../drivers/sockperf/index.js';
 import type { Measurement } from '../../../core/trial.js';
 
 const TOOL = 'sockperf';
@@ -89,5 +89,19 @@ describe('summarizeFullLog', () => {
     expect(summary.latencySemantics).toBeNull();
     expect(summary.latencyUs.p50).toBeNull();
     expect(summary.sendGapCv).toBeNull();
+  });
+});
+
+describe('the driver reads its own artifacts', () => {
+  test('a --full-log artifact is read line by line into the same summary', async () => {
+    const reader = sockperfDriver.artifactReaders?.[SOCKPERF_FULL_LOG];
+    const name = 'udp-underload-fulllog-fullrtt';
+    expect(await reader!(fixtureArtifact(TOOL, name, 'fulllog.csv'))).toEqual(
+      await summarizeFullLog(readFileSync(fixturePath(TOOL, name, 'fulllog.csv'), 'utf8').split('\n')),
+    );
+  });
+
+  test('a sockperf server says nothing worth keeping as a service', () => {
+    expect(sockperfDriver.serviceOutput).toBe('none');
   });
 });

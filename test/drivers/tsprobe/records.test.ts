@@ -1,7 +1,9 @@
 // bb-tsprobe's per-request CSV: malformed files are refused with the line and column at fault.
 import { describe, expect, test } from 'vitest';
-import { parseTsprobeRecords } from '../../../drivers/tsprobe/index.js';
+import { readFileSync } from 'node:fs';
+import { parseTsprobeRecords, TSPROBE_RECORDS, tsprobeDriver } from '../../../drivers/tsprobe/index.js';
 import { UserError } from '../../../core/errors.js';
+import { fixtureArtifact, fixturePath } from '../../helpers/fixtures.js';
 import { BASE_HEADER, baseRow, toCsv } from '../../helpers/tsprobe-records.js';
 
 describe('parseTsprobeRecords', () => {
@@ -23,5 +25,13 @@ describe('parseTsprobeRecords', () => {
     expect(record?.cTxSchedNs).toBeNull();
     expect(record?.sPauseNs).toBe(0);
     expect(record?.rttNs).toBe(10100);
+  });
+});
+
+describe('the driver reads its own artifacts', () => {
+  test('a --records artifact is read into the records of every measured request', async () => {
+    const records = await tsprobeDriver.artifactReaders![TSPROBE_RECORDS]!(fixtureArtifact('tsprobe', 'json512-2hops-pause-1k', 'records.csv'));
+    expect(records).toEqual(parseTsprobeRecords(readFileSync(fixturePath('tsprobe', 'json512-2hops-pause-1k', 'records.csv'), 'utf8')));
+    expect((records as unknown[]).length).toBeGreaterThan(0);
   });
 });
