@@ -3,6 +3,7 @@
 import { ANSI_CSI, lastLines } from '../../core/text.js';
 import { failedMeasurement } from '../../core/trial.js';
 import type { LatencyUs, Measurement } from '../../core/trial.js';
+import { fillNumbers, type NumericLine } from '../numeric-lines.js';
 import type { ToolOutput } from '../types.js';
 
 export type LatencySemantics = 'half-rtt' | 'rtt';
@@ -279,6 +280,11 @@ function parseLatencyBlock(
   };
 }
 
+const THROUGHPUT_LINES: readonly NumericLine<SockperfThroughputNative>[] = [
+  [THROUGHPUT_TOTAL, ['messagesSent', 'runTimeS', 'skippedMessages']],
+  [MESSAGE_RATE, ['messageRatePerS', 'packetRatePps', 'ipFragsPerMsg']],
+];
+
 function parseThroughput(lines: string[], version: string | null, warnings: string[]): Measurement {
   const native: SockperfThroughputNative = {
     tool: 'sockperf',
@@ -299,15 +305,8 @@ function parseThroughput(lines: string[], version: string | null, warnings: stri
   let msgSizeBytes: number | null = null;
   let m: RegExpExecArray | null;
   for (const line of lines) {
-    if ((m = THROUGHPUT_TOTAL.exec(line))) {
-      native.messagesSent = Number(m[1]);
-      native.runTimeS = Number(m[2]);
-      native.skippedMessages = num(m[3]);
-    } else if ((m = MESSAGE_RATE.exec(line))) {
-      native.messageRatePerS = Number(m[1]);
-      native.packetRatePps = num(m[2]);
-      native.ipFragsPerMsg = num(m[3]);
-    } else if ((m = BANDWIDTH.exec(line))) {
+    if (fillNumbers(line, native, THROUGHPUT_LINES)) continue;
+    if ((m = BANDWIDTH.exec(line))) {
       const giga = m[2] === 'GBps';
       native.bandwidthMBps = Number(m[1]) * (giga ? 1000 : 1);
       native.bandwidthMbps = Number(m[3]) * (giga ? 1000 : 1);

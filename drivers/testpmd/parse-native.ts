@@ -1,6 +1,7 @@
 // Everything dpdk-testpmd prints, structured: periodic port statistics, the final forward
 // statistics, cycles per packet, extended stats and the error lines; no judgement about success.
 import { ANSI_CSI } from '../../core/text.js';
+import { fillNumbers, type NumericLine } from '../numeric-lines.js';
 
 export interface TestpmdPortStats {
   port: number;
@@ -135,6 +136,22 @@ const PROBLEM_LINE = /\bfail(?:ed|ure)?\b|\bcannot\b|not compatible|\binvalid\b|
 // "[NOTE: allow cannot be used with block option]".
 const PROBLEM_NOISE = /virtio_pci|Error - exiting with code|Unregistering with invalid input|^\s*\[NOTE:/;
 
+/** The counter lines of a "NIC statistics for port N" block, in the order testpmd prints them. */
+const NIC_LINES: readonly NumericLine<TestpmdPortStats>[] = [
+  [NIC_RX_LINE, ['rxPackets', 'rxMissed', 'rxBytes']],
+  [NIC_RX_ERRORS, ['rxErrors']],
+  [NIC_RX_NOMBUF, ['rxNombuf']],
+  [NIC_TX_LINE, ['txPackets', 'txErrors', 'txBytes']],
+  [NIC_RX_RATE, ['rxPps', 'rxBps']],
+  [NIC_TX_RATE, ['txPps', 'txBps']],
+];
+
+/** The packet lines of a "Forward statistics" block. */
+const FWD_LINES: readonly NumericLine<TestpmdForwardStats>[] = [
+  [FWD_RX_LINE, ['rxPackets', 'rxDropped', 'rxTotal']],
+  [FWD_TX_LINE, ['txPackets', 'txDropped', 'txTotal']],
+];
+
 function emptyPortStats(port: number): TestpmdPortStats {
   return {
     port,
@@ -263,25 +280,8 @@ export function parseTestpmdNative(stdout: string, stderr: string): TestpmdNativ
       continue;
     }
     if (nic) {
-      if ((m = NIC_RX_LINE.exec(line))) {
-        nic.rxPackets = Number(m[1]);
-        nic.rxMissed = Number(m[2]);
-        nic.rxBytes = Number(m[3]);
-      } else if ((m = NIC_RX_ERRORS.exec(line))) {
-        nic.rxErrors = Number(m[1]);
-      } else if ((m = NIC_RX_NOMBUF.exec(line))) {
-        nic.rxNombuf = Number(m[1]);
-      } else if ((m = NIC_TX_LINE.exec(line))) {
-        nic.txPackets = Number(m[1]);
-        nic.txErrors = Number(m[2]);
-        nic.txBytes = Number(m[3]);
-      } else if ((m = NIC_RX_RATE.exec(line))) {
-        nic.rxPps = Number(m[1]);
-        nic.rxBps = Number(m[2]);
-      } else if ((m = NIC_TX_RATE.exec(line))) {
-        nic.txPps = Number(m[1]);
-        nic.txBps = Number(m[2]);
-      } else if ((m = NIC_XSTAT_ROW.exec(line)) && m[1] !== undefined) {
+      if (fillNumbers(line, nic, NIC_LINES)) continue;
+      if ((m = NIC_XSTAT_ROW.exec(line)) && m[1] !== undefined) {
         nic.xstats[m[1]] = { value: Number(m[2]), perS: Number(m[3]) };
       } else if (NIC_STATS_END.test(line)) {
         nic = null;
@@ -298,15 +298,8 @@ export function parseTestpmdNative(stdout: string, stderr: string): TestpmdNativ
       continue;
     }
     if (fwd) {
-      if ((m = FWD_RX_LINE.exec(line))) {
-        fwd.rxPackets = Number(m[1]);
-        fwd.rxDropped = Number(m[2]);
-        fwd.rxTotal = Number(m[3]);
-      } else if ((m = FWD_TX_LINE.exec(line))) {
-        fwd.txPackets = Number(m[1]);
-        fwd.txDropped = Number(m[2]);
-        fwd.txTotal = Number(m[3]);
-      } else if ((m = FWD_BURSTS.exec(line)) && m[2] !== undefined && m[3] !== undefined) {
+      if (fillNumbers(line, fwd, FWD_LINES)) continue;
+      if ((m = FWD_BURSTS.exec(line)) && m[2] !== undefined && m[3] !== undefined) {
         const bursts = parseBursts(m[2], m[3]);
         if (m[1] === 'RX') fwd.rxBursts = bursts;
         else fwd.txBursts = bursts;
