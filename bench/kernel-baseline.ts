@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { median } from 'simple-statistics';
 import { shortId } from '../core/ids.js';
 import type { PlannedTrial } from '../core/plan.js';
-import { sockperfDriver } from '../drivers/sockperf.js';
+import { sockperfDriver } from '../drivers/sockperf/index.js';
 import { kernelSocketOptionsSchema } from '../paths/kernel-sockets.js';
 import type { CpuPlan } from '../paths/types.js';
 import { run, start } from '../runners/exec.js';

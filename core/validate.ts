@@ -3,14 +3,27 @@
 import { isIPv4 } from 'node:net';
 import { UserError } from './errors.js';
 
-/** Linux interface names: 1–15 bytes, no '/', no whitespace, not '.' or '..' (dev_valid_name). */
-const IFNAME_RE = /^[A-Za-z0-9_.:-]{1,15}$/;
+/** Linux interface names: 1–15 bytes, no '/', ':' or whitespace, not '.' or '..' (dev_valid_name); "h3b0", "veth-a.1". */
+const IFNAME_RE = /^[A-Za-z0-9_.-]{1,15}$/;
+// "02:33:00:00:00:02": six hex pairs separated by colons
+const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 /** Names that become file or folder names, or QEMU option values: no '/', ',' or whitespace. */
 const SIMPLE_NAME_RE = /^[A-Za-z0-9_.-]+$/;
 
+/** Dotted-quad IPv4, each part 0..255 without leading zeros ("10.233.0.2"). */
+export { isIPv4 };
+
+export function isIfName(name: string): boolean {
+  return IFNAME_RE.test(name) && name !== '.' && name !== '..';
+}
+
+export function isMac(mac: string): boolean {
+  return MAC_RE.test(mac);
+}
+
 export function assertIfName(name: string, field: string): string {
-  if (!IFNAME_RE.test(name) || name === '.' || name === '..') {
-    throw new UserError(`${field} must be an interface name of 1–15 characters [A-Za-z0-9_.:-], got ${JSON.stringify(name)}`);
+  if (!isIfName(name)) {
+    throw new UserError(`${field} must be an interface name of 1–15 characters [A-Za-z0-9_.-], got ${JSON.stringify(name)}`);
   }
   return name;
 }
@@ -66,7 +79,7 @@ export function assertPrivatePrefix24(prefix: string, field: string): string {
 }
 
 export function assertMac(mac: string, field: string): string {
-  if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac)) throw new UserError(`${field} must be a MAC address like 02:00:00:00:00:01, got ${JSON.stringify(mac)}`);
+  if (!isMac(mac)) throw new UserError(`${field} must be a MAC address like 02:00:00:00:00:01, got ${JSON.stringify(mac)}`);
   return mac;
 }
 

@@ -7,7 +7,7 @@
 // text as shell code.
 import { UserError } from '../core/errors.js';
 import { assertSimpleName } from '../core/validate.js';
-import { perftestDriver, type PerftestParams } from '../drivers/perftest.js';
+import { perftestDriver, type PerftestParams } from '../drivers/perftest/index.js';
 
 /** The guest's fixed topology: one veth pair, an rxe device on each end (see guest/init.sh). */
 export const GUEST_TOPOLOGY = {

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { perftestDriver } from '../../drivers/perftest.js';
+import { perftestDriver } from '../../drivers/perftest/index.js';
 import { detectSoftRoceVm } from '../../runners/softroce-detect.js';
 import { ensureImage, type EnsuredImage } from '../../runners/softroce-image.js';
 import { runPlanInVm } from '../../runners/softroce-vm.js';

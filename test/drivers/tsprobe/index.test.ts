@@ -4,11 +4,11 @@
 import { describe, expect, test } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { fixturesDir, loadFixture } from '../helpers/fixtures.js';
-import { parseTsprobeSummary, tsprobeDriver } from '../../drivers/tsprobe.js';
-import type { TsprobeClientSummary, TsprobeParams } from '../../drivers/tsprobe.js';
-import type { HostFacts } from '../../core/host.js';
-import { UserError } from '../../core/errors.js';
+import { fixturesDir, loadFixture } from '../../helpers/fixtures.js';
+import { parseTsprobeSummary, tsprobeDriver } from '../../../drivers/tsprobe/index.js';
+import type { TsprobeClientSummary, TsprobeParams } from '../../../drivers/tsprobe/index.js';
+import type { HostFacts } from '../../../core/host.js';
+import { UserError } from '../../../core/errors.js';
 
 const TOOL = 'tsprobe';
 const BIN = '/work/main/native/build/bb-tsprobe';

@@ -1,14 +1,13 @@
 // The sockperf driver against real sockperf 3.7 captures (test/fixtures/sockperf/, each .json says
 // how it was made). Assertions are about structure and sanity, never about how fast this machine is.
 import { describe, expect, test } from 'vitest';
-import { createReadStream, readdirSync, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fixturePath, fixturesDir, loadFixture } from '../helpers/fixtures.js';
-import { sockperfDriver, summarizeFullLog } from '../../drivers/sockperf.js';
-import type { SockperfParams } from '../../drivers/sockperf.js';
-import type { Measurement } from '../../core/trial.js';
-import type { HostFacts } from '../../core/host.js';
+import { fixturesDir, loadFixture } from '../../helpers/fixtures.js';
+import { sockperfDriver } from '../../../drivers/sockperf/index.js';
+import type { SockperfParams } from '../../../drivers/sockperf/index.js';
+import type { Measurement } from '../../../core/trial.js';
+import type { HostFacts } from '../../../core/host.js';
 
 const TOOL = 'sockperf';
 const fixtureNames = readdirSync(join(fixturesDir, TOOL))
@@ -379,106 +378,6 @@ describe('failures sockperf reports with exit code 0', () => {
   });
 });
 
-describe('buildCommand', () => {
-  const base = { protocol: 'udp', serverIp: '10.231.0.2', port: 12231 } as const;
-
-  test('server', () => {
-    expect(sockperfDriver.buildCommand({ ...base, role: 'server' })).toEqual(['sockperf', 'server', '-i', '10.231.0.2', '-p', '12231']);
-    expect(sockperfDriver.buildCommand({ ...base, protocol: 'tcp', role: 'server' })).toEqual([
-      'sockperf',
-      'server',
-      '-i',
-      '10.231.0.2',
-      '-p',
-      '12231',
-      '--tcp',
-    ]);
-  });
-
-  test('ping-pong defaults to round trip and passes "max" through', () => {
-    expect(sockperfDriver.buildCommand({ ...base, role: 'client', mode: 'ping-pong', msgSizeBytes: 64, durationS: 3, mps: 'max' })).toEqual([
-      'sockperf',
-      'ping-pong',
-      '-i',
-      '10.231.0.2',
-      '-p',
-      '12231',
-      '-m',
-      '64',
-      '-t',
-      '3',
-      '--mps',
-      'max',
-      '--full-rtt',
-    ]);
-  });
-
-  test('under-load with reply-every and a full log', () => {
-    expect(
-      sockperfDriver.buildCommand({
-        ...base,
-        role: 'client',
-        protocol: 'tcp',
-        mode: 'under-load',
-        msgSizeBytes: 256,
-        durationS: 2,
-        mps: 20000,
-        replyEvery: 10,
-        fullLogPath: '/r/log.csv',
-      }),
-    ).toEqual([
-      'sockperf',
-      'under-load',
-      '-i',
-      '10.231.0.2',
-      '-p',
-      '12231',
-      '--tcp',
-      '-m',
-      '256',
-      '-t',
-      '2',
-      '--mps',
-      '20000',
-      '--reply-every',
-      '10',
-      '--full-rtt',
-      '--full-log',
-      '/r/log.csv',
-    ]);
-  });
-
-  test('throughput drops the latency-only --full-rtt', () => {
-    expect(sockperfDriver.buildCommand({ ...base, role: 'client', mode: 'throughput', msgSizeBytes: 1472, durationS: 2, mps: 'max', fullRtt: true })).toEqual([
-      'sockperf',
-      'throughput',
-      '-i',
-      '10.231.0.2',
-      '-p',
-      '12231',
-      '-m',
-      '1472',
-      '-t',
-      '2',
-      '--mps',
-      'max',
-    ]);
-  });
-
-  test('rejects what sockperf would silently misread or refuse, naming the field', () => {
-    const client = { ...base, role: 'client', mode: 'ping-pong' } as const;
-    expect(() => sockperfDriver.buildCommand({ ...client, durationS: 1.5 })).toThrow(/durationS/);
-    expect(() => sockperfDriver.buildCommand({ ...client, msgSizeBytes: 13 })).toThrow(/msgSizeBytes/);
-    expect(() => sockperfDriver.buildCommand({ ...client, mps: 0 })).toThrow(/mps/);
-    expect(() => sockperfDriver.buildCommand({ ...client, replyEvery: 1 })).toThrow(/replyEvery only applies to under-load/);
-    expect(() => sockperfDriver.buildCommand({ ...client, mode: 'throughput', fullLogPath: '/r/x.csv' })).toThrow(/fullLogPath/);
-    expect(() => sockperfDriver.buildCommand({ ...client, serverIp: '-h' })).toThrow(/serverIp/);
-    expect(() => sockperfDriver.buildCommand({ ...client, port: 70000 })).toThrow(/port/);
-    expect(() => sockperfDriver.buildCommand({ ...base, role: 'client' })).toThrow(/mode is required/);
-    expect(() => sockperfDriver.buildCommand({ ...base, role: 'server', mode: 'ping-pong' })).toThrow(/only apply to the client/);
-  });
-});
-
 describe('detect', () => {
   const host = (binaries: HostFacts['binaries']) => ({ binaries }) as HostFacts;
 
@@ -495,83 +394,5 @@ describe('detect', () => {
       const availability = sockperfDriver.detect(host(binaries));
       expect(availability).toMatchObject({ status: 'unsupported', fix: 'apt-get install sockperf' });
     }
-  });
-});
-
-describe('summarizeFullLog', () => {
-  const fullLogs = ['udp-pingpong-fulllog-fullrtt', 'udp-pingpong-fulllog-halfrtt', 'udp-underload-fulllog-fullrtt'];
-  const streamLines = (name: string) => createInterface({ input: createReadStream(fixturePath(TOOL, name, 'fulllog.csv')), crlfDelay: Infinity });
-  const fileLines = (name: string) => readFileSync(fixturePath(TOOL, name, 'fulllog.csv'), 'utf8').split('\n');
-  /** HDR keeps 3 significant digits (< 0.1%); printed values carry 3 decimals, doubled for half-RTT. */
-  const withinHdr = (actual: number | null, reference: number) => {
-    expect(actual).not.toBeNull();
-    expect(Math.abs(actual! - reference)).toBeLessThanOrEqual(reference * 0.001 + 0.004);
-  };
-
-  test.each(fullLogs)("%s matches sockperf's own summary of the same run", async (name) => {
-    const summary = await summarizeFullLog(streamLines(name));
-    const m = parseOne(name);
-    expect(summary.complete).toBe(true);
-    expect(summary.rejectedRows).toBe(0);
-    expect(summary.samples).toBe(m.latencyUs!.samples);
-    expect(summary.latencySemantics).toBe(m.native['latencySemantics']);
-    withinHdr(summary.latencyUs.p50, m.latencyUs!.p50!);
-    withinHdr(summary.latencyUs.p90, m.latencyUs!.p90!);
-    withinHdr(summary.latencyUs.p99, m.latencyUs!.p99!);
-    withinHdr(summary.latencyUs.p999, m.latencyUs!.p999!);
-    // min, max and mean are exact, up to the rounding of the printed figures.
-    expect(Math.abs(summary.latencyUs.min! - m.latencyUs!.min!)).toBeLessThanOrEqual(0.004);
-    expect(Math.abs(summary.latencyUs.max! - m.latencyUs!.max!)).toBeLessThanOrEqual(0.004);
-    expect(Math.abs(summary.latencyUs.mean! - m.latencyUs!.mean!)).toBeLessThanOrEqual(0.004);
-    expect(Math.abs(summary.latencyUs.stddev! - m.latencyUs!.stddev!)).toBeLessThanOrEqual(m.latencyUs!.stddev! * 0.005);
-  });
-
-  test('the half-RTT column is doubled into round trip', async () => {
-    const summary = await summarizeFullLog(fileLines('udp-pingpong-fulllog-halfrtt'));
-    expect(summary.latencySemantics).toBe('half-rtt');
-    // Each row's own timestamps give the round trip; the column holds half of it.
-    const rows = fileLines('udp-pingpong-fulllog-halfrtt')
-      .filter((line) => /^\d+, /.test(line))
-      .map((line) => line.split(', ').map(Number));
-    const rttFromTimestampsUs = rows.map(([, txS, rxS]) => (rxS! - txS!) * 1e6);
-    expect(rows[0]![3]! * 2).toBeCloseTo(rttFromTimestampsUs[0]!, 2);
-    expect(summary.latencyUs.max!).toBeCloseTo(Math.max(...rttFromTimestampsUs), 2);
-    expect(summary.latencyUs.min!).toBeCloseTo(Math.min(...rttFromTimestampsUs), 2);
-  });
-
-  test('send-gap steadiness: paced sends give a small coefficient of variation around 1/mps', async () => {
-    const pingPong = await summarizeFullLog(fileLines('udp-pingpong-fulllog-fullrtt'));
-    expect(pingPong.testParameters).toContain('--mps=1000');
-    expect(pingPong.sendGapMeanUs!).toBeGreaterThan(900);
-    expect(pingPong.sendGapMeanUs!).toBeLessThan(1100);
-    expect(pingPong.sendGapCv!).toBeGreaterThanOrEqual(0);
-    expect(pingPong.sendGapCv!).toBeLessThan(1);
-    expect(pingPong.spanS!).toBeGreaterThan(0);
-
-    const underLoad = await summarizeFullLog(fileLines('udp-underload-fulllog-fullrtt'));
-    expect(underLoad.sendGapMeanUs!).toBeGreaterThan(450);
-    expect(underLoad.sendGapMeanUs!).toBeLessThan(550);
-  });
-
-  test('a row cut short by a killed writer, or going back in time, is rejected and counted', async () => {
-    // Derived from a real log: drop the closing dashed line, then append an earlier real row
-    // (txTime goes back) and a row cut in half, as a killed sockperf would leave it.
-    const lines = fileLines('udp-pingpong-fulllog-fullrtt');
-    const rows = lines.filter((line) => /^\d+, /.test(line));
-    const lastRowAt = lines.lastIndexOf(rows.at(-1)!);
-    const cutShort = [...lines.slice(0, lastRowAt + 1), rows[0]!, rows.at(-1)!.slice(0, 20)];
-    const summary = await summarizeFullLog(cutShort);
-    expect(summary.samples).toBe(rows.length);
-    expect(summary.rejectedRows).toBe(2);
-    expect(summary.rejectedExamples).toEqual([rows[0], rows.at(-1)!.slice(0, 20)]);
-    expect(summary.complete).toBe(false);
-  });
-
-  test('a log without the column header (no replies) gives no samples and null figures', async () => {
-    const summary = await summarizeFullLog(['sockperf: No messages were received from the server. Is the server down?']);
-    expect(summary.samples).toBe(0);
-    expect(summary.latencySemantics).toBeNull();
-    expect(summary.latencyUs.p50).toBeNull();
-    expect(summary.sendGapCv).toBeNull();
   });
 });

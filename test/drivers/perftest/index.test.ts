@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../core/errors.js';
-import type { Measurement } from '../../core/trial.js';
-import type { HostFacts } from '../../core/host.js';
-import { parsePerftestOutJson, perftestDriver, type PerftestOutput, type PerftestParams } from '../../drivers/perftest.js';
-import { fixturePath, fixturesDir, loadFixture } from '../helpers/fixtures.js';
+import { UserError } from '../../../core/errors.js';
+import type { Measurement } from '../../../core/trial.js';
+import type { HostFacts } from '../../../core/host.js';
+import { parsePerftestOutJson, perftestDriver, type PerftestOutput, type PerftestParams } from '../../../drivers/perftest/index.js';
+import { fixturePath, fixturesDir, loadFixture } from '../../helpers/fixtures.js';
 
 const PERFTEST_FIXTURES = readdirSync(`${fixturesDir}/perftest`)
   .filter((f) => f.endsWith('.json') && f.startsWith('ib_'))
@@ -310,6 +310,13 @@ describe('parse: latency', () => {
     const check = records[records.length - 1]!.native['outJson'] as { matchesLastRow: boolean; results: Record<string, number> };
     expect(check.matchesLastRow).toBe(true);
     expect(check.results['t_typical']).toBe((records[0]!.native['row'] as Record<string, number>)['tTypical']);
+  });
+
+  it('finds the --out_json file among the files the process wrote, by the name its argv gave', () => {
+    const { outJson, ...rest } = output('ib_write_lat-outjson');
+    const fromFiles = perftestDriver.parse({ ...rest, files: { 'perftest.json': outJson!, 'other.json': '{}' } });
+    expect(fromFiles).toEqual(parse('ib_write_lat-outjson'));
+    expect(perftestDriver.parse({ ...rest, files: { 'other.json': outJson! } }).at(-1)!.native['outJson']).toBeUndefined();
   });
 
   it('fails cleanly when the client cannot reach its server', () => {

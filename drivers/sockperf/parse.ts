@@ -1,40 +1,10 @@
-// sockperf 3.7: the kernel UDP/TCP socket baseline. Facts learned from real runs on this project's
-// machines (fixtures in test/fixtures/sockperf/ hold the outputs):
-// - Everything, results and errors alike, goes to stdout with a "sockperf: " prefix and ANSI colours.
-// - The exit code is 0 even when the server is missing, the TCP connection is refused, or an
-//   argument is invalid, so a result counts as ok only when its result lines are present.
-// - Without --full-rtt every latency figure is half the round trip ("avg-latency", "Latency is").
-// - "MBps"/"Mbps" in throughput mode are 2^20-based and count payload only.
-// - The valid window is about 0.45 s shorter than -t (warm-up and cool-down are cut off).
-import { build } from 'hdr-histogram-js';
-import { UserError } from '../core/errors.js';
-import { emptyLatency, failedMeasurement } from '../core/trial.js';
-import type { LatencyUs, Measurement } from '../core/trial.js';
-import type { HostFacts } from '../core/host.js';
-import type { Availability, Driver, ToolOutput } from './types.js';
-
-export type SockperfMode = 'ping-pong' | 'under-load' | 'throughput';
-
-export interface SockperfParams {
-  role: 'server' | 'client';
-  protocol: 'udp' | 'tcp';
-  /** Validated IPv4 by the caller (checked again here because it becomes an argv element). */
-  serverIp: string;
-  port: number;
-  // client only:
-  mode?: SockperfMode;
-  msgSizeBytes?: number;
-  /** Whole seconds: sockperf silently truncates -t 1.5 to 1. */
-  durationS?: number;
-  /** Offered rate in messages/s; 'max' = as fast as possible. Omitted = sockperf's default (max, or 10000 in under-load). */
-  mps?: number | 'max';
-  /** under-load only: the server answers every N-th message (sockperf's default is 100). */
-  replyEvery?: number;
-  /** Default true: we want round-trip numbers. */
-  fullRtt?: boolean;
-  /** Per-packet CSV (latency modes only); summarize it with summarizeFullLog(). */
-  fullLogPath?: string;
-}
+// sockperf's stdout: latency blocks (one per server), the throughput summary, and the failures it
+// reports in words while exiting 0 (see index.ts for what real runs taught).
+import { ANSI_CSI, lastLines } from '../../core/text.js';
+import { failedMeasurement } from '../../core/trial.js';
+import type { LatencyUs, Measurement } from '../../core/trial.js';
+import { fillNumbers, type NumericLine } from '../numeric-lines.js';
+import type { ToolOutput } from '../types.js';
 
 export type LatencySemantics = 'half-rtt' | 'rtt';
 
@@ -97,73 +67,6 @@ interface ValidDuration {
   receivedMessages: number;
 }
 
-// ---------------------------------------------------------------------------------------------
-// buildCommand
-
-// "10.231.0.2": dotted quad, each part 0..255 (it becomes an argv element, so nothing else passes)
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-/** sockperf rejects smaller messages ("Invalid message size: 13 (min: 14)"); 65507 is its maximum. */
-const MIN_MSG_SIZE_BYTES = 14;
-const MAX_MSG_SIZE_BYTES = 65507;
-
-function requireInt(field: string, value: number, min: number, max: number): string {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new UserError(`sockperf: ${field} must be an integer in ${min}..${max}, got ${value}`);
-  }
-  return String(value);
-}
-
-function buildServerCommand(params: SockperfParams): string[] {
-  const clientOnly = (['mode', 'msgSizeBytes', 'durationS', 'mps', 'replyEvery', 'fullRtt', 'fullLogPath'] as const).filter((key) => params[key] !== undefined);
-  if (clientOnly.length > 0) {
-    throw new UserError(`sockperf: ${clientOnly.join(', ')} only apply to the client role`);
-  }
-  const argv = ['sockperf', 'server', '-i', params.serverIp, '-p', String(params.port)];
-  if (params.protocol === 'tcp') argv.push('--tcp');
-  return argv;
-}
-
-function buildClientCommand(params: SockperfParams): string[] {
-  const mode = params.mode;
-  if (mode === undefined) throw new UserError('sockperf: mode is required for the client role');
-  const argv = ['sockperf', mode, '-i', params.serverIp, '-p', String(params.port)];
-  if (params.protocol === 'tcp') argv.push('--tcp');
-  if (params.msgSizeBytes !== undefined) {
-    argv.push('-m', requireInt('msgSizeBytes', params.msgSizeBytes, MIN_MSG_SIZE_BYTES, MAX_MSG_SIZE_BYTES));
-  }
-  if (params.durationS !== undefined) argv.push('-t', requireInt('durationS', params.durationS, 1, 36_000_000));
-  if (params.mps !== undefined) {
-    argv.push('--mps', params.mps === 'max' ? 'max' : requireInt('mps', params.mps, 1, 100_000_000));
-  }
-  if (params.replyEvery !== undefined) {
-    if (mode !== 'under-load') throw new UserError(`sockperf: replyEvery only applies to under-load mode, not ${mode}`);
-    argv.push('--reply-every', requireInt('replyEvery', params.replyEvery, 1, 1_000_000));
-  }
-  if (mode !== 'throughput') {
-    // Throughput mode measures no latency, so round-trip semantics and the per-packet log do not apply.
-    if (params.fullRtt ?? true) argv.push('--full-rtt');
-    if (params.fullLogPath !== undefined) argv.push('--full-log', params.fullLogPath);
-  } else if (params.fullLogPath !== undefined) {
-    throw new UserError('sockperf: fullLogPath needs a latency mode (ping-pong or under-load); throughput mode logs no packets');
-  }
-  return argv;
-}
-
-function buildCommand(params: SockperfParams): string[] {
-  if (!IPV4.test(params.serverIp)) throw new UserError(`sockperf: serverIp must be an IPv4 address, got ${JSON.stringify(params.serverIp)}`);
-  requireInt('port', params.port, 1, 65535);
-  if (params.fullLogPath !== undefined && (params.fullLogPath === '' || params.fullLogPath.startsWith('-'))) {
-    throw new UserError(`sockperf: fullLogPath must be a file path, got ${JSON.stringify(params.fullLogPath)}`);
-  }
-  return params.role === 'server' ? buildServerCommand(params) : buildClientCommand(params);
-}
-
-// ---------------------------------------------------------------------------------------------
-// parse
-
-/** CSI escape sequences: sockperf colours lines with "\x1b[2;35m" … "\x1b[0m". */
-// eslint-disable-next-line no-control-regex -- matching the ESC byte is the point
-const ANSI_CSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 /** "sockperf: [Total Run] …" — the prefix every log line carries. */
 const TOOL_PREFIX = /^sockperf: ?/;
 
@@ -233,10 +136,6 @@ const num = (text: string | undefined): number | null => (text === undefined ? n
 /** sockperf's 2^20-based megabits of payload per second as SI gigabits per second. */
 function toolMbpsToGbps(toolMbps: number): number {
   return (toolMbps * 1024 * 1024) / 1e9;
-}
-
-function lastLines(lines: string[], count = 5): string {
-  return lines.slice(-count).join(' | ');
 }
 
 /** The line sockperf printed before its usage text, which names the rejected argument. */
@@ -381,6 +280,11 @@ function parseLatencyBlock(
   };
 }
 
+const THROUGHPUT_LINES: readonly NumericLine<SockperfThroughputNative>[] = [
+  [THROUGHPUT_TOTAL, ['messagesSent', 'runTimeS', 'skippedMessages']],
+  [MESSAGE_RATE, ['messageRatePerS', 'packetRatePps', 'ipFragsPerMsg']],
+];
+
 function parseThroughput(lines: string[], version: string | null, warnings: string[]): Measurement {
   const native: SockperfThroughputNative = {
     tool: 'sockperf',
@@ -401,15 +305,8 @@ function parseThroughput(lines: string[], version: string | null, warnings: stri
   let msgSizeBytes: number | null = null;
   let m: RegExpExecArray | null;
   for (const line of lines) {
-    if ((m = THROUGHPUT_TOTAL.exec(line))) {
-      native.messagesSent = Number(m[1]);
-      native.runTimeS = Number(m[2]);
-      native.skippedMessages = num(m[3]);
-    } else if ((m = MESSAGE_RATE.exec(line))) {
-      native.messageRatePerS = Number(m[1]);
-      native.packetRatePps = num(m[2]);
-      native.ipFragsPerMsg = num(m[3]);
-    } else if ((m = BANDWIDTH.exec(line))) {
+    if (fillNumbers(line, native, THROUGHPUT_LINES)) continue;
+    if ((m = BANDWIDTH.exec(line))) {
       const giga = m[2] === 'GBps';
       native.bandwidthMBps = Number(m[1]) * (giga ? 1000 : 1);
       native.bandwidthMbps = Number(m[3]) * (giga ? 1000 : 1);
@@ -439,7 +336,7 @@ function parseThroughput(lines: string[], version: string | null, warnings: stri
   };
 }
 
-function parse(output: ToolOutput): Measurement[] {
+export function parseSockperf(output: ToolOutput): Measurement[] {
   const lines = cleanLines(`${output.stdout}\n${output.stderr}`);
   const version = lines.map((line) => VERSION_LINE.exec(line)?.[1]).find((v) => v !== undefined) ?? null;
   const base = { tool: 'sockperf', version, exitCode: output.exitCode };
@@ -469,189 +366,4 @@ function parse(output: ToolOutput): Measurement[] {
     const serverNo = Number(SERVER_BLOCK.exec(lines[start]!)![1]);
     return parseLatencyBlock(lines.slice(start + 1, blockStarts[i + 1] ?? lines.length), serverNo, { version, totalRun, warnings });
   });
-}
-
-// ---------------------------------------------------------------------------------------------
-// detect
-
-function detect(host: HostFacts): Availability {
-  const binary = host.binaries['sockperf'];
-  if (!binary?.path) {
-    return { status: 'unsupported', reason: 'sockperf is not installed (not found on PATH)', fix: 'apt-get install sockperf' };
-  }
-  return { status: 'available', version: binary.version };
-}
-
-export const sockperfDriver: Driver<SockperfParams> = {
-  name: 'sockperf',
-  description: 'sockperf client/server: kernel UDP/TCP latency (ping-pong, under-load) and throughput',
-  binaries: ['sockperf'],
-  detect,
-  buildCommand,
-  parse,
-};
-
-// ---------------------------------------------------------------------------------------------
-// --full-log summary
-
-export interface FullLogSummary {
-  /** Which column the file holds: "rtt(usec)" (with --full-rtt) or "latency(usec)" (half of it). */
-  latencySemantics: LatencySemantics | null;
-  /** Rows recorded into the histogram. */
-  samples: number;
-  /** Round-trip µs. Percentiles come from an HDR histogram (3 significant digits, so within 0.1%),
-   * ranked like sockperf's own; min, max, mean and stddev (n − 1) are exact. */
-  latencyUs: LatencyUs;
-  /** Coefficient of variation (stddev / mean) of the gaps between consecutive txTimes: how steady
-   * the offered load was. The log holds answered messages only, so with --reply-every N the gaps
-   * are N sends wide, and every dropped reply widens one gap. null below two gaps. */
-  sendGapCv: number | null;
-  sendGapMeanUs: number | null;
-  /** First to last logged txTime, seconds. */
-  spanS: number | null;
-  /** The "test was performed using the following parameters: …" line, as written. */
-  testParameters: string | null;
-  /** Rows that failed the checks below and were left out. */
-  rejectedRows: number;
-  rejectedExamples: string[];
-  /** The dashed line after the rows was seen; false means the file was cut short. */
-  complete: boolean;
-}
-
-// "packet, txTime(sec), rxTime(sec), rtt(usec)" or "…, latency(usec)" — the column header
-const FULL_LOG_HEADER = /^packet,\s*txTime\(sec\),\s*rxTime\(sec\),\s*(rtt|latency)\(usec\)$/;
-// "548, 2.949812782, 2.949827604, 14.822" (index, seconds, seconds, µs)
-const FULL_LOG_ROW = /^(\d+),\s*(\d+\.\d+),\s*(\d+\.\d+),\s*(-?\d+\.\d+)$/;
-// "------------------------------" — closes the summary block and the rows
-const DASHED = /^-{10,}$/;
-// "test was performed using the following parameters: --mps=1000 --burst=1 … --full-rtt"
-const TEST_PARAMETERS = /^test was performed using the following parameters: (.*)$/;
-/** Printed values carry 3 decimals (µs) and timestamps 9 (s): allow for both roundings. */
-const ROW_TOLERANCE_US = 0.02;
-const MAX_REJECTED_EXAMPLES = 3;
-
-/** Streaming mean and variance (Welford), so a multi-million-row log needs no array. */
-class RunningStats {
-  count = 0;
-  mean = 0;
-  private m2 = 0;
-  min = Infinity;
-  max = -Infinity;
-  add(value: number): void {
-    this.count += 1;
-    const delta = value - this.mean;
-    this.mean += delta / this.count;
-    this.m2 += delta * (value - this.mean);
-    if (value < this.min) this.min = value;
-    if (value > this.max) this.max = value;
-  }
-  /** Sample standard deviation (n − 1), as sockperf prints it. */
-  get stddev(): number {
-    return this.count > 1 ? Math.sqrt(this.m2 / (this.count - 1)) : 0;
-  }
-}
-
-/**
- * Summarize sockperf's --full-log CSV line by line. Row rule, from real logs of sockperf 3.7: it
- * writes only answered, in-order messages, in send order, and computes the last column from the
- * two timestamps. Thirteen real logs (ping-pong and under-load, UDP and TCP, up to 25 635 drops)
- * held no bad row, but a log can be cut short by a killed process, so a row counts only when it
- * has all four numbers, rxTime ≥ txTime, txTime does not go back, and the column equals
- * (rxTime − txTime) in µs (halved for latency(usec)) within rounding. Others are counted in
- * rejectedRows, never silently dropped.
- */
-export async function summarizeFullLog(lines: AsyncIterable<string> | Iterable<string>): Promise<FullLogSummary> {
-  // Values are recorded in ns: the histogram takes integers and the file has 3 decimals of µs.
-  const histogram = build({ bitBucketSize: 'packed', numberOfSignificantValueDigits: 3, lowestDiscernibleValue: 1, autoResize: true });
-  const rttStats = new RunningStats();
-  const gapStats = new RunningStats();
-  let semantics: LatencySemantics | null = null;
-  let testParameters: string | null = null;
-  let complete = false;
-  let firstTxS: number | null = null;
-  let lastTxS: number | null = null;
-  let rejectedRows = 0;
-  const rejectedExamples: string[] = [];
-  const reject = (line: string) => {
-    rejectedRows += 1;
-    if (rejectedExamples.length < MAX_REJECTED_EXAMPLES) rejectedExamples.push(line);
-  };
-
-  try {
-    for await (const rawLine of lines) {
-      const line = rawLine.replace(ANSI_CSI, '').trim();
-      if (semantics === null) {
-        const header = FULL_LOG_HEADER.exec(line);
-        if (header) semantics = header[1] === 'rtt' ? 'rtt' : 'half-rtt';
-        const params = TEST_PARAMETERS.exec(line);
-        if (params) testParameters = params[1]!;
-        continue;
-      }
-      if (DASHED.test(line)) {
-        complete = true;
-        break;
-      }
-      if (line === '') continue;
-      const row = FULL_LOG_ROW.exec(line);
-      if (!row) {
-        reject(line);
-        continue;
-      }
-      const txS = Number(row[2]);
-      const rxS = Number(row[3]);
-      const valueUs = Number(row[4]);
-      const rttUs = semantics === 'half-rtt' ? valueUs * 2 : valueUs;
-      const fromTimestampsUs = (rxS - txS) * 1e6;
-      const consistent = Math.abs(fromTimestampsUs - rttUs) <= ROW_TOLERANCE_US;
-      if (!(rxS >= txS) || !(valueUs > 0) || !consistent || (lastTxS !== null && txS < lastTxS)) {
-        reject(line);
-        continue;
-      }
-      histogram.recordValue(Math.max(1, Math.round(rttUs * 1000)));
-      rttStats.add(rttUs);
-      if (lastTxS !== null) gapStats.add((txS - lastTxS) * 1e6);
-      firstTxS ??= txS;
-      lastTxS = txS;
-    }
-
-    const samples = rttStats.count;
-    // sockperf takes the value at rank round(p × n) (half up); HDR would round the rank up, which in
-    // a sparse tail can pick the neighbouring sample. Asking for (rank − ½)/n makes HDR's ceil land
-    // on sockperf's rank without depending on floating-point luck.
-    const percentileUs = (p: number): number | null => {
-      if (samples === 0) return null;
-      const rank = Math.max(1, Math.floor((p / 100) * samples + 0.5));
-      return histogram.getValueAtPercentile((100 * (rank - 0.5)) / samples) / 1000;
-    };
-    const latencyUs: LatencyUs =
-      samples === 0
-        ? emptyLatency()
-        : {
-            min: rttStats.min,
-            p50: percentileUs(50),
-            p90: percentileUs(90),
-            p99: percentileUs(99),
-            p999: percentileUs(99.9),
-            max: rttStats.max,
-            mean: rttStats.mean,
-            stddev: rttStats.stddev,
-            samples,
-          };
-    if (samples === 0) latencyUs.samples = 0;
-    const gapsUsable = gapStats.count >= 2 && gapStats.mean > 0;
-    return {
-      latencySemantics: semantics,
-      samples,
-      latencyUs,
-      sendGapCv: gapsUsable ? gapStats.stddev / gapStats.mean : null,
-      sendGapMeanUs: gapStats.count > 0 ? gapStats.mean : null,
-      spanS: firstTxS !== null && lastTxS !== null ? lastTxS - firstTxS : null,
-      testParameters,
-      rejectedRows,
-      rejectedExamples,
-      complete,
-    };
-  } finally {
-    histogram.destroy();
-  }
 }

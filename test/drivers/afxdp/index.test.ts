@@ -3,12 +3,12 @@
 import { describe, expect, test } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fixturesDir, loadFixture } from '../helpers/fixtures.js';
-import { AFXDP_DEFAULT_BINARY, AFXDP_READY_LINE, afxdpDriver, parseAfxdpOutput } from '../../drivers/afxdp.js';
-import type { AfxdpClientParams, AfxdpParams, AfxdpXskInfo } from '../../drivers/afxdp.js';
-import { UserError } from '../../core/errors.js';
-import type { Measurement } from '../../core/trial.js';
-import type { BinaryFact, HostFacts } from '../../core/host.js';
+import { fixturesDir, loadFixture } from '../../helpers/fixtures.js';
+import { AFXDP_DEFAULT_BINARY, AFXDP_READY_LINE, afxdpDriver, parseAfxdpOutput } from '../../../drivers/afxdp/index.js';
+import type { AfxdpClientParams, AfxdpParams, AfxdpXskInfo } from '../../../drivers/afxdp/index.js';
+import { UserError } from '../../../core/errors.js';
+import type { Measurement } from '../../../core/trial.js';
+import type { BinaryFact, HostFacts } from '../../../core/host.js';
 
 const TOOL = 'afxdp';
 const fixtureNames = readdirSync(join(fixturesDir, TOOL))
