@@ -1,4 +1,5 @@
-// Latency attribution from bb-tsprobe per-request records (the client's --records CSV).
+// Latency attribution from bb-tsprobe per-request records (the client's --records CSV, read by
+// drivers/tsprobe/records.ts), so it can be recomputed from a saved run.
 //
 // Every component is an interval between two timestamps taken on ONE host, so no component
 // compares clocks across hosts. The intervals are contiguous, so for each request
@@ -27,7 +28,7 @@
 // between the 45th and 55th percentile) ÷ mean RTT of that band; shareP99 = the same over the
 // tail (RTT ≥ the 99th percentile). Because components sum to each request's RTT, the shares
 // of all components sum to 1 in both. Percentiles are nearest-rank, as in the probe's summary.
-import { UserError } from '../core/errors.js';
+import type { TsprobeRecord } from '../drivers/tsprobe/index.js';
 import type { KernelAttribution } from './selective-win.js';
 
 export const COMPONENT_NAMES = [
@@ -47,177 +48,6 @@ export type ComponentName = (typeof COMPONENT_NAMES)[number];
 
 /** Kernel TX + RX on both sides: what a kernel-bypass path could remove. */
 export const KERNEL_COMPONENTS: readonly ComponentName[] = ['kernelTxClient', 'kernelTxServer', 'kernelRxClient', 'kernelRxServer'];
-
-export interface RelayStamps {
-  qRxNs: number | null;
-  qRetNs: number | null;
-  qSendNs: number | null;
-  qTxNs: number | null;
-  pRxNs: number | null;
-  pRetNs: number | null;
-  pSendNs: number | null;
-  pTxNs: number | null;
-}
-
-/** One CSV row. Timestamps are ns relative to the run's t0 (see the summary's t0Ns). */
-export interface TsprobeRecord {
-  seq: number;
-  status: 'ok' | 'lost';
-  schedNs: number | null;
-  cSendNs: number | null;
-  cTxSchedNs: number | null;
-  cTxNs: number | null;
-  cTxHwNs: number | null;
-  cRxHwNs: number | null;
-  cRxNs: number | null;
-  cRetNs: number | null;
-  /** Duration, ns. */
-  cQueueNs: number | null;
-  sRxHwNs: number | null;
-  sRxNs: number | null;
-  sRetNs: number | null;
-  sDecNs: number | null;
-  sHdlNs: number | null;
-  sEncNs: number | null;
-  sSendNs: number | null;
-  sTxSchedNs: number | null;
-  sTxNs: number | null;
-  sTxHwNs: number | null;
-  /** Duration, ns. */
-  sPauseNs: number | null;
-  /** Duration, ns. */
-  sQueueNs: number | null;
-  /** relays[0] is the hop nearest the client. */
-  relays: RelayStamps[];
-  /** Duration, ns: cRet − cSend. */
-  rttNs: number | null;
-}
-
-const BASE_COLUMNS: Record<string, Exclude<keyof TsprobeRecord, 'seq' | 'status' | 'relays'>> = {
-  sched_ns: 'schedNs',
-  c_send_ns: 'cSendNs',
-  c_txsched_ns: 'cTxSchedNs',
-  c_tx_ns: 'cTxNs',
-  c_txhw_ns: 'cTxHwNs',
-  c_rxhw_ns: 'cRxHwNs',
-  c_rx_ns: 'cRxNs',
-  c_ret_ns: 'cRetNs',
-  c_queue_ns: 'cQueueNs',
-  s_rxhw_ns: 'sRxHwNs',
-  s_rx_ns: 'sRxNs',
-  s_ret_ns: 'sRetNs',
-  s_dec_ns: 'sDecNs',
-  s_hdl_ns: 'sHdlNs',
-  s_enc_ns: 'sEncNs',
-  s_send_ns: 'sSendNs',
-  s_txsched_ns: 'sTxSchedNs',
-  s_tx_ns: 'sTxNs',
-  s_txhw_ns: 'sTxHwNs',
-  s_pause_ns: 'sPauseNs',
-  s_queue_ns: 'sQueueNs',
-  rtt_ns: 'rttNs',
-};
-
-const RELAY_FIELDS: Record<string, keyof RelayStamps> = {
-  qrx: 'qRxNs',
-  qret: 'qRetNs',
-  qsend: 'qSendNs',
-  qtx: 'qTxNs',
-  prx: 'pRxNs',
-  pret: 'pRetNs',
-  psend: 'pSendNs',
-  ptx: 'pTxNs',
-};
-
-// Matches relay columns such as `r2_qtx_ns`: relay 2 (from the client), request-direction TX
-// software timestamp, in ns relative to t0.
-const RELAY_COLUMN = /^r(\d+)_([a-z]+)_ns$/;
-// Matches one integer field such as `-1532` or `200567705` (ns).
-const INTEGER_FIELD = /^-?\d+$/;
-
-function emptyRelay(): RelayStamps {
-  return { qRxNs: null, qRetNs: null, qSendNs: null, qTxNs: null, pRxNs: null, pRetNs: null, pSendNs: null, pTxNs: null };
-}
-
-/** Parses the client's --records CSV. Empty fields become null; a 0 stays 0. */
-export function parseRecords(csvText: string): TsprobeRecord[] {
-  const lines = csvText.split('\n').filter((line) => line.trim() !== '');
-  const header = lines[0]?.trim().split(',');
-  if (!header || header[0] !== 'seq' || header[1] !== 'status') {
-    throw new UserError('tsprobe records: the header must start with "seq,status"', 'pass the file written by bb-tsprobe client --records');
-  }
-  let relayCount = 0;
-  const setters: ((record: TsprobeRecord, value: number | null) => void)[] = [];
-  for (const name of header.slice(2)) {
-    const base = BASE_COLUMNS[name];
-    const relay = RELAY_COLUMN.exec(name);
-    if (base) {
-      setters.push((record, value) => {
-        record[base] = value;
-      });
-    } else if (relay && RELAY_FIELDS[relay[2] ?? '']) {
-      const index = Number(relay[1]) - 1;
-      const field = RELAY_FIELDS[relay[2] ?? ''] as keyof RelayStamps;
-      relayCount = Math.max(relayCount, index + 1);
-      setters.push((record, value) => {
-        const stamps = record.relays[index] ?? emptyRelay();
-        stamps[field] = value;
-        record.relays[index] = stamps;
-      });
-    } else {
-      setters.push(() => undefined); // a column a later probe version added: ignore it
-    }
-  }
-  return lines.slice(1).map((line, i) => {
-    const fields = line.trim().split(',');
-    const lineNo = i + 2;
-    if (fields.length !== header.length) {
-      throw new UserError(`tsprobe records line ${lineNo}: expected ${header.length} fields, got ${fields.length}`);
-    }
-    const status = fields[1];
-    if (status !== 'ok' && status !== 'lost') {
-      throw new UserError(`tsprobe records line ${lineNo}: status must be ok or lost, got "${status}"`);
-    }
-    const record = blankRecord(Number(fields[0]), status, relayCount);
-    fields.slice(2).forEach((text, col) => {
-      if (text !== '' && !INTEGER_FIELD.test(text)) {
-        throw new UserError(`tsprobe records line ${lineNo}: column ${header[col + 2]} is not an integer: "${text}"`);
-      }
-      setters[col]?.(record, text === '' ? null : Number(text));
-    });
-    return record;
-  });
-}
-
-function blankRecord(seq: number, status: 'ok' | 'lost', relayCount: number): TsprobeRecord {
-  return {
-    seq,
-    status,
-    schedNs: null,
-    cSendNs: null,
-    cTxSchedNs: null,
-    cTxNs: null,
-    cTxHwNs: null,
-    cRxHwNs: null,
-    cRxNs: null,
-    cRetNs: null,
-    cQueueNs: null,
-    sRxHwNs: null,
-    sRxNs: null,
-    sRetNs: null,
-    sDecNs: null,
-    sHdlNs: null,
-    sEncNs: null,
-    sSendNs: null,
-    sTxSchedNs: null,
-    sTxNs: null,
-    sTxHwNs: null,
-    sPauseNs: null,
-    sQueueNs: null,
-    relays: Array.from({ length: relayCount }, emptyRelay),
-    rttNs: null,
-  };
-}
 
 /** One request's components in µs, or null when a timestamp it needs is missing. */
 export type RequestComponents = Record<ComponentName, number> & { rttUs: number; seq: number };

@@ -8,13 +8,13 @@
 import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { execa } from 'execa';
 import { median } from 'simple-statistics';
 import { shortId } from '../core/ids.js';
 import type { PlannedTrial } from '../suites/plan.js';
-import { sockperfDriver } from '../drivers/sockperf.js';
+import { sockperfDriver } from '../drivers/sockperf/index.js';
 import { kernelSocketOptionsSchema } from '../paths/kernel-sockets.js';
 import type { CpuPlan } from '../paths/types.js';
+import { run, start } from '../runners/exec.js';
 import { probeHost } from '../runners/host-probe.js';
 import { Ledger } from '../runners/ledger.js';
 import { createNetnsTopology } from '../runners/netns.js';
@@ -75,7 +75,7 @@ async function main() {
   async function byHand(port: number): Promise<number | null> {
     const ns = (side: 'client' | 'server', argv: string[], c: number) => ['ip', 'netns', 'exec', topology[side].netns, 'taskset', '-c', String(c), ...argv];
     const serverArgv = ns('server', sockperfDriver.buildCommand({ role: 'server', protocol: 'udp', serverIp: topology.server.ip, port }), cpu.server);
-    const server = execa(serverArgv[0]!, serverArgv.slice(1), { reject: false });
+    const server = start(serverArgv);
     await new Promise((r) => setTimeout(r, 300));
     const clientArgv = ns(
       'client',
@@ -92,10 +92,10 @@ async function main() {
       }),
       cpu.client,
     );
-    const client = await execa(clientArgv[0]!, clientArgv.slice(1), { reject: false });
+    const client = await run(clientArgv, { allowFailure: true, timeoutMs: (durationS + 30) * 1000 });
     server.kill('SIGINT');
-    await server;
-    return sockperfDriver.parse({ stdout: client.stdout, stderr: client.stderr, exitCode: client.exitCode ?? null })[0]?.latencyUs?.p50 ?? null;
+    await server.done;
+    return sockperfDriver.parse({ stdout: client.stdout, stderr: client.stderr, exitCode: client.exitCode })[0]?.latencyUs?.p50 ?? null;
   }
 
   try {

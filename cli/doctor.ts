@@ -6,7 +6,7 @@ import { DRIVERS } from '../drivers/registry.js';
 import type { Availability } from '../drivers/types.js';
 import { findRecipe, pathAvailability } from '../paths/registry.js';
 import { probeHost } from '../runners/host-probe.js';
-import { detectSoftRoceVm } from '../runners/softroce-vm.js';
+import { detectSoftRoceVm } from '../runners/softroce-detect.js';
 import { data, human } from './output.js';
 
 export const command = 'doctor';

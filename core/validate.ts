@@ -4,23 +4,52 @@ import { isIPv4 } from 'node:net';
 import { UserError } from './errors.js';
 import { isRecord } from './json-access.js';
 
-/** Linux interface names: 1–15 bytes, no '/', no whitespace, not '.' or '..' (dev_valid_name). */
-const IFNAME_RE = /^[A-Za-z0-9_.:-]{1,15}$/;
-/** Namespace names become files under /run/netns: keep them simple. */
-const NETNS_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+/** Linux interface names: 1–15 bytes, no '/', ':' or whitespace, not '.' or '..' (dev_valid_name); "h3b0", "veth-a.1". */
+const IFNAME_RE = /^[A-Za-z0-9_.-]{1,15}$/;
+// "02:33:00:00:00:02": six hex pairs separated by colons
+const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
+/** Names that become file or folder names, or QEMU option values: no '/', ',' or whitespace. */
+const SIMPLE_NAME_RE = /^[A-Za-z0-9_.-]+$/;
+
+/** Dotted-quad IPv4, each part 0..255 without leading zeros ("10.233.0.2"). */
+export { isIPv4 };
+
+export function isIfName(name: string): boolean {
+  return IFNAME_RE.test(name) && name !== '.' && name !== '..';
+}
+
+export function isMac(mac: string): boolean {
+  return MAC_RE.test(mac);
+}
 
 export function assertIfName(name: string, field: string): string {
-  if (!IFNAME_RE.test(name) || name === '.' || name === '..') {
-    throw new UserError(`${field} must be an interface name of 1–15 characters [A-Za-z0-9_.:-], got ${JSON.stringify(name)}`);
+  if (!isIfName(name)) {
+    throw new UserError(`${field} must be an interface name of 1–15 characters [A-Za-z0-9_.-], got ${JSON.stringify(name)}`);
   }
   return name;
 }
 
-export function assertNetnsName(name: string, field: string): string {
-  if (!NETNS_RE.test(name) || name === '.' || name === '..') {
-    throw new UserError(`${field} must be a namespace name of 1–64 characters [A-Za-z0-9_.-], got ${JSON.stringify(name)}`);
-  }
+/**
+ * A name made of [A-Za-z0-9_.-], 1–maxLen characters, and not "." or "..": safe as a file name
+ * (a namespace under /run/netns, a case folder on the VM share) and inside a QEMU option.
+ */
+export function isSimpleName(name: string, maxLen: number): boolean {
+  return name.length >= 1 && name.length <= maxLen && SIMPLE_NAME_RE.test(name) && name !== '.' && name !== '..';
+}
+
+/** What a simple name may be, for error messages (zod schemas use it too). */
+export function simpleNameRule(maxLen: number): string {
+  return `must be 1–${maxLen} characters of [A-Za-z0-9_.-] (not . or ..)`;
+}
+
+export function assertSimpleName(name: string, field: string, maxLen: number): string {
+  if (!isSimpleName(name, maxLen)) throw new UserError(`${field} ${simpleNameRule(maxLen)}, got ${JSON.stringify(name)}`);
   return name;
+}
+
+/** Namespace names become files under /run/netns. */
+export function assertNetnsName(name: string, field: string): string {
+  return assertSimpleName(name, field, 64);
 }
 
 export function assertIPv4(addr: string, field: string): string {
@@ -51,7 +80,7 @@ export function assertPrivatePrefix24(prefix: string, field: string): string {
 }
 
 export function assertMac(mac: string, field: string): string {
-  if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac)) throw new UserError(`${field} must be a MAC address like 02:00:00:00:00:01, got ${JSON.stringify(mac)}`);
+  if (!isMac(mac)) throw new UserError(`${field} must be a MAC address like 02:00:00:00:00:01, got ${JSON.stringify(mac)}`);
   return mac;
 }
 

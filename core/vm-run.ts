@@ -19,6 +19,18 @@ export interface VmProcessRecord {
   files: Record<string, string>;
 }
 
+/** What the guest said about itself (files it leaves on the share's guest/ folder). */
+export interface GuestFacts {
+  status: string | null;
+  kernelRelease: string | null;
+  uname: string | null;
+  cpuModel: string | null;
+  cpus: number | null;
+  clocksource: string | null;
+  /** Guest uptime at each step (share-mounted, rxe-ready, plan-start, case-start …). */
+  timeline: { event: string; uptimeS: number }[];
+}
+
 export interface VmCaseRecord {
   id: string;
   attempts: { attempt: number; infDetected: boolean; server: VmProcessRecord; client: VmProcessRecord }[];
@@ -36,16 +48,7 @@ export interface VmRunRecord {
   qemuExitCode: number | null;
   /** Host wall time from spawning QEMU until it exited with the results on the share. */
   bootToResultS: number;
-  guest: {
-    status: string | null;
-    kernelRelease: string | null;
-    uname: string | null;
-    cpuModel: string | null;
-    cpus: number | null;
-    clocksource: string | null;
-    /** Guest uptime at each step (share-mounted, rxe-ready, plan-start, case-start …). */
-    timeline: { event: string; uptimeS: number }[];
-  };
+  guest: GuestFacts;
   image: { key: string; imageSha256: string; kernel: { package: string; version: string; release: string } };
   paths: { outDir: string; shareDir: string; serialLog: string; qemuStdout: string; qemuStderr: string; result: string };
 }

@@ -1,11 +1,11 @@
 // The explicit list of drivers. An unknown name lists the known ones.
 import { UserError } from '../core/errors.js';
 import type { Driver } from './types.js';
-import { sockperfDriver } from './sockperf.js';
-import { perftestDriver } from './perftest.js';
-import { afxdpDriver } from './afxdp.js';
-import { tsprobeDriver } from './tsprobe.js';
-import { testpmdDriver } from './testpmd.js';
+import { sockperfDriver } from './sockperf/index.js';
+import { perftestDriver } from './perftest/index.js';
+import { afxdpDriver } from './afxdp/index.js';
+import { tsprobeDriver } from './tsprobe/index.js';
+import { testpmdDriver } from './testpmd/index.js';
 
 // Each driver has its own parameter type; the registry only needs the common shape.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -3,7 +3,7 @@
 // only the server side bypasses the stack) or an AF_XDP client (afxdp: both sides bypass it).
 import { z } from 'zod';
 import { nativeBinary } from '../core/project.js';
-import { afxdpDriver, type AfxdpClientParams } from '../drivers/afxdp.js';
+import { afxdpDriver, type AfxdpClientParams } from '../drivers/afxdp/index.js';
 import type { NetnsRecipe, ProcessSpec, SetupCommand, TopologyInfo, TrialContext } from './types.js';
 
 export const afxdpOptionsSchema = z.strictObject({

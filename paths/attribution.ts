@@ -4,10 +4,11 @@
 // records become native.attribution of the trial (analysis/attribution.ts), which the
 // selective-win rule reads at the same size and rate.
 import { z } from 'zod';
+import { attribute } from '../analysis/attribution.js';
 import { nativeBinary } from '../core/project.js';
-import { tsprobeDriver } from '../drivers/tsprobe.js';
+import { TSPROBE_RECORDS, tsprobeDriver, type TsprobeRecord } from '../drivers/tsprobe/index.js';
 import { extraSubnet } from './addresses.js';
-import type { LinkRequest, NetnsRecipe, PreparedPath, ProcessSpec, TopologyInfo, TrialContext } from './types.js';
+import type { LinkRequest, NetnsRecipe, PreparedPath, ProcessSpec, ReadArtifact, TopologyInfo, TrialContext } from './types.js';
 
 export const attributionOptionsSchema = z
   .strictObject({
@@ -132,6 +133,13 @@ export const attributionRecipe: NetnsRecipe<AttributionOptions> = {
         recordsPath,
       }),
     });
-    return { processes, artifacts: [{ kind: 'tsprobe-records', path: recordsPath }] };
+    return { processes, artifacts: [{ driver: tsprobeDriver.name, kind: TSPROBE_RECORDS, path: recordsPath }] };
   },
+  nativeFromArtifacts: (artifacts: ReadArtifact[]) =>
+    Object.fromEntries(
+      artifacts.map((a) =>
+        // The tsprobe driver reads its records as TsprobeRecord[]; the record keeps their attribution.
+        a.kind === TSPROBE_RECORDS ? ['attribution', attribute(a.content as TsprobeRecord[])] : [a.kind, a.content],
+      ),
+    ),
 };

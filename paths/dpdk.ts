@@ -7,8 +7,8 @@
 // The forwarding lcore busy-polls its own CPU; the main lcore (console, stats) mostly sleeps.
 import { z } from 'zod';
 import { nativeBinary } from '../core/project.js';
-import { afxdpDriver } from '../drivers/afxdp.js';
-import { testpmdDriver, type TestpmdMemory, type TestpmdParams } from '../drivers/testpmd.js';
+import { afxdpDriver } from '../drivers/afxdp/index.js';
+import { testpmdDriver, type TestpmdMemory, type TestpmdParams } from '../drivers/testpmd/index.js';
 import { extraSubnet } from './addresses.js';
 import { sockperfPair } from './kernel-sockets.js';
 import type { NetnsRecipe, PathSetup, Place, ProcessSpec, SetupCommand, TopologyInfo, TrialContext } from './types.js';

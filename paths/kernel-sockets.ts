@@ -2,7 +2,7 @@
 // client in the client namespace. This is the baseline every bypass path is compared with.
 import { z } from 'zod';
 import type { NetnsRecipe, ProcessSpec, TrialContext, TrialProcesses } from './types.js';
-import { sockperfDriver } from '../drivers/sockperf.js';
+import { SOCKPERF_FULL_LOG, sockperfDriver } from '../drivers/sockperf/index.js';
 
 export const kernelSocketOptionsSchema = z
   .strictObject({
@@ -76,7 +76,7 @@ function kernelSocketRecipe(path: 'kernel-udp' | 'kernel-tcp'): NetnsRecipe<Kern
       const fullLogPath = options.fullLog ? ctx.artifactPath('sockperf-full-log.csv') : undefined;
       return {
         processes: sockperfPair(ctx, { protocol, serverIp: ctx.topology.server.ip, mode: options.mode, replyEvery: options.replyEvery, fullLogPath }),
-        artifacts: fullLogPath ? [{ kind: 'sockperf-full-log', path: fullLogPath }] : [],
+        artifacts: fullLogPath ? [{ driver: sockperfDriver.name, kind: SOCKPERF_FULL_LOG, path: fullLogPath }] : [],
       };
     },
   };

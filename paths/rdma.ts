@@ -2,11 +2,11 @@
 // the project's QEMU VM (this machine's kernel has no RDMA). Everything measured there is
 // emulated: it proves the path works and shows its shape, never real hardware speed.
 import { z } from 'zod';
-import { PERFTEST_TESTS } from '../drivers/perftest.js';
+import { PERFTEST_TESTS } from '../drivers/perftest/index.js';
 import { perftestCase } from '../soft-roce/plan.js';
 import type { HostFacts } from '../core/host.js';
 import { assertIPv4 } from '../core/validate.js';
-import { perftestDriver } from '../drivers/perftest.js';
+import { perftestDriver } from '../drivers/perftest/index.js';
 import type { Availability } from '../drivers/types.js';
 import type { NetnsRecipe, TrialContext, VmRecipe, VmTrialContext } from './types.js';
 
@@ -28,6 +28,7 @@ export const rdmaRxeRecipe: VmRecipe<RdmaOptions> = {
   path: 'rdma-rxe',
   runner: 'softroce-vm',
   drivers: ['perftest'],
+  driver: perftestDriver.name,
   description: 'RDMA verbs (perftest) over Soft-RoCE rxe devices inside the project QEMU VM — emulated',
   optionsSchema: rdmaOptionsSchema,
   // Only bandwidth tests have perftest's rate limiter (--rate_limit, packets/s).

@@ -110,10 +110,24 @@ export interface ProcessSpec {
   stopAfterS?: number;
 }
 
+/** A file a process of the trial writes besides stdout and stderr (a per-packet log, per-request records). */
+export interface ArtifactSpec {
+  /** The driver of the tool that writes it; that driver's artifactReaders[kind] reads it after the trial. */
+  driver: string;
+  /** What the file holds, as the driver names it; by default also its key in the record's `native`. */
+  kind: string;
+  path: string;
+}
+
+/** An artifact as its driver read it. */
+export interface ReadArtifact extends ArtifactSpec {
+  content: unknown;
+}
+
 export interface TrialProcesses {
   processes: ProcessSpec[];
-  /** Files the processes write that the runner summarizes into the record's `native`. */
-  artifacts?: { kind: 'sockperf-full-log' | 'tsprobe-records'; path: string }[];
+  /** Files the processes write; their drivers read them into the record's `native`. */
+  artifacts?: ArtifactSpec[];
 }
 
 interface RecipeBase<Options> {
@@ -153,6 +167,11 @@ export interface NetnsRecipe<Options = unknown> extends RecipeBase<Options> {
    * give a generator's loss): combine it with what the services reported, by role.
    */
   combine?(measured: Measurement, services: Record<string, Measurement>): Measurement;
+  /**
+   * What the record keeps of the artifacts its drivers read, as entries of `native`, when that
+   * takes analysis (per-request records → attribution). Default: each artifact's content under its kind.
+   */
+  nativeFromArtifacts?(artifacts: ReadArtifact[]): Record<string, unknown>;
 }
 
 export interface VmTrialContext {
@@ -166,6 +185,8 @@ export interface VmTrialContext {
 /** A path run inside the Soft-RoCE VM: all of a run's trials of such paths share one boot. */
 export interface VmRecipe<Options = unknown> extends RecipeBase<Options> {
   runner: 'softroce-vm';
+  /** The driver that parses each case's client output (with its argv and the files it wrote). */
+  driver: string;
   vmCase(ctx: VmTrialContext, options: Options): GuestCase;
 }
 

@@ -9,7 +9,7 @@ import type { TrialRecord } from '../core/trial.js';
 import { fmtNum, fmtPct, fmtPps, fmtUs, MISSING, pathDisplay, rateLabel, sizeLabel, sortVerdicts, verdictRowLabel } from './format.js';
 import { haltpollText } from './metadata.js';
 import type { ReportModel } from './model.js';
-import { VERDICT_COLORS, type ChartSpec } from './specs.js';
+import { VERDICT_COLORS, type ChartSpec } from './charts/index.js';
 
 export interface HtmlChart {
   chart: ChartSpec;

@@ -6,7 +6,7 @@ import type { SelectiveWinThresholds } from '../core/verdict.js';
 import type { TrialRecord } from '../core/trial.js';
 import type { AttributionGap, ReportInputs, SearchEntry } from './inputs.js';
 import { metadataOf, type RunMetadata } from './metadata.js';
-import { buildCharts, type ChartSpec } from './specs.js';
+import { buildCharts, type ChartSpec } from './charts/index.js';
 import { rowsInRunOrder, type SummaryRow } from './table.js';
 
 export interface ReportModel {

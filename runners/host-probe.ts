@@ -1,10 +1,9 @@
 // Gathering HostFacts: what machine this is, which tools are installed (and which versions), and
 // which kernel features exist. Read-only: nothing here changes the machine.
-import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, hostname, release, version, arch } from 'node:os';
-import { delimiter, join } from 'node:path';
 import type { HostFacts, KernelFeatures } from '../core/host.js';
-import { run, tryRun } from './exec.js';
+import { run, tryRun, which } from './exec.js';
 import { nativeBinary } from '../core/project.js';
 
 /** Programs the drivers run, with the Debian package that ships each. */
@@ -41,19 +40,6 @@ export const KNOWN_PACKAGES = [
 
 /** The project's own programs (native/build/), built by ./setup.sh; they print "NAME VERSION" for --version. */
 export const NATIVE_BINARIES = ['bb-afxdp', 'bb-tsprobe'] as const;
-
-export function which(program: string): string | null {
-  for (const dir of (process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter)) {
-    const candidate = join(dir, program);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
 
 function readTrim(file: string): string | null {
   try {

@@ -3,7 +3,7 @@
 // there and its release takes back only what it added. hugetlbfs is mounted only when no mount
 // exists, and only a mount this module made is ever unmounted.
 import { readFile, writeFile, mkdir, rmdir } from 'node:fs/promises';
-import { execa } from 'execa';
+import { run } from './exec.js';
 
 const NR_HUGEPAGES = '/proc/sys/vm/nr_hugepages';
 const MEMINFO = '/proc/meminfo';
@@ -134,7 +134,7 @@ export async function reserveHugepages(pages: number): Promise<HugepageReservati
   const mountPoint = `${HUGETLBFS_MOUNT_ROOT}/hugetlbfs-${process.pid}-${mountSequence++}`;
   try {
     await mkdir(mountPoint, { recursive: true });
-    await execa('mount', ['-t', 'hugetlbfs', '-o', `pagesize=${before.pageSizeKb}K`, 'nodev', mountPoint]);
+    await run(['mount', '-t', 'hugetlbfs', '-o', `pagesize=${before.pageSizeKb}K`, 'nodev', mountPoint]);
   } catch (error) {
     await rmdir(mountPoint).catch(() => undefined);
     await shrinkPool(pages);
@@ -166,7 +166,7 @@ export async function releaseHugepages(reservation: HugepageReservation): Promis
   }
   if (reservation.mountedByUs) {
     const mounted = parseHugetlbfsMounts(await readFile(MOUNTS, 'utf8')).some((m) => m.mountPoint === reservation.mountPoint);
-    if (mounted) await execa('umount', [reservation.mountPoint]);
+    if (mounted) await run(['umount', reservation.mountPoint]);
     await rmdir(reservation.mountPoint).catch(() => undefined);
     // Only succeeds when empty: another run's mount keeps the parent.
     await rmdir(HUGETLBFS_MOUNT_ROOT).catch(() => undefined);

@@ -1,9 +1,9 @@
 // Spawning the processes of a trial: inside a namespace, pinned to a CPU, output straight to
 // files under raw/ (nothing is lost if we die), every pid in the ledger while it lives.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { execa, type ResultPromise } from 'execa';
 import type { ProcessSpec, ReadyCheck } from '../paths/types.js';
 import { readProcessCpu, type ProcessCpu } from './cpu.js';
+import { start } from './exec.js';
 import { readStartTicks, type Ledger } from './ledger.js';
 
 export interface ProcessOutcome {
@@ -58,18 +58,14 @@ export function spawnTrialProcess(opts: {
   const startedAt = new Date();
   writeFileSync(`${opts.rawBase}.json`, JSON.stringify({ role: spec.role, argv, startedAt: startedAt.toISOString() }, null, 2));
 
-  const [program, ...args] = argv;
-  const child: ResultPromise = execa(program!, args, {
-    reject: false,
-    stdin: 'ignore',
-    stdout: { file: stdoutFile },
-    stderr: { file: stderrFile },
-    timeout: opts.timeoutMs,
+  const child = start(argv, {
+    stdoutFile,
+    stderrFile,
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     killSignal: 'SIGINT',
-    forceKillAfterDelay: 3000,
-    env: { LC_ALL: 'C' },
+    forceKillAfterMs: 3000,
   });
-  const pid = child.pid ?? null;
+  const pid = child.pid;
   if (pid !== null) ledger.addProcess({ pid, startTicks: readStartTicks(pid), role: spec.role, program: spec.argv[0] ?? '' });
 
   let lastCpu: ProcessCpu | null = null;
@@ -85,7 +81,7 @@ export function spawnTrialProcess(opts: {
   sampler.unref();
 
   let finalSampleTaken = false;
-  const done: Promise<ProcessOutcome> = child.then((result) => {
+  const done: Promise<ProcessOutcome> = child.done.then((exit) => {
     exited = true;
     clearInterval(sampler);
     if (pid !== null) ledger.removeProcess(pid);
@@ -94,19 +90,16 @@ export function spawnTrialProcess(opts: {
       driver: spec.driver,
       argv,
       pid,
-      exitCode: result.exitCode ?? null,
-      signal: result.signal ?? null,
-      timedOut: result.timedOut,
+      exitCode: exit.exitCode,
+      signal: exit.signal,
+      timedOut: exit.timedOut,
       startedAt: startedAt.toISOString(),
       durationS: (Date.now() - startedAt.getTime()) / 1000,
       stdoutFile,
       stderrFile,
       cpu: lastCpu ? { ...lastCpu, complete: finalSampleTaken } : null,
     };
-    writeFileSync(
-      `${opts.rawBase}.json`,
-      JSON.stringify({ ...outcome, failure: result.failed && !result.exitCode ? result.shortMessage : undefined }, null, 2),
-    );
+    writeFileSync(`${opts.rawBase}.json`, JSON.stringify({ ...outcome, failure: exit.failure !== null && !exit.exitCode ? exit.failure : undefined }, null, 2));
     return outcome;
   });
 

@@ -7,10 +7,9 @@ import type { PlannedTrial } from '../suites/plan.js';
 import type { HostFacts } from '../core/host.js';
 import { noMeasurement, type CpuCost, type Measurement, type TrialRecord, type TrialStatus } from '../core/trial.js';
 import { getDriver } from '../drivers/registry.js';
-import { summarizeFullLog } from '../drivers/sockperf.js';
-import { attribute, parseRecords } from '../analysis/attribution.js';
+import type { ArtifactFile } from '../drivers/types.js';
 import { getNetnsRecipe, getRecipe, pathAvailability } from '../paths/registry.js';
-import type { CpuPlan, PreparedPath, ProcessSpec, TopologyInfo, TrialContext } from '../paths/types.js';
+import type { ArtifactSpec, CpuPlan, PreparedPath, ProcessSpec, ReadArtifact, TopologyInfo, TrialContext } from '../paths/types.js';
 import { coresBusy, cpuUsageBetween, nsPerPacket, readCpuTimes } from './cpu.js';
 import type { Ledger } from './ledger.js';
 import { safeRead, spawnTrialProcess, waitReady, type ProcessOutcome, type RunningProcess } from './process.js';
@@ -56,7 +55,7 @@ interface PhaseResult {
   measureDriver: string;
   services: ProcessOutcome[];
   cpu: CpuCost;
-  artifacts: { kind: string; path: string }[];
+  artifacts: ArtifactSpec[];
 }
 
 /** Runs the recipe's processes once (a warm-up or the measured run). */
@@ -119,7 +118,7 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
     const stopMeasure = () => void measure.stop(1000);
     env.signal.addEventListener('abort', stopMeasure, { once: true });
     // Tools without a duration of their own are stopped with SIGINT, which makes them print
-    // their final statistics (testpmd); that is a normal end, not a timeout.
+    // their final statistics; that is a normal end, not a timeout.
     const stopTimer = measureSpec.stopAfterS === undefined ? null : setTimeout(() => void measure.stop(10_000), measureSpec.stopAfterS * 1000);
     const measureOutcome = await measure.done;
     if (stopTimer) clearTimeout(stopTimer);
@@ -171,24 +170,33 @@ function baseRecord(planned: PlannedTrial, env: TrialEnv, startedAt: Date): Omit
 
 /**
  * What the services (reflectors, wires, servers, sinks) said when stopped, by role: a reflector's
- * own counters show where packets were lost. sockperf servers print nothing worth keeping.
+ * own counters show where packets were lost. A driver whose tool says nothing as a service opts out.
  */
 function parseServices(outcomes: ProcessOutcome[]): Record<string, Measurement> {
   const out: Record<string, Measurement> = {};
   for (const o of outcomes) {
-    if (o.driver === 'sockperf') continue;
-    const [m] = getDriver(o.driver).parse({ stdout: safeRead(o.stdoutFile), stderr: safeRead(o.stderrFile), exitCode: o.exitCode });
+    const driver = getDriver(o.driver);
+    if (driver.serviceOutput === 'none') continue;
+    const [m] = driver.parse({ stdout: safeRead(o.stdoutFile), stderr: safeRead(o.stderrFile), exitCode: o.exitCode });
     if (m) out[o.role] = m;
   }
   return out;
 }
 
-async function summarizeArtifact(kind: string, path: string): Promise<unknown> {
-  // Per-request timestamps → components of each round trip (the attribution).
-  if (kind === 'tsprobe-records') return attribute(parseRecords(safeRead(path)));
-  if (kind !== 'sockperf-full-log') return null;
-  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
-  return summarizeFullLog(lines);
+/** A file the trial's processes wrote, as drivers read it: whole, or line by line. */
+function artifactFile(path: string): ArtifactFile {
+  return { path, text: () => safeRead(path), lines: () => createInterface({ input: createReadStream(path), crlfDelay: Infinity }) };
+}
+
+/** Each artifact, read by the driver of the tool that wrote it. */
+async function readArtifacts(artifacts: readonly ArtifactSpec[]): Promise<ReadArtifact[]> {
+  const read: ReadArtifact[] = [];
+  for (const a of artifacts) {
+    const reader = getDriver(a.driver).artifactReaders?.[a.kind];
+    if (!reader) throw new Error(`driver ${a.driver} has no reader for artifacts of kind "${a.kind}" (${a.path})`);
+    read.push({ ...a, content: await reader(artifactFile(a.path)) });
+  }
+  return read;
 }
 
 /** Packets crossing the path per second, both directions (requests and the replies to them). */
@@ -239,10 +247,9 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
         ]),
       );
     }
-    for (const a of phase.artifacts) {
-      native[a.kind === 'tsprobe-records' ? 'attribution' : a.kind] = await summarizeArtifact(a.kind, a.path);
-      raw.push(relative(env.runDir, a.path));
-    }
+    const artifacts = await readArtifacts(phase.artifacts);
+    Object.assign(native, recipe.nativeFromArtifacts ? recipe.nativeFromArtifacts(artifacts) : Object.fromEntries(artifacts.map((a) => [a.kind, a.content])));
+    raw.push(...artifacts.map((a) => relative(env.runDir, a.path)));
     const cores = coresBusy(phase.cpu.perCpu);
     const cpu: CpuCost = { ...phase.cpu, coresBusy: cores, nsPerPacket: nsPerPacket(cores, packetRate(m)) };
     const { status, ...measurement } = m;

@@ -4,11 +4,12 @@
 import { join, relative } from 'node:path';
 import type { PlannedTrial } from '../suites/plan.js';
 import { noMeasurement, type TrialRecord } from '../core/trial.js';
-import { perftestDriver } from '../drivers/perftest.js';
+import { getDriver } from '../drivers/registry.js';
 import { getRecipe } from '../paths/registry.js';
 import type { VmRecipe } from '../paths/types.js';
 import type { GuestCase } from '../soft-roce/plan.js';
-import { ensureImage, runPlanInVm, type VmRunResult } from './softroce-vm.js';
+import { ensureImage } from './softroce-image.js';
+import { runPlanInVm, type VmRunResult } from './softroce-vm.js';
 import { safeRead } from './process.js';
 
 export interface VmBatchResult {
@@ -75,18 +76,18 @@ export async function runVmBatch(
       const error = `the VM did not run this case (${vm.status}${vm.error ? `: ${vm.error}` : ''})`;
       return { ...base, ...noMeasurement(t.msgSizeBytes, error), status: vm.status === 'timed-out' ? 'timed-out' : 'failed', raw: [] };
     }
-    const outJsonPath = Object.entries(final.client.files).find(([name]) => name.endsWith('.json'))?.[1];
-    const parsed = perftestDriver.parse({
+    const recipe = getRecipe(t.path) as VmRecipe<unknown>;
+    const parsed = getDriver(recipe.driver).parse({
       stdout: final.client.stdout,
       stderr: final.client.stderr,
       exitCode: final.client.exitCode,
       argv: final.client.argv,
-      ...(outJsonPath ? { outJson: safeRead(outJsonPath) } : {}),
+      files: Object.fromEntries(Object.entries(final.client.files).map(([name, path]) => [name, safeRead(path)])),
     });
     // One size per case: take the row of the trial's size (or the only row).
     const m = parsed.find((r) => r.msgSizeBytes === t.msgSizeBytes) ?? parsed[0];
     const raw = [final.client.dir, final.server.dir].map((d) => relative(opts.runDir, d));
-    if (!m) return { ...base, ...noMeasurement(t.msgSizeBytes, 'perftest printed no result row'), status: 'failed', raw };
+    if (!m) return { ...base, ...noMeasurement(t.msgSizeBytes, `${recipe.driver} printed no result row`), status: 'failed', raw };
     const { status, ...measurement } = m;
     const native = {
       ...measurement.native,

@@ -1,6 +1,7 @@
 // The Soft-RoCE guest image: its cache key, its manifest, and the QEMU command that boots it.
-// Pure; runners/softroce-vm.ts runs build-image.sh and QEMU.
+// Pure; runners/softroce-image.ts runs build-image.sh and runners/softroce-vm.ts runs QEMU.
 import { createHash } from 'node:crypto';
+import { assertSimpleName } from '../core/validate.js';
 
 export interface PackagePin {
   name: string;
@@ -96,6 +97,9 @@ export interface QemuOptions {
   memoryMiB?: number;
 }
 
+/** Longest VM name accepted (QEMU's -name, also the process name). */
+export const VM_NAME_MAX = 64;
+
 /** The 9p mount tag guest/init.sh mounts. */
 export const SHARE_MOUNT_TAG = 'bbshare';
 
@@ -109,7 +113,8 @@ export function buildQemuArgv(opts: QemuOptions): string[] {
   ]) {
     if (/[,\s]/.test(path!)) throw new Error(`${what} path must not contain commas or spaces: ${path}`);
   }
-  if (!/^[A-Za-z0-9_.-]+$/.test(opts.name)) throw new Error(`VM name must be letters, digits, . _ -; got ${JSON.stringify(opts.name)}`);
+  // The name also goes into "-name NAME,process=NAME": a comma would add an option.
+  assertSimpleName(opts.name, 'VM name', VM_NAME_MAX);
   return [
     opts.qemuBinary,
     '-name',

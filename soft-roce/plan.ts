@@ -1,12 +1,13 @@
 // The plan the host hands to the Soft-RoCE guest, and how it is laid out on the 9p share.
-// Pure: runners/softroce-vm.ts writes these files and reads the guest's answers back.
+// Pure: runners/softroce-share.ts writes these files and reads the guest's answers back.
 //
 // plan.json is the plan as given (a JSON list of cases, kept for the record). The guest's busybox
 // shell cannot parse JSON, so each case is also written as one argument per line
 // (cases/ID/server.args, client.args) plus "key value" settings: the guest never evaluates plan
 // text as shell code.
 import { UserError } from '../core/errors.js';
-import { perftestDriver, type PerftestParams } from '../drivers/perftest.js';
+import { assertSimpleName } from '../core/validate.js';
+import { perftestDriver, type PerftestParams } from '../drivers/perftest/index.js';
 
 /** The guest's fixed topology: one veth pair, an rxe device on each end (see guest/init.sh). */
 export const GUEST_TOPOLOGY = {
@@ -52,7 +53,8 @@ export const GUEST_DEFAULTS = {
   serverGraceS: 15,
 } as const;
 
-const CASE_ID_RE = /^[A-Za-z0-9._-]{1,64}$/; // "ib_write_lat-2B.rep1"
+/** Case ids name folders on the share ("t0007-rdma-rxe", "ib_write_lat-2B.rep1"): at most this long. */
+export const CASE_ID_MAX = 64;
 const PROGRAM_RE = /^[A-Za-z0-9_./-]+$/; // "ib_write_lat" or "/usr/bin/ib_write_lat"
 
 function checkProcess(where: string, proc: GuestProcess): void {
@@ -76,7 +78,7 @@ export function validateGuestPlan(plan: GuestPlan): void {
   const seen = new Set<string>();
   plan.forEach((c, i) => {
     const where = `plan[${i}]`;
-    if (!CASE_ID_RE.test(c.id)) throw new UserError(`${where}.id must match ${CASE_ID_RE.source}, got ${JSON.stringify(c.id)}`);
+    assertSimpleName(c.id, `${where}.id`, CASE_ID_MAX);
     if (seen.has(c.id)) throw new UserError(`${where}.id ${JSON.stringify(c.id)} is used twice`);
     seen.add(c.id);
     checkProcess(`${where}.server`, c.server);

@@ -3,6 +3,10 @@
 // error message that names the field and what is allowed: suites are written by hand.
 import { z } from 'zod';
 import { PATH_NAMES } from '../core/trial.js';
+import { isSimpleName, simpleNameRule } from '../core/validate.js';
+
+/** Suite names, labels and scenario names end up in file and folder names. */
+const simpleName = (maxLength: number) => z.string().refine((name) => isSimpleName(name, maxLength), { error: simpleNameRule(maxLength) });
 
 const positiveInt = (what: string) =>
   z
@@ -41,10 +45,7 @@ export const topologySchema = z.strictObject({
 export const pathEntrySchema = z.strictObject({
   path: z.enum(PATH_NAMES, { error: `must be one of ${PATH_NAMES.join(', ')}` }),
   /** A name for this entry when two entries share a path with different options. */
-  label: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,40}$/, { error: 'must be 1–40 characters of [A-Za-z0-9_.-]' })
-    .optional(),
+  label: simpleName(40).optional(),
   driver: z.string().optional(),
   /** Driver-specific options, validated by the path's recipe. */
   options: z.record(z.string(), z.unknown()).default({}),
@@ -82,9 +83,7 @@ export const verdictSchema = z.strictObject({
    * measured under different application conditions (bare messages vs JSON + hops + pauses).
    */
   scenarios: z
-    .array(
-      z.strictObject({ name: z.string().regex(/^[A-Za-z0-9_.-]{1,24}$/, { error: 'must be 1–24 characters of [A-Za-z0-9_.-]' }), attributionPath: z.string() }),
-    )
+    .array(z.strictObject({ name: simpleName(24), attributionPath: z.string() }))
     .min(1)
     .optional(),
   /** Thresholds of the rule (defaults in analysis/selective-win.ts, printed in every report). */
@@ -102,7 +101,7 @@ export const verdictSchema = z.strictObject({
 });
 
 export const suiteSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, { error: 'must be 1–40 characters of [A-Za-z0-9_.-]' }),
+  name: simpleName(40),
   description: z.string().optional(),
   topology: topologySchema.default({ kind: 'netns', subnet: '10.77.0', mtu: 1500 }),
   paths: z.array(pathEntrySchema).min(1, { error: 'must list at least one path' }),

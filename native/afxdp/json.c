@@ -43,31 +43,24 @@ void jw_begin(struct jw *w, FILE *f)
 	fputc('{', f);
 }
 
-void jw_obj_open(struct jw *w, const char *key)
+/* Objects and arrays nest the same way; only the bracket differs. */
+static void open_nested(struct jw *w, const char *key, char bracket)
 {
 	sep(w, key);
-	fputc('{', w->f);
+	fputc(bracket, w->f);
 	w->need_comma[++w->depth] = false;
 }
 
-void jw_obj_close(struct jw *w)
+static void close_nested(struct jw *w, char bracket)
 {
-	fputc('}', w->f);
+	fputc(bracket, w->f);
 	w->depth--;
 }
 
-void jw_arr_open(struct jw *w, const char *key)
-{
-	sep(w, key);
-	fputc('[', w->f);
-	w->need_comma[++w->depth] = false;
-}
-
-void jw_arr_close(struct jw *w)
-{
-	fputc(']', w->f);
-	w->depth--;
-}
+void jw_obj_open(struct jw *w, const char *key) { open_nested(w, key, '{'); }
+void jw_obj_close(struct jw *w) { close_nested(w, '}'); }
+void jw_arr_open(struct jw *w, const char *key) { open_nested(w, key, '['); }
+void jw_arr_close(struct jw *w) { close_nested(w, ']'); }
 
 void jw_str(struct jw *w, const char *key, const char *val)
 {

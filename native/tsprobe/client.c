@@ -253,14 +253,11 @@ static int write_records(struct client *c, const char *path, uint64_t first, uin
   return fclose(f);
 }
 
-static void usage(void) {
-  fprintf(stderr,
+static const char USAGE[] =
           "usage: bb-tsprobe client --server IP:PORT --rate PPS --duration S [--warmup S]\n"
           "       [--size BYTES] [--codec raw|json] [--fields N] [--arrivals fixed|poisson]\n"
           "       [--seed N] [--drain-ms MS] [--records FILE] [--pacing busy|sleep] [--tx-sched]\n"
-          "       [--tx-id counter|cmsg] [--hw-timestamps --iface IF]\n");
-  exit(2);
-}
+          "       [--tx-id counter|cmsg] [--hw-timestamps --iface IF]\n";
 
 int cmd_client(int argc, char **argv) {
   static const struct option opts[] = {
@@ -296,7 +293,7 @@ int cmd_client(int argc, char **argv) {
     case 'I': tso.id_cmsg = parse_tx_id(optarg); break;
     case 'T': tso.tx_sched = true; break;
     case 'P': pacing_s = optarg; break;
-    default: usage();
+    default: usage_exit(USAGE);
     }
   }
   struct sockaddr_in srv_addr;

@@ -469,3 +469,8 @@ bool parse_tx_id(const char *arg) {
   if (strcmp(arg, "cmsg") != 0 && strcmp(arg, "counter") != 0) die("--tx-id must be cmsg or counter");
   return strcmp(arg, "cmsg") == 0;
 }
+
+void usage_exit(const char *text) {
+  fputs(text, stderr);
+  exit(2);
+}

@@ -69,22 +69,31 @@ static bool valid_hdr(const uint8_t *pkt, ssize_t n, struct tsp_hdr *h) {
   return h->magic == TSP_MAGIC && h->version == TSP_WIRE_VERSION;
 }
 
+/* One datagram from `sock` whose header type is `type_a` or `type_b`; -1 when there is none
+   (nothing waiting, or malformed: counted in r->bad). `what` names the side in notes. */
+static ssize_t recv_expected(struct relay *r, struct ts_sock *sock, uint8_t *buf, size_t cap, struct sockaddr_in *from, int64_t *rx,
+                             int64_t *rxhw, int64_t *t_ret, struct tsp_hdr *h, int type_a, int type_b, const char *what) {
+  ssize_t n = ts_recv(sock, buf, cap, from, rx, rxhw, MSG_DONTWAIT);
+  *t_ret = now_ns();
+  if (n < 0) {
+    if (errno != EAGAIN && errno != EINTR) err_note("recvmsg(%s): %s", what, strerror(errno));
+    return -1;
+  }
+  if (!valid_hdr(buf, n, h) || (h->type != type_a && h->type != type_b)) {
+    r->bad++;
+    err_note("malformed %s", sock == &r->front ? "request" : "reply");
+    return -1;
+  }
+  return n;
+}
+
 static void on_request(struct relay *r) {
   static uint8_t buf[TSP_MAX_PKT];
   struct sockaddr_in from;
-  int64_t rx = 0, rxhw = 0;
-  ssize_t n = ts_recv(&r->front, buf, sizeof buf, &from, &rx, &rxhw, MSG_DONTWAIT);
-  int64_t t_ret = now_ns();
-  if (n < 0) {
-    if (errno != EAGAIN && errno != EINTR) err_note("recvmsg(front): %s", strerror(errno));
-    return;
-  }
+  int64_t rx = 0, rxhw = 0, t_ret = 0;
   struct tsp_hdr h;
-  if (!valid_hdr(buf, n, &h) || (h.type != TSP_REQ && h.type != TSP_FLUSH)) {
-    r->bad++;
-    err_note("malformed request");
-    return;
-  }
+  ssize_t n = recv_expected(r, &r->front, buf, sizeof buf, &from, &rx, &rxhw, &t_ret, &h, TSP_REQ, TSP_FLUSH, "front");
+  if (n < 0) return;
   uint64_t key = h.type == TSP_FLUSH ? (h.seq | TSP_FLUSH_SEQ_BIT) : h.seq;
   struct pending *p = &r->pend[key & (PENDING - 1)];
   memset(p, 0, sizeof *p);
@@ -105,19 +114,10 @@ static void on_request(struct relay *r) {
 
 static void on_reply(struct relay *r) {
   static uint8_t buf[TSP_MAX_PKT];
-  int64_t rx = 0, rxhw = 0;
-  ssize_t n = ts_recv(&r->back, buf, sizeof buf, NULL, &rx, &rxhw, MSG_DONTWAIT);
-  int64_t t_ret = now_ns();
-  if (n < 0) {
-    if (errno != EAGAIN && errno != EINTR) err_note("recvmsg(back): %s", strerror(errno));
-    return;
-  }
+  int64_t rx = 0, rxhw = 0, t_ret = 0;
   struct tsp_hdr h;
-  if (!valid_hdr(buf, n, &h) || (h.type != TSP_REP && h.type != TSP_FLUSH_REP)) {
-    r->bad++;
-    err_note("malformed reply");
-    return;
-  }
+  ssize_t n = recv_expected(r, &r->back, buf, sizeof buf, NULL, &rx, &rxhw, &t_ret, &h, TSP_REP, TSP_FLUSH_REP, "back");
+  if (n < 0) return;
   uint64_t key = h.type == TSP_FLUSH_REP ? (h.seq | TSP_FLUSH_SEQ_BIT) : h.seq;
   drain_back(r); /* the request's TX stamp must be in before its block is written */
   struct pending *p = lookup(r, key);
@@ -150,10 +150,7 @@ static void on_reply(struct relay *r) {
   drain_front(r);
 }
 
-static void usage(void) {
-  fprintf(stderr, "usage: bb-tsprobe relay --bind IP:PORT --next IP:PORT [--duration S] [--tx-id counter|cmsg]\n");
-  exit(2);
-}
+static const char USAGE[] = "usage: bb-tsprobe relay --bind IP:PORT --next IP:PORT [--duration S] [--tx-id counter|cmsg]\n";
 
 int cmd_relay(int argc, char **argv) {
   static const struct option opts[] = {{"bind", required_argument, 0, 'b'},
@@ -175,7 +172,7 @@ int cmd_relay(int argc, char **argv) {
     case 'H': tso.hw = true; break;
     case 'i': tso.iface = optarg; break;
     case 'I': tso.id_cmsg = parse_tx_id(optarg); break;
-    default: usage();
+    default: usage_exit(USAGE);
     }
   }
   struct sockaddr_in bind_addr, next_addr;

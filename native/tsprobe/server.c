@@ -166,13 +166,10 @@ static void handle_one(struct server *sv) {
   }
 }
 
-static void usage(void) {
-  fprintf(stderr,
+static const char USAGE[] =
           "usage: bb-tsprobe server --bind IP:PORT [--codec raw|json] [--service-us U]\n"
           "       [--pause-us P --pause-every-ms I] [--duration S] [--tx-sched] [--tx-id counter|cmsg]\n"
-          "       [--hw-timestamps --iface IF]\n");
-  exit(2);
-}
+          "       [--hw-timestamps --iface IF]\n";
 
 int cmd_server(int argc, char **argv) {
   static const struct option opts[] = {
@@ -202,7 +199,7 @@ int cmd_server(int argc, char **argv) {
     case 'i': tso.iface = optarg; break;
     case 'I': tso.id_cmsg = parse_tx_id(optarg); break;
     case 'T': tso.tx_sched = true; break;
-    default: usage();
+    default: usage_exit(USAGE);
     }
   }
   if (!bind_s || parse_hostport(bind_s, &bind_addr) < 0) die("server: --bind IP:PORT is required");

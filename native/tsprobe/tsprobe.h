@@ -92,6 +92,8 @@ bool parse_tx_id(const char *arg);
 
 /* ---- errors collected for the JSON summary (deduplicated, with counts) ---- */
 void err_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints a role's usage text to stderr and exits 2 (bad arguments). */
+void usage_exit(const char *text) __attribute__((noreturn));
 json_t *err_json(void);
 
 /* ---- timestamping ---- */

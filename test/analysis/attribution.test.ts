@@ -3,21 +3,14 @@
 import { describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fixturePath } from '../helpers/fixtures.js';
-import {
-  COMPONENT_NAMES,
-  KERNEL_COMPONENTS,
-  arrivalSteadiness,
-  attribute,
-  parseRecords,
-  requestComponents,
-  toKernelAttribution,
-} from '../../analysis/attribution.js';
-import type { AttributionResult, TsprobeRecord } from '../../analysis/attribution.js';
-import { UserError } from '../../core/errors.js';
+import { COMPONENT_NAMES, KERNEL_COMPONENTS, arrivalSteadiness, attribute, requestComponents, toKernelAttribution } from '../../analysis/attribution.js';
+import type { AttributionResult } from '../../analysis/attribution.js';
+import { parseTsprobeRecords, type TsprobeRecord } from '../../drivers/tsprobe/index.js';
+import { BASE_HEADER, baseRow, toCsv, type Row } from '../helpers/tsprobe-records.js';
 
 const REAL = ['bare-raw64-1k', 'bare-raw64-1k-sleep', 'bare-raw64-5k', 'bare-raw64-20k', 'bare-raw64-txsched-cmsg', 'json512-2hops-pause-1k'] as const;
 
-const readRecords = (name: string) => parseRecords(readFileSync(fixturePath('tsprobe', name, 'records.csv'), 'utf8'));
+const readRecords = (name: string) => parseTsprobeRecords(readFileSync(fixturePath('tsprobe', name, 'records.csv'), 'utf8'));
 const summaryOf = (name: string) =>
   JSON.parse(readFileSync(fixturePath('tsprobe', name, 'stdout'), 'utf8')) as { sent: number; received: number; hops: number };
 
@@ -120,60 +113,12 @@ describe('what the real captures show', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Hand-made records. Times in ns; one request takes these steps (no relays):
-//   client send 0, TX 2000 | server RX 2500, ret 4500, dec 5000, hdl 6000, enc 6500, send 6600, TX 8600
-//   | client RX 9100, ret 10100  → rtt 10100
-const BASE_HEADER =
-  'seq,status,sched_ns,c_send_ns,c_txsched_ns,c_tx_ns,c_txhw_ns,c_rxhw_ns,c_rx_ns,c_ret_ns,c_queue_ns,' +
-  's_rxhw_ns,s_rx_ns,s_ret_ns,s_dec_ns,s_hdl_ns,s_enc_ns,s_send_ns,s_txsched_ns,s_tx_ns,s_txhw_ns,s_pause_ns,s_queue_ns';
-
-type Row = Record<string, number | string | null>;
-
-function baseRow(seq: number, offsetNs = seq * 1_000_000): Row {
-  const t = (v: number) => v + offsetNs;
-  return {
-    seq,
-    status: 'ok',
-    sched_ns: t(0),
-    c_send_ns: t(0),
-    c_txsched_ns: null,
-    c_tx_ns: t(2000),
-    c_txhw_ns: null,
-    c_rxhw_ns: null,
-    c_rx_ns: t(9100),
-    c_ret_ns: t(10100),
-    c_queue_ns: 0,
-    s_rxhw_ns: null,
-    s_rx_ns: t(2500),
-    s_ret_ns: t(4500),
-    s_dec_ns: t(5000),
-    s_hdl_ns: t(6000),
-    s_enc_ns: t(6500),
-    s_send_ns: t(6600),
-    s_txsched_ns: null,
-    s_tx_ns: t(8600),
-    s_txhw_ns: null,
-    s_pause_ns: 0,
-    s_queue_ns: 0,
-    rtt_ns: 10100,
-  };
-}
-
-function toCsv(rows: Row[], relays = 0): string {
-  const relayCols: string[] = [];
-  for (let k = 1; k <= relays; k++) {
-    for (const f of ['qrx', 'qret', 'qsend', 'qtx', 'prx', 'pret', 'psend', 'ptx']) relayCols.push(`r${k}_${f}_ns`);
-  }
-  const header = [...BASE_HEADER.split(','), ...relayCols, 'rtt_ns'];
-  const lines = rows.map((row) => header.map((h) => (row[h] === null || row[h] === undefined ? '' : String(row[h]))).join(','));
-  return [header.join(','), ...lines].join('\n') + '\n';
-}
-
+// Hand-made records (test/helpers/tsprobe-records.ts).
 const many = (n: number, make: (seq: number) => Row = baseRow) => Array.from({ length: n }, (_, i) => make(i));
 
 describe('synthetic records', () => {
   test('each component is the interval it is defined as', () => {
-    const [record] = parseRecords(toCsv([baseRow(0)]));
+    const [record] = parseTsprobeRecords(toCsv([baseRow(0)]));
     const c = requestComponents(record as TsprobeRecord);
     expect(c).toMatchObject({
       kernelTxClient: 2,
@@ -207,7 +152,7 @@ describe('synthetic records', () => {
       s_queue_ns: 1000,
       rtt_ns: 13100,
     };
-    const c = requestComponents(parseRecords(toCsv([row]))[0] as TsprobeRecord);
+    const c = requestComponents(parseTsprobeRecords(toCsv([row]))[0] as TsprobeRecord);
     expect(c?.pauses).toBe(2);
     expect(c?.queueing).toBe(1);
     expect(c?.kernelRxServer).toBe(2);
@@ -243,7 +188,7 @@ describe('synthetic records', () => {
       r1_psend_ns: 14100,
       r1_ptx_ns: 14600,
     });
-    const [record] = parseRecords(toCsv([row], 2));
+    const [record] = parseTsprobeRecords(toCsv([row], 2));
     expect(record?.relays).toHaveLength(2);
     expect(record?.relays[0]?.qRxNs).toBe(2500);
     const c = requestComponents(record as TsprobeRecord);
@@ -257,12 +202,12 @@ describe('synthetic records', () => {
     const rows = many(30);
     rows[3] = { ...baseRow(3), s_tx_ns: null };
     rows[4] = { ...baseRow(4), status: 'lost', c_rx_ns: null, c_ret_ns: null, rtt_ns: null, s_pause_ns: null, s_queue_ns: null };
-    const result = ok(attribute(parseRecords(toCsv(rows))));
+    const result = ok(attribute(parseTsprobeRecords(toCsv(rows))));
     expect(result).toMatchObject({ requests: 30, lost: 1, complete: 28, incomplete: 1 });
   });
 
   test('too few complete requests is insufficient data, not a result', () => {
-    const result = attribute(parseRecords(toCsv(many(5))));
+    const result = attribute(parseTsprobeRecords(toCsv(many(5))));
     expect(result).toMatchObject({ status: 'insufficient-data', requests: 5, complete: 5 });
     expect(attribute([])).toMatchObject({ status: 'insufficient-data', requests: 0 });
   });
@@ -278,7 +223,7 @@ describe('synthetic records', () => {
       Object.assign(slow, { s_pause_ns: 100_000, rtt_ns: 110_100 });
       rows[seq] = slow;
     }
-    const result = ok(attribute(parseRecords(toCsv(rows))));
+    const result = ok(attribute(parseTsprobeRecords(toCsv(rows))));
     expect(result.bands.p99.requests).toBe(2);
     expect(result.bands.p50.requests).toBe(98);
     expect(result.components.pauses.shareP99).toBeCloseTo(100 / 110.1, 9);
@@ -292,7 +237,7 @@ describe('synthetic records', () => {
   test('a mismatched timestamp shows up in the sum check', () => {
     const rows = many(30);
     rows[7] = { ...baseRow(7), c_tx_ns: 7 * 1_000_000 + 9500 }; // a TX stamp after the reply came back
-    const result = ok(attribute(parseRecords(toCsv(rows)), { toleranceUs: 0.5 }));
+    const result = ok(attribute(parseTsprobeRecords(toCsv(rows)), { toleranceUs: 0.5 }));
     expect(result.sumCheck.negativeComponentRequests).toBe(1);
     expect(result.sumCheck.toleranceUs).toBe(0.5);
     expect(result.sumCheck.withinToleranceRatio).toBe(1); // `other` is 0.1 µs for every request
@@ -313,28 +258,6 @@ describe('synthetic records', () => {
 });
 
 function blank(seq: number): TsprobeRecord {
-  const [record] = parseRecords(`${BASE_HEADER},rtt_ns\n${seq},lost${','.repeat(22)}\n`);
+  const [record] = parseTsprobeRecords(`${BASE_HEADER},rtt_ns\n${seq},lost${','.repeat(22)}\n`);
   return record as TsprobeRecord;
 }
-
-describe('parseRecords rejects malformed input', () => {
-  test.each([
-    ['a foreign header', 'packet, txTime(sec), rxTime(sec), rtt(usec)\n1,2,3,4\n', /header must start with "seq,status"/],
-    ['a short row', `${BASE_HEADER},rtt_ns\n1,ok,5\n`, /line 2: expected 24 fields, got 3/],
-    ['a bad status', toCsv([{ ...baseRow(0), status: 'maybe' }]), /status must be ok or lost, got "maybe"/],
-    ['a non-integer', toCsv([{ ...baseRow(0), c_tx_ns: '2e3' }]), /column c_tx_ns is not an integer: "2e3"/],
-  ])('%s', (_label, csv, message) => {
-    expect(() => parseRecords(csv)).toThrow(UserError);
-    expect(() => parseRecords(csv)).toThrow(message);
-  });
-
-  test('empty fields are null, zeros stay zero, unknown columns are ignored', () => {
-    const [header, row] = toCsv([baseRow(0)])
-      .trim()
-      .split('\n');
-    const [record] = parseRecords(`${header},future_ns\n${row},7\n`);
-    expect(record?.cTxSchedNs).toBeNull();
-    expect(record?.sPauseNs).toBe(0);
-    expect(record?.rttNs).toBe(10100);
-  });
-});

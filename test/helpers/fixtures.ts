@@ -1,9 +1,11 @@
 // Real captured tool outputs live in test/fixtures/<tool>/<case>.{stdout,stderr,json}.
 // The .json file records how the capture was made (argv, exit code, topology, tool version,
 // date), so every parser test can be traced back to a real run.
-import { readFileSync, existsSync } from 'node:fs';
+import { createReadStream, readFileSync, existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { join, dirname } from 'node:path';
+import type { ArtifactFile } from '../../drivers/types.js';
 
 export interface FixtureMeta {
   /** Every process involved, in start order; the one whose output is captured is marked. */
@@ -37,4 +39,10 @@ export function loadFixture(tool: string, name: string): Fixture {
   };
   const meta = JSON.parse(readFileSync(fixturePath(tool, name, 'json'), 'utf8')) as FixtureMeta;
   return { stdout: read('stdout'), stderr: read('stderr'), exitCode: meta.exitCode, meta };
+}
+
+/** A captured artifact (test/fixtures/<tool>/<case>.<ext>) as a runner hands it to a driver's reader. */
+export function fixtureArtifact(tool: string, name: string, ext: string): ArtifactFile {
+  const path = fixturePath(tool, name, ext);
+  return { path, text: () => readFileSync(path, 'utf8'), lines: () => createInterface({ input: createReadStream(path), crlfDelay: Infinity }) };
 }

@@ -5,9 +5,21 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AttributionResult } from '../../analysis/attribution.js';
+import { attribute, type AttributionResult } from '../../analysis/attribution.js';
 import type { TrialRecord } from '../../core/trial.js';
+import { parseTsprobeRecords, TSPROBE_RECORDS } from '../../drivers/tsprobe/index.js';
+import { attributionRecipe } from '../../paths/attribution.js';
+import { fixturePath } from '../helpers/fixtures.js';
 import { leftovers, shortIdOf, startCli } from '../helpers/system.js';
+
+describe('attribution recipe (pure)', () => {
+  it('turns the records its driver read into native.attribution', () => {
+    const path = fixturePath('tsprobe', 'bare-raw64-1k', 'records.csv');
+    const records = parseTsprobeRecords(readFileSync(path, 'utf8'));
+    const native = attributionRecipe.nativeFromArtifacts!([{ driver: 'tsprobe', kind: TSPROBE_RECORDS, path, content: records }]);
+    expect(native).toEqual({ attribution: attribute(records) });
+  });
+});
 
 describe('attribution path (real, netns + bb-tsprobe)', () => {
   it('splits round trips into components, and the kernel share moves with the application', async () => {

@@ -8,7 +8,8 @@
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { attribute, parseRecords } from '../../analysis/attribution.js';
+import { attribute } from '../../analysis/attribution.js';
+import { parseTsprobeRecords } from '../../drivers/tsprobe/index.js';
 import type { TrialRecord } from '../../core/trial.js';
 import { fixturesDir } from '../helpers/fixtures.js';
 
@@ -93,7 +94,7 @@ export function addAttributionTrials(runDir: string): void {
       throughputGbps: null,
       msgRateMpps: null,
       measuredS: summary.measuredS,
-      native: { attribution: attribute(parseRecords(readFileSync(join(dir, `${name}.records.csv`), 'utf8'))) },
+      native: { attribution: attribute(parseTsprobeRecords(readFileSync(join(dir, `${name}.records.csv`), 'utf8'))) },
     };
     appendFileSync(join(runDir, 'trials.jsonl'), `${JSON.stringify(trial)}\n`);
   });

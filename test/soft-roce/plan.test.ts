@@ -55,6 +55,7 @@ describe('validateGuestPlan', () => {
   it.each([
     ['empty plan', [] as GuestPlan, /non-empty/],
     ['bad id', [{ ...ok, id: 'a b' }], /plan\[0\]\.id/],
+    ['an id that climbs out of the share', [{ ...ok, id: '..' }], /plan\[0\]\.id/],
     ['duplicate id', [ok, ok], /used twice/],
     ['newline in an argument', [{ ...ok, client: { argv: ['ib_write_lat', 'x\ny'] } }], /plan\[0\]\.client\.argv\[1\]/],
     ['shell text as program', [{ ...ok, server: { argv: ['sh -c reboot'] } }], /plan\[0\]\.server\.argv\[0\]/],

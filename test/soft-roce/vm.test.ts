@@ -5,8 +5,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { perftestDriver } from '../../drivers/perftest.js';
-import { detectSoftRoceVm, ensureImage, runPlanInVm, type EnsuredImage } from '../../runners/softroce-vm.js';
+import { perftestDriver } from '../../drivers/perftest/index.js';
+import { detectSoftRoceVm } from '../../runners/softroce-detect.js';
+import { ensureImage, type EnsuredImage } from '../../runners/softroce-image.js';
+import { runPlanInVm } from '../../runners/softroce-vm.js';
 import { perftestCase } from '../../soft-roce/plan.js';
 
 const qemuInstalled = (process.env['PATH'] ?? '').split(':').some((dir) => existsSync(join(dir, 'qemu-system-x86_64')));

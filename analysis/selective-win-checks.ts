@@ -1,0 +1,235 @@
+// The selective-win rule's four checks, the choice of the best bypass path, and the sentences
+// that explain a verdict. Pure functions of one DecisionInput and the thresholds.
+import { compareRanges } from './stats.js';
+import type {
+  BeyondSpreadCheck,
+  CpuComparison,
+  GainCheck,
+  KernelAttribution,
+  KernelBottleneckCheck,
+  PathSummary,
+  RepetitionAgreement,
+  RuleChecks,
+  SelectiveWinThresholds,
+  SteadyLoadCheck,
+} from './selective-win-types.js';
+
+export function eligibleBypass(paths: readonly PathSummary[], t: SelectiveWinThresholds) {
+  const eligible: PathSummary[] = [];
+  const excluded: { pathLabel: string; why: string }[] = [];
+  for (const p of paths) {
+    if (p.emulated && !t.includeEmulated) excluded.push({ pathLabel: p.pathLabel, why: 'emulated (set includeEmulated to use it)' });
+    else if (p.p99Us === null) excluded.push({ pathLabel: p.pathLabel, why: 'no p99 measured' });
+    else eligible.push(p);
+  }
+  return { eligible, excluded };
+}
+
+/** Lowest p99 among paths that hold the loss goal (or whose loss is unknown); else lowest p99 overall. */
+export function pickBest(eligible: readonly PathSummary[], t: SelectiveWinThresholds): PathSummary | null {
+  const byP99 = [...eligible].sort((a, b) => (a.p99Us as number) - (b.p99Us as number));
+  return byP99.find((p) => !(p.lossRatio !== null && p.lossRatio > t.lossGoal)) ?? byP99[0] ?? null;
+}
+
+function holds(p: PathSummary | null, t: SelectiveWinThresholds): boolean | null {
+  return p === null || p.lossRatio === null ? null : p.lossRatio <= t.lossGoal;
+}
+
+/** Does the best bypass path hold R where the kernel does not? From losses at R, else from PDRs. */
+export function sustainsRateKernelCannot(
+  kernel: PathSummary | null,
+  best: PathSummary | null,
+  offeredPps: number | null,
+  t: SelectiveWinThresholds,
+): boolean | null {
+  const kernelHolds = holds(kernel, t);
+  const bypassHolds = holds(best, t);
+  if (kernelHolds === true) return false;
+  if (bypassHolds === false) return false;
+  if (kernelHolds === false && bypassHolds === true) return true;
+  const kernelPdr = kernel?.pdrPps ?? null;
+  const bypassPdr = best?.pdrPps ?? null;
+  if (offeredPps !== null && kernelPdr !== null && bypassPdr !== null) return kernelPdr < offeredPps && bypassPdr >= offeredPps;
+  // Closed loop offers no rate to sustain: only a latency gain can win there.
+  return offeredPps === null ? false : null;
+}
+
+export function checkKernelBottleneck(
+  attribution: KernelAttribution | null,
+  sustains: boolean | null,
+  kernel: PathSummary | null,
+  best: PathSummary | null,
+  offeredPps: number | null,
+  t: SelectiveWinThresholds,
+): KernelBottleneckCheck {
+  const share = attribution?.kernelShareP99 ?? null;
+  const dominant = dominantNonKernel(attribution);
+  const base = { kernelShareP99: share, kernelShareMin: t.kernelShareMin, dominantNonKernel: dominant, kernelLosesWhereBypassHolds: sustains };
+  if (share !== null && share >= t.kernelShareMin) {
+    return { ...base, status: 'passed', detail: `kernel is ${pct(share)} of p99 (≥ ${pct(t.kernelShareMin)})` };
+  }
+  if (sustains === true) {
+    return { ...base, status: 'passed', detail: `${lossSentence(kernel, t, offeredPps)} while ${best?.pathLabel ?? 'bypass'} holds it` };
+  }
+  if (share === null) {
+    return { ...base, status: 'unknown', detail: 'kernel share of p99 unknown (no attribution at this size and rate)' };
+  }
+  const shortfall = `kernel only ${pct(share)} of p99 < ${pct(t.kernelShareMin)}`;
+  const detail =
+    dominant !== null && dominant.shareP99 > share
+      ? `${dominant.name} is ${pct(dominant.shareP99)} of p99 (kernel only ${pct(share)} < ${pct(t.kernelShareMin)})`
+      : shortfall;
+  if (sustains === null) return { ...base, status: 'unknown', detail: `${shortfall}, and whether the kernel path holds the rate is unknown` };
+  return { ...base, status: 'failed', detail };
+}
+
+function dominantNonKernel(attribution: KernelAttribution | null): { name: string; shareP99: number } | null {
+  let best: { name: string; shareP99: number } | null = null;
+  for (const c of attribution?.components ?? []) {
+    if (/^kernel/i.test(c.name) || c.shareP99 === null) continue;
+    if (best === null || c.shareP99 > best.shareP99) best = { name: c.name, shareP99: c.shareP99 };
+  }
+  return best;
+}
+
+export function checkGain(
+  gainRel: number | null,
+  savingUs: number | null,
+  sustains: boolean | null,
+  best: PathSummary | null,
+  cpu: CpuComparison,
+  t: SelectiveWinThresholds,
+): GainCheck {
+  const base = { gainRel, gainMin: t.gainMin, sustainsRateKernelCannot: sustains };
+  const name = best?.pathLabel ?? 'bypass';
+  if (best !== null && holds(best, t) === false && sustains !== true) {
+    return { ...base, status: 'failed', detail: `no bypass path holds the ${lossPct(t.lossGoal)} loss goal (${name} loses ${lossPct(best.lossRatio ?? 0)})` };
+  }
+  if (gainRel !== null && gainRel >= t.gainMin) {
+    return { ...base, status: 'passed', detail: `${name} cuts p99 by ${pct(gainRel)} (${us(savingUs ?? 0)})${costClause(cpu)}` };
+  }
+  if (sustains === true) return { ...base, status: 'passed', detail: `${name} sustains the rate the kernel path cannot${costClause(cpu)}` };
+  if (gainRel === null) return { ...base, status: 'unknown', detail: 'p99 gain unknown' };
+  const detail =
+    gainRel < 0
+      ? `${name} p99 is ${pct(-gainRel)} worse than the kernel path's${costClause(cpu)}`
+      : cpu.coresDelta !== null && cpu.coresDelta >= 0.05
+        ? `bypass costs ${cores(cpu.coresDelta)} extra ${plural(cpu.coresDelta)} for ${pct(gainRel)} gain (< ${pct(t.gainMin)})`
+        : `gain ${pct(gainRel)} < ${pct(t.gainMin)}`;
+  if (sustains === null) return { ...base, status: 'unknown', detail: `${detail}, and whether it sustains a rate the kernel cannot is unknown` };
+  return { ...base, status: 'failed', detail };
+}
+
+export function checkSteadyLoad(cv: number | null, t: SelectiveWinThresholds): SteadyLoadCheck {
+  const base = { cv, steadyCvMax: t.steadyCvMax };
+  if (cv === null) return { ...base, status: 'unknown', detail: 'load steadiness not measured (no arrival-rate CV)' };
+  if (cv <= t.steadyCvMax) return { ...base, status: 'passed', detail: `load steady (CV ${cv.toFixed(2)} ≤ ${t.steadyCvMax.toFixed(2)})` };
+  return { ...base, status: 'failed', detail: `load unsteady (CV ${cv.toFixed(2)} > ${t.steadyCvMax.toFixed(2)})` };
+}
+
+/**
+ * The difference must exceed the repetition spread: for a latency win, the p99 ranges over
+ * repetitions must not overlap; for a sustained-rate win, every kernel repetition must miss the
+ * loss goal and every bypass repetition hold it.
+ */
+export function checkBeyondSpread(
+  kernel: PathSummary | null,
+  best: PathSummary | null,
+  gainRel: number | null,
+  sustains: boolean | null,
+  t: SelectiveWinThresholds,
+): BeyondSpreadCheck {
+  const range = (p: PathSummary | null) =>
+    p && p.p99Us !== null && p.p99RangeUs ? { median: p.p99Us, min: p.p99RangeUs.min, max: p.p99RangeUs.max, n: p.repetitionsOk } : null;
+  const p99 = compareRanges(range(kernel), range(best), t.minRepetitions);
+  const latencyWin = gainRel !== null && gainRel >= t.gainMin;
+  if (!latencyWin && sustains === true && kernel !== null && best !== null) {
+    const reps = Math.min(kernel.repetitionsOk, best.repetitionsOk);
+    if (kernel.lossRange === null || best.lossRange === null || reps < t.minRepetitions) {
+      return { status: 'unknown', detail: `loss spread unknown: ${reps} repetition(s), need ${t.minRepetitions}`, basis: 'loss', p99 };
+    }
+    const clear = kernel.lossRange.min > t.lossGoal && best.lossRange.max <= t.lossGoal;
+    const ranges = `kernel ${lossPct(kernel.lossRange.min)}–${lossPct(kernel.lossRange.max)}, ${best.pathLabel} ${lossPct(best.lossRange.min)}–${lossPct(best.lossRange.max)}`;
+    return clear
+      ? { status: 'passed', detail: `every repetition agrees on loss (${ranges})`, basis: 'loss', p99 }
+      : { status: 'failed', detail: `loss difference within the repetition spread (${ranges}; goal ${lossPct(t.lossGoal)})`, basis: 'loss', p99 };
+  }
+  if (p99.differs === null) return { status: 'unknown', detail: p99.reason, basis: 'p99', p99 };
+  const bypassFaster = (p99.deltaUs ?? 0) < 0;
+  if (p99.differs && bypassFaster) return { status: 'passed', detail: `p99 ${p99.reason}`, basis: 'p99', p99 };
+  if (p99.differs) return { status: 'failed', detail: `bypass p99 is higher beyond the spread (${p99.reason})`, basis: 'p99', p99 };
+  return { status: 'failed', detail: `p99 ${p99.reason}`, basis: 'p99', p99 };
+}
+
+export function repetitionAgreement(kernel: PathSummary | null, best: PathSummary | null, t: SelectiveWinThresholds): RepetitionAgreement {
+  const spread = (p: PathSummary | null) =>
+    p && p.p99Us !== null && p.p99Us > 0 && p.p99RangeUs && p.repetitionsOk >= t.minRepetitions ? (p.p99RangeUs.max - p.p99RangeUs.min) / p.p99Us : null;
+  const kernelSpreadRel = spread(kernel);
+  const bypassSpreadRel = spread(best);
+  let agree: boolean | null = null;
+  if ((kernelSpreadRel ?? 0) > t.maxSpreadRel || (bypassSpreadRel ?? 0) > t.maxSpreadRel) agree = false;
+  else if (kernelSpreadRel !== null && bypassSpreadRel !== null) agree = true;
+  return { agree, kernelSpreadRel, bypassSpreadRel, maxSpreadRel: t.maxSpreadRel };
+}
+
+export function disagreementReason(kernel: PathSummary, best: PathSummary, r: RepetitionAgreement): string {
+  const worst =
+    (r.kernelSpreadRel ?? 0) >= (r.bypassSpreadRel ?? 0)
+      ? { label: kernel.pathLabel, spread: r.kernelSpreadRel ?? 0, n: kernel.repetitionsOk }
+      : { label: best.pathLabel, spread: r.bypassSpreadRel ?? 0, n: best.repetitionsOk };
+  return `repetitions disagree: ${worst.label} p99 varies ${pct(worst.spread)} across ${worst.n} repetitions (> ${pct(r.maxSpreadRel)})`;
+}
+
+export function compareCpu(kernel: PathSummary | null, best: PathSummary | null): CpuComparison {
+  const kernelCoresBusy = kernel?.coresBusy ?? null;
+  const bypassCoresBusy = best?.coresBusy ?? null;
+  return {
+    kernelCoresBusy,
+    bypassCoresBusy,
+    coresDelta: kernelCoresBusy !== null && bypassCoresBusy !== null ? bypassCoresBusy - kernelCoresBusy : null,
+    kernelNsPerPacket: kernel?.nsPerPacket ?? null,
+    bypassNsPerPacket: best?.nsPerPacket ?? null,
+  };
+}
+
+export function winReason(best: PathSummary, checks: RuleChecks, cpu: CpuComparison): string {
+  const parts = [checks.kernelBottleneck.detail, checks.gain.detail];
+  if (cpu.coresDelta === null) parts.push('CPU cost not measured');
+  return `${best.pathLabel} wins: ${parts.join('; ')}`;
+}
+
+function costClause(cpu: CpuComparison): string {
+  if (cpu.coresDelta === null) return '';
+  if (cpu.coresDelta >= 0.05) return ` for ${cores(cpu.coresDelta)} extra ${plural(cpu.coresDelta)}`;
+  if (cpu.coresDelta <= -0.05) return ` and saves ${cores(-cpu.coresDelta)} ${plural(-cpu.coresDelta)}`;
+  return ' at about the same CPU cost';
+}
+
+function lossSentence(kernel: PathSummary | null, t: SelectiveWinThresholds, offeredPps: number | null): string {
+  const at = offeredPps === null ? '' : ` at ${offeredPps} pps`;
+  const loss = kernel?.lossRatio ?? null;
+  if (loss !== null) return `kernel path loses ${lossPct(loss)} > ${lossPct(t.lossGoal)}${at}`;
+  return `kernel path's PDR ${kernel?.pdrPps ?? '?'} pps is below the offered rate${at}`;
+}
+
+/** Shares and gains: whole per cent ("62 %"). */
+function pct(ratio: number): string {
+  return `${Math.round(ratio * 100)} %`;
+}
+
+/** Loss ratios need decimals: 0.005 → "0.5 %", 0.0213 → "2.1 %". */
+function lossPct(ratio: number): string {
+  return `${Number((ratio * 100).toPrecision(2))} %`;
+}
+
+function us(value: number): string {
+  return `${Number(value.toPrecision(3))} µs`;
+}
+
+function cores(value: number): string {
+  return value.toFixed(1);
+}
+
+function plural(value: number): string {
+  return value.toFixed(1) === '1.0' ? 'core' : 'cores';
+}

@@ -1,0 +1,94 @@
+// The selective-win rule's vocabulary: its thresholds, what it reads about each path at one
+// size × rate, and the verdict it gives with the checks behind it (rule: selective-win.ts).
+import { UserError } from '../core/errors.js';
+import type { SelectiveWinThresholds } from '../core/verdict.js';
+
+// A verdict's types are declared with verdicts.json, which stores them (core/verdict.ts).
+export type {
+  BeyondSpreadCheck,
+  CheckStatus,
+  CpuComparison,
+  GainCheck,
+  KernelBottleneckCheck,
+  RepetitionAgreement,
+  RuleChecks,
+  SelectiveWinThresholds,
+  SteadyLoadCheck,
+  Verdict,
+  VerdictBase,
+  VerdictKind,
+} from '../core/verdict.js';
+
+export const DEFAULT_THRESHOLDS: Readonly<SelectiveWinThresholds> = Object.freeze({
+  kernelShareMin: 0.5,
+  gainMin: 0.25,
+  steadyCvMax: 0.25,
+  lossGoal: 0.005,
+  maxSpreadRel: 0.5,
+  minRepetitions: 2,
+  includeEmulated: false,
+});
+
+/** Defaults filled in and every field range-checked; a bad value names its field. */
+export function resolveThresholds(partial: Partial<SelectiveWinThresholds> = {}, field = 'thresholds'): SelectiveWinThresholds {
+  // An explicit undefined (an absent YAML key) keeps the default rather than erasing it.
+  const given = Object.fromEntries(Object.entries(partial).filter(([, value]) => value !== undefined)) as Partial<SelectiveWinThresholds>;
+  const t: SelectiveWinThresholds = { ...DEFAULT_THRESHOLDS, ...given };
+  const ratio = (name: 'kernelShareMin' | 'gainMin' | 'lossGoal', hi: number) => {
+    const v = t[name];
+    if (!(typeof v === 'number' && v >= 0 && v <= hi)) throw new UserError(`${field}.${name} must be a number in [0, ${hi}], got ${String(v)}`);
+  };
+  ratio('kernelShareMin', 1);
+  ratio('gainMin', 1);
+  ratio('lossGoal', 1);
+  if (!(typeof t.steadyCvMax === 'number' && t.steadyCvMax >= 0))
+    throw new UserError(`${field}.steadyCvMax must be a number ≥ 0, got ${String(t.steadyCvMax)}`);
+  if (!(typeof t.maxSpreadRel === 'number' && t.maxSpreadRel > 0))
+    throw new UserError(`${field}.maxSpreadRel must be a number > 0, got ${String(t.maxSpreadRel)}`);
+  if (!(Number.isInteger(t.minRepetitions) && t.minRepetitions >= 1)) {
+    throw new UserError(`${field}.minRepetitions must be an integer ≥ 1, got ${String(t.minRepetitions)}`);
+  }
+  if (typeof t.includeEmulated !== 'boolean') throw new UserError(`${field}.includeEmulated must be true or false, got ${String(t.includeEmulated)}`);
+  return t;
+}
+
+/**
+ * Where the kernel path's latency goes, at S and R (from the attribution stage). Shares are
+ * fractions of end-to-end latency, 0..1. Components whose name starts with "kernel" are the
+ * kernel's own (TX/RX); the rest (serialization, application, runtime-pauses, hops, nic-wire …)
+ * are the alternatives to blame.
+ */
+export interface KernelAttribution {
+  kernelShareP50: number | null;
+  kernelShareP99: number | null;
+  components: { name: string; shareP99: number | null }[];
+}
+
+/** What the rule needs to know about one path at S and R (medians over ok repetitions). */
+export interface PathSummary {
+  pathLabel: string;
+  p50Us: number | null;
+  p99Us: number | null;
+  /** p99 over repetitions; null when no repetition had one. */
+  p99RangeUs: { min: number; max: number } | null;
+  repetitionsOk: number;
+  lossRatio: number | null;
+  lossRange: { min: number; max: number } | null;
+  coresBusy: number | null;
+  nsPerPacket: number | null;
+  emulated: boolean;
+  /** From a throughput search at this size, when one ran. */
+  ndrPps?: number | null;
+  pdrPps?: number | null;
+}
+
+export interface DecisionInput {
+  msgSizeBytes: number | null;
+  /** null = closed loop. */
+  offeredPps: number | null;
+  kernel: PathSummary | null;
+  attribution: KernelAttribution | null;
+  bypass: PathSummary[];
+  /** CV of the per-interval arrival rate at the receiver; null = not measured. */
+  loadCv: number | null;
+}

@@ -1,0 +1,157 @@
+// bb-tsprobe's argv for its three roles: server (application model), relay (a service hop) and
+// client (open-loop load, per-request records).
+import { UserError } from '../../core/errors.js';
+import { assertIfName, assertIPv4, requireIntInRange } from '../../core/validate.js';
+
+export type TsprobeCodec = 'raw' | 'json';
+export type TsprobeArrivals = 'fixed' | 'poisson';
+
+interface TsprobeCommon {
+  /** Path of the bb-tsprobe binary (argv[0]); the runner knows where native/build is. */
+  binary: string;
+  /** Ask for NIC hardware timestamps; the summary says whether they were obtained. */
+  hwTimestamps?: boolean;
+  /** Interface whose hardware timestamping to enable (needed with hwTimestamps). */
+  iface?: string;
+  /** Stop after this many seconds (server/relay; they otherwise run until SIGINT/SIGTERM). */
+  durationS?: number;
+  /** Also take TX_SCHED stamps (client/server): about 1 µs more kernel work per datagram. */
+  txSched?: boolean;
+  /** How TX stamps are matched to datagrams: the kernel's counter (default) or SCM_TS_OPT_ID (Linux 6.13+, exact, slower). */
+  txId?: 'counter' | 'cmsg';
+}
+
+export interface TsprobeServerParams extends TsprobeCommon {
+  role: 'server';
+  bindIp: string;
+  port: number;
+  codec?: TsprobeCodec;
+  /** Busy-work the handler does per request, µs. */
+  serviceUs?: number;
+  /** Stop-the-world pause length, µs (with pauseEveryMs). */
+  pauseUs?: number;
+  pauseEveryMs?: number;
+}
+
+export interface TsprobeRelayParams extends Omit<TsprobeCommon, 'txSched'> {
+  role: 'relay';
+  bindIp: string;
+  port: number;
+  /** The next hop: another relay or the server. */
+  nextIp: string;
+  nextPort: number;
+}
+
+export interface TsprobeClientParams extends Omit<TsprobeCommon, 'durationS'> {
+  role: 'client';
+  /** The first hop: a relay or the server. */
+  serverIp: string;
+  port: number;
+  /** Request UDP payload, bytes (24-byte header included), 24..4096. */
+  msgSizeBytes: number;
+  offeredPps: number;
+  /** Measured seconds, after the warm-up. */
+  durationS: number;
+  warmupS?: number;
+  arrivals?: TsprobeArrivals;
+  codec?: TsprobeCodec;
+  /** JSON object fields (json codec), 1..99. */
+  fields?: number;
+  seed?: number;
+  /** How long to wait for stragglers after the last send, ms. */
+  drainMs?: number;
+  /** Where to write the per-request CSV (records.ts reads it; analysis/attribution.ts attributes it). */
+  recordsPath?: string;
+  /** busy (default): spin until the next send once the latest reply is in, like sockperf; sleep: sleep instead. */
+  pacing?: 'busy' | 'sleep';
+}
+
+export type TsprobeParams = TsprobeServerParams | TsprobeRelayParams | TsprobeClientParams;
+
+const MIN_MSG_SIZE_BYTES = 24;
+const MAX_MSG_SIZE_BYTES = 4096;
+
+/** "10.235.0.2:7000": the address becomes part of an argv element, so only a dotted quad passes. */
+function hostPort(field: string, ip: string, port: number): string {
+  assertIPv4(ip, `tsprobe: ${field}`);
+  requireInt(`${field} port`, port, 1, 65535);
+  return `${ip}:${port}`;
+}
+
+const requireInt = (field: string, value: number, min: number, max: number): string => requireIntInRange(`tsprobe: ${field}`, value, min, max);
+
+function requireNumber(field: string, value: number, min: number, exclusiveMin = false): string {
+  if (!Number.isFinite(value) || value < min || (exclusiveMin && value === min)) {
+    throw new UserError(`tsprobe: ${field} must be a number ${exclusiveMin ? '>' : '≥'} ${min}, got ${value}`);
+  }
+  return String(value);
+}
+
+function commonArgs(params: TsprobeParams): string[] {
+  const argv: string[] = [];
+  if (params.role !== 'client' && params.durationS !== undefined) {
+    argv.push('--duration', requireNumber('durationS', params.durationS, 0, true));
+  }
+  if (params.role !== 'relay' && params.txSched) argv.push('--tx-sched');
+  if (params.txId !== undefined) argv.push('--tx-id', params.txId);
+  if (params.hwTimestamps) {
+    if (params.iface === undefined) throw new UserError('tsprobe: hwTimestamps needs iface (the NIC to configure)');
+    argv.push('--hw-timestamps');
+  }
+  if (params.iface !== undefined) {
+    argv.push('--iface', assertIfName(params.iface, 'tsprobe: iface'));
+  }
+  return argv;
+}
+
+function serverArgs(p: TsprobeServerParams): string[] {
+  const argv = ['server', '--bind', hostPort('bindIp', p.bindIp, p.port)];
+  if (p.codec !== undefined) argv.push('--codec', p.codec);
+  if (p.serviceUs !== undefined) argv.push('--service-us', requireNumber('serviceUs', p.serviceUs, 0));
+  if ((p.pauseUs === undefined) !== (p.pauseEveryMs === undefined)) {
+    throw new UserError('tsprobe: pauseUs and pauseEveryMs go together');
+  }
+  if (p.pauseUs !== undefined && p.pauseEveryMs !== undefined) {
+    requireNumber('pauseUs', p.pauseUs, 0, true);
+    requireNumber('pauseEveryMs', p.pauseEveryMs, 0, true);
+    if (p.pauseUs >= p.pauseEveryMs * 1000) throw new UserError(`tsprobe: pauseUs (${p.pauseUs}) must be shorter than pauseEveryMs (${p.pauseEveryMs} ms)`);
+    argv.push('--pause-us', String(p.pauseUs), '--pause-every-ms', String(p.pauseEveryMs));
+  }
+  return argv;
+}
+
+function relayArgs(p: TsprobeRelayParams): string[] {
+  return ['relay', '--bind', hostPort('bindIp', p.bindIp, p.port), '--next', hostPort('nextIp', p.nextIp, p.nextPort)];
+}
+
+function clientArgs(p: TsprobeClientParams): string[] {
+  const argv = [
+    'client',
+    '--server',
+    hostPort('serverIp', p.serverIp, p.port),
+    '--size',
+    requireInt('msgSizeBytes', p.msgSizeBytes, MIN_MSG_SIZE_BYTES, MAX_MSG_SIZE_BYTES),
+  ];
+  if (p.codec !== undefined) argv.push('--codec', p.codec);
+  if (p.fields !== undefined) argv.push('--fields', requireInt('fields', p.fields, 1, 99));
+  argv.push('--rate', requireNumber('offeredPps', p.offeredPps, 0, true));
+  if (p.arrivals !== undefined) argv.push('--arrivals', p.arrivals);
+  if (p.seed !== undefined) argv.push('--seed', requireInt('seed', p.seed, 0, Number.MAX_SAFE_INTEGER));
+  argv.push('--duration', requireNumber('durationS', p.durationS, 0, true));
+  if (p.warmupS !== undefined) argv.push('--warmup', requireNumber('warmupS', p.warmupS, 0));
+  if (p.drainMs !== undefined) argv.push('--drain-ms', requireNumber('drainMs', p.drainMs, 0));
+  if (p.recordsPath !== undefined) {
+    if (p.recordsPath === '' || p.recordsPath.startsWith('-')) {
+      throw new UserError(`tsprobe: recordsPath must be a file path, got ${JSON.stringify(p.recordsPath)}`);
+    }
+    argv.push('--records', p.recordsPath);
+  }
+  if (p.pacing !== undefined) argv.push('--pacing', p.pacing);
+  return argv;
+}
+
+export function buildTsprobeCommand(params: TsprobeParams): string[] {
+  if (params.binary === '') throw new UserError('tsprobe: binary (path of bb-tsprobe) is required');
+  const roleArgs = params.role === 'server' ? serverArgs(params) : params.role === 'relay' ? relayArgs(params) : clientArgs(params);
+  return [params.binary, ...roleArgs, ...commonArgs(params)];
+}
