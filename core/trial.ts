@@ -73,6 +73,17 @@ export interface Measurement {
   msgRateMpps: number | null;
   /** Measured duration the tool reports (excluding its own warm-up), in seconds. */
   measuredS: number | null;
+  /**
+   * Requests the client's schedule called for in the measured window that it never sent (it fell
+   * behind and skipped slots); null when the tool does not say.
+   */
+  unsentRequests?: number | null;
+  /**
+   * Where each latency sample starts: at the time the schedule said the request was due
+   * ('schedule', no coordinated omission: a client that falls behind shows the delay) or at its
+   * actual send ('send': a slow client hides part of the delay it caused). null: unknown.
+   */
+  latencyFrom?: 'schedule' | 'send' | null;
   /** The tool's numbers with the tool's own meaning (for example sockperf's half round trip). */
   native: Record<string, unknown>;
 }
@@ -97,6 +108,12 @@ export interface TrialRecord extends Omit<Measurement, 'status'> {
   raw: string[];
   startedAt: string;
   durationS: number;
+  /**
+   * Whether the path sustained the offered rate: achieved ≥ offered × (1 − RATE_SHORTFALL_MAX).
+   * false: its latency was not measured at the offered rate and must not be read as such.
+   * null: closed loop, or no achieved rate.
+   */
+  rateReached?: boolean | null;
   /** Set by throughput searches: which search the trial belongs to. */
   search?: { kind: 'ndr' | 'pdr' | 'mrr'; step: number } | null;
 }
@@ -126,4 +143,13 @@ export function failedMeasurement(error: string, native: Record<string, unknown>
 export function noMeasurement(msgSizeBytes: number | null, error: string | null): Omit<Measurement, 'status'> {
   const { status: _status, ...m } = failedMeasurement(error ?? '');
   return { ...m, msgSizeBytes, error };
+}
+
+/** A trial whose achieved rate falls more than this short of the offered rate did not sustain it. */
+export const RATE_SHORTFALL_MAX = 0.02;
+
+/** Did a trial sustain its offered rate? null when there was none (closed loop) or nothing was achieved. */
+export function rateReached(offeredPps: number | null, achievedPps: number | null): boolean | null {
+  if (offeredPps === null || !(offeredPps > 0) || achievedPps === null || !Number.isFinite(achievedPps)) return null;
+  return achievedPps >= offeredPps * (1 - RATE_SHORTFALL_MAX);
 }

@@ -1,6 +1,6 @@
 // Recording finished trials: each goes to the run folder at once (trials.jsonl, trials.csv), is
 // counted by status and reported as a trial:done event.
-import { noMeasurement, type TrialRecord, type TrialStatus } from '../core/trial.js';
+import { noMeasurement, rateReached, type TrialRecord, type TrialStatus } from '../core/trial.js';
 import type { PlannedTrial } from '../suites/plan.js';
 import type { OpenRun } from './open-run.js';
 
@@ -43,7 +43,9 @@ export class RunRecorder {
     return ++this.position;
   }
 
-  record(planned: PlannedTrial, record: TrialRecord): void {
+  record(planned: PlannedTrial, measured: TrialRecord): void {
+    // Every record, whichever phase or runner made it, says whether it sustained its rate.
+    const record: TrialRecord = { ...measured, rateReached: measured.status === 'ok' ? rateReached(measured.offeredPps, measured.achievedPps) : null };
     this.run.folder.appendTrial(record);
     this.records.push(record);
     this.counts[record.status]++;

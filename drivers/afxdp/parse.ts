@@ -74,7 +74,10 @@ export interface AfxdpClientOutput extends AfxdpOutputBase {
   durations: { warmupS: number; measuredS: number | null; drainS: number | null; totalS: number | null };
   sendLagUs?: { mean: number | null; max: number | null };
   latencyKind: 'rtt';
+  /** From each request's actual send (the service time). */
   latencyUs: AfxdpLatencyUs | null;
+  /** From each request's scheduled send time (paced and open-loop clients; absent in older versions). */
+  latencyFromScheduleUs?: AfxdpLatencyUs | null;
 }
 
 export interface AfxdpReflectorOutput extends AfxdpOutputBase {
@@ -125,7 +128,11 @@ function clientMeasurement(out: AfxdpClientOutput, native: Record<string, unknow
     sentPackets: out.counts.sent,
     receivedPackets: received,
     lossRatio: out.lossRatio,
-    latencyUs: latency(out.latencyUs),
+    // A paced or open-loop client is timed from its schedule when the tool says so (no coordinated
+    // omission); the time from the actual send stays in native.latencyUs.
+    latencyUs: latency(out.latencyFromScheduleUs !== undefined ? out.latencyFromScheduleUs : out.latencyUs),
+    latencyFrom: out.latencyFromScheduleUs !== undefined ? 'schedule' : 'send',
+    unsentRequests: out.counts.unsent ?? null,
     throughputGbps: null,
     // Replies per second the path carried; a ping-pong rate is a latency artefact, not a capacity.
     msgRateMpps: load && out.rates.receivedPps !== null ? out.rates.receivedPps / 1e6 : null,

@@ -223,7 +223,8 @@ int run_client(const struct bb_config *cfg);
 void out_config(struct jw *w, const struct bb_config *cfg);
 /* Opens the JSON result object with the fields every command prints first. */
 void out_begin(struct jw *w, const struct bb_config *cfg, const char *error);
-void out_latency(struct jw *w, const struct bb_latency *l);
+/* A latency block under `key` ("latencyUs", "latencyFromScheduleUs"): samples, percentiles, min/max/mean/stddev. */
+void out_latency(struct jw *w, const char *key, const struct bb_latency *l);
 const char *xdp_mode_name(enum bb_xdp_mode m);
 const char *bind_mode_name(enum bb_bind_mode m);
 

@@ -4,6 +4,12 @@
  * RTT = (CLOCK_MONOTONIC when the reply is taken off the RX ring / out of recv())
  *     - (CLOCK_MONOTONIC written into the request just before it is queued).
  *
+ * No coordinated omission: a paced or open-loop client that falls behind its schedule would hide
+ * the delay it caused if it only timed each request from its actual send. So every measured
+ * request is timed twice, from its actual send (latencyUs: the service time) and from the time
+ * the schedule said it should have been sent (latencyFromScheduleUs: what a user at that offered
+ * rate would see), and slots the client never sent are counted (counts.unsent).
+ *
  * load runs TX pacing and RX in one loop on one CPU: on a 2-vCPU machine where the reflector
  * needs a CPU of its own, a second busy thread would share a CPU and add scheduler latency to
  * every reply instead of removing it. */
@@ -25,6 +31,7 @@ struct client_stats {
 	uint64_t lag_max_ns;
 	uint64_t measure_start_ns, send_end_ns, end_ns, start_ns;
 	struct bb_latency lat;
+	struct bb_latency lat_sched; /* from the scheduled send time */
 };
 
 static uint32_t new_session(void)
@@ -76,11 +83,20 @@ static void run_ping(const struct bb_config *cfg, struct bb_transport *t, struct
 	uint64_t slot = 0;
 	uint64_t max_backlog_ns = interval_ns * 16 > 2000000ull ? interval_ns * 16 : 2000000ull;
 	for (uint32_t seq = 0; !bb_stop; seq++) {
+		uint64_t due = 0; /* this request's slot on the schedule; 0 = unpaced */
 		if (interval_ns) {
-			uint64_t due = s->start_ns + slot * interval_ns;
+			due = s->start_ns + slot * interval_ns;
 			uint64_t late = bb_now_ns();
 			if (late > due + max_backlog_ns) {
-				slot = (late - s->start_ns) / interval_ns + 1;
+				/* The slots between `due` and now are never sent: counted as unsent when
+				 * they fall in the measured window, never silently forgotten. */
+				uint64_t next = (late - s->start_ns) / interval_ns + 1;
+				for (uint64_t k = slot; k < next; k++) {
+					uint64_t at = s->start_ns + k * interval_ns;
+					if (at >= warm_end && (!end || at < end))
+						s->unsent++;
+				}
+				slot = next;
 				due = s->start_ns + slot * interval_ns;
 			}
 			pace_until_ns(due);
@@ -126,6 +142,9 @@ static void run_ping(const struct bb_config *cfg, struct bb_transport *t, struct
 					} else {
 						s->received++;
 						lat_add(&s->lat, rtt);
+						/* from the slot, or from the send when unpaced */
+						uint64_t from = due && due < replies[i].tx_ns ? due : replies[i].tx_ns;
+						lat_add(&s->lat_sched, replies[i].rx_ns - from);
 					}
 				} else if (replies[i].seq < seq && replies[i].seq >= first_measured) {
 					s->late++; /* answer to a probe that already timed out */
@@ -185,6 +204,8 @@ struct load_state {
 	uint32_t max_seq_seen;
 	bool any_seen;
 	uint64_t timeout_ns;
+	uint64_t t0_ns;     /* the schedule's origin: request i is due at t0 + i × interval */
+	double interval_ns;
 };
 
 static int load_receive(struct load_state *L)
@@ -216,6 +237,8 @@ static int load_receive(struct load_state *L)
 		} else {
 			L->s->received++;
 			lat_add(&L->s->lat, rtt);
+			uint64_t due = L->t0_ns + (uint64_t)((double)r->seq * L->interval_ns);
+			lat_add(&L->s->lat_sched, r->rx_ns - (due < r->tx_ns ? due : r->tx_ns));
 		}
 	}
 	return n;
@@ -234,6 +257,8 @@ static void run_load(const struct bb_config *cfg, struct bb_transport *t, struct
 
 	s->start_ns = bb_now_ns();
 	uint64_t t0 = s->start_ns;
+	L.t0_ns = t0;
+	L.interval_ns = interval_ns;
 	s->measure_start_ns = t0 + (uint64_t)(warm_pkts * interval_ns);
 	uint64_t send_deadline = s->measure_start_ns + (uint64_t)(cfg->duration_s * 1e9);
 	uint64_t i = 0;
@@ -351,9 +376,8 @@ static void write_client_output(const struct bb_config *cfg, struct bb_transport
 	jw_u64(&w, "duplicates", s->duplicates);
 	jw_u64(&w, "reordered", s->reordered);
 	jw_u64(&w, "unexpected", t->unexpected);
-	if (load)
-		jw_u64(&w, "unsent", s->unsent);
-	else
+	jw_u64(&w, "unsent", s->unsent);
+	if (!load)
 		jw_u64(&w, "timeouts", s->timeouts);
 	jw_u64(&w, "txRingFull", s->tx_ring_full);
 	jw_u64(&w, "sendErrors", t->send_errors);
@@ -385,7 +409,9 @@ static void write_client_output(const struct bb_config *cfg, struct bb_transport
 		jw_obj_close(&w);
 	}
 	jw_str(&w, "latencyKind", "rtt");
-	out_latency(&w, &s->lat);
+	out_latency(&w, "latencyUs", &s->lat);
+	if (cfg->rate_pps > 0)
+		out_latency(&w, "latencyFromScheduleUs", &s->lat_sched);
 	jw_end(&w);
 }
 
@@ -395,6 +421,7 @@ int run_client(const struct bb_config *cfg)
 	static struct bb_transport t;
 	memset(&s, 0, sizeof(s));
 	lat_init(&s.lat);
+	lat_init(&s.lat_sched);
 	uint32_t session = new_session();
 	char err[256] = "";
 	bool xsk = cfg->cmd == CMD_PING || cfg->cmd == CMD_LOAD;

@@ -92,15 +92,15 @@ void out_config(struct jw *w, const struct bb_config *cfg)
 	jw_obj_close(w);
 }
 
-void out_latency(struct jw *w, const struct bb_latency *l)
+void out_latency(struct jw *w, const char *key, const struct bb_latency *l)
 {
 	if (!l->count) {
-		jw_null(w, "latencyUs");
+		jw_null(w, key);
 		return;
 	}
 	double mean = l->sum_ns / (double)l->count;
 	double var = l->sumsq_ns / (double)l->count - mean * mean;
-	jw_obj_open(w, "latencyUs");
+	jw_obj_open(w, key);
 	jw_u64(w, "samples", l->count);
 	jw_num(w, "min", (double)l->min_ns / 1e3);
 	jw_num(w, "p50", lat_quantile_ns(l, 0.50) / 1e3);

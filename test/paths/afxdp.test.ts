@@ -39,4 +39,26 @@ describe('AF_XDP paths (real, netns + bb-afxdp)', () => {
     const links = await execa('ip', ['-o', 'link', 'show'], { reject: false });
     expect(links.stdout.split('\n').filter((l) => l.includes('prog/xdp') && l.includes(shortIdOf(meta.runId)))).toEqual([]);
   });
+
+  it('counts the slots a paced client could not send, times requests from the schedule and marks the rate not reached', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'bb-afxdp-co-')), 'run');
+    const result = await startCli(['run', 'test/fixtures/suites/afxdp-overrate.yaml', '--out', out, '--quiet']);
+    expect(result.stderr).not.toMatch(/unexpected error/);
+    const [t] = readFileSync(join(out, 'trials.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TrialRecord);
+    expect(t!.status, t!.error ?? '').toBe('ok');
+    // A ping-pong that waits for each reply cannot offer 400 kpps on this machine.
+    expect(t!.achievedPps!).toBeLessThan(t!.offeredPps! * 0.98);
+    expect(t!.rateReached).toBe(false);
+    expect(t!.unsentRequests!).toBeGreaterThan(0);
+    expect(t!.latencyFrom).toBe('schedule');
+    // Timed from the schedule, a request waits at least as long as from its actual send.
+    const fromSend = (t!.native as { latencyUs: { p99: number; p50: number } }).latencyUs;
+    expect(t!.latencyUs!.p99!).toBeGreaterThanOrEqual(fromSend.p99);
+    expect(t!.latencyUs!.p50!).toBeGreaterThanOrEqual(fromSend.p50);
+    const meta = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { runId: string };
+    expect(await leftovers(shortIdOf(meta.runId), out)).toEqual([]);
+  });
 });
