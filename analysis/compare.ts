@@ -1,20 +1,23 @@
 // Comparing two saved runs: per path × size × offered rate, how did p50 and p99 move, and is the
 // move larger than the noise between repetitions?
 //
-// For each metric the difference of medians (B − A) gets a percentile-bootstrap confidence
-// interval: both runs' repetitions are resampled independently and the median difference is
-// recomputed (seeded, so the same runs always give the same interval). A change is flagged only
-// when the interval excludes 0 AND the relative change |Δ| / median(A) reaches minRelChange: on a
-// shared VM p99 moves tens of per cent between identical runs, so "statistically different" alone
-// would flag noise that nobody cares about. With 3 repetitions per side the interval excludes 0
-// roughly when the two ranges of repetitions do not overlap; with 1 it cannot be computed and the
-// answer is insufficient-data, never "unchanged".
+// For each metric, the repetitions of both runs go through an exact rank-sum permutation test
+// (analysis/significance.ts: valid at any n, no distribution assumed), and the
+// p-values of every group × metric of the comparison are adjusted together (Benjamini–Hochberg),
+// because testing dozens of groups at α = 0.05 each would flag some by chance. A change is flagged
+// only when its adjusted p-value is ≤ alpha AND the relative change |Δ| / median(A) reaches
+// minRelChange: on a shared VM p99 moves tens of per cent between identical runs, so "statistically
+// different" alone would flag noise that nobody cares about. Too few repetitions to ever reach
+// alpha (3 per side: smallest possible p = 0.1) give insufficient-data, never "unchanged".
+// A seeded percentile-bootstrap interval of the difference is reported beside the test as a
+// description of the spread; it decides nothing (at n = 2–3 its nominal 95 % is far from true).
 //
 // Runs measured on different kernels, CPUs, haltpoll settings or tool versions are not comparable:
 // environmentDifferences() lists what differs and which differences block a comparison.
 import { median, sampleWithReplacement, quantile } from 'simple-statistics';
 import { UserError } from '../core/errors.js';
 import type { PathName, TrialRecord, TrialStatus } from '../core/trial.js';
+import { benjaminiHochberg, permutationTest, type PermutationTest } from './significance.js';
 import { groupTrials, seededRandom, type TrialGroup } from './stats.js';
 import type { RunMeta } from '../core/run-meta.js';
 
@@ -30,8 +33,10 @@ export interface CompareOptions {
   resamples: number;
   /** Seed of the bootstrap's RNG. Default 1. */
   seed: number;
-  /** Repetitions each side needs before an interval is computed. Default 2. */
+  /** Repetitions each side needs before anything is computed. Default 3. */
   minRepetitions: number;
+  /** False-discovery rate over all group × metric tests of one comparison. Default 0.05. */
+  alpha: number;
   metrics: readonly ComparedMetric[];
 }
 
@@ -40,7 +45,8 @@ export const DEFAULT_COMPARE_OPTIONS: Readonly<CompareOptions> = Object.freeze({
   ciLevel: 0.95,
   resamples: 2000,
   seed: 1,
-  minRepetitions: 2,
+  minRepetitions: 3,
+  alpha: 0.05,
   metrics: COMPARED_METRICS,
 });
 
@@ -53,6 +59,7 @@ export function resolveCompareOptions(partial: Partial<CompareOptions> = {}): Co
   if (!(Number.isInteger(o.resamples) && o.resamples >= 100)) throw new UserError(`resamples must be an integer ≥ 100, got ${o.resamples}`);
   if (!Number.isInteger(o.seed)) throw new UserError(`seed must be an integer, got ${o.seed}`);
   if (!(Number.isInteger(o.minRepetitions) && o.minRepetitions >= 2)) throw new UserError(`min-repetitions must be an integer ≥ 2, got ${o.minRepetitions}`);
+  if (!(o.alpha > 0 && o.alpha < 1)) throw new UserError(`alpha must be in (0, 1), got ${o.alpha}`);
   for (const m of o.metrics) if (!COMPARED_METRICS.includes(m)) throw new UserError(`metric must be one of ${COMPARED_METRICS.join(', ')}, got ${String(m)}`);
   return o;
 }
@@ -192,6 +199,8 @@ export function environmentDifferences(
 export type ChangeFlag = 'regression' | 'improvement' | 'unchanged' | 'insufficient-data';
 
 export interface DiffCi {
+  /** What the interval is: a description of the spread, not the test that decides. */
+  method: 'percentile bootstrap over repetitions (descriptive)';
   level: number;
   /** Bounds of median(B) − median(A), µs. */
   lowUs: number;
@@ -214,6 +223,8 @@ export interface MetricChange {
   deltaUs: number | null;
   deltaRel: number | null;
   ci: DiffCi | null;
+  /** The test that decides: exact rank-sum (Wilcoxon–Mann–Whitney) permutation test over repetitions. */
+  test: (PermutationTest & { method: 'exact rank-sum permutation test over repetitions'; adjustedP: number | null }) | null;
   flag: ChangeFlag;
   /** One sentence with the numbers. */
   reason: string;
@@ -286,6 +297,7 @@ function pct(rel: number): string {
   return `${rel >= 0 ? '+' : '−'}${fmt(Math.abs(rel * 100))} %`;
 }
 
+/** One metric of one group: medians, the descriptive interval, the permutation test and its flag. */
 export function compareMetric(metric: ComparedMetric, aValues: readonly number[], bValues: readonly number[], o: CompareOptions): MetricChange {
   const aMedianUs = aValues.length ? median([...aValues]) : null;
   const bMedianUs = bValues.length ? median([...bValues]) : null;
@@ -294,18 +306,20 @@ export function compareMetric(metric: ComparedMetric, aValues: readonly number[]
   const base = { metric, aMedianUs, bMedianUs, aN: aValues.length, bN: bValues.length, deltaUs, deltaRel };
   if (aValues.length === 0 || bValues.length === 0) {
     const side = aValues.length === 0 && bValues.length === 0 ? 'either run' : aValues.length === 0 ? 'run A' : 'run B';
-    return { ...base, ci: null, flag: 'insufficient-data', reason: `no ${metric} in ${side}` };
+    return { ...base, ci: null, test: null, flag: 'insufficient-data', reason: `no ${metric} in ${side}` };
   }
   if (aValues.length < o.minRepetitions || bValues.length < o.minRepetitions) {
     return {
       ...base,
       ci: null,
+      test: null,
       flag: 'insufficient-data',
-      reason: `${metric} ${pct(deltaRel ?? 0)}, but ${Math.min(aValues.length, bValues.length)} repetition(s) cannot give an interval (need ${o.minRepetitions} per run)`,
+      reason: `${metric} ${pct(deltaRel ?? 0)}, but ${Math.min(aValues.length, bValues.length)} repetition(s) cannot be tested (need ${o.minRepetitions} per run)`,
     };
   }
   const raw = bootstrapMedianDiffCi(aValues, bValues, { resamples: o.resamples, level: o.ciLevel, seed: o.seed });
   const ci: DiffCi | null = raw && {
+    method: 'percentile bootstrap over repetitions (descriptive)',
     level: o.ciLevel,
     lowUs: raw.low,
     highUs: raw.high,
@@ -314,16 +328,33 @@ export function compareMetric(metric: ComparedMetric, aValues: readonly number[]
     resamples: o.resamples,
     seed: o.seed,
   };
-  const d = deltaUs as number;
-  const interval = ci ? `${Math.round(o.ciLevel * 100)} % CI [${fmt(ci.lowUs)}, ${fmt(ci.highUs)}] µs` : 'no interval';
-  const moved = `${metric} ${fmt(aMedianUs as number)} → ${fmt(bMedianUs as number)} µs (${deltaRel === null ? `${fmt(d)} µs` : pct(deltaRel)})`;
-  const excludesZero = ci !== null && (ci.lowUs > 0 || ci.highUs < 0);
-  const bigEnough = deltaRel !== null && Math.abs(deltaRel) >= o.minRelChange;
-  if (excludesZero && bigEnough) {
-    return { ...base, ci, flag: d > 0 ? 'regression' : 'improvement', reason: `${moved}, ${interval} excludes 0` };
+  const perm = permutationTest(aValues, bValues);
+  const test = perm && { ...perm, method: 'exact rank-sum permutation test over repetitions' as const, adjustedP: null };
+  const tested: MetricChange = { ...base, ci, test, flag: 'insufficient-data', reason: `${metric}: no test` };
+  // Alone, a metric is one test (its p-value is its own adjusted value); compareRuns re-flags it
+  // with the adjustment over every test of the comparison.
+  return test ? flagMetric(tested, test.pValue, o) : tested;
+}
+
+/** The flag of a tested metric once its p-value has been adjusted with the rest of the comparison. */
+export function flagMetric(m: MetricChange, adjustedP: number, o: CompareOptions): MetricChange {
+  if (!m.test || m.deltaUs === null || m.aMedianUs === null || m.bMedianUs === null) return m;
+  const test = { ...m.test, adjustedP };
+  const moved = `${m.metric} ${fmt(m.aMedianUs)} → ${fmt(m.bMedianUs)} µs (${m.deltaRel === null ? `${fmt(m.deltaUs)} µs` : pct(m.deltaRel)})`;
+  const stats = `rank-sum permutation p = ${fmt(test.pValue)} (exact over ${test.permutations} relabellings), adjusted ${fmt(adjustedP)}`;
+  if (test.minPValue > o.alpha) {
+    return {
+      ...m,
+      test,
+      flag: 'insufficient-data',
+      reason: `${moved}, but ${m.aN} + ${m.bN} repetitions cannot show a difference at α = ${o.alpha} (smallest possible p = ${fmt(test.minPValue)}); run ≥ 5 repetitions per side`,
+    };
   }
-  const why = !excludesZero ? `${interval} includes 0` : `below the ${fmt(o.minRelChange * 100)} % minimum change`;
-  return { ...base, ci, flag: 'unchanged', reason: `${moved}: ${why}` };
+  const significant = adjustedP <= o.alpha;
+  const bigEnough = m.deltaRel !== null && Math.abs(m.deltaRel) >= o.minRelChange;
+  if (significant && bigEnough) return { ...m, test, flag: m.deltaUs > 0 ? 'regression' : 'improvement', reason: `${moved}, ${stats} ≤ α = ${o.alpha}` };
+  const why = !significant ? `${stats} > α = ${o.alpha}` : `below the ${fmt(o.minRelChange * 100)} % minimum change`;
+  return { ...m, test, flag: 'unchanged', reason: `${moved}: ${why}` };
 }
 
 function side(group: TrialGroup | undefined): RunSide {
@@ -391,8 +422,6 @@ export function compareRuns(a: RunForCompare, b: RunForCompare, options: Partial
       continue;
     }
     const metrics = o.metrics.map((m) => compareMetric(m, metricValues(ga, byIdA, m), metricValues(gb, byIdB, m), o));
-    const sa = side(ga);
-    const sb = side(gb);
     groups.push({
       key,
       pathLabel: ga.pathLabel,
@@ -400,11 +429,20 @@ export function compareRuns(a: RunForCompare, b: RunForCompare, options: Partial
       msgSizeBytes: ga.msgSizeBytes,
       offeredPps: ga.offeredPps,
       emulated: ga.emulated || gb.emulated,
-      a: sa,
-      b: sb,
+      a: side(ga),
+      b: side(gb),
       metrics,
-      ...overall(metrics, sa, sb),
+      flag: 'insufficient-data',
+      reason: '',
     });
+  }
+  // Every tested metric of every group is one of many tests: adjust them together, then flag.
+  const tested = groups.flatMap((g) => g.metrics.filter((m) => m.test !== null));
+  const adjusted = benjaminiHochberg(tested.map((m) => m.test!.pValue));
+  const adjustedOf = new Map(tested.map((m, i) => [m, adjusted[i]!]));
+  for (const g of groups) {
+    g.metrics = g.metrics.map((m) => (adjustedOf.has(m) ? flagMetric(m, adjustedOf.get(m)!, o) : m));
+    Object.assign(g, overall(g.metrics, g.a, g.b));
   }
   groups.sort(
     (x, y) =>

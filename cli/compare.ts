@@ -15,7 +15,13 @@ export function builder(y: Argv) {
     .option('json', { type: 'boolean', default: false, describe: 'print the comparison as JSON on stdout' })
     .option('force', { type: 'boolean', default: false, describe: 'compare even when kernel, CPU, haltpoll, governor or tool versions differ' })
     .option('min-change', { type: 'number', default: 0.1, describe: 'smallest relative change that is flagged (0.1 = 10 %)' })
-    .option('ci-level', { type: 'number', default: 0.95, describe: 'confidence level of the bootstrap interval' })
+    .option('alpha', {
+      type: 'number',
+      default: 0.05,
+      describe: 'false-discovery rate over all the groups × metrics compared (permutation tests, Benjamini–Hochberg)',
+    })
+    .option('min-repetitions', { type: 'number', default: 3, describe: 'repetitions each run needs per group before it is tested' })
+    .option('ci-level', { type: 'number', default: 0.95, describe: 'level of the descriptive bootstrap interval shown beside each change' })
     .option('resamples', { type: 'number', default: 2000, describe: 'bootstrap resamples per metric and group' })
     .option('seed', { type: 'number', default: 1, describe: 'seed of the bootstrap, so a comparison always gives the same answer' })
     .option('out', { type: 'string', describe: 'folder for compare.json and the chart (default ./compare-<A id>-vs-<B id>)' })
@@ -43,6 +49,8 @@ export async function handler(args: {
   json: boolean;
   force: boolean;
   minChange: number;
+  alpha: number;
+  minRepetitions: number;
   ciLevel: number;
   resamples: number;
   seed: number;
@@ -59,7 +67,19 @@ export async function handler(args: {
       'compare runs from the same machine setup, or pass --force to compare anyway',
     );
   }
-  const result = compareRuns(a, b, { minRelChange: args.minChange, ciLevel: args.ciLevel, resamples: args.resamples, seed: args.seed }, blocking.length > 0);
+  const result = compareRuns(
+    a,
+    b,
+    {
+      minRelChange: args.minChange,
+      alpha: args.alpha,
+      minRepetitions: args.minRepetitions,
+      ciLevel: args.ciLevel,
+      resamples: args.resamples,
+      seed: args.seed,
+    },
+    blocking.length > 0,
+  );
   const outDir = args.out ?? `compare-${shortName(a.meta.runId)}-vs-${shortName(b.meta.runId)}`;
   const written = await writeCompare(result, outDir, args.chart);
   for (const w of written.warnings) human(`warning: ${w}`);
@@ -76,7 +96,7 @@ export async function handler(args: {
     human('');
     human(
       `${result.regressions} regression(s), ${result.improvements} improvement(s) over ${result.groups.length} groups ` +
-        `(flagged when the ${Math.round(result.options.ciLevel * 100)} % interval excludes 0 and |change| ≥ ${Math.round(result.options.minRelChange * 100)} %)`,
+        `(flagged when a permutation test over repetitions, adjusted for the ${result.groups.length * result.options.metrics.length} comparisons, gives p ≤ ${result.options.alpha} and |change| ≥ ${Math.round(result.options.minRelChange * 100)} %; intervals are descriptive bootstrap ranges)`,
     );
     for (const f of written.files) human(`wrote ${f}`);
   }

@@ -60,7 +60,7 @@ export function compareChartSpec(result: CompareResult): TopLevelSpec | null {
       subtitle: [
         `A = ${result.runA.runId ?? result.runA.dir}`,
         `B = ${result.runB.runId ?? result.runB.dir}`,
-        `(median B − median A) / median A, ${Math.round(result.options.ciLevel * 100)} % bootstrap interval`,
+        `(median B − median A) / median A; bars: ${Math.round(result.options.ciLevel * 100)} % bootstrap range over repetitions (descriptive; flags come from permutation tests)`,
         `shaded: ± ${Math.round(minRel * 100)} % minimum change; right of 0 = slower in B`,
       ],
       anchor: 'start',
@@ -148,6 +148,9 @@ export function renderCompareTable(result: CompareResult): string {
     out.push('');
     for (const g of flagged) out.push(`${FLAG_TEXT[g.flag]}: ${groupLabel(g)}: ${g.reason}`);
   }
+  // Too few repetitions to decide is said once, with the reason, not left to a column of "insufficient data".
+  const undecided = result.groups.filter((g) => g.flag === 'insufficient-data');
+  if (undecided.length) out.push('', `${undecided.length} group(s) undecided, e.g. ${groupLabel(undecided[0]!)}: ${undecided[0]!.reason}`);
   if (result.onlyInA.length) out.push('', `only in A (not compared): ${result.onlyInA.join(', ')}`);
   if (result.onlyInB.length) out.push('', `only in B (not compared): ${result.onlyInB.join(', ')}`);
   return out.join('\n');

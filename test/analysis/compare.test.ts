@@ -3,7 +3,15 @@
 // committed fixtures are never modified), plus the bootstrap and flag rules on seeded numbers.
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bootstrapMedianDiffCi, compareMetric, compareRuns, environmentDifferences, resolveCompareOptions } from '../../analysis/compare.js';
+import {
+  bootstrapMedianDiffCi,
+  compareMetric,
+  compareRuns,
+  environmentDifferences,
+  resolveCompareOptions,
+  type RunForCompare,
+} from '../../analysis/compare.js';
+import type { TrialRecord } from '../../core/trial.js';
 import { seededRandom } from '../../analysis/stats.js';
 import { UserError } from '../../core/errors.js';
 import { loadRun } from '../../core/run-folder.js';
@@ -11,12 +19,41 @@ import { copyFixtureRun, plantRegression, readTrials, removeTempDirs, runsDir, s
 
 const runA = () => loadRun(join(runsDir, 'quick-a'));
 
+/**
+ * A run of seeded synthetic repetitions for the statistics' tests: every group of quick-a, with
+ * p50/p99 drawn around the group's first real value (10 % spread); `shift` multiplies one group.
+ */
+function syntheticRun(repetitions: number, seed: number, shift?: { key: string; factor: number }): RunForCompare {
+  const real = runA();
+  const random = seededRandom(seed);
+  const seen = new Map<string, TrialRecord>();
+  for (const t of real.trials) {
+    if (t.status !== 'ok') continue;
+    const key = `${t.pathLabel}/${t.msgSizeBytes}/${t.offeredPps ?? 'closed'}`;
+    if (!seen.has(key)) seen.set(key, t);
+  }
+  const trials: TrialRecord[] = [];
+  for (const [key, t] of seen) {
+    const factor = shift?.key === key ? shift.factor : 1;
+    for (let r = 1; r <= repetitions; r++) {
+      const jitter = () => factor * (1 + 0.1 * (random() - 0.5) * 2);
+      trials.push({
+        ...t,
+        trialId: `${key}-${r}`,
+        repetition: r,
+        latencyUs: { ...t.latencyUs!, p50: t.latencyUs!.p50! * jitter(), p99: t.latencyUs!.p99! * jitter() },
+      });
+    }
+  }
+  return { dir: real.dir, meta: real.meta, trials };
+}
+
 afterAll(removeTempDirs);
 
 describe('compareRuns', () => {
   it('stays quiet on two identical runs', () => {
     const a = runA();
-    const result = compareRuns(a, runA());
+    const result = compareRuns(a, runA(), { alpha: 0.1 });
     expect(result.environment).toEqual([]);
     expect(result.groups).toHaveLength(12);
     expect(result.regressions).toBe(0);
@@ -25,43 +62,50 @@ describe('compareRuns', () => {
       expect(g.flag).toBe('unchanged');
       for (const m of g.metrics) {
         expect(m.deltaUs).toBe(0);
+        expect(m.test!.pValue).toBe(1);
         expect(m.ci!.lowUs).toBeLessThanOrEqual(0);
         expect(m.ci!.highUs).toBeGreaterThanOrEqual(0);
       }
     }
   });
 
-  it('flags a planted regression, and only that group', () => {
+  it('says that 3 repetitions per run cannot show a difference at α = 0.05, even a planted 3× one', () => {
     const copy = copyFixtureRun('quick-a');
-    const factor = plantRegression(copy, 'kernel-udp', 64, 20000);
+    plantRegression(copy, 'kernel-udp', 64, 20000);
     const result = compareRuns(runA(), loadRun(copy));
+    expect(result.regressions).toBe(0);
+    const g = result.groups.find((x) => x.pathLabel === 'kernel-udp' && x.msgSizeBytes === 64 && x.offeredPps === 20000)!;
+    expect(g.flag).toBe('insufficient-data');
+    expect(g.metrics[0]!.reason).toMatch(/3 \+ 3 repetitions cannot show a difference at α = 0.05 \(smallest possible p = 0.1\)/);
+  });
+
+  it('flags a planted regression with enough repetitions, and only that group', () => {
+    const a = syntheticRun(6, 1);
+    const b = syntheticRun(6, 2, { key: 'kernel-udp/64/20000', factor: 1.5 });
+    const result = compareRuns(a, b);
     expect(result.regressions).toBe(1);
     const flagged = result.groups.filter((g) => g.flag !== 'unchanged');
-    expect(flagged).toHaveLength(1);
-    const g = flagged[0]!;
-    expect([g.pathLabel, g.msgSizeBytes, g.offeredPps, g.flag]).toEqual(['kernel-udp', 64, 20000, 'regression']);
-    for (const m of g.metrics) {
+    expect(flagged.map((g) => [g.pathLabel, g.msgSizeBytes, g.offeredPps, g.flag])).toEqual([['kernel-udp', 64, 20000, 'regression']]);
+    for (const m of flagged[0]!.metrics) {
       expect(m.flag).toBe('regression');
-      expect(m.deltaRel!).toBeCloseTo(factor - 1, 6);
-      expect(m.ci!.lowUs).toBeGreaterThan(0);
-      expect(m.reason).toMatch(/excludes 0/);
+      expect(m.test!.adjustedP!).toBeLessThanOrEqual(0.05);
+      expect(m.reason).toMatch(/permutation p = .* adjusted .* ≤ α = 0.05/);
     }
   });
 
   it('calls the same change an improvement when the runs are swapped', () => {
-    const copy = copyFixtureRun('quick-a');
-    plantRegression(copy, 'kernel-tcp', 1024, null);
-    const result = compareRuns(loadRun(copy), runA());
+    const a = syntheticRun(6, 1);
+    const b = syntheticRun(6, 2, { key: 'kernel-tcp/1024/closed', factor: 1.5 });
+    const result = compareRuns(b, a);
     expect(result.regressions).toBe(0);
     expect(result.improvements).toBe(1);
     expect(result.groups.find((g) => g.flag === 'improvement')!.offeredPps).toBeNull();
   });
 
   it('does not flag a separated change smaller than the minimum relative change', () => {
-    // A change far outside the noise (factor ≥ 2 × spread) but judged against a minimum of 1000 %.
-    const copy = copyFixtureRun('quick-a');
-    const factor = plantRegression(copy, 'kernel-udp', 64, 20000);
-    const result = compareRuns(runA(), loadRun(copy), { minRelChange: factor });
+    const a = syntheticRun(6, 1);
+    const b = syntheticRun(6, 2, { key: 'kernel-udp/64/20000', factor: 1.5 });
+    const result = compareRuns(a, b, { minRelChange: 2 });
     expect(result.regressions).toBe(0);
     const g = result.groups.find((x) => x.pathLabel === 'kernel-udp' && x.msgSizeBytes === 64 && x.offeredPps === 20000)!;
     expect(g.metrics[0]!.reason).toMatch(/below the .* minimum change/);
@@ -95,7 +139,7 @@ describe('compareRuns', () => {
   });
 
   it('compares two real runs of the same suite without crashing on their noise', () => {
-    const result = compareRuns(runA(), loadRun(join(runsDir, 'quick-b')));
+    const result = compareRuns(runA(), loadRun(join(runsDir, 'quick-b')), { alpha: 0.1 });
     expect(result.groups).toHaveLength(12);
     for (const g of result.groups) {
       expect(['regression', 'improvement', 'unchanged']).toContain(g.flag);
@@ -161,9 +205,11 @@ describe('compareMetric and the bootstrap', () => {
   });
 
   it('flags a clear slowdown and leaves overlapping samples alone', () => {
-    expect(compareMetric('p99', [10, 11, 12], [20, 21, 22], o).flag).toBe('regression');
-    expect(compareMetric('p99', [10, 11, 12], [5, 5.5, 6], o).flag).toBe('improvement');
-    expect(compareMetric('p99', [10, 20, 30], [12, 22, 28], o).flag).toBe('unchanged');
+    expect(compareMetric('p99', [10, 11, 12, 10.5, 11.5], [20, 21, 22, 20.5, 21.5], o).flag).toBe('regression');
+    expect(compareMetric('p99', [10, 11, 12, 10.5, 11.5], [5, 5.5, 6, 5.2, 5.7], o).flag).toBe('improvement');
+    expect(compareMetric('p99', [10, 20, 30, 15, 25], [12, 22, 28, 17, 24], o).flag).toBe('unchanged');
+    // Three per side: no relabelling test can reach 0.05.
+    expect(compareMetric('p99', [10, 11, 12], [20, 21, 22], o).flag).toBe('insufficient-data');
   });
 
   it('rejects bad options with the option named', () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CompareResult } from '../../analysis/compare.js';
 import { startCli } from '../helpers/system.js';
-import { copyFixtureRun, plantRegression, removeTempDirs, runsDir, setRunJson, tempDir } from '../report/fixture-runs.js';
+import { copyFixtureRun, multiplyRepetitions, plantRegression, removeTempDirs, runsDir, setRunJson, tempDir } from '../report/fixture-runs.js';
 
 const runA = join(runsDir, 'quick-a');
 const outDir = () => join(tempDir('bb-h7-compare-'), 'out');
@@ -25,10 +25,13 @@ describe('bypassbench compare', () => {
     expect(readFileSync(join(out, 'compare.png')).length).toBeGreaterThan(10_000);
   });
 
-  it('exits 3 and names the group when B regressed (planted in a copy of A)', async () => {
+  it('exits 3 and names the group when B regressed (planted in a copy of A, 6 repetitions each)', async () => {
+    const base = copyFixtureRun('quick-a');
+    multiplyRepetitions(base, 2, 1);
     const copy = copyFixtureRun('quick-a');
+    multiplyRepetitions(copy, 2, 2);
     plantRegression(copy, 'kernel-tcp', 1024, 20000);
-    const result = await startCli(['compare', runA, copy, '--out', outDir(), '--json']);
+    const result = await startCli(['compare', base, copy, '--out', outDir(), '--json']);
     expect(result.exitCode).toBe(3);
     const json = JSON.parse(result.stdout) as CompareResult & { files: string[] };
     expect(json.regressions).toBe(1);
@@ -38,12 +41,23 @@ describe('bypassbench compare', () => {
   });
 
   it('prints the regression in the human table', async () => {
+    const base = copyFixtureRun('quick-a');
+    multiplyRepetitions(base, 2, 1);
+    const copy = copyFixtureRun('quick-a');
+    multiplyRepetitions(copy, 2, 2);
+    plantRegression(copy, 'kernel-udp', 64, 2000);
+    const result = await startCli(['compare', base, copy, '--out', outDir(), '--no-chart']);
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toMatch(/REGRESSION: kernel-udp · 64 B · 2000 pps: p50 .* rank-sum permutation p = .* ≤ α = 0.05/);
+    expect(result.stdout).toBe('');
+  });
+
+  it('says when 3 repetitions per run cannot show even a planted regression, and exits 0', async () => {
     const copy = copyFixtureRun('quick-a');
     plantRegression(copy, 'kernel-udp', 64, 2000);
     const result = await startCli(['compare', runA, copy, '--out', outDir(), '--no-chart']);
-    expect(result.exitCode).toBe(3);
-    expect(result.stderr).toMatch(/REGRESSION: kernel-udp · 64 B · 2000 pps: p50 .* excludes 0/);
-    expect(result.stdout).toBe('');
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toMatch(/cannot show a difference at α = 0.05 \(smallest possible p = 0.1\)/);
   });
 
   it('refuses runs from different environments with exit 2, saying what differs; --force compares anyway', async () => {

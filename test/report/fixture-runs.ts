@@ -129,6 +129,30 @@ export function plantRegression(runDir: string, pathLabel: string, msgSizeBytes:
   return factor;
 }
 
+/**
+ * Gives every group of the copy `times` × its repetitions, each copy of a real repetition with its
+ * latencies moved by a seeded ±2 % jitter: the compare tests need ≥ 5 repetitions per side, which
+ * no committed fixture run has (it would take minutes to record). Derived data, for tests of the
+ * statistics only.
+ */
+export function multiplyRepetitions(runDir: string, times: number, seed = 1): void {
+  let state = seed >>> 0;
+  const random = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+  const trials = readTrials(runDir);
+  const out: TrialRecord[] = [];
+  for (let k = 0; k < times; k++) {
+    for (const t of trials) {
+      const jitter = 1 + 0.02 * (2 * random() - 1);
+      const latencyUs = t.latencyUs && { ...t.latencyUs, p50: (t.latencyUs.p50 ?? 0) * jitter, p99: (t.latencyUs.p99 ?? 0) * jitter };
+      out.push({ ...t, trialId: `${t.trialId}x${k}`, repetition: t.repetition + k * 100, latencyUs: t.latencyUs ? latencyUs : null });
+    }
+  }
+  writeTrials(runDir, out);
+}
+
 /** Sets a dotted field of the copy's run.json, e.g. "host.kernelRelease". */
 export function setRunJson(runDir: string, field: string, value: unknown): void {
   const file = join(runDir, 'run.json');
