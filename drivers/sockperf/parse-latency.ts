@@ -54,6 +54,8 @@ export interface SockperfLatencyNative {
   tool: 'sockperf';
   kind: 'latency';
   version: string | null;
+  /** The same as version: the key every driver uses for the version its output states. */
+  toolVersion: string | null;
   /** Which output form was recognised, e.g. "latency: avg-lat (2.x/3.1), [Total Run] without warm-up". */
   outputForm: string;
   /** null when the capture holds neither an avg-* nor a Summary line (half vs full unknown). */
@@ -184,6 +186,7 @@ function parseLatencyBlock(blockLines: string[], serverNo: number | null, totalR
     tool: 'sockperf',
     kind: 'latency',
     version: context.version,
+    toolVersion: context.version,
     outputForm,
     protocol: context.protocol,
     mode: context.mode,

@@ -33,6 +33,7 @@ export interface SockperfThroughputNative {
   tool: 'sockperf';
   kind: 'throughput';
   version: string | null;
+  toolVersion: string | null;
   outputForm: string;
   protocol: string | null;
   messagesSent: number | null;
@@ -85,6 +86,7 @@ function parseThroughput(lines: string[], context: RunContext): Measurement {
     tool: 'sockperf',
     kind: 'throughput',
     version: context.version,
+    toolVersion: context.version,
     outputForm: 'throughput',
     protocol: context.protocol,
     messagesSent: null,
@@ -154,7 +156,7 @@ function runContext(lines: string[], fallbackVersion: string | null): RunContext
 export function parseSockperf(output: ToolOutput): Measurement[] {
   const lines = cleanLines(`${output.stdout}\n${output.stderr}`);
   const version = lines.map((line) => VERSION_LINE.exec(line)?.[1]).find((v) => v !== undefined) ?? null;
-  const base = { tool: 'sockperf', version, exitCode: output.exitCode };
+  const base = { tool: 'sockperf', version, toolVersion: version, outputForm: 'failure', exitCode: output.exitCode };
   if (lines.length === 0) {
     return [failedMeasurement(`sockperf printed nothing (exit code ${output.exitCode ?? 'none: killed by a signal?'})`, base)];
   }
@@ -168,7 +170,7 @@ export function parseSockperf(output: ToolOutput): Measurement[] {
   return splitRuns(lines).flatMap((run) => {
     const context = runContext(run, version);
     const failure = toolFailure(run);
-    if (failure) return [failedMeasurement(failure, { ...base, version: context.version })];
+    if (failure) return [failedMeasurement(failure, { ...base, version: context.version, toolVersion: context.version })];
     if (run.some((line) => THROUGHPUT_TOTAL.test(line) || MESSAGE_RATE.test(line))) return [parseThroughput(run, context)];
     return parseLatencyRun(run, context);
   });

@@ -73,13 +73,13 @@ function xstatsTotals(native: TestpmdNative) {
   };
 }
 
-function outputForm(native: TestpmdNative, interactive: boolean): string {
+function outputForm(native: TestpmdNative, interactive: boolean, periodic: boolean): string {
   const parts: string[] = [];
   const ports = native.periodic.flat();
   if (native.final) parts.push('forward statistics (stop)');
   if (native.streams.length > 0) parts.push('per-stream forward stats');
-  if (ports.length > 0)
-    parts.push(interactive ? `show port stats (${native.periodic.length} snapshot(s))` : `periodic port statistics (${native.periodic.length} block(s))`);
+  const statsKind = interactive ? 'show port stats' : periodic ? 'periodic port statistics (--stats-period)' : 'port statistics';
+  if (ports.length > 0) parts.push(`${statsKind} (${native.periodic.length} block(s))`);
   if (ports.length > 0 && ports.every((p) => p.rxMissed === null && p.rxPps === null)) parts.push('legacy two-line layout');
   else if (ports.some((p) => p.rxPps !== null) && ports.every((p) => p.rxBps === null)) parts.push('pps-only throughput');
   if (native.extendedStats.length > 0) parts.push('show port xstats');
@@ -91,13 +91,14 @@ function outputForm(native: TestpmdNative, interactive: boolean): string {
 export function parseTestpmdOutput(output: ToolOutput, options: TestpmdParseOptions = {}): Measurement[] {
   const runs = splitTestpmdRuns(output.stdout);
   // EAL and PMD lines on stderr belong to the process, told with its first run.
-  return runs.map((stdout, i) => parseRun({ ...output, stdout, stderr: i === 0 ? output.stderr : '' }, runs.length === 1 ? options : {}));
+  // A prompt anywhere makes the whole capture interactive ("show port stats" snapshots, not periodic blocks).
+  const interactive = /testpmd> /.test(output.stdout);
+  return runs.map((stdout, i) => parseRun({ ...output, stdout, stderr: i === 0 ? output.stderr : '' }, runs.length === 1 ? options : {}, interactive));
 }
 
-function parseRun(output: ToolOutput, options: TestpmdParseOptions): Measurement {
+function parseRun(output: ToolOutput, options: TestpmdParseOptions, interactive: boolean): Measurement {
   const parsed = parseTestpmdNative(output.stdout, output.stderr);
-  const interactive = parsed.interactive || /testpmd> /.test(output.stdout);
-  const native = { ...parsed, outputForm: outputForm(parsed, interactive), warnings: [] as string[] };
+  const native = { ...parsed, outputForm: outputForm(parsed, interactive, /Port statistics =+/.test(output.stdout)), warnings: [] as string[] };
   const warnings = native.warnings;
   const failure = failureReason(parsed, output.stderr, output.exitCode);
   if (failure !== null) return failedMeasurement(failure, { ...native });
