@@ -338,7 +338,9 @@ export function parseTestpmdNative(stdout: string, stderr: string): TestpmdNativ
 
     if ((m = FWD_PORT_HEADER.exec(line)) || FWD_ALL_HEADER.test(line)) {
       closeSnapshot();
-      native.final ??= { ports: [], accumulated: null };
+      // A second print after a complete one ("show fwd stats all", then the stop's) replaces it:
+      // the later counters include the earlier.
+      if (!native.final || native.final.accumulated !== null) native.final = { ports: [], accumulated: null };
       fwd = emptyForwardStats(m ? Number(m[1]) : 'all');
       if (fwd.port === 'all') native.final.accumulated = fwd;
       else native.final.ports.push(fwd);
