@@ -3,19 +3,20 @@
 import type { PerftestTest } from './command.js';
 import { TABLE_HEADER_RE } from './parse-table.js';
 
-/** The test title line perftest prints centred in the header, mapped to the program. */
-const TITLE_TO_TEST: Record<string, PerftestTest> = {
-  'RDMA_Write Latency Test': 'ib_write_lat',
-  'Send Latency Test': 'ib_send_lat',
-  'RDMA_Read Latency Test': 'ib_read_lat',
-  'RDMA_Write BW Test': 'ib_write_bw',
-  'Send BW Test': 'ib_send_bw',
-  'RDMA_Read BW Test': 'ib_read_bw',
-};
+// The test title perftest prints centred in the header: the verb, then "Bidirectional" (-b) and
+// "Post List" (--post_list) for bandwidth tests, then the kind. Samples: "RDMA_Write Latency Test",
+// "Send BW Test", "RDMA_Write Bidirectional BW Test", "RDMA_Write Post List BW Test",
+// "Atomic FETCH_AND_ADD BW Test" (the atomic tests have no program here, so no test name).
+const TITLE_RE = /^(RDMA_Write|RDMA_Read|Send|Atomic)((?: [A-Z_]+)*?)( Bidirectional)?( Post List)? (BW|Latency) Test$/;
+const VERB_TO_PREFIX: Record<string, string> = { RDMA_Write: 'ib_write', RDMA_Read: 'ib_read', Send: 'ib_send' };
 
 export interface PerftestHeader {
   title: string | null;
   test: PerftestTest | null;
+  /** "Bidirectional" in the title (-b): bandwidth figures are the sum of both directions. */
+  bidirectional: boolean;
+  /** "Post List" in the title (--post_list N): several work requests per post. */
+  postList: boolean;
   /** Every "Key : value" pair of the header block, as printed. */
   fields: Record<string, string>;
   device: string | null;
@@ -33,9 +34,12 @@ export interface PerftestHeader {
   remoteGid: string | null;
 }
 
-// " Dual-port       : OFF\t\tDevice         : rxe1" holds two pairs separated by tabs;
-// " Mtu             : 1024[B]" (bytes); " rdma_cm QPs\t : OFF"
+// " Mtu             : 1024[B]" (bytes); " rdma_cm QPs\t : OFF" — one pair
 const HEADER_PAIR_RE = /^\s*([A-Za-z][^:]*?)\s*:\s*(.*?)\s*$/;
+// " Dual-port       : OFF\t\tDevice         : rxe1" — two pairs, separated by tabs as printed, or by
+// spaces once pasted: " Dual-port       : OFF          Device         : siw_0",
+// " ibv_wr* API     : ON           Using Enhanced Reorder      : OFF" (the value is one word)
+const TWO_PAIRS_RE = /^\s*([A-Za-z][^:]*?)\s*:\s*(\S+)(?:\t+|\s{2,})([A-Za-z][^:]*?)\s*:\s*(.*?)\s*$/;
 // " GID: 00:00:00:00:00:00:00:00:00:00:255:255:10:231:00:02" (decimal bytes, after an address line)
 const GID_RE = /^\s*GID:\s*([0-9a-f:]+)\s*$/i;
 // " local address: LID 0000 QPN 0x0011 PSN 0x74ae06 …" / " remote address: …"
@@ -58,7 +62,7 @@ export function parsePerftestHeader(lines: string[]): PerftestHeader {
   const headerLines = tableStart < 0 ? lines : lines.slice(0, tableStart);
   for (const line of headerLines) {
     const trimmed = line.trim();
-    if (title === null && Object.hasOwn(TITLE_TO_TEST, trimmed)) {
+    if (title === null && TITLE_RE.test(trimmed)) {
       title = trimmed;
       continue;
     }
@@ -74,16 +78,21 @@ export function parsePerftestHeader(lines: string[]): PerftestHeader {
       continue;
     }
     if (title === null) continue;
-    // Tabs separate two pairs only when a key follows ("OFF\t\tDevice"), not in "rdma_cm QPs\t : OFF".
-    for (const part of line.split(/\t+(?=[A-Za-z])/)) {
-      const m = HEADER_PAIR_RE.exec(part);
-      if (m && !(m[1]! in fields)) fields[m[1]!] = m[2]!;
-    }
+    // Two pairs only when a key and a colon follow the first value ("OFF\t\tDevice : …"), not in "rdma_cm QPs\t : OFF".
+    const two = TWO_PAIRS_RE.exec(line);
+    const pairs = two
+      ? [[two[1]!, two[2]!] as const, [two[3]!, two[4]!] as const]
+      : [HEADER_PAIR_RE.exec(line)].flatMap((m) => (m ? [[m[1]!, m[2]!] as const] : []));
+    for (const [key, value] of pairs) if (!(key in fields)) fields[key] = value;
   }
   const onOff = (v: string | undefined) => (v === 'ON' ? true : v === 'OFF' ? false : null);
+  const t = title ? TITLE_RE.exec(title) : null;
+  const prefix = t ? VERB_TO_PREFIX[t[1]!] : undefined;
   return {
     title,
-    test: title ? TITLE_TO_TEST[title]! : null,
+    test: t && prefix && !t[2] ? (`${prefix}_${t[5] === 'BW' ? 'bw' : 'lat'}` as PerftestTest) : null,
+    bidirectional: t?.[3] !== undefined,
+    postList: t?.[4] !== undefined,
     fields,
     device: fields['Device'] ?? null,
     transportType: fields['Transport type'] ?? null,

@@ -12,7 +12,9 @@ interface ColumnDef {
 // Known column labels, as they appear in the table header line, units in brackets:
 // " #bytes #iterations    t_min[usec]    t_max[usec]  t_typical[usec]    t_avg[usec]    t_stdev[usec]   99% percentile[usec]   99.9% percentile[usec]"
 // " #bytes        #iterations       t_avg[usec]    tps average" (-D; tps = transactions/s)
-// " #bytes     #iterations    BW peak[MB/sec]    BW average[MB/sec]   MsgRate[Mpps]" (MB = MiB; or Gb/sec)
+// " #bytes     #iterations    BW peak[MB/sec]    BW average[MB/sec]   MsgRate[Mpps]" (MB = MiB; or Gb/sec);
+// newer builds say so: " #bytes     #iterations    BW peak[MiB/sec]    BW average[MiB/sec]   MsgRate[Mpps]";
+// perftest 1.x prints no MsgRate column: " #bytes #iterations    BW peak[MB/sec]    BW average[MB/sec]"
 const COLUMN_DEFS: ColumnDef[] = [
   { key: 'bytes', label: /#bytes/y, format: 'int' },
   { key: 'iterations', label: /#iterations/y, format: 'int' },
@@ -24,8 +26,8 @@ const COLUMN_DEFS: ColumnDef[] = [
   { key: 'p99', label: /99% percentile\[\w+\]/y, format: 'f2' },
   { key: 'p999', label: /99\.9% percentile\[\w+\]/y, format: 'f2' },
   { key: 'tpsAverage', label: /tps average/y, format: 'f2' },
-  { key: 'bwPeak', label: /BW peak\[(?:MB|Gb)\/sec\]/y, format: 'f2' },
-  { key: 'bwAverage', label: /BW average\[(?:MB|Gb)\/sec\]/y, format: 'f2' },
+  { key: 'bwPeak', label: /BW peak\[(?:MB|MiB|Gb)\/sec\]/y, format: 'f2' },
+  { key: 'bwAverage', label: /BW average\[(?:MB|MiB|Gb)\/sec\]/y, format: 'f2' },
   { key: 'msgRateMpps', label: /MsgRate\[Mpps\]/y, format: 'f6' },
   { key: 'cpuUtilPct', label: /CPU_Util\[%\]/y, format: 'f2' },
 ];
@@ -44,8 +46,8 @@ const VALUE_PATTERNS: Record<ValueFormat | 'float', RegExp> = {
 export interface ParsedTable {
   columns: ColumnDef[];
   headerLine: string;
-  /** 'MB/sec' or 'Gb/sec' for bandwidth tables, null otherwise. */
-  bwUnit: 'MB/sec' | 'Gb/sec' | null;
+  /** 'MB/sec', 'MiB/sec' (both 2^20 bytes/s) or 'Gb/sec' (10^9 bits/s) for bandwidth tables, null otherwise. */
+  bwUnit: 'MB/sec' | 'MiB/sec' | 'Gb/sec' | null;
   rows: { line: string; values: Record<string, number> }[];
   /** Lines inside the table that are not rows (warnings perftest prints between rows). */
   innerLines: string[];
@@ -114,7 +116,7 @@ export function parseTable(lines: string[]): ParsedTable | null {
   const columns = parseColumns(headerLine);
   if (!columns) return null;
   // "BW average[Gb/sec]" (--report_gbits, 10^9 bit/s) or "BW average[MB/sec]" (2^20 byte/s)
-  const bwUnit = /\[Gb\/sec\]/.test(headerLine) ? 'Gb/sec' : /\[MB\/sec\]/.test(headerLine) ? 'MB/sec' : null;
+  const bwUnit = /\[Gb\/sec\]/.test(headerLine) ? 'Gb/sec' : /\[MiB\/sec\]/.test(headerLine) ? 'MiB/sec' : /\[MB\/sec\]/.test(headerLine) ? 'MB/sec' : null;
   const table: ParsedTable = { columns, headerLine, bwUnit, rows: [], innerLines: [], closed: false };
   for (const line of lines.slice(start + 1)) {
     if (RULE_RE.test(line)) {

@@ -6,6 +6,7 @@ import { PERFTEST_TESTS, type PerftestTest } from './command.js';
 import { crossCheckOutJson, parsePerftestOutJson } from './out-json.js';
 import { parsePerftestHeader } from './parse-header.js';
 import { parseTable } from './parse-table.js';
+import { commandLine, findFailure, isEmulatedDevice, splitReports } from './reports.js';
 
 /**
  * What parse() can use beyond stdout: the argv (for -C, whose header does not say so) and the
@@ -50,34 +51,92 @@ function stderrTail(stderr: string): string {
   return stderr.trim().split('\n').slice(-3).join(' | ');
 }
 
+// " WARNING: BW peak won't be measured in this run." — perftest then prints 0.00 in the BW peak column
+const NO_PEAK_RE = /BW peak won't be measured/;
+// " Waiting for client to connect..." / " Waiting for client rdma_cm QP to connect" — the server side
+const SERVER_RE = /Waiting for client (?:rdma_cm QP )?to connect/;
+
+/** The failure lines of the capture as one error: the root cause, then what followed it. */
+function failureText(stdout: string, stderr: string): string | null {
+  const failure = findFailure(`${stderr}\n${stdout}`);
+  return failure ? `${failure.rootCause}${failure.others.length ? ` (then: ${failure.others.join('; ')})` : ''}` : null;
+}
+
+/** One record per table row of every report in the capture (a paste may hold the server's and the client's). */
 export function parsePerftest(output: PerftestOutput): Measurement[] {
-  const lines = output.stdout.split('\n');
+  const lines = output.stdout.split(/\r?\n/);
+  const reports = splitReports(lines);
+  const command = commandLine(lines);
+  return reports.flatMap((report, index) => parseReport(report, index, reports.length, { ...output, command }));
+}
+
+function parseReport(
+  lines: string[],
+  reportIndex: number,
+  reportCount: number,
+  output: PerftestOutput & { command: ReturnType<typeof commandLine> },
+): Measurement[] {
   const header = parsePerftestHeader(lines);
-  const test = header.test ?? testFromArgv(output.argv);
+  const own = commandLine(lines) ?? output.command;
+  const test = header.test ?? testFromArgv(output.argv) ?? (own?.test as PerftestTest | undefined) ?? null;
   const table = parseTable(lines);
-  const stderrLines = output.stderr
+  const device = header.device ?? own?.device ?? null;
+  // stderr belongs to the process; a multi-report paste has none.
+  const stderr = reportIndex === 0 ? output.stderr : '';
+  const stderrLines = stderr
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '');
+  const side = lines.some((l) => SERVER_RE.test(l)) ? 'server' : header.remoteGid !== null || lines.some((l) => /remote address:/.test(l)) ? 'client' : null;
+  const warnings: string[] = [];
   const baseNative = {
     tool: test,
     title: header.title,
     header,
+    device,
+    side,
+    reportIndex,
+    reportCount,
     stderrLines,
     exitCode: output.exitCode,
-    // rxe is Soft-RoCE: RDMA verbs over the kernel's UDP stack, so it says nothing of RDMA NICs.
-    emulatedHint: header.device?.startsWith('rxe') ?? false,
+    bidirectional: header.bidirectional || (output.argv?.some((a) => a === '-b' || a === '--bidirectional') ?? false),
+    postList: header.postList,
+    // rxe is Soft-RoCE, siw Soft-iWARP: RDMA verbs over the kernel's own stack, so they say nothing of RDMA NICs.
+    emulatedHint: isEmulatedDevice(device),
+    toolVersion: null,
+    outputForm: '',
+    warnings,
   };
 
   if (!table || table.rows.length === 0) {
+    const cause = failureText(lines.join('\n'), stderr);
     const why =
       output.exitCode !== 0 && output.exitCode !== null
-        ? `${test ?? 'perftest'} exited with code ${output.exitCode}: ${stderrTail(output.stderr) || 'no output'}`
+        ? `${test ?? 'perftest'} exited with code ${output.exitCode}: ${cause ?? (stderrTail(stderr) || 'no output')}`
         : output.exitCode === null
-          ? `${test ?? 'perftest'} was killed before it printed a result`
-          : `${test ?? 'perftest'} printed no result table${stderrLines.length ? `: ${stderrTail(output.stderr)}` : ''}`;
-    return [failedMeasurement(why, { ...baseNative, innerLines: table?.innerLines ?? [] })];
+          ? `${test ?? 'perftest'} was killed before it printed a result${cause ? `: ${cause}` : ''}`
+          : `${test ?? 'perftest'} printed no result table${cause ? `: ${cause}` : stderrLines.length ? `: ${stderrTail(stderr)}` : ''}`;
+    baseNative.outputForm = table ? 'table header, then failure' : header.title ? 'banner, then failure' : 'failure before any banner';
+    return [failedMeasurement(why, { ...baseNative, bwUnit: table?.bwUnit ?? null, innerLines: table?.innerLines ?? [] })];
   }
+  const noPeak = lines.some((l) => NO_PEAK_RE.test(l));
+  if (noPeak) warnings.push("BW peak won't be measured in this run: the 0.00 perftest prints in the BW peak column is kept as null");
+  if (baseNative.bidirectional)
+    warnings.push('bidirectional (-b): BW average and MsgRate are the sum of both directions; perftest prints no per-direction figures');
+  if (!header.title) warnings.push('no banner in the capture: device, transport and link type unknown');
+  const legacy = !table.columns.some((c) => c.key === 'msgRateMpps') && table.columns.some((c) => c.key === 'bwAverage');
+  if (legacy) warnings.push('no MsgRate column (perftest 1.x layout): message rate not printed');
+  baseNative.outputForm = [
+    table.columns.some((c) => c.key === 'tAvg') ? 'latency table' : 'bandwidth table',
+    table.bwUnit ? `in ${table.bwUnit}` : null,
+    header.bidirectional ? 'bidirectional' : null,
+    header.postList ? 'post list' : null,
+    legacy ? 'legacy 4-column layout' : null,
+    header.title ? null : 'no banner',
+    reportCount > 1 ? `report ${reportIndex + 1} of ${reportCount}` : null,
+  ]
+    .filter((p) => p !== null)
+    .join(', ');
 
   const isLat = table.columns.some((c) => c.key === 'tAvg');
   const isDuration = isLat && !table.columns.some((c) => c.key === 'tTypical');
@@ -85,7 +144,8 @@ export function parsePerftest(output: PerftestOutput): Measurement[] {
   // write and send latency tests time half the round trip; read (and atomic) the whole one.
   const halfRtt = test === 'ib_write_lat' || test === 'ib_send_lat';
   const rttFactor = halfRtt ? 2 : 1;
-  const warnings = table.innerLines;
+  // Lines perftest printed inside the table ("Conflicting CPU frequency values detected: …") are warnings too.
+  warnings.push(...table.innerLines);
   const outJson = outJsonText(output);
   const outJsonResults = outJson ? parsePerftestOutJson(outJson) : null;
 
@@ -101,11 +161,12 @@ export function parsePerftest(output: PerftestOutput): Measurement[] {
     const native: Record<string, unknown> = {
       ...baseNative,
       tableKind: isLat ? (isDuration ? 'latency-duration' : 'latency') : 'bandwidth',
-      row: v,
+      // "BW peak won't be measured": the printed 0.00 is a placeholder, not a measured peak.
+      row: noPeak && 'bwPeak' in v ? { ...v, bwPeak: null } : v,
       rowText: row.line,
-      warnings,
       ...(isLat ? { latencySemantics: halfRtt ? 'half-rtt' : 'rtt', latencyUnits: cycles ? 'cycles' : 'usec' } : {}),
       ...(table.bwUnit ? { bwUnit: table.bwUnit } : {}),
+      ...(baseNative.bidirectional && !isLat ? { directionScope: 'sum of both directions' } : {}),
       ...(badColumns.length ? { nonFiniteColumns: badColumns } : {}),
       ...(isLast && outJsonResults ? { outJson: crossCheckOutJson(outJsonResults, v) } : {}),
     };
@@ -162,9 +223,11 @@ export function parsePerftest(output: PerftestOutput): Measurement[] {
   // Rows printed before the process died are real, but the run did not finish: say so once.
   if (output.exitCode !== 0 || !table.closed) {
     const last = table.rows[table.rows.length - 1]!.values.bytes;
+    const cause = failureText(lines.slice(lines.indexOf(table.headerLine)).join('\n'), stderr);
+    const detail = cause ?? (stderrLines.length ? stderrTail(stderr) : null);
     measurements.push(
       failedMeasurement(
-        `${test ?? 'perftest'} ${output.exitCode === 0 ? 'left its table open' : `exited with code ${output.exitCode}`} after the ${last} B row${stderrLines.length ? `: ${stderrTail(output.stderr)}` : ''}`,
+        `${test ?? 'perftest'} ${output.exitCode === 0 ? 'left its table open' : `exited with code ${output.exitCode}`} after the ${last} B row${detail ? `: ${detail}` : ''}`,
         { ...baseNative, incompleteAfterBytes: last },
       ),
     );

@@ -53,7 +53,20 @@ export interface TestpmdCycles {
   nsPerPacket: number | null;
 }
 
+/** One forwarding stream's counters ("Forward Stats for RX Port= 0/Queue= 1 -> TX Port= 0/Queue= 1"). */
+export interface TestpmdStreamStats {
+  rxPort: number;
+  rxQueue: number;
+  txPort: number;
+  txQueue: number;
+  rxPackets: number | null;
+  txPackets: number | null;
+  txDropped: number | null;
+}
+
 export interface TestpmdNative {
+  /** "DPDK 23.11.0" when the EAL printed its version, else null (testpmd itself never says). */
+  toolVersion: string | null;
   forwardMode: string | null;
   portCount: number | null;
   forwardingCores: number | null;
@@ -62,10 +75,12 @@ export interface TestpmdNative {
   /** One entry per stats block, in order; each holds every port shown in that block. */
   periodic: TestpmdPortStats[][];
   final: { ports: TestpmdForwardStats[]; accumulated: TestpmdForwardStats | null } | null;
+  /** Per-stream counters printed with the forward statistics. */
+  streams: TestpmdStreamStats[];
   cycles: TestpmdCycles | null;
   /** "show port xstats" output (interactive mode), one entry per port per command. */
   extendedStats: { port: number; values: Record<string, number> }[];
-  /** Per periodic block, summed over ports (the first block is always 0: no baseline). */
+  /** Per periodic block, summed over ports (a process's first block is always 0: no baseline). */
   rxPpsPerBlock: number[];
   txPpsPerBlock: number[];
   /** Mean over the blocks after the first whose rate is above 0 (blocks before the peer starts
@@ -77,30 +92,34 @@ export interface TestpmdNative {
 }
 
 // "  ######################## NIC statistics for port 0  ########################"
-const NIC_STATS_HEADER = /NIC statistics for port (\d+)/;
+export const NIC_STATS_HEADER = /NIC statistics for port (\d+)/;
 // "  RX-packets: 502784     RX-missed: 0          RX-bytes:  0"  (packets, packets, bytes)
-const NIC_RX_LINE = /^\s*RX-packets:\s*(\d+)\s+RX-missed:\s*(\d+)\s+RX-bytes:\s*(\d+)/;
+export const NIC_RX_LINE = /^\s*RX-packets:\s*(\d+)\s+RX-missed:\s*(\d+)\s+RX-bytes:\s*(\d+)/;
+// Older builds (before RX-missed was split out) print two lines per port:
+// "    RX-packets: 0          RX-errors: 1         RX-bytes: 0"  (packets, packets, bytes)
+const NIC_RX_LEGACY = /^\s*RX-packets:\s*(\d+)\s+RX-errors:\s*(\d+)\s+RX-bytes:\s*(\d+)/;
 // "  RX-errors: 0"  (packets)
 const NIC_RX_ERRORS = /^\s*RX-errors:\s*(\d+)\s*$/;
 // "  RX-nombuf:  0         "  (mbuf allocation failures)
 const NIC_RX_NOMBUF = /^\s*RX-nombuf:\s*(\d+)/;
 // "  TX-packets: 480        TX-errors: 0          TX-bytes:  0"  (packets, packets, bytes)
-const NIC_TX_LINE = /^\s*TX-packets:\s*(\d+)\s+TX-errors:\s*(\d+)\s+TX-bytes:\s*(\d+)/;
-// "  Rx-pps:     26449717          Rx-bps:            0"  (packets/s, bits/s since last block)
-const NIC_RX_RATE = /^\s*Rx-pps:\s*(\d+)\s+Rx-bps:\s*(\d+)/;
-// "  Tx-pps:     26449733          Tx-bps:            0"  (packets/s, bits/s)
-const NIC_TX_RATE = /^\s*Tx-pps:\s*(\d+)\s+Tx-bps:\s*(\d+)/;
+export const NIC_TX_LINE = /^\s*TX-packets:\s*(\d+)\s+TX-errors:\s*(\d+)\s+TX-bytes:\s*(\d+)/;
+// "  Rx-pps:     26449717          Rx-bps:            0"  (packets/s, bits/s since last block);
+// builds between 16.x and 17.x print pps only: "    Rx-pps:          634"
+const NIC_RX_RATE = /^\s*Rx-pps:\s*(\d+)(?:\s+Rx-bps:\s*(\d+))?/;
+// "  Tx-pps:     26449733          Tx-bps:            0"  (packets/s, bits/s); or "    Tx-pps:          618"
+const NIC_TX_RATE = /^\s*Tx-pps:\s*(\d+)(?:\s+Tx-bps:\s*(\d+))?/;
 // "  rx_good_packets                   320             159"  (--display-xstats: value, per second)
 const NIC_XSTAT_ROW = /^\s*([a-z][a-z0-9_]*)\s+(\d+)\s+(\d+)\s*$/;
 // "  ############################################################################"  (block end)
 const NIC_STATS_END = /^\s*#{20,}\s*$/;
 // "Port statistics ====================================" (start of one periodic block)
-const PORT_STATS_HEADER = /^Port statistics =+/;
+const PORT_STATS_HEADER = /^\s*Port statistics =+/;
 
 // "  ---------------------- Forward statistics for port 0  ----------------------"
 const FWD_PORT_HEADER = /Forward statistics for port (\d+)/;
 // "  +++++++++++++++ Accumulated forward statistics for all ports+++++++++++++++"
-const FWD_ALL_HEADER = /Accumulated forward statistics for all ports/;
+export const FWD_ALL_HEADER = /Accumulated forward statistics for all ports/;
 // "  RX-packets: 32707776       RX-dropped: 0             RX-total: 32707776"  (packets)
 const FWD_RX_LINE = /^\s*RX-packets:\s*(\d+)\s+RX-dropped:\s*(\d+)\s+RX-total:\s*(\d+)/;
 // "  TX-packets: 32707776       TX-dropped: 0             TX-total: 32707776"  (packets)
@@ -108,6 +127,10 @@ const FWD_TX_LINE = /^\s*TX-packets:\s*(\d+)\s+TX-dropped:\s*(\d+)\s+TX-total:\s
 // "  RX-error: 3" and "  RX-nombufs: 0" (only printed when non-zero; packets)
 const FWD_RX_ERROR = /^\s*RX-error:\s*(\d+)/;
 const FWD_RX_NOMBUFS = /RX-nombufs:\s*(\d+)/;
+// "  ------- Forward Stats for RX Port= 0/Queue= 1 -> TX Port= 0/Queue= 1 -------" (one stream, on stop or
+// "show fwd stats all"), then "  RX-packets: 3876080831     TX-packets: 0              TX-dropped: 0" (packets)
+const STREAM_HEADER = /Forward Stats for RX Port=\s*(\d+)\/Queue=\s*(\d+) -> TX Port=\s*(\d+)\/Queue=\s*(\d+)/;
+const STREAM_COUNTS = /^\s*RX-packets:\s*(\d+)\s+TX-packets:\s*(\d+)\s+TX-dropped:\s*(\d+)/;
 // "  RX-bursts : 18583405 [99% of 0 pkts + 0% of 1 pkts + 0% of 2 pkts + 1% of other]" (bursts)
 const FWD_BURSTS = /^\s*(RX|TX)-bursts\s*:\s*(\d+)\s*\[(.*)\]/;
 // one share inside the brackets: "99% of 0 pkts" or "1% of other"
@@ -119,11 +142,14 @@ const CYCLES_LINE = /CPU cycles\/packet=([\d.]+) \((?:total|busy) cycles=(\d+) \
 
 // "###### NIC extended statistics for port 0 " (interactive "show port xstats")
 const XSTATS_HEADER = /NIC extended statistics for port (\d+)/;
-// "rx_good_packets: 2000"  (counter value)
-const XSTATS_ROW = /^([A-Za-z][\w.-]*):\s*(\d+)\s*$/;
+// "rx_good_packets: 2000", or indented as pasted: "    rx_q0_packets: 158878968"  (counter value)
+const XSTATS_ROW = /^\s*([A-Za-z][\w.-]*):\s*(\d+)\s*$/;
+// "EAL: RTE Version: 'DPDK 23.11.0'" (printed at higher log levels) — the only version testpmd states
+const RTE_VERSION = /RTE Version: 'DPDK ([^']+)'/;
 
-// "io packet forwarding - ports=2 - cores=1 - streams=2 - NUMA support enabled, …"
-const FWD_CONFIG = /^(\S+) packet forwarding - ports=(\d+) - cores=(\d+)/;
+// "io packet forwarding - ports=2 - cores=1 - streams=2 - NUMA support enabled, …";
+// with --tx-retry: "flowgen packet forwarding with retry - ports=1 - cores=3 - streams=4 - …"
+const FWD_CONFIG = /^\s*(\S+) packet forwarding(?: with retry)? - ports=(\d+) - cores=(\d+)/;
 // "Port 0: 62:66:9D:3B:93:4B"
 const PORT_MAC = /^Port (\d+): ([0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5})\s*$/;
 // "  Cause: Cannot init EAL: No such device"  (the reason testpmd exits non-zero)
@@ -139,6 +165,7 @@ const PROBLEM_NOISE = /virtio_pci|Error - exiting with code|Unregistering with i
 /** The counter lines of a "NIC statistics for port N" block, in the order testpmd prints them. */
 const NIC_LINES: readonly NumericLine<TestpmdPortStats>[] = [
   [NIC_RX_LINE, ['rxPackets', 'rxMissed', 'rxBytes']],
+  [NIC_RX_LEGACY, ['rxPackets', 'rxErrors', 'rxBytes']],
   [NIC_RX_ERRORS, ['rxErrors']],
   [NIC_RX_NOMBUF, ['rxNombuf']],
   [NIC_TX_LINE, ['txPackets', 'txErrors', 'txBytes']],
@@ -207,14 +234,19 @@ function mean(values: number[]): number | null {
   return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
-/** Mean of the blocks after the first (which has no baseline) that saw traffic. */
+/**
+ * Mean of the blocks that saw traffic. A fresh process prints 0 in its first block (no previous
+ * sample to diff against), so that block drops out; a pasted "since last show" snapshot that is
+ * not the process's first carries a real rate and counts.
+ */
 export function activeMean(perBlock: number[]): number | null {
-  return mean(perBlock.slice(1).filter((v) => v > 0));
+  return mean(perBlock.filter((v) => v > 0));
 }
 
 /** Everything testpmd printed, structured; no judgement about success. */
 export function parseTestpmdNative(stdout: string, stderr: string): TestpmdNative {
   const native: TestpmdNative = {
+    toolVersion: RTE_VERSION.exec(`${stderr}\n${stdout}`)?.[1] ?? null,
     forwardMode: null,
     portCount: null,
     forwardingCores: null,
@@ -223,6 +255,7 @@ export function parseTestpmdNative(stdout: string, stderr: string): TestpmdNativ
     interactive: /^testpmd> /m.test(stdout),
     periodic: [],
     final: null,
+    streams: [],
     cycles: null,
     extendedStats: [],
     rxPpsPerBlock: [],
@@ -236,6 +269,7 @@ export function parseTestpmdNative(stdout: string, stderr: string): TestpmdNativ
   let nic: TestpmdPortStats | null = null;
   let fwd: TestpmdForwardStats | null = null;
   let xstats: { port: number; values: Record<string, number> } | null = null;
+  let stream: TestpmdStreamStats | null = null;
   const stdoutProblems: string[] = [];
 
   const closeSnapshot = () => {
@@ -245,7 +279,7 @@ export function parseTestpmdNative(stdout: string, stderr: string): TestpmdNativ
 
   for (const raw of cleanLines(stdout)) {
     // Interactive output carries the prompt in front of echoed commands: "testpmd> show port stats all".
-    const line = raw.replace(/^testpmd> /, '');
+    const line = raw.replace(/^\s*testpmd> /, '');
 
     if (xstats) {
       const row = XSTATS_ROW.exec(line);
@@ -258,6 +292,19 @@ export function parseTestpmdNative(stdout: string, stderr: string): TestpmdNativ
     }
 
     let m: RegExpExecArray | null;
+    if (stream && (m = STREAM_COUNTS.exec(line))) {
+      stream.rxPackets = Number(m[1]);
+      stream.txPackets = Number(m[2]);
+      stream.txDropped = Number(m[3]);
+      stream = null;
+      continue;
+    }
+    if ((m = STREAM_HEADER.exec(line))) {
+      closeSnapshot();
+      stream = { rxPort: Number(m[1]), rxQueue: Number(m[2]), txPort: Number(m[3]), txQueue: Number(m[4]), rxPackets: null, txPackets: null, txDropped: null };
+      native.streams.push(stream);
+      continue;
+    }
     if ((m = XSTATS_HEADER.exec(line))) {
       xstats = { port: Number(m[1]), values: {} };
       continue;
@@ -291,7 +338,9 @@ export function parseTestpmdNative(stdout: string, stderr: string): TestpmdNativ
 
     if ((m = FWD_PORT_HEADER.exec(line)) || FWD_ALL_HEADER.test(line)) {
       closeSnapshot();
-      native.final ??= { ports: [], accumulated: null };
+      // A second print after a complete one ("show fwd stats all", then the stop's) replaces it:
+      // the later counters include the earlier.
+      if (!native.final || native.final.accumulated !== null) native.final = { ports: [], accumulated: null };
       fwd = emptyForwardStats(m ? Number(m[1]) : 'all');
       if (fwd.port === 'all') native.final.accumulated = fwd;
       else native.final.ports.push(fwd);
