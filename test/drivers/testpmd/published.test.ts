@@ -94,8 +94,10 @@ describe('testpmd: captures others published parse to the counters read off them
     // "flowgen (with retry)": the first word is the mode testpmd names; "(from the command line)" is not in the capture.
     const mode = String(expected['forward_mode'] ?? '');
     if (mode && !/[(;] ?(from|per) /.test(mode)) expect(natives[0]!.forwardMode).toBe(mode.split(' ')[0]);
-    // "ports: 1": the forwarding line's count, or, without one, the ports the statistics show.
-    if (typeof expected['ports'] === 'number') expect(natives[0]!.portCount ?? new Set(snapshots.map((p) => p.port)).size).toBe(expected['ports']);
+    // "ports: 1": the forwarding line's count, or, without one, the ports the statistics show
+    // (port snapshots, or the forward-statistics blocks of "stop" / "show fwd stats all").
+    const statPorts = [...snapshots.map((p) => p.port), ...natives.flatMap((n) => n.final?.ports.map((p) => p.port) ?? [])];
+    if (typeof expected['ports'] === 'number') expect(natives[0]!.portCount ?? new Set(statPorts).size).toBe(expected['ports']);
     // Labelled snapshots are separate runs ("without this commit" / "with this commit").
     const labels = new Set(wantSnapshots.map((s) => s['label']).filter((l) => l !== undefined));
     expect(records).toHaveLength(Math.max(1, labels.size));
