@@ -177,6 +177,15 @@ describe('testpmd: defects the published captures exposed', () => {
     expect(legacy!.error).toMatch(/forwarded no packets.*RX-errors 1/);
   });
 
+  test('a stop without the accumulated block: totals from the port blocks, with a warning', () => {
+    const [m] = records('vf-queues-stop-no-accumulated-collapsed-dts');
+    expect(m!.status).toBe('ok');
+    expect(m!.receivedPackets).toBe(3);
+    expect(m!.sentPackets).toBe(3);
+    expect(m!.lossRatio).toBe(0);
+    expect(nat(m!).warnings).toEqual(expect.arrayContaining([expect.stringMatching(/no accumulated forward statistics/)]));
+  });
+
   test('flowgen is a generator: its rate is what it sent', () => {
     const [m] = records('mlx5-flowgen-fwdstats-sigitp');
     expect(nat(m!).forwardMode).toBe('flowgen');
