@@ -73,10 +73,10 @@ function xstatsTotals(native: TestpmdNative) {
   };
 }
 
-function outputForm(native: TestpmdNative, interactive: boolean, periodic: boolean): string {
+function outputForm(native: TestpmdNative, interactive: boolean, periodic: boolean, fwdStatsWhileRunning = false): string {
   const parts: string[] = [];
   const ports = native.periodic.flat();
-  if (native.final) parts.push('forward statistics (stop)');
+  if (native.final) parts.push(fwdStatsWhileRunning ? 'forward statistics (show fwd stats, while forwarding)' : 'forward statistics (stop)');
   if (native.streams.length > 0) parts.push('per-stream forward stats');
   const statsKind = interactive ? 'show port stats' : periodic ? 'periodic port statistics (--stats-period)' : 'port statistics';
   if (ports.length > 0) parts.push(`${statsKind} (${native.periodic.length} block(s))`);
@@ -117,7 +117,10 @@ function summedPorts(ports: TestpmdForwardStats[]): TestpmdForwardStats | null {
 
 function parseRun(output: ToolOutput, options: TestpmdParseOptions, interactive: boolean): Measurement {
   const parsed = parseTestpmdNative(output.stdout, output.stderr);
-  const native = { ...parsed, outputForm: outputForm(parsed, interactive, /Port statistics =+/.test(output.stdout)), warnings: [] as string[] };
+  // "testpmd> show fwd stats all" prints the forward-statistics blocks while forwarding goes on;
+  // "stop" prints them after "Telling cores to stop..." — same blocks, different moment.
+  const whileRunning = /show fwd stats/.test(output.stdout) && !/Telling cores to stop/.test(output.stdout);
+  const native = { ...parsed, outputForm: outputForm(parsed, interactive, /Port statistics =+/.test(output.stdout), whileRunning), warnings: [] as string[] };
   const warnings = native.warnings;
   const failure = failureReason(parsed, output.stderr, output.exitCode);
   if (failure !== null) return failedMeasurement(failure, { ...native });
