@@ -99,7 +99,8 @@ export function parseTestpmdOutput(output: ToolOutput, options: TestpmdParseOpti
 /** The per-port forward statistics added up as an accumulated block; null without any port block. */
 function summedPorts(ports: TestpmdForwardStats[]): TestpmdForwardStats | null {
   if (ports.length === 0) return null;
-  const sum = (key: 'rxPackets' | 'rxDropped' | 'rxTotal' | 'txPackets' | 'txDropped' | 'txTotal' | 'rxError' | 'rxNombufs') => sumOrNull(ports.map((p) => p[key]));
+  const sum = (key: 'rxPackets' | 'rxDropped' | 'rxTotal' | 'txPackets' | 'txDropped' | 'txTotal' | 'rxError' | 'rxNombufs') =>
+    sumOrNull(ports.map((p) => p[key]));
   return {
     port: 'all',
     rxPackets: sum('rxPackets'),
