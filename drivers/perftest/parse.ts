@@ -53,6 +53,10 @@ function stderrTail(stderr: string): string {
 
 // " WARNING: BW peak won't be measured in this run." — perftest then prints 0.00 in the BW peak column
 const NO_PEAK_RE = /BW peak won't be measured/;
+// "-D 5" / "--duration=5" / "--duration 5" on the command (argv or pasted prompt line): in duration mode
+// perftest does not sample the peak and prints 0.00 in the BW peak column without saying so, e.g.
+// "# ib_write_bw -i 1 -d mlx5_0 -F -D 5 --report_gbits" → " 65536      560960           0.00               98.03              0.186974"
+const DURATION_ARG_RE = /(?:^|\s)(?:-D|--duration)(?:=|\s+)?\d+\b/;
 // " Waiting for client to connect..." / " Waiting for client rdma_cm QP to connect" — the server side
 const SERVER_RE = /Waiting for client (?:rdma_cm QP )?to connect/;
 
@@ -119,8 +123,14 @@ function parseReport(
     baseNative.outputForm = table ? 'table header, then failure' : header.title ? 'banner, then failure' : 'failure before any banner';
     return [failedMeasurement(why, { ...baseNative, bwUnit: table?.bwUnit ?? null, innerLines: table?.innerLines ?? [] })];
   }
-  const noPeak = lines.some((l) => NO_PEAK_RE.test(l));
-  if (noPeak) warnings.push("BW peak won't be measured in this run: the 0.00 perftest prints in the BW peak column is kept as null");
+  const warnedNoPeak = lines.some((l) => NO_PEAK_RE.test(l));
+  const durationMode = DURATION_ARG_RE.test(own?.args ?? '') || (output.argv?.some((a, i, all) => DURATION_ARG_RE.test(` ${a} ${all[i + 1] ?? ''}`)) ?? false);
+  // A peak printed 0.00 beside a non-zero average was never measured (a peak cannot be below the average).
+  const zeroPeakRows = table.rows.some((r) => r.values['bwPeak'] === 0 && (r.values['bwAverage'] ?? 0) > 0);
+  if (warnedNoPeak) warnings.push("BW peak won't be measured in this run: the 0.00 perftest prints in the BW peak column is kept as null");
+  else if (zeroPeakRows && durationMode)
+    warnings.push('duration mode (-D): perftest does not measure the BW peak; the 0.00 it prints in the BW peak column is kept as null');
+  else if (zeroPeakRows) warnings.push('BW peak printed 0.00 beside a non-zero average: not measured (peak cannot be below the average); kept as null');
   if (baseNative.bidirectional)
     warnings.push('bidirectional (-b): BW average and MsgRate are the sum of both directions; perftest prints no per-direction figures');
   if (!header.title) warnings.push('no banner in the capture: device, transport and link type unknown');
@@ -161,8 +171,8 @@ function parseReport(
     const native: Record<string, unknown> = {
       ...baseNative,
       tableKind: isLat ? (isDuration ? 'latency-duration' : 'latency') : 'bandwidth',
-      // "BW peak won't be measured": the printed 0.00 is a placeholder, not a measured peak.
-      row: noPeak && 'bwPeak' in v ? { ...v, bwPeak: null } : v,
+      // "BW peak won't be measured", or 0.00 beside a non-zero average: a placeholder, not a measured peak.
+      row: 'bwPeak' in v && (warnedNoPeak || (v['bwPeak'] === 0 && (v['bwAverage'] ?? 0) > 0)) ? { ...v, bwPeak: null } : v,
       rowText: row.line,
       ...(isLat ? { latencySemantics: halfRtt ? 'half-rtt' : 'rtt', latencyUnits: cycles ? 'cycles' : 'usec' } : {}),
       ...(table.bwUnit ? { bwUnit: table.bwUnit } : {}),

@@ -9,8 +9,11 @@ import { ANSI_CSI } from '../../core/text.js';
 const TOOL_PREFIX = /^.*?\bsockperf: ?/;
 // "**121.880 usec**": Markdown bold around a number
 const MARKDOWN_BOLD = /\*\*/g;
-// "> $ sockperf ping-pong …": a quoted line that does not carry the tool prefix
-const QUOTE_PREFIX = /^\s*>\s?/;
+// A line that does not carry the tool prefix, pasted quoted or indented: "> $ sockperf ping-pong …"
+// (Markdown quote), ">> [ 0] IP = x.x.x.x    PORT =  7654 # TCP" (a mail quoted twice),
+// "                                            [ 0] IP = 127.0.0.1       PORT = 11111 # TCP"
+// (indented inside a source-code string): every quote marker and the indentation are dropped.
+const QUOTE_PREFIX = /^\s*(?:>\s?)*\s*/;
 
 /** Output lines without colour codes, CR, Markdown or the "sockperf: " prefix; blank lines dropped. */
 export function cleanLines(text: string): string[] {

@@ -5,7 +5,7 @@
 import { failedMeasurement } from '../../core/trial.js';
 import type { Measurement } from '../../core/trial.js';
 import type { ToolOutput } from '../types.js';
-import { activeMean, CAUSE_LINE, cleanLines, parseTestpmdNative, type TestpmdNative, type TestpmdPortStats } from './parse-native.js';
+import { activeMean, CAUSE_LINE, cleanLines, parseTestpmdNative, type TestpmdForwardStats, type TestpmdNative, type TestpmdPortStats } from './parse-native.js';
 import { splitTestpmdRuns } from './runs.js';
 
 export interface TestpmdParseOptions {
@@ -73,10 +73,10 @@ function xstatsTotals(native: TestpmdNative) {
   };
 }
 
-function outputForm(native: TestpmdNative, interactive: boolean, periodic: boolean): string {
+function outputForm(native: TestpmdNative, interactive: boolean, periodic: boolean, fwdStatsWhileRunning = false): string {
   const parts: string[] = [];
   const ports = native.periodic.flat();
-  if (native.final) parts.push('forward statistics (stop)');
+  if (native.final) parts.push(fwdStatsWhileRunning ? 'forward statistics (show fwd stats, while forwarding)' : 'forward statistics (stop)');
   if (native.streams.length > 0) parts.push('per-stream forward stats');
   const statsKind = interactive ? 'show port stats' : periodic ? 'periodic port statistics (--stats-period)' : 'port statistics';
   if (ports.length > 0) parts.push(`${statsKind} (${native.periodic.length} block(s))`);
@@ -96,14 +96,41 @@ export function parseTestpmdOutput(output: ToolOutput, options: TestpmdParseOpti
   return runs.map((stdout, i) => parseRun({ ...output, stdout, stderr: i === 0 ? output.stderr : '' }, runs.length === 1 ? options : {}, interactive));
 }
 
+/** The per-port forward statistics added up as an accumulated block; null without any port block. */
+function summedPorts(ports: TestpmdForwardStats[]): TestpmdForwardStats | null {
+  if (ports.length === 0) return null;
+  const sum = (key: 'rxPackets' | 'rxDropped' | 'rxTotal' | 'txPackets' | 'txDropped' | 'txTotal' | 'rxError' | 'rxNombufs') =>
+    sumOrNull(ports.map((p) => p[key]));
+  return {
+    port: 'all',
+    rxPackets: sum('rxPackets'),
+    rxDropped: sum('rxDropped'),
+    rxTotal: sum('rxTotal'),
+    txPackets: sum('txPackets'),
+    txDropped: sum('txDropped'),
+    txTotal: sum('txTotal'),
+    rxError: sum('rxError'),
+    rxNombufs: sum('rxNombufs'),
+    rxBursts: null,
+    txBursts: null,
+  };
+}
+
 function parseRun(output: ToolOutput, options: TestpmdParseOptions, interactive: boolean): Measurement {
   const parsed = parseTestpmdNative(output.stdout, output.stderr);
-  const native = { ...parsed, outputForm: outputForm(parsed, interactive, /Port statistics =+/.test(output.stdout)), warnings: [] as string[] };
+  // "testpmd> show fwd stats all" prints the forward-statistics blocks while forwarding goes on;
+  // "stop" prints them after "Telling cores to stop..." — same blocks, different moment.
+  const whileRunning = /show fwd stats/.test(output.stdout) && !/Telling cores to stop/.test(output.stdout);
+  const native = { ...parsed, outputForm: outputForm(parsed, interactive, /Port statistics =+/.test(output.stdout), whileRunning), warnings: [] as string[] };
   const warnings = native.warnings;
   const failure = failureReason(parsed, output.stderr, output.exitCode);
   if (failure !== null) return failedMeasurement(failure, { ...native });
 
-  const acc = parsed.final?.accumulated ?? null;
+  // Older testpmd builds (and hand-trimmed pastes) print no "Accumulated forward statistics" block:
+  // the totals are then the sum of the per-port "Forward statistics for port N" blocks.
+  const acc = parsed.final?.accumulated ?? summedPorts(parsed.final?.ports ?? []);
+  if (parsed.final !== null && parsed.final.accumulated === null && acc !== null)
+    warnings.push(`no accumulated forward statistics in the capture: totals summed over the ${parsed.final.ports.length} port block(s)`);
   const generator = GENERATORS.has(parsed.forwardMode ?? '');
   const rxonly = parsed.forwardMode === 'rxonly';
   const port = parsed.periodic.length > 0 ? lastSnapshotTotals(parsed) : xstatsTotals(parsed);

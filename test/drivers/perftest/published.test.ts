@@ -180,6 +180,13 @@ describe('perftest: defects the published captures exposed', () => {
     expect(siw.throughputGbps).toBeCloseTo((6595.36 * 1024 * 1024 * 8) / 1e9, 9);
   });
 
+  test('duration mode (-D): the 0.00 printed as BW peak is null with a warning, on both sides', () => {
+    const rows = records('ib_write_bw-duration-server-client-slingshot');
+    expect(rows.map((r) => nat(r).row!['bwPeak'])).toEqual([null, null]);
+    expect(rows.map((r) => r.throughputGbps)).toEqual([98.03, 98.03]);
+    expect(nat(rows[1]!).warnings).toEqual(expect.arrayContaining([expect.stringMatching(/duration mode \(-D\)/)]));
+  });
+
   test('failures keep the root cause perftest printed, not the generic lines after it', () => {
     expect(records('ib_write_bw-rdmacm-rejected-cxgb4')[0]!.error).toMatch(
       /^ib_write_bw printed no result table: Event: RDMA_CM_EVENT_REJECTED; error: -111\./,

@@ -155,6 +155,12 @@ describe('sockperf: defects the published captures exposed', () => {
     expect(one('issue172-fullrtt-bracketless-max-truncated').native['maxUs']).toBe(11541.068);
   });
 
+  test('lines without the tool prefix lose nested quote markers and indentation: the [ 0] IP line still gives the protocol', () => {
+    expect(one('tcp-tp-quoted-wrapped-note-bpf').native['protocol']).toBe('TCP');
+    expect(one('v3.7-colon-prefix-indented-fraunhofer').native['protocol']).toBe('TCP');
+    expect(one('tcp-tp-quoted-wrapped-note-bpf').msgSizeBytes).toBe(1200);
+  });
+
   test('two throughput runs with elided totals: one record each, message size from the pasted command', () => {
     const records = parse(loadPublished(TOOL, 'udp-tp-ipfrags-annotated-ntb').text);
     expect(records.map((r) => r.achievedPps)).toEqual([8636, 14283]);
