@@ -14,15 +14,25 @@ import type {
   SteadyLoadCheck,
 } from './selective-win-types.js';
 
-export function eligibleBypass(paths: readonly PathSummary[], t: SelectiveWinThresholds) {
+export function eligibleBypass(paths: readonly PathSummary[], t: SelectiveWinThresholds, offeredPps: number | null = null) {
   const eligible: PathSummary[] = [];
   const excluded: { pathLabel: string; why: string }[] = [];
   for (const p of paths) {
     if (p.emulated && !t.includeEmulated) excluded.push({ pathLabel: p.pathLabel, why: 'emulated (set includeEmulated to use it)' });
     else if (p.p99Us === null) excluded.push({ pathLabel: p.pathLabel, why: 'no p99 measured' });
+    else if (!reachedRate(p, offeredPps)) excluded.push({ pathLabel: p.pathLabel, why: shortOfRate(p, offeredPps) });
     else eligible.push(p);
   }
   return { eligible, excluded };
+}
+
+/** A trial more than 2 % below the offered rate did not sustain it: its latency is not a latency at R. */
+export function reachedRate(p: PathSummary, offeredPps: number | null): boolean {
+  return offeredPps === null || p.achievedPps == null || p.achievedPps >= 0.98 * offeredPps;
+}
+
+export function shortOfRate(p: PathSummary, offeredPps: number | null): string {
+  return `reached ${Math.round(p.achievedPps ?? 0)} of ${offeredPps ?? '?'} pps (> 2 % short)`;
 }
 
 /** Lowest p99 among paths that hold the loss goal (or whose loss is unknown); else lowest p99 overall. */

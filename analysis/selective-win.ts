@@ -30,6 +30,8 @@ import {
   disagreementReason,
   eligibleBypass,
   pickBest,
+  reachedRate,
+  shortOfRate,
   type KernelPair,
   repetitionAgreement,
   sustainsRateKernelCannot,
@@ -51,11 +53,10 @@ export * from './selective-win-types.js';
 /** The verdict for one (size, rate). */
 export function decide(input: DecisionInput, thresholds: Partial<SelectiveWinThresholds> = {}): Verdict {
   const t = resolveThresholds(thresholds);
-  const { eligible, excluded } = eligibleBypass(input.bypass, t);
+  const { eligible, excluded } = eligibleBypass(input.bypass, t, input.offeredPps);
   for (const k of input.tunedKernels ?? []) {
     if (k.p99Us === null) excluded.push({ pathLabel: k.pathLabel, why: 'no p99 measured' });
-    else if (!reachedRate(k, input.offeredPps))
-      excluded.push({ pathLabel: k.pathLabel, why: `reached ${Math.round(k.achievedPps ?? 0)} of ${input.offeredPps ?? '?'} pps (> 2 % short)` });
+    else if (!reachedRate(k, input.offeredPps)) excluded.push({ pathLabel: k.pathLabel, why: shortOfRate(k, input.offeredPps) });
   }
   const best = pickBest(eligible, t);
   const pair = kernelPair(input, best, t);
@@ -124,11 +125,6 @@ export function decide(input: DecisionInput, thresholds: Partial<SelectiveWinThr
   }
   if (unknown.length > 0) return insufficient(unknown.join('; '), unknown);
   return { ...base, verdict: 'bypass-wins', reason: winReason(best, checks, cpu), reasons: [] };
-}
-
-/** A trial more than 2 % below the offered rate did not sustain it: its latency is not a latency at R. */
-export function reachedRate(p: PathSummary, offeredPps: number | null): boolean {
-  return offeredPps === null || p.achievedPps == null || p.achievedPps >= 0.98 * offeredPps;
 }
 
 /**

@@ -102,6 +102,12 @@ describe('decide against the best kernel', () => {
     expect(v.verdict).toBe('bypass-wins');
   });
 
+  it('a bypass path that fell > 2 % short of the offered rate is not the best bypass', () => {
+    const v = decide(input({ bypass: [path('afxdp', [20, 21, 22], { achievedPps: 3000 }), path('dpdk-afxdp', [30, 31, 32], { achievedPps: 19_900 })] }));
+    expect(v.bestBypassPath).toBe('dpdk-afxdp');
+    expect(v.excludedPaths).toContainEqual({ pathLabel: 'afxdp', why: 'reached 3000 of 20000 pps (> 2 % short)' });
+  });
+
   it('the kernel-bottleneck check uses the best kernel for the loss criterion', () => {
     const v = decide(
       input({
