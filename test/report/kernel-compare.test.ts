@@ -80,7 +80,12 @@ describe('verdict kernel cells', () => {
       savingVsDefaultPct: 50,
       cpu: { kernelCoresBusy: 2, bypassCoresBusy: 1.4, defaultKernelCoresBusy: 0.4 },
     });
-    expect(cells).toEqual({ bestKernel: 'kernel-udp-busypoll 24 µs', savingVsDefault: '21 µs (50 %)', savingVsBest: '3 µs (13 %)', cores: '0.40 / 2.00 / 1.40' });
+    expect(cells).toEqual({
+      bestKernel: 'kernel-udp-busypoll 24 µs',
+      savingVsDefault: '21 µs (50 %)',
+      savingVsBest: '3 µs (13 %)',
+      cores: '0.40 / 2.00 / 1.40',
+    });
   });
 
   it('reads a verdict written before tuned references as one against the default kernel', () => {
