@@ -53,7 +53,8 @@ export * from './selective-win-types.js';
 /** The verdict for one (size, rate). */
 export function decide(input: DecisionInput, thresholds: Partial<SelectiveWinThresholds> = {}): Verdict {
   const t = resolveThresholds(thresholds);
-  const { eligible, excluded } = eligibleBypass(input.bypass, t, input.offeredPps);
+  const { eligible, excluded: bypassExcluded } = eligibleBypass(input.bypass, t, input.offeredPps);
+  const excluded = [...bypassExcluded];
   for (const k of input.tunedKernels ?? []) {
     if (k.p99Us === null) excluded.push({ pathLabel: k.pathLabel, why: 'no p99 measured' });
     else if (!reachedRate(k, input.offeredPps)) excluded.push({ pathLabel: k.pathLabel, why: shortOfRate(k, input.offeredPps) });
@@ -106,7 +107,7 @@ export function decide(input: DecisionInput, thresholds: Partial<SelectiveWinThr
 
   if (kernel === null || kernelP99 === null) return insufficient('no kernel-path p99 at this size and rate');
   if (best === null) {
-    const why = excluded.length > 0 ? ` (left out: ${excluded.map((e) => `${e.pathLabel}: ${e.why}`).join('; ')})` : '';
+    const why = bypassExcluded.length > 0 ? ` (left out: ${bypassExcluded.map((e) => `${e.pathLabel}: ${e.why}`).join('; ')})` : '';
     return insufficient(`no bypass path measured at this size and rate${why}`);
   }
   const checkFailures = input.attribution?.checkFailures ?? [];
