@@ -33,6 +33,9 @@ export function attributionForCell(trials: readonly TrialRecord[], size: number 
     kernelShareP50: medianOrNull(views.map((v) => v.kernelShareP50)),
     kernelShareP99: medianOrNull(views.map((v) => v.kernelShareP99)),
     components: names.map((name) => ({ name, shareP99: medianOrNull(views.map((v) => v.components.find((c) => c.name === name)?.shareP99)) })),
+    wakeupShareP99: medianOrNull(views.map((v) => v.wakeupShareP99)),
+    // A check that failed in any repetition makes the cell's attribution untrustworthy.
+    checkFailures: [...new Set(views.flatMap((v) => v.checkFailures ?? []))],
   };
 }
 
