@@ -59,9 +59,18 @@ export function resolveThresholds(partial: Partial<SelectiveWinThresholds> = {},
  * are the alternatives to blame.
  */
 export interface KernelAttribution {
+  /** Kernel TX + RX (both sides) of p50/p99, wake-up included (kernel RX counts waiting to run). */
   kernelShareP50: number | null;
   kernelShareP99: number | null;
   components: { name: string; shareP99: number | null }[];
+  /**
+   * The part of kernelShareP99 that is waiting to run (sched_wakeup → sched_switch, measured):
+   * removable by busy polling, so not credited to bypass when a tuned kernel reference was
+   * measured. null/absent = not measured.
+   */
+  wakeupShareP99?: number | null;
+  /** Independent attribution checks that failed (timestamp order, NIC/wire ≥ 0, probe vs kernel RTT): non-empty → insufficient-data. */
+  checkFailures?: string[];
 }
 
 /** What the rule needs to know about one path at S and R (medians over ok repetitions). */
@@ -76,6 +85,8 @@ export interface PathSummary {
   lossRange: { min: number; max: number } | null;
   coresBusy: number | null;
   nsPerPacket: number | null;
+  /** Median achieved rate; a tuned reference more than 2 % below R is not used as a latency at R. */
+  achievedPps?: number | null;
   emulated: boolean;
   /** From a throughput search at this size, when one ran. */
   ndrPps?: number | null;
@@ -86,7 +97,10 @@ export interface DecisionInput {
   msgSizeBytes: number | null;
   /** null = closed loop. */
   offeredPps: number | null;
+  /** The default kernel path (its attribution describes it). */
   kernel: PathSummary | null;
+  /** Tuned kernel references (busy-polling sockets); the rule compares bypass with the best kernel. */
+  tunedKernels?: PathSummary[];
   attribution: KernelAttribution | null;
   bypass: PathSummary[];
   /** CV of the per-interval arrival rate at the receiver; null = not measured. */

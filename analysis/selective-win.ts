@@ -19,6 +19,7 @@
 // order); otherwise unknown → insufficient-data. Before that: a missing kernel measurement, no
 // usable bypass path, or repetitions that disagree (p99 spread > maxSpreadRel) give
 // insufficient-data, because no check computed from such data can be trusted.
+import { pathFamily } from '../core/trial.js';
 import type { TrialGroup } from './stats.js';
 import {
   checkBeyondSpread,
@@ -29,6 +30,9 @@ import {
   disagreementReason,
   eligibleBypass,
   pickBest,
+  reachedRate,
+  shortOfRate,
+  type KernelPair,
   repetitionAgreement,
   sustainsRateKernelCannot,
   winReason,
@@ -49,21 +53,30 @@ export * from './selective-win-types.js';
 /** The verdict for one (size, rate). */
 export function decide(input: DecisionInput, thresholds: Partial<SelectiveWinThresholds> = {}): Verdict {
   const t = resolveThresholds(thresholds);
-  const { kernel } = input;
-  const { eligible, excluded } = eligibleBypass(input.bypass, t);
+  const { eligible, excluded: bypassExcluded } = eligibleBypass(input.bypass, t, input.offeredPps);
+  const excluded = [...bypassExcluded];
+  for (const k of input.tunedKernels ?? []) {
+    if (k.p99Us === null) excluded.push({ pathLabel: k.pathLabel, why: 'no p99 measured' });
+    else if (!reachedRate(k, input.offeredPps)) excluded.push({ pathLabel: k.pathLabel, why: shortOfRate(k, input.offeredPps) });
+  }
   const best = pickBest(eligible, t);
+  const pair = kernelPair(input, best, t);
+  const { defaultKernel, bestKernel: kernel } = pair;
+  const tunedMeasured = (input.tunedKernels ?? []).some((k) => k.p99Us !== null);
 
   const kernelP99 = kernel?.p99Us ?? null;
   const bypassP99 = best?.p99Us ?? null;
   const savingUs = kernelP99 !== null && bypassP99 !== null ? kernelP99 - bypassP99 : null;
   const gainRel = savingUs !== null && kernelP99 !== null && kernelP99 > 0 ? savingUs / kernelP99 : null;
-  const cpu = compareCpu(kernel, best);
+  const defaultP99 = defaultKernel?.p99Us ?? null;
+  const savingVsDefaultUs = defaultP99 !== null && bypassP99 !== null ? defaultP99 - bypassP99 : null;
+  const cpu = compareCpu(kernel, best, defaultKernel);
   const sustains = sustainsRateKernelCannot(kernel, best, input.offeredPps, t);
   const shareP99 = input.attribution?.kernelShareP99 ?? null;
 
   const checks: RuleChecks = {
-    kernelBottleneck: checkKernelBottleneck(input.attribution, sustains, kernel, best, input.offeredPps, t),
-    gain: checkGain(gainRel, savingUs, sustains, best, cpu, t),
+    kernelBottleneck: checkKernelBottleneck(input.attribution, sustains, kernel, best, input.offeredPps, t, tunedMeasured),
+    gain: checkGain(gainRel, savingUs, sustains, best, cpu, t, pair),
     steadyLoad: checkSteadyLoad(input.loadCv, t),
     beyondSpread: checkBeyondSpread(kernel, best, gainRel, sustains, t),
   };
@@ -73,11 +86,16 @@ export function decide(input: DecisionInput, thresholds: Partial<SelectiveWinThr
     msgSizeBytes: input.msgSizeBytes,
     offeredPps: input.offeredPps,
     bestBypassPath: best?.pathLabel ?? null,
-    kernelP99Us: kernelP99,
+    kernelP99Us: defaultP99,
+    bestKernelPath: kernel?.pathLabel ?? null,
+    bestKernelP99Us: kernelP99,
+    bestKernelTuned: kernel === null ? null : pair.bestIsTuned,
     bypassP99Us: bypassP99,
     expectedP99SavingUs: savingUs,
     expectedP99SavingPct: gainRel === null ? null : gainRel * 100,
-    kernelAttributableP99Us: shareP99 !== null && kernelP99 !== null ? shareP99 * kernelP99 : null,
+    savingVsDefaultUs,
+    savingVsDefaultPct: pair.gainVsDefaultRel === null ? null : pair.gainVsDefaultRel * 100,
+    kernelAttributableP99Us: shareP99 !== null && defaultP99 !== null ? shareP99 * defaultP99 : null,
     coresDelta: cpu.coresDelta,
     cpu,
     checks,
@@ -89,9 +107,15 @@ export function decide(input: DecisionInput, thresholds: Partial<SelectiveWinThr
 
   if (kernel === null || kernelP99 === null) return insufficient('no kernel-path p99 at this size and rate');
   if (best === null) {
-    const why = excluded.length > 0 ? ` (left out: ${excluded.map((e) => `${e.pathLabel}: ${e.why}`).join('; ')})` : '';
+    const why = bypassExcluded.length > 0 ? ` (left out: ${bypassExcluded.map((e) => `${e.pathLabel}: ${e.why}`).join('; ')})` : '';
     return insufficient(`no bypass path measured at this size and rate${why}`);
   }
+  const checkFailures = input.attribution?.checkFailures ?? [];
+  if (checkFailures.length > 0)
+    return insufficient(
+      `attribution check failed: ${checkFailures.join('; ')}`,
+      checkFailures.map((f) => `attribution check failed: ${f}`),
+    );
   if (repetitions.agree === false) return insufficient(disagreementReason(kernel, best, repetitions));
 
   const ordered = [checks.kernelBottleneck, checks.gain, checks.steadyLoad, checks.beyondSpread];
@@ -102,6 +126,25 @@ export function decide(input: DecisionInput, thresholds: Partial<SelectiveWinThr
   }
   if (unknown.length > 0) return insufficient(unknown.join('; '), unknown);
   return { ...base, verdict: 'bypass-wins', reason: winReason(best, checks, cpu), reasons: [] };
+}
+
+/**
+ * The default kernel path and the best kernel configuration at this cell: the lowest p99 among
+ * the default path and the tuned references that hold the loss goal (pickBest's choice), and how
+ * much of the default → bypass gap the best tuned reference closes on its own.
+ */
+export function kernelPair(input: DecisionInput, best: PathSummary | null, t: SelectiveWinThresholds): KernelPair {
+  const defaultKernel = input.kernel?.p99Us != null ? input.kernel : null;
+  const tuned = (input.tunedKernels ?? []).filter((k) => k.p99Us !== null && reachedRate(k, input.offeredPps));
+  const bestKernel = pickBest([...(defaultKernel ? [defaultKernel] : []), ...tuned], t) ?? input.kernel;
+  const bestIsTuned = bestKernel !== null && bestKernel !== input.kernel;
+  const defaultP99 = defaultKernel?.p99Us ?? null;
+  const bypassP99 = best?.p99Us ?? null;
+  const gainVsDefaultRel = defaultP99 !== null && bypassP99 !== null && defaultP99 > 0 ? (defaultP99 - bypassP99) / defaultP99 : null;
+  const bestTuned = pickBest(tuned, t);
+  const gap = defaultP99 !== null && bypassP99 !== null ? defaultP99 - bypassP99 : null;
+  const tunedClosesGapRel = bestTuned?.p99Us != null && defaultP99 !== null && gap !== null && gap > 0 ? (defaultP99 - bestTuned.p99Us) / gap : null;
+  return { defaultKernel, bestKernel, bestIsTuned, gainVsDefaultRel, tunedClosesGapRel };
 }
 
 /** Verdicts for every (size, rate), in input order. */
@@ -124,6 +167,7 @@ export function summaryFromGroup(group: TrialGroup, throughput?: { ndrPps: numbe
     lossRange: loss ? { min: loss.min, max: loss.max } : null,
     coresBusy: group.coresBusy?.median ?? null,
     nsPerPacket: group.nsPerPacket?.median ?? null,
+    achievedPps: group.achievedPps?.median ?? null,
     emulated: group.emulated,
     ndrPps: throughput?.ndrPps ?? null,
     pdrPps: throughput?.pdrPps ?? null,
@@ -133,35 +177,48 @@ export function summaryFromGroup(group: TrialGroup, throughput?: { ndrPps: numbe
 export interface AssembleOptions {
   /** The kernel reference path's label, e.g. "kernel-udp". */
   kernelPathLabel: string;
-  /** Labels to compare against it; default: every group whose path is not a kernel-* or attribution path. */
+  /** Labels of the tuned kernel references (busy polling); default none. */
+  tunedKernelPathLabels?: readonly string[];
+  /** Labels to compare against it; default: every group whose path is of the bypass family. */
   bypassPathLabels?: readonly string[];
   attributionFor?: (msgSizeBytes: number | null, offeredPps: number | null) => KernelAttribution | null;
   loadCvFor?: (msgSizeBytes: number | null, offeredPps: number | null) => number | null;
   throughputFor?: (pathLabel: string, msgSizeBytes: number | null) => { ndrPps: number | null; pdrPps: number | null } | null;
 }
 
+interface Cell {
+  msgSizeBytes: number | null;
+  offeredPps: number | null;
+  kernel: TrialGroup | null;
+  tuned: TrialGroup[];
+  bypass: TrialGroup[];
+}
+
 /** One DecisionInput per (size, rate) seen in the groups, sorted by size then rate. */
 export function inputsFromGroups(groups: readonly TrialGroup[], options: AssembleOptions): DecisionInput[] {
-  const isBypass = (g: TrialGroup) =>
-    options.bypassPathLabels ? options.bypassPathLabels.includes(g.pathLabel) : !g.path.startsWith('kernel') && g.path !== 'attribution';
-  const cells = new Map<string, { msgSizeBytes: number | null; offeredPps: number | null; kernel: TrialGroup | null; bypass: TrialGroup[] }>();
+  const isBypass = (g: TrialGroup) => (options.bypassPathLabels ? options.bypassPathLabels.includes(g.pathLabel) : pathFamily(g.path) === 'bypass');
+  const isTuned = (g: TrialGroup) => options.tunedKernelPathLabels?.includes(g.pathLabel) ?? false;
+  const cells = new Map<string, Cell>();
   for (const g of groups) {
     const isKernel = g.pathLabel === options.kernelPathLabel;
-    if (!isKernel && !isBypass(g)) continue;
+    if (!isKernel && !isTuned(g) && !isBypass(g)) continue;
     const key = JSON.stringify([g.msgSizeBytes, g.offeredPps]);
-    const cell = cells.get(key) ?? { msgSizeBytes: g.msgSizeBytes, offeredPps: g.offeredPps, kernel: null, bypass: [] };
+    const cell = cells.get(key) ?? { msgSizeBytes: g.msgSizeBytes, offeredPps: g.offeredPps, kernel: null, tuned: [], bypass: [] };
     if (isKernel) cell.kernel = g;
+    else if (isTuned(g)) cell.tuned.push(g);
     else cell.bypass.push(g);
     cells.set(key, cell);
   }
+  const summary = (g: TrialGroup, size: number | null) => summaryFromGroup(g, options.throughputFor?.(g.pathLabel, size));
   return [...cells.values()]
     .sort((a, b) => (a.msgSizeBytes ?? -1) - (b.msgSizeBytes ?? -1) || (a.offeredPps ?? -1) - (b.offeredPps ?? -1))
     .map((cell) => ({
       msgSizeBytes: cell.msgSizeBytes,
       offeredPps: cell.offeredPps,
-      kernel: cell.kernel ? summaryFromGroup(cell.kernel, options.throughputFor?.(cell.kernel.pathLabel, cell.msgSizeBytes)) : null,
+      kernel: cell.kernel ? summary(cell.kernel, cell.msgSizeBytes) : null,
+      tunedKernels: cell.tuned.map((g) => summary(g, cell.msgSizeBytes)),
       attribution: options.attributionFor?.(cell.msgSizeBytes, cell.offeredPps) ?? null,
-      bypass: cell.bypass.map((g) => summaryFromGroup(g, options.throughputFor?.(g.pathLabel, cell.msgSizeBytes))),
+      bypass: cell.bypass.map((g) => summary(g, cell.msgSizeBytes)),
       loadCv: options.loadCvFor?.(cell.msgSizeBytes, cell.offeredPps) ?? null,
     }));
 }

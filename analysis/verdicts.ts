@@ -2,7 +2,7 @@
 // the load steadiness and the throughput-search results to each size × rate, and apply the
 // selective-win rule. Pure, so `report` can recompute verdicts from any saved run.
 import { median } from 'simple-statistics';
-import type { TrialRecord } from '../core/trial.js';
+import { pathFamily, type TrialRecord } from '../core/trial.js';
 import { toKernelAttribution, type AttributionResult } from './attribution.js';
 import type { PathSearch } from '../core/search-result.js';
 import type { Verdict, VerdictSettings } from '../core/verdict.js';
@@ -11,8 +11,6 @@ import { groupTrials } from './stats.js';
 
 /** What the rule needs of a search.json entry. */
 export type SearchSummary = Pick<PathSearch, 'pathLabel' | 'msgSizeBytes' | 'ndrPps' | 'pdrPps'>;
-
-const KERNEL_PATHS = new Set(['kernel-udp', 'kernel-tcp']);
 
 function sameCell(t: TrialRecord, size: number | null, rate: number | null): boolean {
   return t.msgSizeBytes === size && t.offeredPps === rate;
@@ -35,6 +33,9 @@ export function attributionForCell(trials: readonly TrialRecord[], size: number 
     kernelShareP50: medianOrNull(views.map((v) => v.kernelShareP50)),
     kernelShareP99: medianOrNull(views.map((v) => v.kernelShareP99)),
     components: names.map((name) => ({ name, shareP99: medianOrNull(views.map((v) => v.components.find((c) => c.name === name)?.shareP99)) })),
+    wakeupShareP99: medianOrNull(views.map((v) => v.wakeupShareP99)),
+    // A check that failed in any repetition makes the cell's attribution untrustworthy.
+    checkFailures: [...new Set(views.flatMap((v) => v.checkFailures ?? []))],
   };
 }
 
@@ -84,11 +85,14 @@ export function computeVerdicts(trials: readonly TrialRecord[], searches: readon
   const grid = trials.filter((t) => !t.search && t.path !== 'attribution');
   // Candidates: every path that measured latency (the net_null ceiling, say, measures none).
   const measuresLatency = (label: string) => grid.some((t) => t.pathLabel === label && t.latencyUs?.p99 != null);
-  const bypassPathLabels =
-    settings.bypassPaths ??
-    [...new Set(grid.filter((t) => !KERNEL_PATHS.has(t.path) && t.pathLabel !== kernelPathLabel).map((t) => t.pathLabel))].filter(measuresLatency);
+  const labelsOf = (family: string) =>
+    [...new Set(grid.filter((t) => pathFamily(t.path) === family && t.pathLabel !== kernelPathLabel).map((t) => t.pathLabel))].filter(measuresLatency);
+  const bypassPathLabels = settings.bypassPaths ?? labelsOf('bypass');
+  // Tuned references of the kernel path's own protocol family count; all of them by default.
+  const tunedKernelPathLabels = settings.tunedKernelPaths ?? labelsOf('kernel-tuned');
   const inputs = inputsFromGroups(groupTrials(grid), {
     kernelPathLabel,
+    tunedKernelPathLabels,
     bypassPathLabels,
     attributionFor: (size, rate) => attributionForCell(trials, size, rate, attributionLabel),
     loadCvFor: (size, rate) => loadCvForCell(trials, size, rate, kernelPathLabel, attributionLabel),

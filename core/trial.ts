@@ -7,6 +7,8 @@
 export const PATH_NAMES = [
   'kernel-udp',
   'kernel-tcp',
+  'kernel-udp-busypoll',
+  'kernel-tcp-busypoll',
   'afxdp',
   'kernel-to-afxdp',
   'dpdk-afxdp',
@@ -19,6 +21,36 @@ export const PATH_NAMES = [
   'attribution',
 ] as const;
 export type PathName = (typeof PATH_NAMES)[number];
+
+/**
+ * What a path is to the selective-win rule: the default kernel stack, a tuned kernel reference
+ * (busy-polling sockets on the bypass pollers' CPU layout), a bypass path, or the attribution probe.
+ * Each recipe declares its family (paths/); this table is the same fact for the layers below paths/
+ * (analysis, report), and a test checks that the two agree.
+ */
+export type PathFamily = 'kernel' | 'kernel-tuned' | 'bypass' | 'probe';
+
+export const PATH_FAMILY: Readonly<Record<PathName, PathFamily>> = {
+  'kernel-udp': 'kernel',
+  'kernel-tcp': 'kernel',
+  'kernel-udp-busypoll': 'kernel-tuned',
+  'kernel-tcp-busypoll': 'kernel-tuned',
+  afxdp: 'bypass',
+  'kernel-to-afxdp': 'bypass',
+  'dpdk-afxdp': 'bypass',
+  'dpdk-afpacket': 'bypass',
+  'dpdk-wire': 'bypass',
+  'dpdk-null': 'bypass',
+  'dpdk-txrx': 'bypass',
+  'rdma-rxe': 'bypass',
+  rdma: 'bypass',
+  attribution: 'probe',
+};
+
+/** The family of a recorded path name; an unknown name (a newer record) counts as bypass. */
+export function pathFamily(path: string): PathFamily {
+  return (PATH_FAMILY as Record<string, PathFamily | undefined>)[path] ?? 'bypass';
+}
 
 export const TRIAL_STATUSES = ['ok', 'failed', 'timed-out', 'unsupported', 'skipped'] as const;
 export type TrialStatus = (typeof TRIAL_STATUSES)[number];

@@ -50,19 +50,34 @@ export type CheckStatus = 'passed' | 'failed' | 'unknown';
 export interface KernelBottleneckCheck {
   status: CheckStatus;
   detail: string;
+  /** Kernel share of p99 as the attribution gives it (wake-up included). */
   kernelShareP99: number | null;
+  /** Wake-up share of p99 (waiting to run), when measured: busy polling removes it too. */
+  wakeupShareP99?: number | null;
+  /**
+   * The share the check judged: the kernel share without wake-up when a tuned (busy-polling)
+   * kernel reference was measured, else the kernel share itself.
+   */
+  kernelShareJudgedP99?: number | null;
   kernelShareMin: number;
   /** The largest non-kernel component of p99, when attribution names one. */
   dominantNonKernel: { name: string; shareP99: number } | null;
-  /** Kernel path exceeds the loss goal at R while the best bypass path holds it. */
+  /** The best kernel configuration exceeds the loss goal at R while the best bypass path holds it. */
   kernelLosesWhereBypassHolds: boolean | null;
 }
 
 export interface GainCheck {
   status: CheckStatus;
   detail: string;
-  /** (kernel p99 − bypass p99) / kernel p99. */
+  /** (best kernel p99 − bypass p99) / best kernel p99: what decides. */
   gainRel: number | null;
+  /** (default kernel p99 − bypass p99) / default kernel p99: shown beside it. */
+  gainVsDefaultRel?: number | null;
+  /**
+   * Share of the default → bypass p99 gap that the best tuned kernel reference closes without
+   * bypass ((default − tuned) / (default − bypass)); null without a tuned reference or a gap.
+   */
+  tunedClosesGapRel?: number | null;
   gainMin: number;
   sustainsRateKernelCannot: boolean | null;
 }
@@ -90,10 +105,14 @@ export interface RuleChecks {
 }
 
 export interface CpuComparison {
+  /** The best kernel configuration's cores (the default kernel when no tuned reference was measured). */
   kernelCoresBusy: number | null;
   bypassCoresBusy: number | null;
-  /** bypass − kernel: > 0 means bypass spends that many more cores, < 0 saves them. */
+  /** bypass − best kernel: > 0 means bypass spends that many more cores, < 0 saves them. */
   coresDelta: number | null;
+  /** The default kernel path's cores, and bypass − default. */
+  defaultKernelCoresBusy?: number | null;
+  coresDeltaVsDefault?: number | null;
   kernelNsPerPacket: number | null;
   bypassNsPerPacket: number | null;
 }
@@ -115,14 +134,28 @@ export interface VerdictBase {
   /** Every failed or unknown check's sentence, in rule order. */
   reasons: string[];
   bestBypassPath: string | null;
+  /** The default kernel path's p99 (median over repetitions). */
   kernelP99Us: number | null;
+  /**
+   * The best kernel configuration at this size × rate: lowest p99 among the default kernel path
+   * and the tuned references that hold the loss goal. Absent in verdicts written before tuned
+   * references existed (read as the default kernel).
+   */
+  bestKernelPath?: string | null;
+  bestKernelP99Us?: number | null;
+  /** Whether the best kernel is a tuned reference (busy polling) rather than the default path. */
+  bestKernelTuned?: boolean | null;
   bypassP99Us: number | null;
-  /** kernel p99 − best bypass p99 (medians), µs; negative = bypass is slower. */
+  /** best kernel p99 − best bypass p99 (medians), µs; negative = bypass is slower. What decides. */
   expectedP99SavingUs: number | null;
-  /** The same as a percentage of the kernel path's end-to-end p99. */
+  /** The same as a percentage of the best kernel's end-to-end p99. */
   expectedP99SavingPct: number | null;
+  /** default kernel p99 − best bypass p99, µs, and as a percentage of the default kernel's p99. */
+  savingVsDefaultUs?: number | null;
+  savingVsDefaultPct?: number | null;
   /** The most any bypass could save: kernel share of p99 × kernel p99, µs. */
   kernelAttributableP99Us: number | null;
+  /** Bypass − best kernel cores (see cpu for both kernels). */
   coresDelta: number | null;
   cpu: CpuComparison;
   checks: RuleChecks;
@@ -141,7 +174,9 @@ export type VerdictKind = Verdict['verdict'];
 export interface VerdictSettings {
   /** Label of the kernel reference path; default the first kernel-udp entry (else kernel-tcp). */
   kernelPath?: string;
-  /** Labels of the bypass candidates; default every path that is not kernel-udp/-tcp or attribution. */
+  /** Labels of the tuned kernel references (busy polling); default every path of the kernel-tuned family. */
+  tunedKernelPaths?: string[];
+  /** Labels of the bypass candidates; default every path of the bypass family that measured latency. */
   bypassPaths?: string[];
   /** Label of the attribution entry describing the kernel path; default the first one in the run. */
   attributionPath?: string;

@@ -95,6 +95,7 @@ function afxdpRecipe(path: 'kernel-to-afxdp' | 'afxdp'): NetnsRecipe<AfxdpOption
   const transport = path === 'afxdp' ? 'afxdp' : 'socket';
   return {
     path,
+    family: 'bypass',
     runner: 'netns',
     drivers: ['afxdp'],
     description:

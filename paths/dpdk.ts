@@ -110,6 +110,7 @@ function reflectorRecipe(path: 'dpdk-afxdp' | 'dpdk-afpacket'): NetnsRecipe<Dpdk
   const pmd = path === 'dpdk-afxdp' ? 'af_xdp' : 'af_packet';
   return {
     path,
+    family: 'bypass',
     runner: 'netns',
     drivers: ['testpmd', 'afxdp'],
     description: `kernel UDP client (or AF_XDP client, option client: afxdp) → DPDK testpmd 5tswap reflector on net_${pmd}`,
@@ -159,6 +160,7 @@ export const dpdkAfpacketRecipe = reflectorRecipe('dpdk-afpacket');
  */
 export const dpdkWireRecipe: NetnsRecipe<DpdkOptions> = {
   path: 'dpdk-wire',
+  family: 'bypass',
   runner: 'netns',
   drivers: ['testpmd', 'sockperf'],
   description: 'sockperf client → DPDK testpmd io wire (two net_af_xdp ports) → sockperf server',
@@ -209,6 +211,7 @@ export const dpdkWireRecipe: NetnsRecipe<DpdkOptions> = {
 /** testpmd io between two net_null ports for durationS: how fast DPDK forwards with no wire at all. */
 export const dpdkNullRecipe: NetnsRecipe<DpdkOptions> = {
   path: 'dpdk-null',
+  family: 'bypass',
   runner: 'netns',
   drivers: ['testpmd'],
   description: 'DPDK testpmd io on net_null ports: the CPU-only forwarding ceiling (no wire, no latency)',
@@ -232,6 +235,7 @@ export const dpdkNullRecipe: NetnsRecipe<DpdkOptions> = {
  */
 export const dpdkTxrxRecipe: NetnsRecipe<DpdkOptions> = {
   path: 'dpdk-txrx',
+  family: 'bypass',
   runner: 'netns',
   drivers: ['testpmd'],
   description: 'DPDK testpmd txonly generator → rxonly sink across the veth pair (net_af_xdp): one-way maximum rate',

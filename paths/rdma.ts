@@ -26,6 +26,7 @@ const isBandwidth = (o: RdmaOptions) => o.test.endsWith('_bw');
 
 export const rdmaRxeRecipe: VmRecipe<RdmaOptions> = {
   path: 'rdma-rxe',
+  family: 'bypass',
   runner: 'softroce-vm',
   drivers: ['perftest'],
   driver: perftestDriver.name,
@@ -82,6 +83,7 @@ export type RdmaHostOptions = z.infer<typeof rdmaHostOptionsSchema>;
 
 export const rdmaHostRecipe: NetnsRecipe<RdmaHostOptions> = {
   path: 'rdma',
+  family: 'bypass',
   runner: 'netns',
   drivers: ['perftest'],
   description: 'RDMA verbs (perftest) between two RDMA devices of this host — real hardware',

@@ -5,7 +5,7 @@ import { getDriver } from '../drivers/registry.js';
 import type { Availability } from '../drivers/types.js';
 import type { PathName } from '../core/trial.js';
 import type { NetnsRecipe, PathRecipe } from './types.js';
-import { kernelTcpRecipe, kernelUdpRecipe } from './kernel-sockets.js';
+import { kernelTcpBusyPollRecipe, kernelTcpRecipe, kernelUdpBusyPollRecipe, kernelUdpRecipe } from './kernel-sockets.js';
 import { rdmaHostRecipe, rdmaRxeRecipe } from './rdma.js';
 import { afxdpRecipeBoth, kernelToAfxdpRecipe } from './afxdp.js';
 import { attributionRecipe } from './attribution.js';
@@ -20,6 +20,8 @@ export type AnyNetnsRecipe = NetnsRecipe<any>;
 export const PATH_RECIPES: readonly AnyRecipe[] = [
   kernelUdpRecipe,
   kernelTcpRecipe,
+  kernelUdpBusyPollRecipe,
+  kernelTcpBusyPollRecipe,
   kernelToAfxdpRecipe,
   afxdpRecipeBoth,
   dpdkAfxdpRecipe,

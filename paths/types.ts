@@ -1,7 +1,7 @@
 // A path recipe says, purely, which processes one trial of a data path needs, where they run and
 // which one's output is the measurement. Runners execute recipes; recipes never spawn anything.
 import type { z } from 'zod';
-import type { Measurement, PathName } from '../core/trial.js';
+import type { Measurement, PathFamily, PathName } from '../core/trial.js';
 import type { GuestCase } from '../soft-roce/plan.js';
 import type { HostFacts } from '../core/host.js';
 import type { Availability } from '../drivers/types.js';
@@ -132,6 +132,12 @@ export interface TrialProcesses {
 
 interface RecipeBase<Options> {
   path: PathName;
+  /**
+   * Default kernel, tuned kernel reference, bypass or probe: what the selective-win rule compares.
+   * The layers below paths/ read the same fact from core's PATH_FAMILY (a test checks they agree);
+   * absent = PATH_FAMILY[path].
+   */
+  family?: PathFamily;
   /** Drivers the recipe uses; `doctor` and the runner check each one's availability. */
   drivers: readonly string[];
   description: string;
@@ -166,7 +172,7 @@ export interface NetnsRecipe<Options = unknown> extends RecipeBase<Options> {
    * When the measurement needs more than the measuring process's own output (a sink's counters
    * give a generator's loss): combine it with what the services reported, by role.
    */
-  combine?(measured: Measurement, services: Record<string, Measurement>): Measurement;
+  combine?(measured: Measurement, services: Record<string, Measurement>, options: Options): Measurement;
   /**
    * What the record keeps of the artifacts its drivers read, as entries of `native`, when that
    * takes analysis (per-request records → attribution). Default: each artifact's content under its kind.

@@ -65,3 +65,46 @@ export function sortVerdicts<V extends { msgSizeBytes: number | null; offeredPps
 export function pathDisplay(pathLabel: string, emulated: boolean): string {
   return emulated ? `${pathLabel} (emulated)` : pathLabel;
 }
+
+/** A p99 saving: "21 µs (50 %)"; negative = bypass is slower. */
+export function fmtSaving(us: number | null | undefined, pct: number | null | undefined): string {
+  if (us === null || us === undefined || !Number.isFinite(us)) return MISSING;
+  return `${fmtUs(us)} µs${pct === null || pct === undefined || !Number.isFinite(pct) ? '' : ` (${pct.toFixed(0)} %)`}`;
+}
+
+/** What a verdict says about the kernels it compared bypass with, formatted once for every document. */
+export interface VerdictKernelCells {
+  /** The best kernel configuration and its p99: "kernel-udp-busypoll 24 µs". */
+  bestKernel: string;
+  /** p99 saving of the best bypass path against the default kernel and against the best kernel. */
+  savingVsDefault: string;
+  savingVsBest: string;
+  /** Cores busy: default kernel / best kernel / bypass. */
+  cores: string;
+}
+
+interface VerdictKernelFields {
+  kernelP99Us: number | null;
+  bestKernelPath?: string | null | undefined;
+  bestKernelP99Us?: number | null | undefined;
+  expectedP99SavingUs: number | null;
+  expectedP99SavingPct: number | null;
+  savingVsDefaultUs?: number | null | undefined;
+  savingVsDefaultPct?: number | null | undefined;
+  cpu?: { kernelCoresBusy: number | null; bypassCoresBusy: number | null; defaultKernelCoresBusy?: number | null | undefined } | undefined;
+}
+
+export function verdictKernelCells(v: VerdictKernelFields): VerdictKernelCells {
+  // Verdicts written before tuned references existed compared with the default kernel only.
+  const bestP99 = v.bestKernelP99Us ?? v.kernelP99Us;
+  const cores = (n: number | null | undefined) => fmtNum(n ?? null);
+  return {
+    bestKernel: v.bestKernelPath ? `${v.bestKernelPath} ${fmtUs(bestP99)} µs` : MISSING,
+    savingVsDefault:
+      v.savingVsDefaultUs === undefined ? fmtSaving(v.expectedP99SavingUs, v.expectedP99SavingPct) : fmtSaving(v.savingVsDefaultUs, v.savingVsDefaultPct),
+    savingVsBest: fmtSaving(v.expectedP99SavingUs, v.expectedP99SavingPct),
+    cores: v.cpu
+      ? `${cores(v.cpu.defaultKernelCoresBusy ?? v.cpu.kernelCoresBusy)} / ${cores(v.cpu.kernelCoresBusy)} / ${cores(v.cpu.bypassCoresBusy)}`
+      : MISSING,
+  };
+}

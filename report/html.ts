@@ -6,7 +6,8 @@ import { basename } from 'node:path';
 import type { Spec } from 'vega';
 import type { Verdict } from '../analysis/selective-win.js';
 import type { TrialRecord } from '../core/trial.js';
-import { fmtNum, fmtPct, fmtPps, fmtUs, MISSING, pathDisplay, rateLabel, sizeLabel, sortVerdicts, verdictRowLabel } from './format.js';
+import { fmtNum, fmtPct, fmtPps, fmtUs, MISSING, pathDisplay, rateLabel, sizeLabel, sortVerdicts, verdictKernelCells, verdictRowLabel } from './format.js';
+import { KERNEL_SIDE_BY_SIDE_HEADER, kernelSideBySide, kernelSideBySideCells } from './kernel-compare.js';
 import { haltpollText } from './metadata.js';
 import type { ReportModel } from './model.js';
 import { VERDICT_COLORS, type ChartSpec } from './charts/index.js';
@@ -76,18 +77,29 @@ function verdictSection(model: ReportModel, charts: HtmlChart[]): string {
       ),
       td(esc(v.bestBypassPath ?? MISSING)),
       num(fmtUs(v.kernelP99Us)),
+      td(esc(verdictKernelCells(v).bestKernel)),
       num(fmtUs(v.bypassP99Us)),
-      num(
-        v.expectedP99SavingUs === null
-          ? MISSING
-          : `${fmtUs(v.expectedP99SavingUs)}${v.expectedP99SavingPct === null ? '' : ` (${v.expectedP99SavingPct.toFixed(0)} %)`}`,
-      ),
-      num(v.coresDelta === null ? MISSING : `${v.coresDelta >= 0 ? '+' : ''}${v.coresDelta.toFixed(2)}`),
+      num(verdictKernelCells(v).savingVsDefault),
+      num(verdictKernelCells(v).savingVsBest),
+      num(verdictKernelCells(v).cores),
       td(esc(v.excludedPaths.map((e) => `${e.pathLabel}: ${e.why}`).join('; ') || MISSING)),
     ]);
     parts.push(
       table(
-        ['size', 'offered', 'verdict', 'reason', 'best bypass path', 'kernel p99 µs', 'bypass p99 µs', 'p99 saving µs', 'extra cores', 'left out'],
+        [
+          'size',
+          'offered',
+          'verdict',
+          'reason',
+          'best bypass path',
+          'default kernel p99 µs',
+          'best kernel (p99)',
+          'bypass p99 µs',
+          'saving vs default',
+          'saving vs best kernel',
+          'cores default / best kernel / bypass',
+          'left out',
+        ],
         rows,
         'verdicts',
       ),
@@ -140,6 +152,17 @@ function summarySection(model: ReportModel): string {
       'results',
     ),
   ];
+  const kernels = kernelSideBySide(model.rows);
+  if (kernels.length) {
+    parts.push('<h3>Kernel, default vs tuned</h3>', '<p>The default kernel path next to its busy-polling reference at each size and rate.</p>');
+    parts.push(
+      table(
+        KERNEL_SIDE_BY_SIDE_HEADER,
+        kernels.map((e) => kernelSideBySideCells(e).map((c, i) => ([0, 1, 2, 6].includes(i) ? td(esc(c)) : num(c)))),
+        'results',
+      ),
+    );
+  }
   const failures = model.trials.filter((t) => t.status !== 'ok');
   if (failures.length) {
     parts.push('<h3>Not measured / failed</h3>');

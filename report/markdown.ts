@@ -2,7 +2,8 @@
 // PNG references (relative to the run folder). Deterministic: the same run always gives the same
 // text (no generation time), so it can be diffed and snapshot-tested.
 import type { Verdict } from '../analysis/selective-win.js';
-import { fmtNum, fmtPct, fmtPps, fmtUs, MISSING, pathDisplay, rateLabel, sizeLabel, sortVerdicts, verdictRowLabel } from './format.js';
+import { fmtNum, fmtPct, fmtPps, fmtUs, MISSING, pathDisplay, rateLabel, sizeLabel, sortVerdicts, verdictKernelCells, verdictRowLabel } from './format.js';
+import { KERNEL_SIDE_BY_SIDE_HEADER, kernelSideBySide, kernelSideBySideCells } from './kernel-compare.js';
 import { haltpollText } from './metadata.js';
 import type { ReportModel } from './model.js';
 
@@ -25,16 +26,22 @@ function mdTable(header: string[], rows: string[][], rightAligned: boolean[]): s
 }
 
 function verdictRows(verdicts: readonly Verdict[]): string[][] {
-  return sortVerdicts(verdicts).map((v) => [
-    verdictRowLabel(v),
-    rateLabel(v.offeredPps),
-    `**${v.verdict}**`,
-    v.bestBypassPath ?? MISSING,
-    fmtUs(v.kernelP99Us),
-    fmtUs(v.bypassP99Us),
-    v.coresDelta === null ? MISSING : `${v.coresDelta >= 0 ? '+' : ''}${v.coresDelta.toFixed(2)}`,
-    v.reason,
-  ]);
+  return sortVerdicts(verdicts).map((v) => {
+    const k = verdictKernelCells(v);
+    return [
+      verdictRowLabel(v),
+      rateLabel(v.offeredPps),
+      `**${v.verdict}**`,
+      v.bestBypassPath ?? MISSING,
+      fmtUs(v.kernelP99Us),
+      k.bestKernel,
+      fmtUs(v.bypassP99Us),
+      k.savingVsDefault,
+      k.savingVsBest,
+      k.cores,
+      v.reason,
+    ];
+  });
 }
 
 export function renderMarkdown(model: ReportModel, charts: readonly MarkdownChart[]): string {
@@ -64,16 +71,41 @@ export function renderMarkdown(model: ReportModel, charts: readonly MarkdownChar
   if (!model.verdicts || model.verdicts.length === 0) out.push('no verdicts in this run');
   else {
     out.push(
-      mdTable(['size', 'offered', 'verdict', 'best bypass path', 'kernel p99 µs', 'bypass p99 µs', 'extra cores', 'reason'], verdictRows(model.verdicts), [
-        false,
-        false,
-        false,
-        false,
-        true,
-        true,
-        true,
-        false,
-      ]),
+      mdTable(
+        [
+          'size',
+          'offered',
+          'verdict',
+          'best bypass path',
+          'default kernel p99 µs',
+          'best kernel (p99)',
+          'bypass p99 µs',
+          'saving vs default',
+          'saving vs best kernel',
+          'cores default / best kernel / bypass',
+          'reason',
+        ],
+        verdictRows(model.verdicts),
+        [false, false, false, false, true, false, true, true, true, true, false],
+      ),
+    );
+  }
+
+  const kernels = kernelSideBySide(model.rows);
+  if (kernels.length) {
+    out.push(
+      '',
+      '## Kernel, default vs tuned',
+      '',
+      'The default kernel path next to its busy-polling reference at each size and rate (medians over repetitions).',
+      '',
+    );
+    out.push(
+      mdTable(
+        KERNEL_SIDE_BY_SIDE_HEADER,
+        kernels.map(kernelSideBySideCells),
+        KERNEL_SIDE_BY_SIDE_HEADER.map((_, i) => ![0, 1, 2, 6].includes(i)),
+      ),
     );
   }
 

@@ -5,6 +5,7 @@ import type { SummaryRow } from '../core/run-summary.js';
 import type { TrialRecord, TrialStatus } from '../core/trial.js';
 import { groupTrials, type TrialGroup } from '../analysis/stats.js';
 import { fmtPct, fmtPps, fmtUs, pathDisplay } from './format.js';
+import { renderKernelSideBySide } from './kernel-compare.js';
 
 // Declared with summary.json, which stores the rows (core/run-summary.ts).
 export type { SummaryRow } from '../core/run-summary.js';
@@ -73,5 +74,7 @@ export function renderTable(rows: readonly SummaryRow[]): string {
     .map((r) => `  ${r.pathLabel} ${r.msgSizeBytes ?? ''} B ${r.offeredPps === null ? 'closed loop' : `${r.offeredPps} pps`}: ${r.error}`);
   if (notes.length) out.push('', 'Not measured / failed:', ...[...new Set(notes)]);
   if (rows.some((r) => r.emulated)) out.push('', '(emulated) = measured under emulation (QEMU TCG): says nothing about real hardware.');
+  const kernels = renderKernelSideBySide(rows);
+  if (kernels) out.push('', kernels);
   return out.join('\n');
 }

@@ -236,7 +236,7 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
     const parsed = driver.parse({ stdout: safeRead(phase.measure.stdoutFile), stderr: safeRead(phase.measure.stderrFile), exitCode: phase.measure.exitCode });
     const services = parseServices(phase.services);
     const recipe = getNetnsRecipe(planned.path);
-    const m = parsed[0] && recipe.combine ? recipe.combine(parsed[0], services) : parsed[0];
+    const m = parsed[0] && recipe.combine ? recipe.combine(parsed[0], services, planned.options) : parsed[0];
     if (!m) return finish('failed', noMeasurement(planned.msgSizeBytes, 'the tool printed no result'), { raw });
     const native: Record<string, unknown> = { ...m.native };
     if (Object.keys(services).length > 0) {

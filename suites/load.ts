@@ -105,6 +105,7 @@ export function parseSuite(file: string, text: string): LoadedSuite {
 
   for (const [field, names] of [
     ['verdict.kernelPath', suite.verdict.kernelPath === undefined ? [] : [suite.verdict.kernelPath]],
+    ['verdict.tunedKernelPaths', suite.verdict.tunedKernelPaths ?? []],
     ['verdict.bypassPaths', suite.verdict.bypassPaths ?? []],
     ['verdict.attributionPath', suite.verdict.attributionPath === undefined ? [] : [suite.verdict.attributionPath]],
     ['verdict.scenarios[].attributionPath', (suite.verdict.scenarios ?? []).map((x) => x.attributionPath)],

@@ -74,7 +74,9 @@ export const searchSchema = z.strictObject({
 export const verdictSchema = z.strictObject({
   /** Label of the kernel reference path; default the first kernel-udp entry. */
   kernelPath: z.string().optional(),
-  /** Labels of the bypass candidates; default every path that is not kernel-udp/-tcp or attribution. */
+  /** Labels of the tuned kernel references (busy polling); default every kernel-*-busypoll entry. */
+  tunedKernelPaths: z.array(z.string()).optional(),
+  /** Labels of the bypass candidates; default every bypass-family path that measured latency. */
   bypassPaths: z.array(z.string()).min(1).optional(),
   /** Label of the attribution entry that describes the kernel path; default the first one. */
   attributionPath: z.string().optional(),

@@ -10,6 +10,14 @@ export interface SockperfParams {
   /** Validated IPv4 by the caller (checked again here because it becomes an argv element). */
   serverIp: string;
   port: number;
+  /**
+   * Both roles: never sleep in the kernel. Non-blocking sockets and an epoll timeout of 0 make
+   * sockperf spin on epoll_wait (a full core even when idle); checked by hand to keep the server
+   * at 100 % CPU. (-F recvfrom would be the simpler spin, but sockperf only takes -F with a feed file.)
+   */
+  spin?: boolean;
+  /** Both roles: SO_BUSY_POLL on the sockets (--lls), µs. It polls only where the device has NAPI. */
+  busyPollUsec?: number;
   // client only:
   mode?: SockperfMode;
   msgSizeBytes?: number;
@@ -38,6 +46,14 @@ function buildServerCommand(params: SockperfParams): string[] {
   }
   const argv = ['sockperf', 'server', '-i', params.serverIp, '-p', String(params.port)];
   if (params.protocol === 'tcp') argv.push('--tcp');
+  return [...argv, ...pollingArgs(params)];
+}
+
+/** Busy-polling options, the same for both roles. */
+function pollingArgs(params: SockperfParams): string[] {
+  const argv: string[] = [];
+  if (params.spin) argv.push('--nonblocked', '--timeout', '0');
+  if (params.busyPollUsec !== undefined) argv.push('--lls', requireInt('busyPollUsec', params.busyPollUsec, 1, 1_000_000));
   return argv;
 }
 
@@ -64,7 +80,7 @@ function buildClientCommand(params: SockperfParams): string[] {
   } else if (params.fullLogPath !== undefined) {
     throw new UserError('sockperf: fullLogPath needs a latency mode (ping-pong or under-load); throughput mode logs no packets');
   }
-  return argv;
+  return [...argv, ...pollingArgs(params)];
 }
 
 export function buildSockperfCommand(params: SockperfParams): string[] {

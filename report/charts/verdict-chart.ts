@@ -1,6 +1,6 @@
 // The selective-win verdict per size × rate.
 import type { Verdict } from '../../analysis/selective-win.js';
-import { fmtUs, rateLabel, sortVerdicts, verdictRowLabel } from '../format.js';
+import { fmtUs, rateLabel, sortVerdicts, verdictKernelCells, verdictRowLabel } from '../format.js';
 import { CONFIG, SCHEMA, rateLabels, type ChartSpec } from './common.js';
 
 export const VERDICT_COLORS = { 'bypass-wins': '#2e9e4f', 'no-win': '#9e9e9e', 'insufficient-data': '#f2c14e' } as const;
@@ -18,6 +18,9 @@ export function verdictChart(verdicts: readonly Verdict[] | null): ChartSpec | n
     otherReasons: v.reasons.filter((r) => r !== v.reason).join('; ') || '—',
     best: v.bestBypassPath ?? '—',
     kernelP99: v.kernelP99Us === null ? '—' : `${fmtUs(v.kernelP99Us)} µs`,
+    bestKernel: verdictKernelCells(v).bestKernel,
+    savingVsDefault: verdictKernelCells(v).savingVsDefault,
+    cores: verdictKernelCells(v).cores,
     bypassP99: v.bypassP99Us === null ? '—' : `${fmtUs(v.bypassP99Us)} µs`,
     saving:
       v.expectedP99SavingUs === null
@@ -34,10 +37,13 @@ export function verdictChart(verdicts: readonly Verdict[] | null): ChartSpec | n
     { field: 'reason', type: 'nominal' as const },
     { field: 'otherReasons', type: 'nominal' as const, title: 'also' },
     { field: 'best', type: 'nominal' as const, title: 'best bypass path' },
-    { field: 'kernelP99', type: 'nominal' as const, title: 'kernel p99' },
+    { field: 'kernelP99', type: 'nominal' as const, title: 'default kernel p99' },
+    { field: 'bestKernel', type: 'nominal' as const, title: 'best kernel (p99)' },
     { field: 'bypassP99', type: 'nominal' as const, title: 'bypass p99' },
-    { field: 'saving', type: 'nominal' as const, title: 'p99 saving' },
-    { field: 'coresDelta', type: 'nominal' as const, title: 'extra cores' },
+    { field: 'saving', type: 'nominal' as const, title: 'p99 saving vs best kernel' },
+    { field: 'savingVsDefault', type: 'nominal' as const, title: 'p99 saving vs default kernel' },
+    { field: 'coresDelta', type: 'nominal' as const, title: 'extra cores vs best kernel' },
+    { field: 'cores', type: 'nominal' as const, title: 'cores default / best kernel / bypass' },
     { field: 'excluded', type: 'nominal' as const, title: 'left out' },
   ];
   return {

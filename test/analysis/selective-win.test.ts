@@ -86,7 +86,15 @@ describe('decide: bypass-wins', () => {
   it('shows the CPU cost of busy polling in the numbers', () => {
     const v = decide(winningInput());
     expect(v.coresDelta).toBeCloseTo(1.0, 10);
-    expect(v.cpu).toEqual({ kernelCoresBusy: 0.4, bypassCoresBusy: 1.4, coresDelta: v.coresDelta, kernelNsPerPacket: 8000, bypassNsPerPacket: 28_000 });
+    expect(v.cpu).toEqual({
+      kernelCoresBusy: 0.4,
+      bypassCoresBusy: 1.4,
+      coresDelta: v.coresDelta,
+      defaultKernelCoresBusy: 0.4,
+      coresDeltaVsDefault: v.coresDelta,
+      kernelNsPerPacket: 8000,
+      bypassNsPerPacket: 28_000,
+    });
   });
 
   it('says so when bypass saves cores, and when CPU was not measured', () => {
@@ -110,7 +118,7 @@ describe('decide: bypass-wins', () => {
     );
     expect(v.verdict).toBe('bypass-wins');
     expect(v.checks.kernelBottleneck.status).toBe('passed');
-    expect(v.checks.kernelBottleneck.detail).toBe('kernel path loses 2.5 % > 0.5 % at 800000 pps while afxdp holds it');
+    expect(v.checks.kernelBottleneck.detail).toBe('best kernel path (kernel-udp) loses 2.5 % > 0.5 % at 800000 pps while afxdp holds it');
     expect(v.checks.gain).toMatchObject({ status: 'passed', sustainsRateKernelCannot: true });
     expect(v.checks.beyondSpread).toMatchObject({ status: 'passed', basis: 'loss' });
   });
