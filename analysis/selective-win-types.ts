@@ -62,6 +62,10 @@ export interface KernelAttribution {
   kernelShareP50: number | null;
   kernelShareP99: number | null;
   components: { name: string; shareP99: number | null }[];
+  /** Share of p99 spent waiting to run after a wake-up (both sides), measured: what busy polling removes. null = not measured. */
+  wakeupShareP99?: number | null;
+  /** Independent checks of the attribution that failed, each a sentence; any failure means insufficient data. */
+  checkFailures?: string[];
 }
 
 /** What the rule needs to know about one path at S and R (medians over ok repetitions). */
