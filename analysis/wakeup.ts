@@ -1,10 +1,32 @@
 // Waiting to run inside the kernel RX intervals, measured: the scheduler's tracepoints (bpftrace,
 // drivers/bpftrace/wakeup.ts) give, per probe thread, every stretch it was runnable but not
 // running; the part of each request's RX interval (RX stamp → receive returned) covered by such
-// stretches is its wake-up / scheduling wait, the rest is the kernel's protocol work. No part of
-// this is a remainder: both are measured intervals, and their sum is the RX interval.
+// stretches is its wake-up / scheduling wait (measured), and the rest of the interval is the
+// kernel's protocol work (the RX interval, itself measured, minus that wait).
 import type { TsprobeRecord } from '../drivers/tsprobe/index.js';
-import type { WakeupInterval } from '../drivers/bpftrace/wakeup.js';
+import { UserError } from '../core/errors.js';
+import type { WakeupEvent } from '../drivers/bpftrace/index.js';
+import type { ThreadInfo } from '../drivers/tsprobe/index.js';
+
+/** A waiting-to-run interval on the records' clock: ns relative to the client's t0, like the records. */
+export interface WakeupInterval {
+  kind: WakeupEvent['kind'];
+  fromNs: number;
+  toNs: number;
+}
+
+/**
+ * The events of one thread, moved onto the records' clock (monotonic + offset − t0). The offset
+ * is exact to the two clock reads that bracket it (well under 1 µs).
+ */
+export function wakeupsOnRecordClock(events: readonly WakeupEvent[], thread: ThreadInfo, client: ThreadInfo): WakeupInterval[] {
+  if (client.t0Ns === null) throw new UserError("thread-info of the client has no t0Ns: pass the client role's --thread-info file");
+  const shift = BigInt(client.realtimeMinusMonotonicNs) - client.t0Ns;
+  return events
+    .filter((e) => e.tid === thread.tid)
+    .map((e) => ({ kind: e.kind, fromNs: Number(BigInt(e.wakeNs) + shift), toNs: Number(BigInt(e.switchNs) + shift) }))
+    .sort((a, b) => a.fromNs - b.fromNs);
+}
 
 /** Per-thread runnable-not-running intervals on the records' clock (ns relative to the client's t0). */
 export interface WakeupTrace {

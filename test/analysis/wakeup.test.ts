@@ -4,8 +4,9 @@ import { describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fixturePath } from '../helpers/fixtures.js';
 import { attribute, toKernelAttribution, type AttributionResult } from '../../analysis/attribution.js';
-import { waitingWithin, type WakeupTrace } from '../../analysis/wakeup.js';
-import { parseThreadInfo, parseWakeupEvents, wakeupsOnRecordClock } from '../../drivers/bpftrace/wakeup.js';
+import { waitingWithin, wakeupsOnRecordClock, type WakeupTrace } from '../../analysis/wakeup.js';
+import { parseWakeupEvents } from '../../drivers/bpftrace/index.js';
+import { parseThreadInfo } from '../../drivers/tsprobe/index.js';
 import { parseTsprobeRecords } from '../../drivers/tsprobe/index.js';
 import { baseRow, toCsv, type Row } from '../helpers/tsprobe-records.js';
 
