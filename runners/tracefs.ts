@@ -2,7 +2,7 @@
 // Mounted only when it is not, recorded in the ledger before mounting (so `bypassbench cleanup`
 // unmounts it after a kill), and unmounted after the trial; a mount that was there is left alone.
 import { readFileSync } from 'node:fs';
-import { run } from './exec.js';
+import { run, tryRun } from './exec.js';
 import type { Ledger } from './ledger.js';
 
 export const TRACEFS = '/sys/kernel/tracing';
@@ -21,7 +21,9 @@ export async function ensureTracefs(ledger: Ledger): Promise<() => Promise<void>
   ledger.update((d) => d.mounts.push(TRACEFS));
   await run(['mount', '-t', 'tracefs', 'nodev', TRACEFS]);
   return async () => {
-    await run(['umount', TRACEFS]);
+    // Busy (another run's tracer is using it): leave it in the ledger for `bypassbench cleanup`
+    // rather than fail a trial that already ended.
+    if ((await tryRun(['umount', TRACEFS])) === null) return;
     ledger.update((d) => {
       d.mounts = d.mounts.filter((m) => m !== TRACEFS);
     });
