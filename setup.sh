@@ -24,6 +24,7 @@ PACKAGES=(
   sockperf                                                  # kernel UDP/TCP path
   gcc make libc6-dev pkg-config libxdp-dev libbpf-dev        # native AF_XDP program
   libjansson-dev                                            # native timestamping probe (JSON codec)
+  bpftrace                                                  # attribution: wake-up measured by sched tracepoints
   dpdk dpdk-dev                                             # DPDK testpmd (in dpdk-dev)
   librte-net-af-xdp23 librte-net-af-packet23 librte-net-null23 librte-mempool-ring23   # the PMDs and pool it uses
   perftest rdma-core ibverbs-utils ibverbs-providers rdmacm-utils   # RDMA verbs tests

@@ -21,7 +21,14 @@
 // With N relays there are N + 1 legs per direction; a direct call would cross one, so the other
 // N are charged to hops. Legs are assumed equal because splitting them needs a shared clock.
 // Kernel RX runs from the RX software stamp to the receive call returning, so it includes the
-// wake-up and any wait for a CPU: on a busy host that scheduling delay is most of its tail.
+// wake-up and any wait for a CPU: on a busy host that scheduling delay is most of its tail. With
+// a wake-up trace (analysis/wakeup.ts) `kernelRxSplit` splits it, measured, into protocol work and
+// waiting to run (woken after sleeping, or preempted); without one it says so (null).
+//
+// Independent checks (`checks`): every request's stamps from one host are in order, and no
+// request has a negative NIC/wire time; more than CHECK_VIOLATION_MAX_RATIO of requests violating
+// either fails the check, and analysis/verdicts.ts turns a failed check into insufficient-data.
+// `remainders` names the components computed as what is left over (only `other`).
 //
 // Percentiles (p50/p90/p99/mean) are of each component's own distribution, so they do not add
 // up. Shares do: shareP50 = mean of the component over the "p50 band" (requests whose RTT lies
@@ -30,6 +37,7 @@
 // of all components sum to 1 in both. Percentiles are nearest-rank, as in the probe's summary.
 import type { TsprobeRecord } from '../drivers/tsprobe/index.js';
 import type { KernelAttribution } from './selective-win.js';
+import { requestWaiting, type WakeupTrace } from './wakeup.js';
 
 export const COMPONENT_NAMES = [
   'kernelTxClient',
@@ -119,6 +127,46 @@ export interface AttributionOptions {
   tailPct?: number;
   /** Fewer complete requests than this gives insufficient-data. Default 20. */
   minRequests?: number;
+  /** Measured waiting-to-run intervals of the probe's threads: splits kernel RX into work and waiting. */
+  wakeups?: WakeupTrace;
+}
+
+/** A check fails when more than this share of complete requests violates it. */
+export const CHECK_VIOLATION_MAX_RATIO = 0.01;
+
+export interface AttributionCheck {
+  name: 'timestamp-order' | 'nic-wire-nonnegative';
+  passed: boolean;
+  /** Complete requests that violate it. */
+  violations: number;
+  detail: string;
+}
+
+/** One side's kernel RX split; shares are of the band's / tail's mean RTT, like the components'. */
+export interface RxSideSplit {
+  workShareP50: number;
+  workShareP99: number;
+  /** Waiting to run: woken + preempted. */
+  waitingShareP50: number;
+  waitingShareP99: number;
+  wokenShareP50: number;
+  wokenShareP99: number;
+  preemptedShareP50: number;
+  preemptedShareP99: number;
+  waitingP50Us: number;
+  waitingP99Us: number;
+}
+
+export interface KernelRxSplit {
+  source: string;
+  /** Requests whose waiting was clipped to their RX interval (it covered a pause or queueing too). */
+  clippedRequests: number;
+  server: RxSideSplit;
+  client: RxSideSplit;
+  /** Both sides: waiting after a wake-up, what a receiver that never sleeps (busy polling) removes. */
+  wokenShare: { p50: number; p99: number };
+  /** Both sides: all waiting to run (woken + preempted). */
+  waitingShare: { p50: number; p99: number };
 }
 
 export interface Steadiness {
@@ -157,6 +205,11 @@ export type AttributionResult =
       };
       steadiness: Steadiness;
       pauses: { delayedRequests: number; delayedRatio: number; maxDelayUs: number };
+      /** Kernel RX split into protocol work and waiting to run, measured; null without a wake-up trace. */
+      kernelRxSplit: KernelRxSplit | null;
+      /** Components computed as a remainder (RTT minus the measured ones), not measured themselves. */
+      remainders: ComponentName[];
+      checks: AttributionCheck[];
     }
   | { status: 'insufficient-data'; reason: string; requests: number; complete: number };
 
@@ -244,6 +297,7 @@ export function attribute(records: readonly TsprobeRecord[], options: Attributio
     if (COMPONENT_NAMES.some((name) => c[name] < -toleranceUs)) negative++;
   }
   const delayed = perRequest.filter((c) => c.pauses > 0);
+  const completeRecords = records.filter((r) => requestComponents(r) !== null);
   return {
     status: 'ok',
     requests: records.length,
@@ -275,6 +329,105 @@ export function attribute(records: readonly TsprobeRecord[], options: Attributio
       delayedRatio: delayed.length / perRequest.length,
       maxDelayUs: delayed.reduce((a, c) => Math.max(a, c.pauses), 0),
     },
+    kernelRxSplit: options.wakeups ? splitKernelRx(completeRecords, perRequest, options.wakeups, { bandFrom, bandTo, tailFrom, bandRtt, tailRtt }) : null,
+    remainders: ['other'],
+    checks: runChecks(completeRecords, perRequest, toleranceUs),
+  };
+}
+
+const SAME_HOST_ORDER: [keyof TsprobeRecord, keyof TsprobeRecord][] = [
+  ['cSendNs', 'cTxNs'],
+  ['cTxNs', 'cRxNs'],
+  ['cRxNs', 'cRetNs'],
+  ['sRxNs', 'sRetNs'],
+  ['sRetNs', 'sDecNs'],
+  ['sDecNs', 'sHdlNs'],
+  ['sHdlNs', 'sEncNs'],
+  ['sEncNs', 'sSendNs'],
+  ['sSendNs', 'sTxNs'],
+];
+
+/** Checks that do not follow from the sum (which holds by construction, `other` absorbing any gap). */
+function runChecks(records: readonly TsprobeRecord[], perRequest: readonly RequestComponents[], toleranceUs: number): AttributionCheck[] {
+  const n = perRequest.length;
+  const check = (name: AttributionCheck['name'], violations: number, what: string): AttributionCheck => {
+    const passed = violations <= CHECK_VIOLATION_MAX_RATIO * n;
+    const pct = ((100 * violations) / n).toFixed(1);
+    return { name, passed, violations, detail: `${violations} of ${n} requests (${pct} %) ${what}; at most ${100 * CHECK_VIOLATION_MAX_RATIO} % may` };
+  };
+  const outOfOrder = records.filter((r) => SAME_HOST_ORDER.some(([a, b]) => (r[a] as number) > (r[b] as number))).length;
+  const negativeWire = perRequest.filter((c) => c.nicWire < -toleranceUs).length;
+  return [
+    check(
+      'timestamp-order',
+      outOfOrder,
+      'have same-host timestamps out of order (send ≤ TX ≤ RX ≤ return; RX ≤ return ≤ decode ≤ handler ≤ encode ≤ send ≤ TX)',
+    ),
+    check('nic-wire-nonnegative', negativeWire, `have NIC/wire time below −${toleranceUs} µs`),
+  ];
+}
+
+interface BandBounds {
+  bandFrom: number;
+  bandTo: number;
+  tailFrom: number;
+  bandRtt: number;
+  tailRtt: number;
+}
+
+function splitKernelRx(records: readonly TsprobeRecord[], perRequest: readonly RequestComponents[], trace: WakeupTrace, b: BandBounds): KernelRxSplit {
+  let clipped = 0;
+  // µs per request: [serverWoken, serverPreempted, clientWoken, clientPreempted], clipped to the RX component.
+  const rows = perRequest.map((c, i) => {
+    const w = requestWaiting(records[i]!, trace) ?? { server: { wokenNs: 0, preemptedNs: 0 }, client: { wokenNs: 0, preemptedNs: 0 } };
+    const side = (woken: number, preempted: number, rxUs: number): [number, number] => {
+      const total = (woken + preempted) / 1e3;
+      if (total <= Math.max(rxUs, 0)) return [woken / 1e3, preempted / 1e3];
+      clipped++;
+      const scale = Math.max(rxUs, 0) / total;
+      return [(woken / 1e3) * scale, (preempted / 1e3) * scale];
+    };
+    const [sw, sp] = side(w.server.wokenNs, w.server.preemptedNs, c.kernelRxServer);
+    const [cw, cp] = side(w.client.wokenNs, w.client.preemptedNs, c.kernelRxClient);
+    return { rttUs: c.rttUs, rxS: c.kernelRxServer, rxC: c.kernelRxClient, sw, sp, cw, cp };
+  });
+  const band = rows.filter((r) => r.rttUs >= b.bandFrom && r.rttUs <= b.bandTo);
+  const tail = rows.filter((r) => r.rttUs >= b.tailFrom);
+  type Row = (typeof rows)[number];
+  const share = (set: Row[], rtt: number, f: (r: Row) => number) => mean(set.map(f)) / rtt;
+  const sideSplit = (rx: (r: Row) => number, woken: (r: Row) => number, preempted: (r: Row) => number): RxSideSplit => {
+    const waiting = (r: Row) => woken(r) + preempted(r);
+    const sorted = rows.map(waiting).sort((x, y) => x - y);
+    return {
+      workShareP50: share(band, b.bandRtt, (r) => rx(r) - waiting(r)),
+      workShareP99: share(tail, b.tailRtt, (r) => rx(r) - waiting(r)),
+      waitingShareP50: share(band, b.bandRtt, waiting),
+      waitingShareP99: share(tail, b.tailRtt, waiting),
+      wokenShareP50: share(band, b.bandRtt, woken),
+      wokenShareP99: share(tail, b.tailRtt, woken),
+      preemptedShareP50: share(band, b.bandRtt, preempted),
+      preemptedShareP99: share(tail, b.tailRtt, preempted),
+      waitingP50Us: percentile(sorted, 50),
+      waitingP99Us: percentile(sorted, 99),
+    };
+  };
+  const server = sideSplit(
+    (r) => r.rxS,
+    (r) => r.sw,
+    (r) => r.sp,
+  );
+  const client = sideSplit(
+    (r) => r.rxC,
+    (r) => r.cw,
+    (r) => r.cp,
+  );
+  return {
+    source: trace.source,
+    clippedRequests: clipped,
+    server,
+    client,
+    wokenShare: { p50: server.wokenShareP50 + client.wokenShareP50, p99: server.wokenShareP99 + client.wokenShareP99 },
+    waitingShare: { p50: server.waitingShareP50 + client.waitingShareP50, p99: server.waitingShareP99 + client.waitingShareP99 },
   };
 }
 
@@ -285,5 +438,7 @@ export function toKernelAttribution(result: AttributionResult): KernelAttributio
     kernelShareP50: result.kernelShare.p50,
     kernelShareP99: result.kernelShare.p99,
     components: COMPONENT_NAMES.map((name) => ({ name, shareP99: result.components[name].shareP99 })),
+    wakeupShareP99: result.kernelRxSplit?.wokenShare.p99 ?? null,
+    checkFailures: (result.checks ?? []).filter((c) => !c.passed).map((c) => `attribution check ${c.name} failed: ${c.detail}`),
   };
 }

@@ -12,6 +12,13 @@ import { groupTrials } from './stats.js';
 /** What the rule needs of a search.json entry. */
 export type SearchSummary = Pick<PathSearch, 'pathLabel' | 'msgSizeBytes' | 'ndrPps' | 'pdrPps'>;
 
+/**
+ * The probe measures the kernel UDP path too, so its RTT p50 must agree with the kernel path's at
+ * the same size and rate: further apart than this (relative to the kernel path's), the two
+ * experiments disagree and the attribution cannot explain the kernel path's latency.
+ */
+export const PROBE_RTT_AGREEMENT_MAX_REL = 0.5;
+
 function sameCell(t: TrialRecord, size: number | null, rate: number | null): boolean {
   return t.msgSizeBytes === size && t.offeredPps === rate;
 }
@@ -37,6 +44,30 @@ export function attributionForCell(trials: readonly TrialRecord[], size: number 
     // A check that failed in any repetition makes the cell's attribution untrustworthy.
     checkFailures: [...new Set(views.flatMap((v) => v.checkFailures ?? []))],
   };
+}
+
+/** The probe's RTT p50 at a cell: the median over its ok repetitions. */
+export function probeRttP50ForCell(trials: readonly TrialRecord[], size: number | null, rate: number | null, label?: string): number | null {
+  return medianOrNull(
+    trials
+      .filter((t) => t.path === 'attribution' && t.status === 'ok' && sameCell(t, size, rate) && (label === undefined || t.pathLabel === label))
+      .map((t) => {
+        const a = t.native['attribution'] as AttributionResult | undefined;
+        return a?.status === 'ok' ? a.rttUs.p50 : null;
+      }),
+  );
+}
+
+/** A failure sentence when the probe's RTT and the kernel UDP path's disagree beyond PROBE_RTT_AGREEMENT_MAX_REL; else null. */
+export function probeRttDisagreement(probeP50Us: number | null, kernelP50Us: number | null, kernelLabel: string): string | null {
+  if (probeP50Us === null || kernelP50Us === null || kernelP50Us <= 0) return null;
+  const rel = (probeP50Us - kernelP50Us) / kernelP50Us;
+  if (Math.abs(rel) <= PROBE_RTT_AGREEMENT_MAX_REL) return null;
+  const pct = (x: number) => `${Math.round(x * 100)} %`;
+  return (
+    `attribution check probe-vs-kernel-rtt failed: the probe's RTT p50 ${probeP50Us.toFixed(1)} µs is ${pct(Math.abs(rel))} ` +
+    `${rel > 0 ? 'above' : 'below'} ${kernelLabel}'s ${kernelP50Us.toFixed(1)} µs at the same size and rate (at most ${pct(PROBE_RTT_AGREEMENT_MAX_REL)})`
+  );
 }
 
 /**
@@ -90,6 +121,7 @@ export function computeVerdicts(trials: readonly TrialRecord[], searches: readon
   const bypassPathLabels = settings.bypassPaths ?? labelsOf('bypass');
   // Tuned references of the kernel path's own protocol family count; all of them by default.
   const tunedKernelPathLabels = settings.tunedKernelPaths ?? labelsOf('kernel-tuned');
+  const kernelIsUdp = grid.some((t) => t.pathLabel === kernelPathLabel && t.path === 'kernel-udp');
   const inputs = inputsFromGroups(groupTrials(grid), {
     kernelPathLabel,
     tunedKernelPathLabels,
@@ -101,5 +133,16 @@ export function computeVerdicts(trials: readonly TrialRecord[], searches: readon
       return s ? { ndrPps: s.ndrPps, pdrPps: s.pdrPps } : null;
     },
   });
-  return decideAll(inputs, thresholds);
+  // Cross-check the two experiments: the probe's RTT against the kernel UDP path's at the same cell.
+  const checked = inputs.map((input) => {
+    if (!input.attribution || !kernelIsUdp) return input;
+    const failure = probeRttDisagreement(
+      probeRttP50ForCell(trials, input.msgSizeBytes, input.offeredPps, attributionLabel),
+      input.kernel?.p50Us ?? null,
+      kernelPathLabel,
+    );
+    if (!failure) return input;
+    return { ...input, attribution: { ...input.attribution, checkFailures: [...(input.attribution.checkFailures ?? []), failure] } };
+  });
+  return decideAll(checked, thresholds);
 }

@@ -6,12 +6,13 @@ import { perftestDriver } from './perftest/index.js';
 import { afxdpDriver } from './afxdp/index.js';
 import { tsprobeDriver } from './tsprobe/index.js';
 import { testpmdDriver } from './testpmd/index.js';
+import { bpftraceDriver } from './bpftrace/index.js';
 
 // Each driver has its own parameter type; the registry only needs the common shape.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyDriver = Driver<any>;
 
-export const DRIVERS: readonly AnyDriver[] = [sockperfDriver, afxdpDriver, testpmdDriver, tsprobeDriver, perftestDriver];
+export const DRIVERS: readonly AnyDriver[] = [sockperfDriver, afxdpDriver, testpmdDriver, tsprobeDriver, perftestDriver, bpftraceDriver];
 
 export function getDriver(name: string): AnyDriver {
   const driver = DRIVERS.find((d) => d.name === name);

@@ -2,11 +2,16 @@
 // each request with SO_TIMESTAMPING, runs an application model on the server (codec, handler
 // time, GC-like pauses) and, optionally, relay hops in namespaces of their own. The per-request
 // records become native.attribution of the trial (analysis/attribution.ts), which the
-// selective-win rule reads at the same size and rate.
+// selective-win rule reads at the same size and rate. With `wakeup: tracepoints` (the default) a
+// bpftrace side process records when each probe thread waited to run (sched_wakeup →
+// sched_switch), so kernel RX splits into protocol work and waiting, measured (analysis/wakeup.ts).
 import { z } from 'zod';
 import { attribute } from '../analysis/attribution.js';
+import { wakeupsOnRecordClock } from '../analysis/wakeup.js';
+import { UserError } from '../core/errors.js';
+import { BPFTRACE_WAKEUPS, bpftraceDriver, type WakeupEvent } from '../drivers/bpftrace/index.js';
 import { nativeBinary } from '../core/project.js';
-import { TSPROBE_RECORDS, tsprobeDriver, type TsprobeRecord } from '../drivers/tsprobe/index.js';
+import { TSPROBE_RECORDS, TSPROBE_THREAD_INFO, tsprobeDriver, type ThreadInfo, type TsprobeRecord } from '../drivers/tsprobe/index.js';
 import { extraSubnet } from './addresses.js';
 import type { LinkRequest, NetnsRecipe, PreparedPath, ProcessSpec, ReadArtifact, TopologyInfo, TrialContext } from './types.js';
 
@@ -31,6 +36,13 @@ export const attributionOptionsSchema = z
      * read, which then shows up as client kernel RX: use sleep with hops there.
      */
     pacing: z.enum(['busy', 'sleep']).default('busy'),
+    /**
+     * block: client and server receive with blocking calls (each datagram wakes its receiver);
+     * spin: both poll and never sleep, the server on the poller CPU, the client on its own.
+     */
+    rxMode: z.enum(['block', 'spin'], { error: 'must be block or spin' }).default('block'),
+    /** tracepoints: bpftrace measures waiting to run (needs bpftrace; tracefs is mounted for the trial); off: not measured. */
+    wakeup: z.enum(['tracepoints', 'off'], { error: 'must be tracepoints or off' }).default('tracepoints'),
   })
   .refine((o) => o.pauseUs > 0 === o.pauseEveryMs > 0, { error: 'pauseUs and pauseEveryMs go together (both > 0, or both 0)', path: ['pauseUs'] });
 export type AttributionOptions = z.infer<typeof attributionOptionsSchema>;
@@ -62,7 +74,7 @@ function listenIp(prepared: PreparedPath, topology: TopologyInfo, o: Attribution
 export const attributionRecipe: NetnsRecipe<AttributionOptions> = {
   path: 'attribution',
   runner: 'netns',
-  drivers: ['tsprobe'],
+  drivers: ['tsprobe', 'bpftrace'],
   description: 'latency attribution of kernel UDP request/response (bb-tsprobe, SO_TIMESTAMPING), with codec, handler, pauses and hops',
   optionsSchema: attributionOptionsSchema,
   acceptsOfferedRate: () => true,
@@ -73,25 +85,46 @@ export const attributionRecipe: NetnsRecipe<AttributionOptions> = {
     const binary = nativeBinary('bb-tsprobe');
     const { topology, prepared } = ctx;
     const serverIp = listenIp(prepared, topology, o, o.hops);
-    const processes: ProcessSpec[] = [
-      {
-        role: 'server',
-        place: 'server',
-        driver: 'tsprobe',
+    const spin = o.rxMode === 'spin';
+    // A spinning receiver needs a CPU of its own (the bypass pollers' layout); sharing one, the two spinners starve each other.
+    if (spin && ctx.cpu.poller === ctx.cpu.client) {
+      throw new UserError(`attribution: rxMode spin needs the poller CPU (${ctx.cpu.poller}) to differ from the client CPU (${ctx.cpu.client})`);
+    }
+    const threadInfo = (role: string) => ctx.artifactPath(`${role}-thread.json`);
+    const measured = o.wakeup === 'tracepoints';
+    const processes: ProcessSpec[] = [];
+    if (measured) {
+      // Started first and stopped last, so it sees every request; its stdout is the event log.
+      processes.push({
+        role: 'tracer',
+        place: 'host',
+        driver: 'bpftrace',
         kind: 'service',
-        cpu: ctx.cpu.server,
-        argv: tsprobeDriver.buildCommand({
-          role: 'server',
-          binary,
-          bindIp: serverIp,
-          port: ctx.port,
-          codec: o.codec,
-          ...(o.serviceUs > 0 ? { serviceUs: o.serviceUs } : {}),
-          ...(o.pauseUs > 0 ? { pauseUs: o.pauseUs, pauseEveryMs: o.pauseEveryMs } : {}),
-        }),
-        ready: { udpPort: ctx.port },
-      },
-    ];
+        cpu: null,
+        argv: bpftraceDriver.buildCommand(undefined),
+        ready: { outputIncludes: 'Attaching' },
+        tracefs: true,
+      });
+    }
+    processes.push({
+      role: 'server',
+      place: 'server',
+      driver: 'tsprobe',
+      kind: 'service',
+      cpu: spin ? ctx.cpu.poller : ctx.cpu.server,
+      argv: tsprobeDriver.buildCommand({
+        role: 'server',
+        binary,
+        bindIp: serverIp,
+        port: ctx.port,
+        codec: o.codec,
+        rxMode: o.rxMode,
+        ...(measured ? { threadInfoPath: threadInfo('server') } : {}),
+        ...(o.serviceUs > 0 ? { serviceUs: o.serviceUs } : {}),
+        ...(o.pauseUs > 0 ? { pauseUs: o.pauseUs, pauseEveryMs: o.pauseEveryMs } : {}),
+      }),
+      ready: { udpPort: ctx.port },
+    });
     // Relays start from the server end, so each one's next hop is already listening.
     for (let i = o.hops - 1; i >= 0; i--) {
       processes.push({
@@ -131,15 +164,40 @@ export const attributionRecipe: NetnsRecipe<AttributionOptions> = {
         arrivals: o.arrivals,
         pacing: o.pacing,
         recordsPath,
+        rxMode: o.rxMode,
+        ...(measured ? { threadInfoPath: threadInfo('client') } : {}),
       }),
     });
-    return { processes, artifacts: [{ driver: tsprobeDriver.name, kind: TSPROBE_RECORDS, path: recordsPath }] };
+    const artifacts = [{ driver: tsprobeDriver.name, kind: TSPROBE_RECORDS, path: recordsPath }];
+    if (measured) {
+      artifacts.push(
+        { driver: tsprobeDriver.name, kind: TSPROBE_THREAD_INFO, path: threadInfo('server') },
+        { driver: tsprobeDriver.name, kind: TSPROBE_THREAD_INFO, path: threadInfo('client') },
+        // The tracer's stdout file (the runner names it raw/<trial>-<role>.stdout).
+        { driver: bpftraceDriver.name, kind: BPFTRACE_WAKEUPS, path: ctx.artifactPath('tracer.stdout') },
+      );
+    }
+    return { processes, artifacts };
   },
-  nativeFromArtifacts: (artifacts: ReadArtifact[]) =>
-    Object.fromEntries(
-      artifacts.map((a) =>
-        // The tsprobe driver reads its records as TsprobeRecord[]; the record keeps their attribution.
-        a.kind === TSPROBE_RECORDS ? ['attribution', attribute(a.content as TsprobeRecord[])] : [a.kind, a.content],
-      ),
-    ),
+  nativeFromArtifacts: (artifacts: ReadArtifact[]) => {
+    const records = artifacts.find((a) => a.kind === TSPROBE_RECORDS)?.content as TsprobeRecord[] | undefined;
+    const infos = artifacts.filter((a) => a.kind === TSPROBE_THREAD_INFO).map((a) => a.content as ThreadInfo);
+    const events = artifacts.find((a) => a.kind === BPFTRACE_WAKEUPS)?.content as WakeupEvent[] | undefined;
+    const client = infos.find((i) => i.role === 'client');
+    const server = infos.find((i) => i.role === 'server');
+    const wakeups =
+      events && client && server
+        ? {
+            source: 'bpftrace sched_wakeup/sched_switch',
+            server: wakeupsOnRecordClock(events, server, client),
+            client: wakeupsOnRecordClock(events, client, client),
+          }
+        : undefined;
+    // The record keeps the attribution, not the raw events (they stay in raw/).
+    return {
+      ...(records ? { attribution: attribute(records, wakeups ? { wakeups } : {}) } : {}),
+      // Which threads the tracer's events were joined by.
+      ...(client && server ? { threadIds: { client: client.tid, server: server.tid } } : {}),
+    };
+  },
 };

@@ -108,6 +108,8 @@ export interface ProcessSpec {
   restartOnEarlyExit?: { attempts: number; delayMs: number };
   /** A measuring process that runs until told to stop (testpmd): SIGINT after this many seconds. */
   stopAfterS?: number;
+  /** A tracer that needs tracefs: the runner mounts it for the phase if it is not, and unmounts it after. */
+  tracefs?: boolean;
 }
 
 /** A file a process of the trial writes besides stdout and stderr (a per-packet log, per-request records). */

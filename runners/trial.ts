@@ -13,6 +13,7 @@ import type { ArtifactSpec, CpuPlan, PreparedPath, ProcessSpec, ReadArtifact, To
 import { coresBusy, cpuUsageBetween, nsPerPacket, readCpuTimes } from './cpu.js';
 import type { Ledger } from './ledger.js';
 import { safeRead, spawnTrialProcess, waitReady, type ProcessOutcome, type RunningProcess } from './process.js';
+import { ensureTracefs } from './tracefs.js';
 
 export interface TrialEnv {
   runId: string;
@@ -81,7 +82,9 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
   };
   const onAbort = () => void stopAll();
   env.signal.addEventListener('abort', onAbort, { once: true });
+  let releaseTracefs: (() => Promise<void>) | null = null;
   try {
+    if (processes.some((p) => p.tracefs)) releaseTracefs = await ensureTracefs(env.ledger);
     for (const spec of processes.filter((p) => p.kind === 'service')) {
       const attempts = 1 + (spec.restartOnEarlyExit?.attempts ?? 0);
       for (let attempt = 1; ; attempt++) {
@@ -141,6 +144,8 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
   } finally {
     env.signal.removeEventListener('abort', onAbort);
     await stopAll();
+    // After the tracer stopped: unmounting under a running bpftrace fails.
+    if (releaseTracefs) await releaseTracefs();
   }
 }
 

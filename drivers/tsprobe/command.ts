@@ -19,6 +19,10 @@ interface TsprobeCommon {
   txSched?: boolean;
   /** How TX stamps are matched to datagrams: the kernel's counter (default) or SCM_TS_OPT_ID (Linux 6.13+, exact, slower). */
   txId?: 'counter' | 'cmsg';
+  /** block (default): blocking receives, so each datagram wakes the thread; spin: non-blocking receives in a loop, the thread never sleeps. */
+  rxMode?: 'block' | 'spin';
+  /** Where the role writes its thread id and clock offset (joins bpftrace's wake-up events to the records). */
+  threadInfoPath?: string;
 }
 
 export interface TsprobeServerParams extends TsprobeCommon {
@@ -33,7 +37,7 @@ export interface TsprobeServerParams extends TsprobeCommon {
   pauseEveryMs?: number;
 }
 
-export interface TsprobeRelayParams extends Omit<TsprobeCommon, 'txSched'> {
+export interface TsprobeRelayParams extends Omit<TsprobeCommon, 'txSched' | 'rxMode' | 'threadInfoPath'> {
   role: 'relay';
   bindIp: string;
   port: number;
@@ -87,6 +91,12 @@ function requireNumber(field: string, value: number, min: number, exclusiveMin =
   return String(value);
 }
 
+/** A path that becomes one argv element: never empty, never mistaken for an option. */
+function filePath(field: string, path: string): string {
+  if (path === '' || path.startsWith('-')) throw new UserError(`tsprobe: ${field} must be a file path, got ${JSON.stringify(path)}`);
+  return path;
+}
+
 function commonArgs(params: TsprobeParams): string[] {
   const argv: string[] = [];
   if (params.role !== 'client' && params.durationS !== undefined) {
@@ -100,6 +110,14 @@ function commonArgs(params: TsprobeParams): string[] {
   }
   if (params.iface !== undefined) {
     argv.push('--iface', assertIfName(params.iface, 'tsprobe: iface'));
+  }
+  if (params.role !== 'relay') {
+    if (params.rxMode !== undefined) {
+      if (params.rxMode !== 'block' && params.rxMode !== 'spin')
+        throw new UserError(`tsprobe: rxMode must be block or spin, got ${JSON.stringify(params.rxMode)}`);
+      argv.push('--rx-mode', params.rxMode);
+    }
+    if (params.threadInfoPath !== undefined) argv.push('--thread-info', filePath('threadInfoPath', params.threadInfoPath));
   }
   return argv;
 }
@@ -140,12 +158,7 @@ function clientArgs(p: TsprobeClientParams): string[] {
   argv.push('--duration', requireNumber('durationS', p.durationS, 0, true));
   if (p.warmupS !== undefined) argv.push('--warmup', requireNumber('warmupS', p.warmupS, 0));
   if (p.drainMs !== undefined) argv.push('--drain-ms', requireNumber('drainMs', p.drainMs, 0));
-  if (p.recordsPath !== undefined) {
-    if (p.recordsPath === '' || p.recordsPath.startsWith('-')) {
-      throw new UserError(`tsprobe: recordsPath must be a file path, got ${JSON.stringify(p.recordsPath)}`);
-    }
-    argv.push('--records', p.recordsPath);
-  }
+  if (p.recordsPath !== undefined) argv.push('--records', filePath('recordsPath', p.recordsPath));
   if (p.pacing !== undefined) argv.push('--pacing', p.pacing);
   return argv;
 }

@@ -14,12 +14,16 @@ import type { Availability, Driver } from '../types.js';
 import { buildTsprobeCommand, type TsprobeParams } from './command.js';
 import { parseTsprobe } from './parse.js';
 import { parseTsprobeRecords } from './records.js';
+import { parseThreadInfo } from './thread-info.js';
 
 export type { TsprobeArrivals, TsprobeClientParams, TsprobeCodec, TsprobeParams, TsprobeRelayParams, TsprobeServerParams } from './command.js';
 export { parseTsprobeRecords, type RelayStamps, type TsprobeRecord } from './records.js';
+export { parseThreadInfo, type ThreadInfo } from './thread-info.js';
 
 /** Artifact kind of the client's per-request CSV (TsprobeClientParams.recordsPath); read as TsprobeRecord[]. */
 export const TSPROBE_RECORDS = 'tsprobe-records';
+/** Artifact kind of a role's --thread-info file (tid, clock offset; the client's also t0); read as ThreadInfo. */
+export const TSPROBE_THREAD_INFO = 'tsprobe-thread-info';
 export {
   parseTsprobeSummary,
   type TsprobeClientSummary,
@@ -49,5 +53,8 @@ export const tsprobeDriver: Driver<TsprobeParams> = {
   detect,
   buildCommand: buildTsprobeCommand,
   parse: parseTsprobe,
-  artifactReaders: { [TSPROBE_RECORDS]: async (file) => parseTsprobeRecords(file.text()) },
+  artifactReaders: {
+    [TSPROBE_RECORDS]: async (file) => parseTsprobeRecords(file.text()),
+    [TSPROBE_THREAD_INFO]: async (file) => parseThreadInfo(file.text(), file.path),
+  },
 };

@@ -41,6 +41,7 @@ struct client {
   uint64_t srv_tx;
   uint8_t last_type; /* type and seq of the last valid reply, for the flush handshake */
   uint64_t last_seq;
+  bool spin; /* --rx-mode spin: poll for the reply, never sleep */
 };
 
 static uint64_t g_rng;
@@ -257,7 +258,8 @@ static const char USAGE[] =
           "usage: bb-tsprobe client --server IP:PORT --rate PPS --duration S [--warmup S]\n"
           "       [--size BYTES] [--codec raw|json] [--fields N] [--arrivals fixed|poisson]\n"
           "       [--seed N] [--drain-ms MS] [--records FILE] [--pacing busy|sleep] [--tx-sched]\n"
-          "       [--tx-id counter|cmsg] [--hw-timestamps --iface IF]\n";
+          "       [--tx-id counter|cmsg] [--hw-timestamps --iface IF] [--rx-mode block|spin]\n"
+          "       [--thread-info FILE]\n";
 
 int cmd_client(int argc, char **argv) {
   static const struct option opts[] = {
@@ -268,12 +270,16 @@ int cmd_client(int argc, char **argv) {
       {"records", required_argument, 0, 'o'}, {"seed", required_argument, 0, 's'},
       {"drain-ms", required_argument, 0, 'D'}, {"hw-timestamps", no_argument, 0, 'H'}, {"tx-id", required_argument, 0, 'I'}, {"tx-sched", no_argument, 0, 'T'},
       {"iface", required_argument, 0, 'i'},  {"pacing", required_argument, 0, 'P'},
-      {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+      {"rx-mode", required_argument, 0, 'R'}, {"thread-info", required_argument, 0, 'F'},
+      {"help", no_argument, 0, 'h'},
+      {0, 0, 0, 0}};
   const char *server_s = NULL, *codec_s = "raw", *arrivals_s = "fixed", *records = NULL, *pacing_s = "busy";
   long size = 64, fields = 8;
   double rate = 0, duration_s = 0, warmup_s = 0, drain_ms = 200;
   unsigned long long seed = 1;
   struct ts_opts tso = {false, NULL, false, false};
+  bool spin = false;
+  const char *info_path = NULL;
   int opt;
   while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     switch (opt) {
@@ -293,6 +299,8 @@ int cmd_client(int argc, char **argv) {
     case 'I': tso.id_cmsg = parse_tx_id(optarg); break;
     case 'T': tso.tx_sched = true; break;
     case 'P': pacing_s = optarg; break;
+    case 'R': spin = parse_rx_mode(optarg); break;
+    case 'F': info_path = optarg; break;
     default: usage_exit(USAGE);
     }
   }
@@ -332,6 +340,7 @@ int cmd_client(int argc, char **argv) {
   if (fd < 0) die("socket: %s", strerror(errno));
   if (connect(fd, (struct sockaddr *)&srv_addr, sizeof srv_addr) < 0) die("connect %s: %s", server_s, strerror(errno));
   ts_sock_init(&c.ts, fd, &tso);
+  c.spin = spin;
   prctl(PR_SET_TIMERSLACK, 1UL); /* default 50 us timer slack would make sends late */
   install_stop_handlers();
 
@@ -339,6 +348,7 @@ int cmd_client(int argc, char **argv) {
   int64_t t0 = now_ns() + 10000000;
   int64_t t_warm = t0 + (int64_t)(warmup_s * 1e9);
   int64_t t_end = t_warm + (int64_t)(duration_s * 1e9);
+  write_thread_info(info_path, "client", t0);
   /* `next` is the upcoming send; `after` the one after it. The wake-up timer must be set for
    * `next` whenever the loop blocks waiting for a reply; it is re-armed while idle, before the
    * send, so arming it is neither inside a round trip nor a cause of late sends. */
@@ -367,8 +377,8 @@ int cmd_client(int argc, char **argv) {
         busy_add(&c.busy, now, now_ns());
       } else {
         /* A reply is due: block in recvmsg() (the timer interrupts it at `next`), so its
-         * wake-up is a plain socket wake-up. */
-        if (armed != next) {
+         * wake-up is a plain socket wake-up; spin mode polls (the loop re-checks the clock). */
+        if (!c.spin && armed != next) {
           wake_timer_at(next, BACKSTOP_NS);
           armed = next;
         }
@@ -376,8 +386,8 @@ int cmd_client(int argc, char **argv) {
          * would put a syscall between the send and the blocking receive. Once the latest reply
          * is in, the timer is disarmed: left armed it would fire at the next send time, in the
          * middle of that sendmsg(). */
-        if (on_reply(&c, 0) >= 0) {
-          if (c.rec[c.nsent - 1].got) {
+        if (on_reply(&c, c.spin ? MSG_DONTWAIT : 0) >= 0) {
+          if (!c.spin && c.rec[c.nsent - 1].got) {
             wake_timer_at(0, 0);
             armed = 0;
           }
@@ -496,6 +506,10 @@ int cmd_client(int argc, char **argv) {
       (json_int_t)c.flush_replies, "flushFollowups", (json_int_t)c.flush_follow, "errors", err_json());
   json_object_set_new(summary, "pacing", json_string(pacing_s));
   json_object_set_new(summary, "txSched", json_boolean(tso.tx_sched));
+  json_object_set_new(summary, "rxMode", json_string(c.spin ? "spin" : "block"));
+  /* Thread id and clock offset: see server.c (joining a tracer's wake-up events). */
+  json_object_set_new(summary, "tid", json_integer((json_int_t)gettid()));
+  json_object_set_new(summary, "realtimeMinusMonotonicNs", json_integer((json_int_t)realtime_minus_monotonic_ns()));
   json_dumpf(summary, stdout, JSON_COMPACT);
   fputc('\n', stdout);
   json_decref(summary);

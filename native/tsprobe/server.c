@@ -38,6 +38,7 @@ struct server {
   uint64_t requests, flushes, delayed, bad;
   unsigned since_drain;
   size_t reply_max;
+  bool spin; /* --rx-mode spin: MSG_DONTWAIT receives in a loop, the thread never sleeps */
 };
 
 static void on_tx_stamp(void *ctx, const struct tx_stamp *st) {
@@ -86,8 +87,9 @@ static void handle_one(struct server *sv) {
   static uint8_t in[TSP_MAX_PKT], out[TSP_MAX_PKT];
   struct sockaddr_in from;
   int64_t rx = 0, rxhw = 0;
-  /* A plain blocking receive, as a typical UDP server does; timers interrupt it with EINTR. */
-  ssize_t n = ts_recv(&sv->ts, in, sizeof in, &from, &rx, &rxhw, 0);
+  /* A plain blocking receive, as a typical UDP server does; timers interrupt it with EINTR.
+   * Spin mode polls instead, so a request never waits for this thread to be woken. */
+  ssize_t n = ts_recv(&sv->ts, in, sizeof in, &from, &rx, &rxhw, sv->spin ? MSG_DONTWAIT : 0);
   int64_t t_ret = now_ns();
   if (n < 0) {
     if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) err_note("recvmsg: %s", strerror(errno));
@@ -169,7 +171,7 @@ static void handle_one(struct server *sv) {
 static const char USAGE[] =
           "usage: bb-tsprobe server --bind IP:PORT [--codec raw|json] [--service-us U]\n"
           "       [--pause-us P --pause-every-ms I] [--duration S] [--tx-sched] [--tx-id counter|cmsg]\n"
-          "       [--hw-timestamps --iface IF]\n";
+          "       [--hw-timestamps --iface IF] [--rx-mode block|spin] [--thread-info FILE]\n";
 
 int cmd_server(int argc, char **argv) {
   static const struct option opts[] = {
@@ -178,6 +180,7 @@ int cmd_server(int argc, char **argv) {
       {"pause-us", required_argument, 0, 'p'},   {"pause-every-ms", required_argument, 0, 'e'},
       {"duration", required_argument, 0, 'd'},   {"hw-timestamps", no_argument, 0, 'H'}, {"tx-id", required_argument, 0, 'I'}, {"tx-sched", no_argument, 0, 'T'},
       {"iface", required_argument, 0, 'i'},      {"help", no_argument, 0, 'h'},
+      {"rx-mode", required_argument, 0, 'R'},    {"thread-info", required_argument, 0, 'F'},
       {0, 0, 0, 0}};
   struct server sv;
   memset(&sv, 0, sizeof sv);
@@ -185,6 +188,7 @@ int cmd_server(int argc, char **argv) {
   const char *bind_s = NULL, *codec_s = "raw";
   double service_us = 0, pause_us = 0, pause_every_ms = 0, duration_s = 0;
   struct ts_opts tso = {false, NULL, false, false};
+  const char *info_path = NULL;
   int opt;
   while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     switch (opt) {
@@ -199,6 +203,8 @@ int cmd_server(int argc, char **argv) {
     case 'i': tso.iface = optarg; break;
     case 'I': tso.id_cmsg = parse_tx_id(optarg); break;
     case 'T': tso.tx_sched = true; break;
+    case 'R': sv.spin = parse_rx_mode(optarg); break;
+    case 'F': info_path = optarg; break;
     default: usage_exit(USAGE);
     }
   }
@@ -221,6 +227,7 @@ int cmd_server(int argc, char **argv) {
   if (bind(fd, (struct sockaddr *)&bind_addr, sizeof bind_addr) < 0) die("bind %s: %s", bind_s, strerror(errno));
   ts_sock_init(&sv.ts, fd, &tso);
   follow_init(&sv.fq, 1u << 14);
+  write_thread_info(info_path, "server", 0);
   prctl(PR_SET_TIMERSLACK, 1UL); /* default 50 us slack would blur the pause schedule */
   install_stop_handlers();
   fprintf(stderr, "bb-tsprobe server: listening on %s codec=%s\n", bind_s, codec_s);
@@ -257,6 +264,11 @@ int cmd_server(int argc, char **argv) {
       (json_int_t)sv.reply_max, "followupsDropped", (json_int_t)sv.fq.dropped, "runS",
       (now_ns() - t_start) / 1e9, "timestamping", ts_sock_json(&sv.ts), "errors", err_json());
   json_object_set_new(summary, "txSched", json_boolean(tso.tx_sched));
+  json_object_set_new(summary, "rxMode", json_string(sv.spin ? "spin" : "block"));
+  /* Thread id and clock offset: a tracer's per-thread events (sched_wakeup → sched_switch) join
+   * this thread's requests by tid and time. */
+  json_object_set_new(summary, "tid", json_integer((json_int_t)gettid()));
+  json_object_set_new(summary, "realtimeMinusMonotonicNs", json_integer((json_int_t)realtime_minus_monotonic_ns()));
   json_dumpf(summary, stdout, JSON_COMPACT);
   fputc('\n', stdout);
   json_decref(summary);

@@ -141,6 +141,17 @@ int ts_drain_tx(struct ts_sock *s, tx_stamp_fn fn, void *ctx);
 json_t *ts_sock_json(const struct ts_sock *s);
 void ts_sock_free(struct ts_sock *s);
 
+/* --rx-mode block|spin: true for spin (receive with MSG_DONTWAIT in a loop: the thread never
+ * sleeps, so a datagram never waits for it to be woken). */
+bool parse_rx_mode(const char *arg);
+/* CLOCK_REALTIME − CLOCK_MONOTONIC now, ns: converts tracing timestamps (bpftrace's nsecs is
+ * CLOCK_MONOTONIC) to the probe's realtime stamps. */
+int64_t realtime_minus_monotonic_ns(void);
+/* --thread-info FILE: writes {"role","tid","realtimeMinusMonotonicNs"[,"t0Ns"]} as one JSON line
+ * before the first request: what joining a tracer's per-thread events to the records needs.
+ * t0_ns (the records' time origin) is written when non-zero, as a string (it exceeds 2^53). */
+void write_thread_info(const char *path, const char *role, int64_t t0_ns);
+
 /* ---- busy intervals: when a single-threaded loop was busy with other work ---- */
 #define BUSY_RING 64
 struct busy_log {

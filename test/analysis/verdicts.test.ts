@@ -1,7 +1,15 @@
 // Verdicts of a real fixture run (kernel UDP and TCP; TCP standing in as the candidate, since the
 // fixture has no bypass path), with real tsprobe attribution captures at 64 B / 2000 pps.
 import { afterAll, describe, expect, it } from 'vitest';
-import { attributionForCell, computeVerdicts, defaultKernelPath, loadCvForCell } from '../../analysis/verdicts.js';
+import {
+  PROBE_RTT_AGREEMENT_MAX_REL,
+  attributionForCell,
+  computeVerdicts,
+  defaultKernelPath,
+  loadCvForCell,
+  probeRttDisagreement,
+  probeRttP50ForCell,
+} from '../../analysis/verdicts.js';
 import { addAttributionTrials, copyFixtureRun, readTrials, removeTempDirs } from '../report/fixture-runs.js';
 
 afterAll(removeTempDirs);
@@ -41,5 +49,31 @@ describe('computeVerdicts', () => {
         [],
       ),
     ).toEqual([]);
+  });
+});
+
+describe('one attribution, cross-checked against the kernel path', () => {
+  const dir = copyFixtureRun('quick-a');
+  addAttributionTrials(dir);
+  const trials = readTrials(dir);
+
+  it('passes the wake-up share and check failures on to the rule (a stored run without them: not measured, none failed)', () => {
+    const a = attributionForCell(trials, 64, 2000)!;
+    expect(a.wakeupShareP99).toBeNull();
+    expect(a.checkFailures).toEqual([]);
+    expect(probeRttP50ForCell(trials, 64, 2000)).toBeGreaterThan(0);
+    expect(probeRttP50ForCell(trials, 1024, 2000)).toBeNull();
+  });
+
+  it('states the tolerance and fails beyond it, in either direction', () => {
+    expect(PROBE_RTT_AGREEMENT_MAX_REL).toBe(0.5);
+    expect(probeRttDisagreement(14, 10, 'kernel-udp')).toBeNull();
+    expect(probeRttDisagreement(6, 10, 'kernel-udp')).toBeNull();
+    expect(probeRttDisagreement(16, 10, 'kernel-udp')).toBe(
+      "attribution check probe-vs-kernel-rtt failed: the probe's RTT p50 16.0 µs is 60 % above kernel-udp's 10.0 µs at the same size and rate (at most 50 %)",
+    );
+    expect(probeRttDisagreement(4, 10, 'kernel-udp')).toMatch(/60 % below kernel-udp's 10\.0 µs/);
+    expect(probeRttDisagreement(null, 10, 'kernel-udp')).toBeNull();
+    expect(probeRttDisagreement(10, null, 'kernel-udp')).toBeNull();
   });
 });

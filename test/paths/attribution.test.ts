@@ -1,7 +1,7 @@
 // Attribution for real: bb-tsprobe in namespaces, with relay hops in namespaces of their own.
 // The components of each request add up to its round trip, and the application-heavy variant
 // (JSON, two hops, GC-like pauses) leaves the kernel a smaller share of p99 than bare messages.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { parseTsprobeRecords, TSPROBE_RECORDS } from '../../drivers/tsprobe/inde
 import { attributionRecipe } from '../../paths/attribution.js';
 import { fixturePath } from '../helpers/fixtures.js';
 import { leftovers, shortIdOf, startCli } from '../helpers/system.js';
+import { tracefsMounted } from '../../runners/tracefs.js';
 
 describe('attribution recipe (pure)', () => {
   it('turns the records its driver read into native.attribution', () => {
@@ -50,6 +51,45 @@ describe('attribution path (real, netns + bb-tsprobe)', () => {
     expect(heavy.relays).toBe(2);
     expect(heavy.components.hops.p50Us).toBeGreaterThan(0);
     expect(bare.kernelShare.p99).toBeGreaterThan(heavy.kernelShare.p99);
+    const meta = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { runId: string };
+    expect(await leftovers(shortIdOf(meta.runId), out)).toEqual([]);
+  });
+});
+
+describe('wake-up measured (real, netns + bb-tsprobe + bpftrace)', () => {
+  it('splits kernel RX into work and waiting; a spinning server waits after no wake-up; nothing is left behind', async () => {
+    const tracefsBefore = tracefsMounted();
+    const out = join(mkdtempSync(join(tmpdir(), 'bb-wake-')), 'run');
+    const result = await startCli(['run', 'test/fixtures/suites/attribution-wakeup.yaml', '--out', out, '--quiet']);
+    expect(result.stderr).not.toMatch(/unexpected error/);
+    expect(result.exitCode).toBe(0);
+    const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TrialRecord);
+    const split = (label: string) => {
+      const t = trials.find((x) => x.pathLabel === label)!;
+      expect(t.status).toBe('ok');
+      const a = t.native['attribution'] as AttributionResult;
+      if (a.status !== 'ok') throw new Error('no attribution');
+      expect(a.kernelRxSplit).not.toBeNull();
+      expect(a.remainders).toEqual(['other']);
+      expect(t.native['threadIds']).toMatchObject({ client: expect.any(Number), server: expect.any(Number) });
+      return a.kernelRxSplit!;
+    };
+    const block = split('block');
+    const spin = split('spin');
+    expect(block.source).toMatch(/bpftrace/);
+    // The spinning server never sleeps, so no request waits for it to be woken.
+    expect(spin.server.wokenShareP50).toBeLessThan(0.01);
+    expect(spin.server.wokenShareP99).toBeLessThan(0.01);
+    expect(block.server.wokenShareP50 + block.client.wokenShareP50).toBeGreaterThan(spin.server.wokenShareP50);
+    // Nothing left: the tracer stopped, tracefs as it was, the ledger's objects gone.
+    expect(tracefsMounted()).toBe(tracefsBefore);
+    for (const f of readdirSync(join(out, 'raw')).filter((n) => /-tracer\.json$/.test(n))) {
+      const { pid } = JSON.parse(readFileSync(join(out, 'raw', f), 'utf8')) as { pid?: number };
+      expect(pid && existsSync(`/proc/${pid}`)).toBeFalsy();
+    }
     const meta = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { runId: string };
     expect(await leftovers(shortIdOf(meta.runId), out)).toEqual([]);
   });

@@ -349,12 +349,25 @@ describe('buildCommand', () => {
     ]);
   });
 
+  test('passes the receive mode and the thread-info file (server and client)', () => {
+    const server = tsprobeDriver.buildCommand({ role: 'server', binary: BIN, bindIp: '10.235.0.2', port: 7000, rxMode: 'spin', threadInfoPath: '/tmp/s.info' });
+    expect(server.slice(-4)).toEqual(['--rx-mode', 'spin', '--thread-info', '/tmp/s.info']);
+    expect(tsprobeDriver.buildCommand({ ...client, rxMode: 'block', threadInfoPath: '/tmp/c.info' }).slice(-4)).toEqual([
+      '--rx-mode',
+      'block',
+      '--thread-info',
+      '/tmp/c.info',
+    ]);
+  });
+
   test.each([
     ['a hostname', { ...client, serverIp: 'example.com' }, /serverIp must be an IPv4 address/],
     ['rate 0', { ...client, offeredPps: 0 }, /offeredPps must be a number > 0/],
     ['a message smaller than the header', { ...client, msgSizeBytes: 16 }, /msgSizeBytes must be an integer in 24\.\.4096/],
     ['an option-looking records path', { ...client, recordsPath: '--rate' }, /recordsPath must be a file path/],
     ['hardware timestamps without an interface', { ...client, hwTimestamps: true }, /hwTimestamps needs iface/],
+    ['an unknown receive mode', { ...client, rxMode: 'poll' as 'spin' }, /rxMode must be block or spin, got "poll"/],
+    ['an option-looking thread-info path', { ...client, threadInfoPath: '-x' }, /threadInfoPath must be a file path/],
     ['a bad interface name', { ...client, iface: 'eth0; reboot' }, /iface must be an interface name/],
     ['a pause without its period', { role: 'server', binary: BIN, bindIp: '10.235.0.2', port: 7000, pauseUs: 100 }, /pauseUs and pauseEveryMs go together/],
     [
