@@ -70,7 +70,7 @@ describe('one attribution, cross-checked against the kernel path', () => {
     expect(probeRttDisagreement(14, 10, 'kernel-udp')).toBeNull();
     expect(probeRttDisagreement(6, 10, 'kernel-udp')).toBeNull();
     expect(probeRttDisagreement(16, 10, 'kernel-udp')).toBe(
-      "attribution check probe-vs-kernel-rtt failed: the probe's RTT p50 16.0 µs is 60 % above kernel-udp's 10.0 µs at the same size and rate (at most 50 %)",
+      "attribution check probe-vs-kernel-rtt failed: the probe's network RTT p50 (its RTT less the application model) 16.0 µs is 60 % above kernel-udp's 10.0 µs at the same size and rate (at most 50 %)",
     );
     expect(probeRttDisagreement(4, 10, 'kernel-udp')).toMatch(/60 % below kernel-udp's 10\.0 µs/);
     expect(probeRttDisagreement(null, 10, 'kernel-udp')).toBeNull();
