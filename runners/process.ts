@@ -5,6 +5,8 @@ import type { ProcessSpec, ReadyCheck } from '../paths/types.js';
 import { readProcessCpu, type ProcessCpu } from './cpu.js';
 import { start } from './exec.js';
 import { readStartTicks, type Ledger } from './ledger.js';
+import { pausePoint } from './test-pause.js';
+import { printable } from '../core/text.js';
 
 export interface ProcessOutcome {
   role: string;
@@ -66,7 +68,10 @@ export function spawnTrialProcess(opts: {
     forceKillAfterMs: 3000,
   });
   const pid = child.pid;
-  if (pid !== null) ledger.addProcess({ pid, startTicks: readStartTicks(pid), role: spec.role, program: spec.argv[0] ?? '' });
+  // Between the spawn and this line only the run's namespace knows of the process (cleanup kills
+  // what lives in it); a process outside the run's namespaces is in no ledger for that instant.
+  pausePoint('process-spawned');
+  if (pid !== null) ledger.addProcess({ pid, pgid: pid, startTicks: readStartTicks(pid), role: spec.role, program: spec.argv[0] ?? '' });
 
   let lastCpu: ProcessCpu | null = null;
   let exited = false;
@@ -156,7 +161,9 @@ export async function waitReady(proc: RunningProcess, check: ReadyCheck | undefi
     if (proc.exited()) {
       const outcome = await proc.done;
       const stderr = safeRead(outcome.stderrFile).trim().split('\n').slice(-3).join(' | ');
-      throw new Error(`${proc.spec.role} exited (code ${outcome.exitCode}) before it was ready: ${stderr || safeRead(outcome.stdoutFile).slice(-300)}`);
+      // The tool's own words, made printable and short: the raw bytes are in raw/.
+      const said = printable(stderr || safeRead(outcome.stdoutFile).slice(-300), 300);
+      throw new Error(`${proc.spec.role} exited (code ${outcome.exitCode}) before it was ready: ${said}`);
     }
     if (proc.pid !== null) {
       if (check.udpPort !== undefined && portBound(proc.pid, 'udp', check.udpPort, false)) return;
