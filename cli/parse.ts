@@ -26,6 +26,9 @@ function readInput(file: string, what: string): string {
 }
 
 export async function handler(args: { tool: string; file: string; stderr?: string; exitCode: number; json: boolean }): Promise<number> {
+  if (!Number.isInteger(args.exitCode) || args.exitCode < 0 || args.exitCode > 255) {
+    throw new UserError(`--exit-code must be a whole number from 0 to 255 (the exit code the tool returned), got ${String(args.exitCode)}`);
+  }
   const driver = getDriver(args.tool);
   const records = driver.parse({
     stdout: readInput(args.file, 'capture'),
