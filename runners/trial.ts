@@ -11,7 +11,9 @@ import type { ArtifactFile } from '../drivers/types.js';
 import { getNetnsRecipe, getRecipe, pathAvailability } from '../paths/registry.js';
 import type { ArtifactSpec, CpuPlan, PreparedPath, ProcessSpec, ReadArtifact, TopologyInfo, TrialContext } from '../paths/types.js';
 import { coresBusy, cpuUsageBetween, nsPerPacket, readCpuTimes } from './cpu.js';
+import { printable } from '../core/text.js';
 import type { Ledger } from './ledger.js';
+import { impossibleValues } from './measurement-guard.js';
 import { safeRead, spawnTrialProcess, waitReady, type ProcessOutcome, type RunningProcess } from './process.js';
 
 export interface TrialEnv {
@@ -238,6 +240,11 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
     const recipe = getNetnsRecipe(planned.path);
     const m = parsed[0] && recipe.combine ? recipe.combine(parsed[0], services) : parsed[0];
     if (!m) return finish('failed', noMeasurement(planned.msgSizeBytes, 'the tool printed no result'), { raw });
+    const impossible = impossibleValues(m);
+    if (impossible.length > 0) {
+      const error = `the ${phase.measureDriver} result holds impossible values (${impossible.join(', ')}); the tool's output is in ${raw[0] ?? 'raw/'}`;
+      return finish('failed', noMeasurement(planned.msgSizeBytes, error), { raw });
+    }
     const native: Record<string, unknown> = { ...m.native };
     if (Object.keys(services).length > 0) {
       native.services = Object.fromEntries(
@@ -256,6 +263,6 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
     return finish(status, { ...measurement, native }, { cpu, raw });
   } catch (err) {
     if (err instanceof Interrupted || env.signal.aborted) return null;
-    return finish('failed', noMeasurement(planned.msgSizeBytes, (err as Error).message));
+    return finish('failed', noMeasurement(planned.msgSizeBytes, printable((err as Error).message, 600)));
   }
 }
