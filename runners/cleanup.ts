@@ -81,11 +81,17 @@ async function cleanLedger(d: LedgerData, file: string, dryRun: boolean, actions
         if (existsSync(mountPoint)) rmdirSync(mountPoint);
       });
     }
-    // Give back only what the run added: others may be using the pool too.
-    await act(actions, `release ${addedPages} hugepages`, dryRun, () => {
-      const now = Number(readFileSync('/proc/sys/vm/nr_hugepages', 'utf8'));
-      writeFileSync('/proc/sys/vm/nr_hugepages', String(Math.max(0, now - addedPages)));
-    });
+    // Give back only what the run added: others may be using the pool too. The ledger names the
+    // pages before the pool grows, so a run killed in between added nothing: never go below the
+    // pool it found.
+    const now = Number(readFileSync('/proc/sys/vm/nr_hugepages', 'utf8'));
+    const release = Math.max(0, Math.min(addedPages, now - d.hugepages.previousTotal));
+    if (release > 0) {
+      await act(actions, `release ${release} hugepages`, dryRun, () => {
+        const current = Number(readFileSync('/proc/sys/vm/nr_hugepages', 'utf8'));
+        writeFileSync('/proc/sys/vm/nr_hugepages', String(Math.max(0, current - release)));
+      });
+    }
   }
   if (d.resultsDir) await act(actions, `mark run ${d.runId} as killed in ${join(d.resultsDir, 'run.json')}`, dryRun, () => markKilled(d));
   await act(actions, `forget ledger of run ${d.runId}`, dryRun, () => rmSync(file, { force: true }));
