@@ -6,7 +6,7 @@ import { readProcessCpu, type ProcessCpu } from './cpu.js';
 import { start } from './exec.js';
 import { readStartTicks, type Ledger } from './ledger.js';
 import { pausePoint } from './test-pause.js';
-import { printable } from '../core/text.js';
+import { lastLines, printable } from '../core/text.js';
 
 export interface ProcessOutcome {
   role: string;
@@ -154,8 +154,9 @@ function portBound(pid: number, table: 'udp' | 'tcp', port: number, listenOnly: 
 }
 
 /** Wait until a service is ready, or fail fast when it exits first. */
-export async function waitReady(proc: RunningProcess, check: ReadyCheck | undefined, timeoutMs = 5000): Promise<void> {
+export async function waitReady(proc: RunningProcess, check: ReadyCheck | undefined, defaultTimeoutMs = 5000): Promise<void> {
   if (!check) return;
+  const timeoutMs = check.timeoutMs ?? defaultTimeoutMs;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (proc.exited()) {
@@ -173,6 +174,14 @@ export async function waitReady(proc: RunningProcess, check: ReadyCheck | undefi
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`${proc.spec.role} was not ready after ${timeoutMs} ms (${JSON.stringify(check)})`);
+}
+
+/** Why a service that ended on its own (before it was told to stop) ended: its exit and last words. */
+export async function earlyExitReason(proc: RunningProcess): Promise<string> {
+  const outcome = await proc.done;
+  const said = printable(lastLines(safeRead(outcome.stderrFile), 3) || lastLines(safeRead(outcome.stdoutFile), 3), 300);
+  const how = outcome.signal ? `signal ${outcome.signal}` : `code ${outcome.exitCode}`;
+  return `${proc.spec.role} (${proc.spec.argv.find((a) => !a.startsWith('-') && a !== 'stdbuf') ?? proc.spec.argv[0]}) exited (${how}) during the trial${said ? `: ${said}` : ''}`;
 }
 
 export function safeRead(file: string): string {

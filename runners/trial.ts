@@ -14,7 +14,7 @@ import { coresBusy, cpuUsageBetween, nsPerPacket, readCpuTimes } from './cpu.js'
 import { printable } from '../core/text.js';
 import type { Ledger } from './ledger.js';
 import { impossibleValues } from './measurement-guard.js';
-import { safeRead, spawnTrialProcess, waitReady, type ProcessOutcome, type RunningProcess } from './process.js';
+import { earlyExitReason, safeRead, spawnTrialProcess, waitReady, type ProcessOutcome, type RunningProcess } from './process.js';
 
 export interface TrialEnv {
   runId: string;
@@ -50,6 +50,7 @@ function netnsFor(spec: ProcessSpec, env: TrialEnv): string | null {
 }
 
 class Interrupted extends Error {}
+class ServiceDied extends Error {}
 
 interface PhaseResult {
   measure: ProcessOutcome;
@@ -127,6 +128,10 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
     env.signal.removeEventListener('abort', stopMeasure);
     const perCpu = cpuUsageBetween(before, readCpuTimes());
     if (env.signal.aborted) throw new Interrupted();
+    // A service that died under the client (testpmd failing to start its port, out of memory) is
+    // the cause of whatever the client saw: report it, not the client's "no replies".
+    const died = services.find((s) => s.exited());
+    if (died) throw new ServiceDied(await earlyExitReason(died));
     for (const s of services) s.sampleCpu();
     const serviceOutcomes: ProcessOutcome[] = [];
     for (const s of [...services].reverse()) serviceOutcomes.unshift(await s.stop());

@@ -29,8 +29,10 @@ export function fieldPath(path: readonly PropertyKey[]): string {
 function describeValue(v: unknown): string {
   if (v === undefined) return 'nothing';
   // JSON has no NaN or Infinity (it would say null): YAML's .nan and .inf are shown as such.
-  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
-  const s = JSON.stringify(v);
+  const s = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? `\u0000${x}\u0000` : x)).replace(
+    /"\\u0000(.*?)\\u0000"/g,
+    '$1',
+  );
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
