@@ -46,7 +46,7 @@ export class DiskFullError extends UserError {
   ) {
     super(
       `cannot write ${file}: ${code === 'ENOSPC' ? 'no space left on the device' : code === 'EDQUOT' ? 'disk quota exceeded' : 'the file system is read-only'} (${code})`,
-      'free some space (or choose another --out folder); files already written are complete: each is replaced whole or not at all, and trials.jsonl holds every trial that finished',
+      'free some space (or choose another --out folder). Kept: every file already written is complete (each is replaced whole or not at all), trials.jsonl holds every trial that finished, run.json its last complete state; the machine was cleaned up',
     );
     this.name = 'DiskFullError';
   }
@@ -56,6 +56,7 @@ const DISK_CODES = new Set(['ENOSPC', 'EDQUOT', 'EROFS']);
 
 /** A disk error as a DiskFullError; anything else unchanged. */
 export function diskError(err: unknown, file: string): unknown {
+  if (err instanceof DiskFullError) return err;
   const code = (err as NodeJS.ErrnoException | null)?.code;
   return code && DISK_CODES.has(code) ? new DiskFullError(file, code) : err;
 }

@@ -1,11 +1,12 @@
 // Spawning the processes of a trial: inside a namespace, pinned to a CPU, output straight to
 // files under raw/ (nothing is lost if we die), every pid in the ledger while it lives.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { ProcessSpec, ReadyCheck } from '../paths/types.js';
 import { readProcessCpu, type ProcessCpu } from './cpu.js';
 import { start } from './exec.js';
 import { readStartTicks, type Ledger } from './ledger.js';
 import { pausePoint } from './test-pause.js';
+import { writeFileAtomic } from '../core/safe-write.js';
 import { lastLines, printable } from '../core/text.js';
 
 export interface ProcessOutcome {
@@ -22,6 +23,8 @@ export interface ProcessOutcome {
   stderrFile: string;
   /** Last CPU time sample; `complete` is false when the process exited between samples. */
   cpu: (ProcessCpu & { complete: boolean }) | null;
+  /** Writing raw/<…>.json after the exit failed (a full disk). */
+  rawError?: unknown;
 }
 
 export interface RunningProcess {
@@ -45,6 +48,11 @@ export function wrapArgv(spec: ProcessSpec, netns: string | null): string[] {
   return netns ? ['ip', 'netns', 'exec', netns, ...pinned] : pinned;
 }
 
+/** raw/<…>.json is replaced whole (a full disk never leaves half a record); errors name the file. */
+function writeRaw(file: string, text: string): void {
+  writeFileAtomic(file, text);
+}
+
 export function spawnTrialProcess(opts: {
   spec: ProcessSpec;
   netns: string | null;
@@ -58,7 +66,7 @@ export function spawnTrialProcess(opts: {
   const stdoutFile = `${opts.rawBase}.stdout`;
   const stderrFile = `${opts.rawBase}.stderr`;
   const startedAt = new Date();
-  writeFileSync(`${opts.rawBase}.json`, JSON.stringify({ role: spec.role, argv, startedAt: startedAt.toISOString() }, null, 2));
+  writeRaw(`${opts.rawBase}.json`, JSON.stringify({ role: spec.role, argv, startedAt: startedAt.toISOString() }, null, 2));
 
   const child = start(argv, {
     stdoutFile,
@@ -104,7 +112,12 @@ export function spawnTrialProcess(opts: {
       stderrFile,
       cpu: lastCpu ? { ...lastCpu, complete: finalSampleTaken } : null,
     };
-    writeFileSync(`${opts.rawBase}.json`, JSON.stringify({ ...outcome, failure: exit.failure !== null && !exit.exitCode ? exit.failure : undefined }, null, 2));
+    try {
+      writeRaw(`${opts.rawBase}.json`, JSON.stringify({ ...outcome, failure: exit.failure !== null && !exit.exitCode ? exit.failure : undefined }, null, 2));
+    } catch (err) {
+      // The process is gone either way; the outcome says so, and the run stops on the disk error.
+      outcome.rawError = err;
+    }
     return outcome;
   });
 

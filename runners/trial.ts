@@ -11,6 +11,7 @@ import type { ArtifactFile } from '../drivers/types.js';
 import { getNetnsRecipe, getRecipe, pathAvailability } from '../paths/registry.js';
 import type { ArtifactSpec, CpuPlan, PreparedPath, ProcessSpec, ReadArtifact, TopologyInfo, TrialContext } from '../paths/types.js';
 import { coresBusy, cpuUsageBetween, nsPerPacket, readCpuTimes } from './cpu.js';
+import { DiskFullError } from '../core/safe-write.js';
 import { printable } from '../core/text.js';
 import type { Ledger } from './ledger.js';
 import { impossibleValues } from './measurement-guard.js';
@@ -235,6 +236,8 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
   try {
     if (env.warmupS > 0) await runPhase(planned, env, env.warmupS, '-warmup');
     const phase = await runPhase(planned, env, env.durationS, '');
+    const rawError = [phase.measure, ...phase.services].find((o) => o.rawError !== undefined)?.rawError;
+    if (rawError !== undefined) throw rawError instanceof Error ? rawError : new Error(String(rawError));
     const raw = [phase.measure, ...phase.services].flatMap((o) => [o.stdoutFile, o.stderrFile]).map((f) => relative(env.runDir, f));
     if (phase.measure.timedOut) {
       return finish('timed-out', noMeasurement(planned.msgSizeBytes, `no result after ${env.trialTimeoutS} s; the client was stopped`), { raw });
@@ -268,6 +271,8 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
     return finish(status, { ...measurement, native }, { cpu, raw });
   } catch (err) {
     if (err instanceof Interrupted || env.signal.aborted) return null;
+    // A full disk ends the run (nothing more can be saved); the run says so and cleans up.
+    if (err instanceof DiskFullError) throw err;
     return finish('failed', noMeasurement(planned.msgSizeBytes, printable((err as Error).message, 600)));
   }
 }
