@@ -85,3 +85,12 @@ export function liveGroupMembers(pgid: number): number[] {
   }
   return pids;
 }
+
+/**
+ * Other runs on this machine (their ledgers in /run/bypassbench): the hugepage pool is global,
+ * so a before/after comparison of it only means something when no other run is changing it.
+ */
+export function otherRunsActive(): boolean {
+  const root = '/run/bypassbench';
+  return existsSync(root) && readdirSync(root).some((n) => /^[0-9a-f]{6}\.json$/.test(n));
+}

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { leftovers, shortIdOf, startCli } from '../helpers/system.js';
-import { dpdkFoldersOf, hugepagesNow, hugetlbfsFoldersOf, outDir, suiteFile, waitFor } from './helpers.js';
+import { dpdkFoldersOf, hugepagesNow, hugetlbfsFoldersOf, otherRunsActive, outDir, suiteFile, waitFor } from './helpers.js';
 
 const dpdkSuite = (path: string) =>
   suiteFile(
@@ -36,31 +36,35 @@ const STEPS: [string, string][] = [
 ];
 
 describe('kill -9 at each ledgered step, then cleanup', () => {
-  it.each(STEPS)('%s (%s): cleanup restores the machine and marks the run killed', async (step, path) => {
-    // Pages someone else holds: a run killed before its pool grew must not take them.
-    const othersPages = step === 'hugepages-pool' ? 4 : 0;
-    if (othersPages) writeFileSync('/proc/sys/vm/nr_hugepages', String(hugepagesNow() + othersPages));
-    const pagesBefore = hugepagesNow();
-    const out = outDir(`kill-${step}`);
-    const child = startCli(['run', dpdkSuite(path), '--out', out], { BYPASSBENCH_TEST_PAUSE_AT: step });
-    let stderr = '';
-    child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-    await waitFor(() => stderr.includes(`bypassbench-test-pause ${step}`), 60_000, `the pause at ${step}`);
-    const pid = child.pid!;
-    child.kill('SIGKILL');
-    await child;
-    const meta = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { runId: string };
-    const id = shortIdOf(meta.runId);
+  it.each(STEPS)(
+    '%s (%s): cleanup restores the machine and marks the run killed',
+    async (step, path) => {
+      // Pages someone else holds: a run killed before its pool grew must not take them.
+      const othersPages = step === 'hugepages-pool' ? 4 : 0;
+      if (othersPages) writeFileSync('/proc/sys/vm/nr_hugepages', String(hugepagesNow() + othersPages));
+      const pagesBefore = otherRunsActive() ? null : hugepagesNow();
+      const out = outDir(`kill-${step}`);
+      const child = startCli(['run', dpdkSuite(path), '--out', out], { BYPASSBENCH_TEST_PAUSE_AT: step });
+      let stderr = '';
+      child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+      await waitFor(() => stderr.includes(`bypassbench-test-pause ${step}`), 60_000, `the pause at ${step}`);
+      const pid = child.pid!;
+      child.kill('SIGKILL');
+      await child;
+      const meta = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { runId: string };
+      const id = shortIdOf(meta.runId);
 
-    const result = await startCli(['cleanup', '--json']);
-    expect(result.exitCode, result.stderr).toBe(0);
-    expect(hugepagesNow()).toBe(pagesBefore);
-    expect(hugetlbfsFoldersOf(pid)).toEqual([]);
-    expect(dpdkFoldersOf(id)).toEqual([]);
-    expect(await leftovers(id, out)).toEqual([]);
-    expect(existsSync(`/run/bypassbench/${id}.json`)).toBe(false);
-    const after = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { status: string };
-    expect(after.status).toBe('killed');
-    if (othersPages) writeFileSync('/proc/sys/vm/nr_hugepages', String(Math.max(0, hugepagesNow() - othersPages)));
-  }, 120_000);
+      const result = await startCli(['cleanup', '--json']);
+      expect(result.exitCode, result.stderr).toBe(0);
+      if (pagesBefore !== null && !otherRunsActive()) expect(hugepagesNow()).toBe(pagesBefore);
+      expect(hugetlbfsFoldersOf(pid)).toEqual([]);
+      expect(dpdkFoldersOf(id)).toEqual([]);
+      expect(await leftovers(id, out)).toEqual([]);
+      expect(existsSync(`/run/bypassbench/${id}.json`)).toBe(false);
+      const after = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { status: string };
+      expect(after.status).toBe('killed');
+      if (othersPages) writeFileSync('/proc/sys/vm/nr_hugepages', String(Math.max(0, hugepagesNow() - othersPages)));
+    },
+    120_000,
+  );
 });
