@@ -14,7 +14,6 @@ export const PAUSE_STEPS = [
   'hugetlbfs-mkdir',
   'hugetlbfs-mount',
   'process-spawned',
-  'trial-recorded',
 ] as const;
 export type PauseStep = (typeof PAUSE_STEPS)[number];
 
