@@ -37,13 +37,13 @@ function verdictRows(verdicts: readonly Verdict[]): string[][] {
   ]);
 }
 
-/** Text shown as is in Markdown: HTML is escaped and Markdown's punctuation backslash-quoted. */
+/** Text shown as is in Markdown: HTML is escaped, and the characters that start emphasis, code or links are backslash-quoted. */
 export function escapeMarkdown(text: string): string {
   return text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/([\\`*_{}[\]()#+!|~])/g, '\\$1');
+    .replace(/([\\`*_[\]])/g, '\\$1');
 }
 
 export function renderMarkdown(model: ReportModel, charts: readonly MarkdownChart[]): string {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { RunFolder } from '../core/run-folder.js';
 import { HUGETLBFS_MOUNT_ROOT } from './hugepages.js';
 import { isSameProcessAlive, readLedgers, readStartTicks, type LedgerData } from './ledger.js';
-import { deleteNetns, NETNS_PATTERN } from './netns.js';
+import { deleteNetns, NETNS_PATTERN, netnsPids } from './netns.js';
 import { killGroup, run, tryRun } from './exec.js';
 
 export interface CleanupAction {
@@ -38,6 +38,25 @@ async function act(actions: CleanupAction[], what: string, dryRun: boolean, fn: 
 function killLedgerProcess(p: LedgerData['processes'][number]): void {
   if (p.pgid !== undefined && killGroup(p.pgid, 'SIGKILL')) return;
   process.kill(p.pid, 'SIGKILL');
+}
+
+/**
+ * A process in the namespace whose parent lives outside it: the orchestrator of a live run. After
+ * a kill -9 of the orchestrator its children are re-parented to init (pid 1).
+ */
+async function liveParentOf(ns: string): Promise<number | null> {
+  const pids = await netnsPids(ns);
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // "123 (bb-afxdp) S 456 …": state, then the parent pid.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid > 1 && !pids.includes(ppid) && ppid !== process.pid) return ppid;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return null;
 }
 
 /** A run killed before it could close: run.json says so instead of `running` for ever. */
@@ -168,6 +187,12 @@ export async function cleanup(opts: { dryRun?: boolean; force?: boolean } = {}):
   for (const ns of namespaces) {
     const m = NETNS_PATTERN.exec(ns);
     if (!m || liveIds.has(m[1]!)) continue;
+    const owner = await liveParentOf(ns);
+    if (owner !== null && !opts.force) {
+      // A live run whose ledger is elsewhere (another BYPASSBENCH_STATE_DIR): its processes still have their parent.
+      skipped.push(`namespace ${ns}: its processes have a live parent (pid ${owner}), a run without a ledger here`);
+      continue;
+    }
     await act(actions, `delete orphaned namespace ${ns}`, dryRun, () => deleteNetns(ns));
   }
   // hugetlbfs mount points of killed runs (runners/hugepages.ts makes them).

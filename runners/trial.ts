@@ -11,7 +11,7 @@ import type { ArtifactFile } from '../drivers/types.js';
 import { getNetnsRecipe, getRecipe, pathAvailability } from '../paths/registry.js';
 import type { ArtifactSpec, CpuPlan, PreparedPath, ProcessSpec, ReadArtifact, TopologyInfo, TrialContext } from '../paths/types.js';
 import { coresBusy, cpuUsageBetween, nsPerPacket, readCpuTimes } from './cpu.js';
-import { DiskFullError } from '../core/safe-write.js';
+import { DiskFullError, diskError } from '../core/safe-write.js';
 import { printable } from '../core/text.js';
 import type { Ledger } from './ledger.js';
 import { impossibleValues } from './measurement-guard.js';
@@ -272,7 +272,8 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
   } catch (err) {
     if (err instanceof Interrupted || env.signal.aborted) return null;
     // A full disk ends the run (nothing more can be saved); the run says so and cleans up.
-    if (err instanceof DiskFullError) throw err;
+    const disk = diskError(err, (err as NodeJS.ErrnoException).path ?? env.rawDir);
+    if (disk instanceof DiskFullError) throw disk;
     return finish('failed', noMeasurement(planned.msgSizeBytes, printable((err as Error).message, 600)));
   }
 }

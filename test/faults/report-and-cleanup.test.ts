@@ -44,7 +44,7 @@ describe('report', () => {
     expect(result.exitCode).toBe(0);
     const md = readFileSync(join(dir, 'report.md'), 'utf8');
     expect(md).not.toContain('<img');
-    expect(md).toContain('&lt;img src=x onerror=alert\\(1\\)&gt; \\*bold\\*');
+    expect(md).toContain('&lt;img src=x onerror=alert(1)&gt; \\*bold\\*');
   }, 60_000);
 });
 
