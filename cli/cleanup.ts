@@ -17,9 +17,10 @@ export async function handler(args: { dryRun: boolean; force: boolean; json: boo
   const result = await cleanup({ dryRun: args.dryRun, force: args.force });
   if (args.json) data(result);
   else {
+    for (const w of result.warnings) human(`warning: ${w}`);
     for (const s of result.skipped) human(`skipped: ${s}`);
     for (const a of result.actions) human(`${args.dryRun ? 'would ' : a.done ? '' : 'FAILED: '}${a.what}${a.error ? ` (${a.error})` : ''}`);
-    if (result.actions.length === 0 && result.skipped.length === 0) human('nothing to clean up');
+    if (result.actions.length === 0 && result.skipped.length === 0 && result.warnings.length === 0) human('nothing to clean up');
   }
   return result.actions.some((a) => a.error) ? EXIT.crash : EXIT.ok;
 }

@@ -4,6 +4,7 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT, UserError } from '../core/errors.js';
+import { diskError } from '../core/safe-write.js';
 import { CommandError } from '../runners/exec.js';
 import * as runCmd from './run.js';
 import * as doctorCmd from './doctor.js';
@@ -25,7 +26,9 @@ interface CommandModule {
 
 const COMMANDS: CommandModule[] = [runCmd, doctorCmd, parseCmd, attributeCmd, reportCmd, compareCmd, cleanupCmd];
 
-function reportError(err: unknown): number {
+function reportError(caught: unknown): number {
+  // A full or read-only disk anywhere (raw/ files, the report) is said plainly, never as a bug.
+  const err = diskError(caught, (caught as NodeJS.ErrnoException | null)?.path ?? 'a file');
   if (err instanceof UserError) {
     process.stderr.write(`error: ${err.message}\n${err.hint ? `hint: ${err.hint}\n` : ''}`);
     return EXIT.usage;

@@ -95,6 +95,9 @@ function printHuman(result: ParsedCapture, withHeading: boolean): void {
 }
 
 export async function handler(args: { tool: string; file: string; stderr?: string; exitCode: number; json: boolean }): Promise<number> {
+  if (!Number.isInteger(args.exitCode) || args.exitCode < 0 || args.exitCode > 255) {
+    throw new UserError(`--exit-code must be a whole number from 0 to 255 (the exit code the tool returned), got ${String(args.exitCode)}`);
+  }
   const driver = getDriver(args.tool);
   // yargs hands a lone "-" positional over as ''.
   if (args.file === '') args = { ...args, file: '-' };

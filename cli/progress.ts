@@ -3,6 +3,7 @@
 import cliProgress from 'cli-progress';
 import type { RunEvent } from '../runners/run-events.js';
 import type { TrialRecord } from '../core/trial.js';
+import { printable } from '../core/text.js';
 import { human, isTty } from './output.js';
 
 function trialLabel(e: { trial: { pathLabel: string; msgSizeBytes: number; offeredPps: number | null; repetition: number } }): string {
@@ -11,7 +12,8 @@ function trialLabel(e: { trial: { pathLabel: string; msgSizeBytes: number; offer
 }
 
 function resultText(r: TrialRecord): string {
-  if (r.status !== 'ok') return `${r.status}: ${r.error ?? ''}`.trim();
+  // An error can quote a tool's output: one short printable line in the progress.
+  if (r.status !== 'ok') return `${r.status}: ${printable((r.error ?? '').replace(/\s+/g, ' '), 200)}`.trim();
   const l = r.latencyUs;
   const lat = l?.p50 != null ? ` p50 ${l.p50.toFixed(1)} µs p99 ${l.p99?.toFixed(1) ?? '—'} µs` : '';
   const loss = r.lossRatio != null ? ` loss ${(r.lossRatio * 100).toFixed(2)}%` : '';

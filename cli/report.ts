@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import { EXIT } from '../core/errors.js';
-import { writeReport } from '../report/write.js';
+import { ReportInterrupted, writeReport } from '../report/write.js';
+import { handleSignals } from './signals.js';
 import { analyzeRun } from '../report/analyze.js';
 import { data, human } from './output.js';
 
@@ -18,8 +19,20 @@ export function builder(y: Argv) {
 
 export async function handler(args: { runDir: string; json: boolean; render: boolean }): Promise<number> {
   // Verdicts are recomputed from the saved trials, so an old run gets the current rule.
-  analyzeRun(args.runDir);
-  const report = await writeReport(args.runDir, { render: args.render });
+  const signals = handleSignals();
+  signals.reporting();
+  let report;
+  try {
+    analyzeRun(args.runDir);
+    report = await writeReport(args.runDir, { render: args.render, signal: signals.report });
+  } catch (err) {
+    if (!(err instanceof ReportInterrupted)) throw err;
+    human(err.message);
+    return EXIT.interrupted;
+  } finally {
+    signals.dispose();
+  }
+  if (signals.report.aborted) return EXIT.interrupted;
   for (const w of report.warnings) human(`warning: ${w}`);
   if (args.json) data({ runDir: report.runDir, files: report.files, charts: report.charts, warnings: report.warnings, rows: report.rows });
   else {

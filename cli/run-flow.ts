@@ -5,9 +5,10 @@ import { EXIT } from '../core/errors.js';
 import type { LoadedSuite } from '../suites/load.js';
 import { executeRun, type RunSummary } from '../runners/run.js';
 import { analyzeRun } from '../report/analyze.js';
-import { writeReport, type WrittenReport } from '../report/write.js';
+import { ReportInterrupted, writeReport, type WrittenReport } from '../report/write.js';
 import { progressReporter } from './progress.js';
 import { human } from './output.js';
+import { handleSignals } from './signals.js';
 
 export interface RunFlowOptions {
   loaded: LoadedSuite;
@@ -24,24 +25,6 @@ export interface FinishedRun {
   report: WrittenReport;
 }
 
-/** On the first signal the run stops and cleans up; later ones only say that it still is. */
-function stopOnSignals(controller: AbortController): () => void {
-  let interrupts = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts === 1) {
-      human(`\n${sig}: stopping the current trial and cleaning up (finished trials are saved)…`);
-      controller.abort();
-    } else human(`${sig}: still cleaning up; \`bypassbench cleanup\` finishes the job if you kill -9 now`);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  };
-}
-
 function exitCodeOf(summary: RunSummary): number {
   if (summary.status === 'interrupted') return EXIT.interrupted;
   if (summary.status === 'failed') return EXIT.crash;
@@ -53,20 +36,28 @@ function exitCodeOf(summary: RunSummary): number {
  * with --json, else the human summary; the flow then names the run folder and the report.
  */
 export async function runToReport(opts: RunFlowOptions, present: (run: FinishedRun) => void): Promise<number> {
-  const controller = new AbortController();
-  const restoreSignals = stopOnSignals(controller);
+  const signals = handleSignals();
   const progress = progressReporter(opts.quiet === true || opts.json);
   try {
     const summary = await executeRun({
       loaded: opts.loaded,
       outDir: opts.outDir,
       resultsRoot: opts.resultsRoot,
-      signal: controller.signal,
+      signal: signals.run,
       onEvent: progress.onEvent,
       argv: process.argv.slice(1),
     });
+    progress.stop();
+    signals.reporting();
     analyzeRun(summary.runDir);
-    const report = await writeReport(summary.runDir);
+    let report: WrittenReport;
+    try {
+      report = await writeReport(summary.runDir, { signal: signals.report });
+    } catch (err) {
+      if (!(err instanceof ReportInterrupted)) throw err;
+      human(`${err.message}; run folder: ${summary.runDir}`);
+      return EXIT.interrupted;
+    }
     for (const w of report.warnings) human(`warning: ${w}`);
     present({ summary, report });
     if (!opts.json) {
@@ -74,9 +65,10 @@ export async function runToReport(opts: RunFlowOptions, present: (run: FinishedR
       human(`run folder: ${summary.runDir}`);
       human(`report:     ${report.files.find((f) => f.endsWith('report.html'))}`);
     }
-    return exitCodeOf(summary);
+    // A signal that came after the last step of the report still ends the command as interrupted.
+    return signals.report.aborted ? EXIT.interrupted : exitCodeOf(summary);
   } finally {
     progress.stop();
-    restoreSignals();
+    signals.dispose();
   }
 }

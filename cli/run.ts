@@ -1,9 +1,23 @@
 import type { Argv } from 'yargs';
-import { EXIT } from '../core/errors.js';
+import { EXIT, UserError } from '../core/errors.js';
 import { planTrials } from '../suites/plan.js';
 import { enablePaths, loadSuite } from '../suites/load.js';
 import { data, human } from './output.js';
 import { runToReport } from './run-flow.js';
+
+/** A bigger plan is usually a typo in rates or sizes: it runs only with --yes. */
+export const MAX_TRIALS_WITHOUT_YES = 1000;
+
+/** Lower bound of a plan's wall time: measured and warm-up seconds only (set-up and start-up come on top). */
+export function estimatedMinimumS(trials: number, durationS: number, warmupS: number): number {
+  return trials * (durationS + warmupS);
+}
+
+function formatDuration(s: number): string {
+  if (s < 120) return `${Math.round(s)} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
 
 export const command = 'run <suite>';
 export const describe = 'Run a suite: every path × size × offered rate × repetition, saved to a run folder, ending in a report';
@@ -16,6 +30,7 @@ export function builder(y: Argv) {
     .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan and exit without running anything' })
     .option('json', { type: 'boolean', default: false, describe: 'print the run summary as JSON on stdout' })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
+    .option('yes', { type: 'boolean', default: false, describe: `run a plan of more than ${MAX_TRIALS_WITHOUT_YES} trials` })
     .option('enable', {
       type: 'string',
       array: true,
@@ -35,13 +50,16 @@ export async function handler(args: {
   json: boolean;
   quiet: boolean;
   enable: string[];
+  yes?: boolean;
 }): Promise<number> {
   const loaded = enablePaths(loadSuite(args.suite), args.enable);
+  const plan = planTrials(loaded);
+  const { durationS, warmupS } = loaded.suite;
+  const estimate = `at least ${formatDuration(estimatedMinimumS(plan.length, durationS, warmupS))} (measured + warm-up time only${loaded.suite.search ? ', plus the searches' : ''})`;
   if (args.dryRun) {
-    const plan = planTrials(loaded);
     if (args.json) data(plan);
     else {
-      human(`${loaded.file}: ${plan.length} trials, ${loaded.suite.durationS} s each (+${loaded.suite.warmupS} s warm-up)`);
+      human(`${loaded.file}: ${plan.length} trials, ${durationS} s each (+${warmupS} s warm-up); estimated duration ${estimate}`);
       for (const t of plan) {
         human(
           `${t.trialId}  rep ${t.repetition}  ${t.pathLabel.padEnd(14)} ${String(t.msgSizeBytes).padStart(5)} B  ${t.offeredPps === null ? 'closed loop' : `${t.offeredPps} pps`}`,
@@ -49,6 +67,12 @@ export async function handler(args: {
       }
     }
     return EXIT.ok;
+  }
+  if (plan.length > MAX_TRIALS_WITHOUT_YES && args.yes !== true) {
+    throw new UserError(
+      `${loaded.file}: the plan has ${plan.length} trials (more than ${MAX_TRIALS_WITHOUT_YES}), estimated duration ${estimate}`,
+      'check rates, sizes and repetitions (`--dry-run` lists the plan); add --yes to run it anyway',
+    );
   }
 
   return runToReport({ loaded, outDir: args.out, resultsRoot: args.results, json: args.json, quiet: args.quiet }, ({ summary, report }) => {

@@ -11,9 +11,10 @@
 //                  raw/softroce-vm/vm-run.json is a VmRunRecord (core/vm-run.ts)
 // The report's documents (report.txt, report.html, report.md, charts/) are named here too;
 // report/write.ts renders and writes them.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from './errors.js';
+import { appendWhole, diskError, writeFileAtomic } from './safe-write.js';
 import { parseRunMeta, type RunMeta } from './run-meta.js';
 import type { RunSummaryFile } from './run-summary.js';
 import { parseSearches, type PathSearch } from './search-result.js';
@@ -41,8 +42,9 @@ export const REPORT_FILES = { text: 'report.txt', html: 'report.html', markdown:
 /** Inside the VM runner's output folder (raw/softroce-vm/ in a run). */
 export const VM_RUN_FILE = 'vm-run.json';
 
+/** Every rewritten file is replaced whole (temp file + rename): a full disk never leaves half a file. */
 function writeJson(file: string, value: unknown): void {
-  writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+  writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 function readJson(file: string): unknown {
@@ -66,9 +68,13 @@ export class RunFolder {
   static create(dir: string): RunFolder {
     const folder = new RunFolder(dir);
     if (folder.has('meta')) throw new UserError(`${dir} already holds a run; choose another --out folder`);
-    mkdirSync(folder.rawDir, { recursive: true });
-    writeFileSync(folder.file('trials'), '');
-    writeFileSync(folder.file('trialsCsv'), trialsToCsv([]));
+    try {
+      mkdirSync(folder.rawDir, { recursive: true });
+    } catch (err) {
+      throw diskError(err, folder.rawDir);
+    }
+    writeFileAtomic(folder.file('trials'), '');
+    writeFileAtomic(folder.file('trialsCsv'), trialsToCsv([]));
     return folder;
   }
 
@@ -98,30 +104,40 @@ export class RunFolder {
   }
 
   /** Appended (not rewritten) so each finished trial is on disk before the next one starts. */
+  /** Each record goes in whole or not at all (a failed append is cut back off). */
   appendTrial(trial: TrialRecord): void {
-    appendFileSync(this.file('trials'), `${JSON.stringify(trial)}\n`);
-    appendFileSync(this.file('trialsCsv'), trialsToCsv([trial], false));
+    appendWhole(this.file('trials'), `${JSON.stringify(trial)}\n`);
+    appendWhole(this.file('trialsCsv'), trialsToCsv([trial], false));
   }
 
   readTrials(): TrialRecord[] {
+    return this.readTrialsChecked().trials;
+  }
+
+  /** The trials, and a warning for a last line cut short (a hard kill mid-write), which is skipped. */
+  readTrialsChecked(): { trials: TrialRecord[]; warnings: string[] } {
     const file = this.file('trials');
-    const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
+    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    const lines = text.split('\n');
     const trials: TrialRecord[] = [];
+    const warnings: string[] = [];
     lines.forEach((line, i) => {
       if (!line.trim()) return;
       try {
         trials.push(JSON.parse(line) as TrialRecord);
       } catch {
-        // A line cut short by a hard kill: everything before it is still good.
-        if (i < lines.length - 2) throw new UserError(`${file}: line ${i + 1} is not valid JSON`);
+        // Only the last line can be cut short by a hard kill: everything before it is still good.
+        const last = lines.slice(i + 1).every((l) => !l.trim());
+        if (!last) throw new UserError(`${file}: line ${i + 1} is not valid JSON`, 'the file was edited or damaged; restore it or remove that line');
+        warnings.push(`${file}: line ${i + 1} is cut short (${line.length} bytes, the run was killed while writing it); skipped`);
       }
     });
-    return trials;
+    return { trials, warnings };
   }
 
   /** trials.csv rewritten from the records (the report regenerates it from trials.jsonl). */
   writeTrialsCsv(trials: readonly TrialRecord[]): string {
-    writeFileSync(this.file('trialsCsv'), trialsToCsv([...trials]));
+    writeFileAtomic(this.file('trialsCsv'), trialsToCsv([...trials]));
     return this.file('trialsCsv');
   }
 
@@ -154,11 +170,14 @@ export interface LoadedRun {
   dir: string;
   meta: RunMeta;
   trials: TrialRecord[];
+  /** Problems with the saved files that did not stop the load (a cut last line). */
+  warnings: string[];
 }
 
 export function loadRun(dir: string): LoadedRun {
   const folder = RunFolder.open(dir);
-  return { dir, meta: folder.readMeta(), trials: folder.readTrials() };
+  const { trials, warnings } = folder.readTrialsChecked();
+  return { dir, meta: folder.readMeta(), trials, warnings };
 }
 
 export function vmRunFile(outDir: string): string {

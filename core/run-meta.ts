@@ -12,7 +12,8 @@ import type { VerdictSettings } from './verdict.js';
 export const RUN_META_SCHEMA_VERSION = 1;
 
 /** running: not finished yet, or killed before it could say (SIGKILL, power loss). */
-export type RunStatus = 'running' | 'completed' | 'interrupted' | 'failed';
+/** killed: the orchestrator died without closing the run (kill -9); `cleanup` records it. */
+export type RunStatus = 'running' | 'completed' | 'interrupted' | 'failed' | 'killed';
 
 /**
  * The suite exactly as loaded (suites/schema.ts Suite, defaults filled in); typed here as far as
@@ -57,6 +58,10 @@ export interface RunMeta {
   pathOptions: unknown[];
   host: HostFacts;
   cpuPlan: CpuPlan;
+  /**
+   * The timeout the grid's trials used: the suite's trialTimeoutS as given, else 2 × durationS + 20.
+   * Search trials use the suite's value too, else 2 × search.trialDurationS + 20.
+   */
   trialTimeoutS: number;
   plan: PlanEntry[];
   startedAt: string;
@@ -74,7 +79,7 @@ export interface RunMeta {
   orchestratorCpuS?: number;
 }
 
-const RUN_STATUSES: readonly RunStatus[] = ['running', 'completed', 'interrupted', 'failed'];
+const RUN_STATUSES: readonly RunStatus[] = ['running', 'completed', 'interrupted', 'failed', 'killed'];
 
 /**
  * run.json validated at the edge, as far as readers rely on it: a field that is wrong is named.

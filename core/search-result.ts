@@ -73,7 +73,8 @@ export interface TargetBounds {
   state: TargetState;
 }
 
-export type StopReason = 'converged' | 'max-trials' | 'measurement-failed' | 'all-rates-lossy';
+/** interrupted: SIGINT/SIGTERM stopped the search (the runner sets it; the search itself never does). */
+export type StopReason = 'converged' | 'max-trials' | 'measurement-failed' | 'all-rates-lossy' | 'interrupted';
 
 export interface MonotonicityViolation {
   target: TargetName;

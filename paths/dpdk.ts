@@ -30,6 +30,14 @@ export type DpdkOptions = z.infer<typeof dpdkOptionsSchema>;
 /** One DPDK runtime prefix per run: /var/run/dpdk/<prefix>, removed after the path. */
 const prefixOf = (topology: TopologyInfo) => `bb${topology.runTag}`;
 
+/**
+ * testpmd is ready once its ports are started and forwarding begins:
+ *   "5tswap packet forwarding - ports=1 - cores=1 - streams=1 - NUMA support enabled, …"
+ * Not "Set 5tswap packet forwarding mode", its first line, printed before EAL init and port
+ * set-up. EAL init can take seconds when two runs allocate memory at once, hence the wait.
+ */
+const TESTPMD_FORWARDING = { outputIncludes: 'packet forwarding - ports=', timeoutMs: 30_000 } as const;
+
 function memoryOf(o: DpdkOptions): TestpmdMemory {
   return o.memory === 'hugepages' ? { kind: 'hugepages', inMemory: true } : { kind: 'no-huge', memMb: 1024, totalMbufs: 8192 };
 }
@@ -61,7 +69,7 @@ function testpmd(ctx: TrialContext, o: DpdkOptions, place: Place, ports: Testpmd
     // the "start packet forwarding" line shows when it happens, not at exit.
     cpu: null,
     argv: ['stdbuf', '-oL', ...argv],
-    ready: { outputIncludes: 'packet forwarding' },
+    ready: TESTPMD_FORWARDING,
     restartOnEarlyExit: { attempts: 2, delayMs: 1500 },
   };
 }
@@ -281,7 +289,7 @@ export const dpdkTxrxRecipe: NetnsRecipe<DpdkOptions> = {
           kind: 'service',
           cpu: null,
           argv: ['stdbuf', '-oL', ...sink],
-          ready: { outputIncludes: 'packet forwarding' },
+          ready: TESTPMD_FORWARDING,
           restartOnEarlyExit: { attempts: 2, delayMs: 1500 },
         },
         {

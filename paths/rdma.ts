@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { PERFTEST_TESTS } from '../drivers/perftest/index.js';
 import { perftestCase } from '../soft-roce/plan.js';
 import type { HostFacts } from '../core/host.js';
-import { assertIPv4 } from '../core/validate.js';
+import { assertIPv4, isPrivateTestAddress } from '../core/validate.js';
 import { perftestDriver } from '../drivers/perftest/index.js';
 import type { Availability } from '../drivers/types.js';
 import type { NetnsRecipe, TrialContext, VmRecipe, VmTrialContext } from './types.js';
@@ -71,8 +71,14 @@ export const rdmaHostOptionsSchema = z.strictObject({
   /** RDMA device names, as ibv_devices lists them (mlx5_0, rxe0 …). */
   serverDevice: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, { error: 'must be an RDMA device name such as mlx5_0' }),
   clientDevice: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, { error: 'must be an RDMA device name such as mlx5_1' }),
-  /** The server device's IPv4 address (the out-of-band exchange goes there): a lab test address. */
-  serverAddress: z.string(),
+  /**
+   * The server device's IPv4 address (the out-of-band exchange goes there): a lab test address,
+   * so a private test range (RFC 1918 or the RFC 2544 benchmarking range 198.18.0.0/15).
+   */
+  serverAddress: z.string().refine(isPrivateTestAddress, {
+    error:
+      'must be an IPv4 address in a private test range (10.x.x.x, 172.16–31.x.x, 192.168.x.x or 198.18–19.x.x): lab traffic never leaves for other networks',
+  }),
   /** GID index (-x): 3 is the RoCE v2 IPv4 GID on many mlx5 setups; check show_gids. */
   gidIndex: z.number().int().min(0).max(255).optional(),
   rdmaCm: z.boolean().default(false),

@@ -86,6 +86,8 @@ export interface ReadyCheck {
   tcpListenPort?: number;
   /** Or: this text appears in its output. */
   outputIncludes?: string;
+  /** How long to wait (default 5000 ms); the service exiting first fails at once. */
+  timeoutMs?: number;
 }
 
 export interface ProcessSpec {

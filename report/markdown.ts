@@ -44,6 +44,15 @@ function verdictRows(verdicts: readonly Verdict[]): string[][] {
   });
 }
 
+/** Text shown as is in Markdown: HTML is escaped, and the characters that start emphasis, code or links are backslash-quoted. */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/([\\`*_[\]])/g, '\\$1');
+}
+
 export function renderMarkdown(model: ReportModel, charts: readonly MarkdownChart[]): string {
   const m = model.meta;
   const e = m.env;
@@ -56,7 +65,8 @@ export function renderMarkdown(model: ReportModel, charts: readonly MarkdownChar
         .join(', ')
     : `${model.trials.length} trials`;
   out.push(`Suite **${m.suiteName ?? m.suiteFile ?? '?'}**, ${m.status ?? 'unknown status'} (${counts}); ${m.startedAt ?? '?'} → ${m.endedAt ?? '?'}.`);
-  if (m.description) out.push(`${m.description}`);
+  // The suite's description is text, not markup: escaped so HTML or links in it render as written.
+  if (m.description) out.push(escapeMarkdown(m.description));
   out.push('');
   const tools = m.binaries.filter((b) => model.trials.some((t) => b.name.includes(t.driver))).map((b) => `${b.name} ${b.version ?? '?'}`);
   out.push(

@@ -5,10 +5,12 @@
 //   report.html (self-contained, offline) and report.md (Markdown with PNG references).
 // A chart that fails to render becomes a warning, not a lost report: the run's data is on disk and
 // the text documents are still worth writing.
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { Spec } from 'vega';
 import { RAW_DIR, REPORT_FILES, RUN_FILES, RunFolder } from '../core/run-folder.js';
+import { DiskFullError, writeFileAtomic } from '../core/safe-write.js';
 import { renderHtml, type HtmlChart } from './html.js';
 import { loadReportInputs } from './inputs.js';
 import { renderMarkdown } from './markdown.js';
@@ -23,6 +25,16 @@ export interface WriteReportOptions {
   render?: boolean;
   /** PNG scale relative to the SVG size (default 2). */
   pngScale?: number;
+  /** Aborting stops the report between documents and charts (SIGINT/SIGTERM); it then throws ReportInterrupted. */
+  signal?: AbortSignal;
+}
+
+/** The report was stopped by a signal; the files written so far are complete, the rest were not written. */
+export class ReportInterrupted extends Error {
+  constructor(readonly runDir: string) {
+    super(`report interrupted; \`bypassbench report ${runDir}\` writes it again`);
+    this.name = 'ReportInterrupted';
+  }
 }
 
 export interface WrittenReport {
@@ -52,11 +64,19 @@ export async function writeReport(runDir: string, options: WriteReportOptions = 
   const model = buildModel(inputs);
   const files: string[] = [];
   const warnings: string[] = [];
+  // Each file is replaced whole, so a full disk or a kill never leaves a truncated chart or page.
   const write = (name: string, content: string | Buffer) => {
     const file = join(runDir, name);
-    writeFileSync(file, content);
+    writeFileAtomic(file, content);
     files.push(file);
   };
+  // Rendering is CPU-bound: yield to the event loop between steps so a signal is handled at once.
+  const checkpoint = async () => {
+    await yieldToEvents();
+    if (options.signal?.aborted) throw new ReportInterrupted(runDir);
+  };
+  warnings.push(...inputs.run.warnings);
+  await checkpoint();
 
   const table = renderTable(model.rows);
   files.push(folder.writeTrialsCsv(model.trials));
@@ -74,6 +94,7 @@ export async function writeReport(runDir: string, options: WriteReportOptions = 
   if (model.charts.length) mkdirSync(chartsDir, { recursive: true });
   const htmlCharts: HtmlChart[] = [];
   for (const chart of model.charts) {
+    await checkpoint();
     const rel = (ext: string) => `${CHARTS_DIR}/${chart.name}.${ext}`;
     write(rel('vl.json'), `${JSON.stringify(chart.spec, null, 2)}\n`);
     const entry: HtmlChart = { chart, vega: null, files: { svg: null, png: null, vl: rel('vl.json') }, error: null };
@@ -96,6 +117,7 @@ export async function writeReport(runDir: string, options: WriteReportOptions = 
       write(rel('png'), svgToPng(svg, options.pngScale ?? 2));
       entry.files.png = rel('png');
     } catch (err) {
+      if (err instanceof DiskFullError) throw err;
       warnings.push(`chart ${chart.name}: not rendered (${(err as Error).message})`);
     }
     warnings.push(...chartWarnings.map((w) => `chart ${chart.name}: ${w}`));
@@ -112,6 +134,7 @@ export async function writeReport(runDir: string, options: WriteReportOptions = 
   ];
   if (folder.has('verdicts')) documents.push(RUN_FILES.verdicts);
   if (folder.has('searches')) documents.push(RUN_FILES.searches);
+  await checkpoint();
   write(
     REPORT_FILES.html,
     renderHtml(model, { charts: htmlCharts, vegaRuntime: vegaRuntimeSource(), vegaLicense: vegaLicenseText(), vegaVersion: vegaVersion(), documents }),

@@ -2,10 +2,11 @@
 // then sweep namespaces and veths that carry the project's naming pattern but no live owner.
 import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { RunFolder } from '../core/run-folder.js';
 import { HUGETLBFS_MOUNT_ROOT } from './hugepages.js';
-import { isSameProcessAlive, listLedgers, type LedgerData } from './ledger.js';
-import { deleteNetns, NETNS_PATTERN } from './netns.js';
-import { run, tryRun } from './exec.js';
+import { isSameProcessAlive, readLedgers, readStartTicks, type LedgerData } from './ledger.js';
+import { deleteNetns, NETNS_PATTERN, netnsPids } from './netns.js';
+import { killGroup, run, tryRun } from './exec.js';
 
 export interface CleanupAction {
   what: string;
@@ -33,10 +34,52 @@ async function act(actions: CleanupAction[], what: string, dryRun: boolean, fn: 
   }
 }
 
+/** Processes lead their own group (pgid recorded): the group goes, with any child the tool left. */
+function killLedgerProcess(p: LedgerData['processes'][number]): void {
+  if (p.pgid !== undefined && killGroup(p.pgid, 'SIGKILL')) return;
+  process.kill(p.pid, 'SIGKILL');
+}
+
+/**
+ * A process in the namespace whose parent lives outside it: the orchestrator of a live run. After
+ * a kill -9 of the orchestrator its children are re-parented to init (pid 1).
+ */
+async function liveParentOf(ns: string): Promise<number | null> {
+  const pids = await netnsPids(ns);
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // "123 (bb-afxdp) S 456 …": state, then the parent pid.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid > 1 && !pids.includes(ppid) && ppid !== process.pid) return ppid;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return null;
+}
+
+/** A run killed before it could close: run.json says so instead of `running` for ever. */
+function markKilled(d: LedgerData): void {
+  if (!d.resultsDir) return;
+  const folder = new RunFolder(d.resultsDir);
+  if (!folder.has('meta')) return;
+  const meta = folder.readMeta();
+  if (meta.status !== 'running') return;
+  meta.status = 'killed';
+  meta.error = `the orchestrator (pid ${d.ownerPid}) ended without closing the run; \`bypassbench cleanup\` removed what it left`;
+  folder.writeMeta(meta);
+}
+
 async function cleanLedger(d: LedgerData, file: string, dryRun: boolean, actions: CleanupAction[]): Promise<void> {
   for (const p of d.processes) {
-    if (!isSameProcessAlive(p.pid, p.startTicks)) continue;
-    await act(actions, `kill ${p.program} (${p.role}, pid ${p.pid})`, dryRun, () => process.kill(p.pid, 'SIGKILL'));
+    const leaderAlive = isSameProcessAlive(p.pid, p.startTicks);
+    // A dead leader's group can still hold children (kill(-pgid, 0) says whether it exists).
+    const groupAlive = p.pgid !== undefined && killGroup(p.pgid, 0);
+    if (!leaderAlive && !groupAlive) continue;
+    await act(actions, `kill ${p.program} (${p.role}, pid ${p.pid}${p.pgid !== undefined ? ' and its process group' : ''})`, dryRun, () =>
+      killLedgerProcess(p),
+    );
   }
   for (const x of d.xdp) {
     const argv = x.netns ? ['ip', '-n', x.netns, 'link', 'set', 'dev', x.ifname, 'xdp', 'off'] : ['ip', 'link', 'set', 'dev', x.ifname, 'xdp', 'off'];
@@ -57,21 +100,76 @@ async function cleanLedger(d: LedgerData, file: string, dryRun: boolean, actions
         if (existsSync(mountPoint)) rmdirSync(mountPoint);
       });
     }
-    // Give back only what the run added: others may be using the pool too.
-    await act(actions, `release ${addedPages} hugepages`, dryRun, () => {
-      const now = Number(readFileSync('/proc/sys/vm/nr_hugepages', 'utf8'));
-      writeFileSync('/proc/sys/vm/nr_hugepages', String(Math.max(0, now - addedPages)));
-    });
+    // Give back only what the run added: others may be using the pool too. The ledger names the
+    // pages before the pool grows, so a run killed in between added nothing: never go below the
+    // pool it found.
+    const now = Number(readFileSync('/proc/sys/vm/nr_hugepages', 'utf8'));
+    const release = Math.max(0, Math.min(addedPages, now - d.hugepages.previousTotal));
+    if (release > 0) {
+      await act(actions, `release ${release} hugepages`, dryRun, () => {
+        const current = Number(readFileSync('/proc/sys/vm/nr_hugepages', 'utf8'));
+        writeFileSync('/proc/sys/vm/nr_hugepages', String(Math.max(0, current - release)));
+      });
+    }
   }
+  if (d.resultsDir) await act(actions, `mark run ${d.runId} as killed in ${join(d.resultsDir, 'run.json')}`, dryRun, () => markKilled(d));
   await act(actions, `forget ledger of run ${d.runId}`, dryRun, () => rmSync(file, { force: true }));
 }
 
-export async function cleanup(opts: { dryRun?: boolean; force?: boolean } = {}): Promise<{ actions: CleanupAction[]; skipped: string[] }> {
+/** A ledger that cannot be read: say so, and sweep what its run's names identify (namespaces and veths follow below). */
+async function cleanBadLedger(
+  bad: { file: string; runId: string; error: string },
+  dryRun: boolean,
+  actions: CleanupAction[],
+  warnings: string[],
+): Promise<void> {
+  warnings.push(
+    `ledger ${bad.file} cannot be read (${bad.error}); swept what its run's names identify (namespaces, veths, DPDK folders, dead runs' hugetlbfs mounts), but not the hugepages it may have added: check /proc/sys/vm/nr_hugepages`,
+  );
+  if (/^[0-9a-f]{6}$/.test(bad.runId)) {
+    for (const suffix of ['', 'g', 's']) {
+      const dir = `/var/run/dpdk/bb${bad.runId}${suffix}`;
+      if (existsSync(dir)) await act(actions, `remove ${dir}`, dryRun, () => rmSync(dir, { recursive: true, force: true }));
+    }
+  }
+  await act(actions, `forget unreadable ledger ${bad.file}`, dryRun, () => rmSync(bad.file, { force: true }));
+}
+
+/** hugetlbfs-<pid>-<n>: the pid of the run that made it; a live one's folder is not ours to touch. */
+async function sweepHugetlbfs(dryRun: boolean, force: boolean, actions: CleanupAction[], skipped: string[]): Promise<void> {
+  const mounted = readFileSync('/proc/mounts', 'utf8');
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(HUGETLBFS_MOUNT_ROOT).filter((n) => /^hugetlbfs-\d+-\d+$/.test(n));
+  } catch {
+    // no mount root
+  }
+  for (const name of entries) {
+    const dir = join(HUGETLBFS_MOUNT_ROOT, name);
+    const ownerPid = Number(name.split('-')[1]);
+    if (!force && ownerPid !== process.pid && readStartTicks(ownerPid) !== null) {
+      // Between its mkdir and its mount a live run's folder is empty and unmounted: leave it.
+      skipped.push(`hugetlbfs folder ${dir} belongs to a live process (pid ${ownerPid})`);
+      continue;
+    }
+    if (mounted.includes(` ${dir} `)) {
+      await act(actions, `unmount hugetlbfs ${dir} (its run is gone)`, dryRun, async () => {
+        await run(['umount', dir]);
+        rmdirSync(dir);
+      });
+    } else await act(actions, `remove empty hugetlbfs mount point ${dir}`, dryRun, () => rmdirSync(dir));
+  }
+}
+
+export async function cleanup(opts: { dryRun?: boolean; force?: boolean } = {}): Promise<{ actions: CleanupAction[]; skipped: string[]; warnings: string[] }> {
   const dryRun = opts.dryRun ?? false;
   const actions: CleanupAction[] = [];
   const skipped: string[] = [];
+  const warnings: string[] = [];
   const liveIds = new Set<string>();
-  for (const { file, data } of listLedgers()) {
+  const ledgers = readLedgers();
+  for (const bad of ledgers.bad) await cleanBadLedger(bad, dryRun, actions, warnings);
+  for (const { file, data } of ledgers.good) {
     if (!opts.force && ownerAlive(data)) {
       liveIds.add(data.runId);
       skipped.push(`run ${data.runId} is still running (pid ${data.ownerPid}); use --force to clean it anyway`);
@@ -89,21 +187,16 @@ export async function cleanup(opts: { dryRun?: boolean; force?: boolean } = {}):
   for (const ns of namespaces) {
     const m = NETNS_PATTERN.exec(ns);
     if (!m || liveIds.has(m[1]!)) continue;
+    const owner = await liveParentOf(ns);
+    if (owner !== null && !opts.force) {
+      // A live run whose ledger is elsewhere (another BYPASSBENCH_STATE_DIR): its processes still have their parent.
+      skipped.push(`namespace ${ns}: its processes have a live parent (pid ${owner}), a run without a ledger here`);
+      continue;
+    }
     await act(actions, `delete orphaned namespace ${ns}`, dryRun, () => deleteNetns(ns));
   }
-  // hugetlbfs mount points of killed runs (runners/hugepages.ts makes them): empty and unmounted.
-  const mounted = readFileSync('/proc/mounts', 'utf8');
-  let entries: string[] = [];
-  try {
-    entries = readdirSync(HUGETLBFS_MOUNT_ROOT).filter((n) => /^hugetlbfs-\d+-\d+$/.test(n));
-  } catch {
-    // no mount root
-  }
-  for (const name of entries) {
-    const dir = join(HUGETLBFS_MOUNT_ROOT, name);
-    if (mounted.includes(` ${dir} `)) continue;
-    await act(actions, `remove empty hugetlbfs mount point ${dir}`, dryRun, () => rmdirSync(dir));
-  }
+  // hugetlbfs mount points of killed runs (runners/hugepages.ts makes them).
+  await sweepHugetlbfs(dryRun, opts.force ?? false, actions, skipped);
   const links = await run(['ip', '-o', 'link', 'show', 'type', 'veth'], { allowFailure: true }).catch(() => ({ stdout: '' }));
   for (const line of links.stdout.split('\n')) {
     // "12: bba1b2c3c0@if11: <BROADCAST,…>": index, name@peer
@@ -111,5 +204,5 @@ export async function cleanup(opts: { dryRun?: boolean; force?: boolean } = {}):
     if (!name || !VETH_PATTERN.test(name) || liveIds.has(name.slice(2, 8))) continue;
     await act(actions, `delete orphaned veth ${name}`, dryRun, () => tryRun(['ip', 'link', 'del', name]));
   }
-  return { actions, skipped };
+  return { actions, skipped, warnings };
 }

@@ -4,6 +4,7 @@
 // exists, and only a mount this module made is ever unmounted.
 import { readFile, writeFile, mkdir, rmdir } from 'node:fs/promises';
 import { run } from './exec.js';
+import { pausePoint } from './test-pause.js';
 
 const NR_HUGEPAGES = '/proc/sys/vm/nr_hugepages';
 const MEMINFO = '/proc/meminfo';
@@ -98,11 +99,16 @@ async function writeNrHugepages(pages: number): Promise<number> {
 
 let mountSequence = 0;
 
+/** What a reservation is about to change (or has changed), for the ledger; null: nothing any more. */
+export type HugepageIntent = { previousTotal: number; addedPages: number; mountPoint: string | null } | null;
+
 /**
  * Adds `pages` hugepages of the default size to the pool and makes sure a hugetlbfs mount of
  * that size exists. Throws (after undoing its changes) when the kernel grants fewer pages.
+ * `record` is called *before* each change with everything changed so far plus that change, so a
+ * kill at any instant leaves a ledger that covers what the system holds.
  */
-export async function reserveHugepages(pages: number): Promise<HugepageReservation> {
+export async function reserveHugepages(pages: number, record: (intent: HugepageIntent) => void = () => undefined): Promise<HugepageReservation> {
   if (!Number.isInteger(pages) || pages <= 0) {
     throw new RangeError(`reserveHugepages: pages must be a positive integer, got ${pages}`);
   }
@@ -111,9 +117,12 @@ export async function reserveHugepages(pages: number): Promise<HugepageReservati
     throw new Error('reserveHugepages: the kernel reports no hugepage support (no Hugepagesize in /proc/meminfo)');
   }
   const previousPages = await readNrHugepages();
+  record({ previousTotal: previousPages, addedPages: pages, mountPoint: null });
+  pausePoint('hugepages-pool');
   const totalPages = await writeNrHugepages(previousPages + pages);
   if (totalPages < previousPages + pages) {
     await shrinkPool(totalPages - previousPages);
+    record(null);
     throw new Error(`reserveHugepages: asked the kernel for ${pages} more ${before.pageSizeKb} kB pages, it granted ${totalPages - previousPages}`);
   }
   const reservation: HugepageReservation = {
@@ -128,16 +137,22 @@ export async function reserveHugepages(pages: number): Promise<HugepageReservati
   const existing = before.mounts.find((m) => m.pageSizeKb === null || m.pageSizeKb === before.pageSizeKb);
   if (existing) {
     reservation.mountPoint = existing.mountPoint;
+    record({ previousTotal: previousPages, addedPages: totalPages - previousPages, mountPoint: null });
     return reservation;
   }
   // A folder of our own per reservation, so two concurrent runs never unmount each other's mount.
+  // The pid in the name tells `cleanup` whose folder it is (a live run's empty folder is left alone).
   const mountPoint = `${HUGETLBFS_MOUNT_ROOT}/hugetlbfs-${process.pid}-${mountSequence++}`;
+  record({ previousTotal: previousPages, addedPages: totalPages - previousPages, mountPoint });
   try {
+    pausePoint('hugetlbfs-mkdir');
     await mkdir(mountPoint, { recursive: true });
+    pausePoint('hugetlbfs-mount');
     await run(['mount', '-t', 'hugetlbfs', '-o', `pagesize=${before.pageSizeKb}K`, 'nodev', mountPoint]);
   } catch (error) {
     await rmdir(mountPoint).catch(() => undefined);
     await shrinkPool(pages);
+    record(null);
     throw error;
   }
   reservation.mountPoint = mountPoint;

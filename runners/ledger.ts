@@ -11,6 +11,8 @@ export interface LedgerProcess {
   startTicks: number | null;
   role: string;
   program: string;
+  /** The process group it leads (runners/exec.ts starts each process in its own); cleanup kills the group. */
+  pgid?: number;
 }
 
 export interface LedgerData {
@@ -115,22 +117,52 @@ export class Ledger {
   }
 }
 
+/** A ledger file that cannot be read: cleanup reports it and sweeps by the run's naming pattern. */
+export interface BadLedger {
+  file: string;
+  /** The run's short id, from the file name (<shortId>.json). */
+  runId: string;
+  error: string;
+}
+
+/** Fields a ledger must have for cleanup to act on it (older ledgers may lack the later ones). */
+function asLedger(value: unknown): LedgerData {
+  const d = value as Partial<LedgerData> | null;
+  if (
+    !d ||
+    typeof d !== 'object' ||
+    typeof d.runId !== 'string' ||
+    typeof d.ownerPid !== 'number' ||
+    !Array.isArray(d.namespaces) ||
+    !Array.isArray(d.processes)
+  ) {
+    throw new Error('not a ledger (runId, ownerPid, namespaces or processes missing)');
+  }
+  return { veths: [], hugepages: null, mounts: [], paths: [], xdp: [], ownerStartTicks: null, ...d } as LedgerData;
+}
+
 export function listLedgers(): { file: string; data: LedgerData }[] {
+  return readLedgers().good;
+}
+
+/** Every ledger in the state folder: the readable ones and the ones that are not. */
+export function readLedgers(): { good: { file: string; data: LedgerData }[]; bad: BadLedger[] } {
   let names: string[];
   try {
     names = readdirSync(ledgerDir());
   } catch {
-    return [];
+    return { good: [], bad: [] };
   }
-  const out: { file: string; data: LedgerData }[] = [];
+  const good: { file: string; data: LedgerData }[] = [];
+  const bad: BadLedger[] = [];
   for (const name of names) {
     if (!name.endsWith('.json')) continue;
     const file = join(ledgerDir(), name);
     try {
-      out.push({ file, data: JSON.parse(readFileSync(file, 'utf8')) as LedgerData });
-    } catch {
-      // A ledger that cannot be read is reported by cleanup through its namespace sweep instead.
+      good.push({ file, data: asLedger(JSON.parse(readFileSync(file, 'utf8'))) });
+    } catch (err) {
+      bad.push({ file, runId: name.slice(0, -'.json'.length), error: (err as Error).message });
     }
   }
-  return out;
+  return { good, bad };
 }

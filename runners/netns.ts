@@ -6,6 +6,7 @@ import { assertIfName, assertNetnsName, assertPrivatePrefix24 } from '../core/va
 import type { NetnsNames, TopologyInfo } from '../core/topology.js';
 import { run, tryRun } from './exec.js';
 import type { Ledger } from './ledger.js';
+import { pausePoint } from './test-pause.js';
 
 /** Every namespace the project creates matches this; `cleanup` sweeps orphans by it. */
 export const NETNS_PATTERN = /^bypassbench-([0-9a-f]{6})-([a-z][a-z0-9]{0,7})$/;
@@ -45,9 +46,11 @@ export async function createNetnsTopology(opts: { shortId: string; subnet: strin
   try {
     for (const ns of [names.clientNs, names.serverNs]) {
       ledger.update((d) => d.namespaces.push(ns));
+      pausePoint('netns-add');
       await run(['ip', 'netns', 'add', ns]);
     }
     ledger.update((d) => d.veths.push(names.clientIf));
+    pausePoint('veth-add');
     await run(['ip', 'link', 'add', names.clientIf, 'type', 'veth', 'peer', 'name', names.serverIf]);
     await run(['ip', 'link', 'set', names.clientIf, 'netns', names.clientNs]);
     await run(['ip', 'link', 'set', names.serverIf, 'netns', names.serverNs]);

@@ -39,7 +39,8 @@ export class PathBlocks {
       ledger: run.ledger,
       durationS,
       warmupS,
-      trialTimeoutS: Math.max(run.trialTimeoutS, durationS * 2 + 20),
+      // The suite's own value is used as given (load checks it exceeds every trial's duration).
+      trialTimeoutS: run.loaded.suite.trialTimeoutS ?? durationS * 2 + 20,
       signal: run.signal,
       prepared: setUp.kind === 'ready' ? setUp.setUp.prepared : NOTHING_PREPARED,
       setupError: setUp.kind === 'failed' ? setUp.error : null,

@@ -9,6 +9,7 @@ import { run, tryRun, CommandError } from './exec.js';
 import { releaseHugepages, reserveHugepages, type HugepageReservation } from './hugepages.js';
 import type { Ledger } from './ledger.js';
 import { deleteNetns, type NetnsTopology } from './netns.js';
+import { pausePoint } from './test-pause.js';
 
 /** A path's set-up while its trials run: what it prepared, and how to undo it. */
 export interface PathSetUp {
@@ -61,6 +62,7 @@ export async function setUpPath(recipe: AnyNetnsRecipe, options: unknown, topolo
       }
       const ns = assertNetnsName(`bypassbench-${shortId}-${name}`, 'namespace');
       ledger.update((d) => d.namespaces.push(ns));
+      pausePoint('path-netns-add');
       await run(['ip', 'netns', 'add', ns]);
       await run(['ip', '-n', ns, 'link', 'set', 'dev', 'lo', 'up']);
       prepared.namespaces[name] = ns;
@@ -72,6 +74,7 @@ export async function setUpPath(recipe: AnyNetnsRecipe, options: unknown, topolo
     for (const [index, link] of (setup.links ?? []).entries()) {
       const [aName, bName] = linkNames(shortId, index);
       ledger.update((d) => d.veths.push(aName));
+      pausePoint('path-veth-add');
       await run(['ip', 'link', 'add', aName, 'type', 'veth', 'peer', 'name', bName]);
       for (const [name, place, ip] of [
         [aName, link.a, link.aIp],
@@ -95,17 +98,16 @@ export async function setUpPath(recipe: AnyNetnsRecipe, options: unknown, topolo
       if (!/^[A-Za-z0-9_-]{1,32}$/.test(prefix)) throw new Error(`path ${recipe.path}: DPDK file prefix ${JSON.stringify(prefix)} is not a simple name`);
       const dir = `/var/run/dpdk/${prefix}`;
       ledger.update((d) => d.paths.push(dir));
+      pausePoint('dpdk-prefix');
       undo.push(async () => {
         rmSync(dir, { recursive: true, force: true });
         ledger.update((d) => (d.paths = d.paths.filter((p) => p !== dir)));
       });
     }
     if (setup.hugepages) {
-      reservation = await reserveHugepages(setup.hugepages);
+      // The ledger hears of each change before it is made (see reserveHugepages).
+      reservation = await reserveHugepages(setup.hugepages, (intent) => ledger.update((d) => (d.hugepages = intent)));
       const r = reservation;
-      ledger.update(
-        (d) => (d.hugepages = { previousTotal: r.previousPages, addedPages: r.totalPages - r.previousPages, mountPoint: r.mountedByUs ? r.mountPoint : null }),
-      );
       prepared.hugepages = { mountPoint: r.mountPoint, pageSizeKb: r.pageSizeKb };
     }
     for (const cmd of recipe.setupCommands?.(topology, prepared, options) ?? []) {

@@ -1,10 +1,13 @@
 // Spawning the processes of a trial: inside a namespace, pinned to a CPU, output straight to
 // files under raw/ (nothing is lost if we die), every pid in the ledger while it lives.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { ProcessSpec, ReadyCheck } from '../paths/types.js';
 import { readProcessCpu, type ProcessCpu } from './cpu.js';
 import { start } from './exec.js';
 import { readStartTicks, type Ledger } from './ledger.js';
+import { pausePoint } from './test-pause.js';
+import { writeFileAtomic } from '../core/safe-write.js';
+import { lastLines, printable } from '../core/text.js';
 
 export interface ProcessOutcome {
   role: string;
@@ -20,6 +23,8 @@ export interface ProcessOutcome {
   stderrFile: string;
   /** Last CPU time sample; `complete` is false when the process exited between samples. */
   cpu: (ProcessCpu & { complete: boolean }) | null;
+  /** Writing raw/<…>.json after the exit failed (a full disk). */
+  rawError?: unknown;
 }
 
 export interface RunningProcess {
@@ -43,6 +48,11 @@ export function wrapArgv(spec: ProcessSpec, netns: string | null): string[] {
   return netns ? ['ip', 'netns', 'exec', netns, ...pinned] : pinned;
 }
 
+/** raw/<…>.json is replaced whole (a full disk never leaves half a record); errors name the file. */
+function writeRaw(file: string, text: string): void {
+  writeFileAtomic(file, text);
+}
+
 export function spawnTrialProcess(opts: {
   spec: ProcessSpec;
   netns: string | null;
@@ -56,7 +66,7 @@ export function spawnTrialProcess(opts: {
   const stdoutFile = `${opts.rawBase}.stdout`;
   const stderrFile = `${opts.rawBase}.stderr`;
   const startedAt = new Date();
-  writeFileSync(`${opts.rawBase}.json`, JSON.stringify({ role: spec.role, argv, startedAt: startedAt.toISOString() }, null, 2));
+  writeRaw(`${opts.rawBase}.json`, JSON.stringify({ role: spec.role, argv, startedAt: startedAt.toISOString() }, null, 2));
 
   const child = start(argv, {
     stdoutFile,
@@ -66,7 +76,10 @@ export function spawnTrialProcess(opts: {
     forceKillAfterMs: 3000,
   });
   const pid = child.pid;
-  if (pid !== null) ledger.addProcess({ pid, startTicks: readStartTicks(pid), role: spec.role, program: spec.argv[0] ?? '' });
+  // Between the spawn and this line only the run's namespace knows of the process (cleanup kills
+  // what lives in it); a process outside the run's namespaces is in no ledger for that instant.
+  pausePoint('process-spawned');
+  if (pid !== null) ledger.addProcess({ pid, pgid: pid, startTicks: readStartTicks(pid), role: spec.role, program: spec.argv[0] ?? '' });
 
   let lastCpu: ProcessCpu | null = null;
   let exited = false;
@@ -99,7 +112,12 @@ export function spawnTrialProcess(opts: {
       stderrFile,
       cpu: lastCpu ? { ...lastCpu, complete: finalSampleTaken } : null,
     };
-    writeFileSync(`${opts.rawBase}.json`, JSON.stringify({ ...outcome, failure: exit.failure !== null && !exit.exitCode ? exit.failure : undefined }, null, 2));
+    try {
+      writeRaw(`${opts.rawBase}.json`, JSON.stringify({ ...outcome, failure: exit.failure !== null && !exit.exitCode ? exit.failure : undefined }, null, 2));
+    } catch (err) {
+      // The process is gone either way; the outcome says so, and the run stops on the disk error.
+      outcome.rawError = err;
+    }
     return outcome;
   });
 
@@ -149,14 +167,17 @@ function portBound(pid: number, table: 'udp' | 'tcp', port: number, listenOnly: 
 }
 
 /** Wait until a service is ready, or fail fast when it exits first. */
-export async function waitReady(proc: RunningProcess, check: ReadyCheck | undefined, timeoutMs = 5000): Promise<void> {
+export async function waitReady(proc: RunningProcess, check: ReadyCheck | undefined, defaultTimeoutMs = 5000): Promise<void> {
   if (!check) return;
+  const timeoutMs = check.timeoutMs ?? defaultTimeoutMs;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (proc.exited()) {
       const outcome = await proc.done;
       const stderr = safeRead(outcome.stderrFile).trim().split('\n').slice(-3).join(' | ');
-      throw new Error(`${proc.spec.role} exited (code ${outcome.exitCode}) before it was ready: ${stderr || safeRead(outcome.stdoutFile).slice(-300)}`);
+      // The tool's own words, made printable and short: the raw bytes are in raw/.
+      const said = printable(stderr || safeRead(outcome.stdoutFile).slice(-300), 300);
+      throw new Error(`${proc.spec.role} exited (code ${outcome.exitCode}) before it was ready: ${said}`);
     }
     if (proc.pid !== null) {
       if (check.udpPort !== undefined && portBound(proc.pid, 'udp', check.udpPort, false)) return;
@@ -166,6 +187,14 @@ export async function waitReady(proc: RunningProcess, check: ReadyCheck | undefi
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`${proc.spec.role} was not ready after ${timeoutMs} ms (${JSON.stringify(check)})`);
+}
+
+/** Why a service that ended on its own (before it was told to stop) ended: its exit and last words. */
+export async function earlyExitReason(proc: RunningProcess): Promise<string> {
+  const outcome = await proc.done;
+  const said = printable(lastLines(safeRead(outcome.stderrFile), 3) || lastLines(safeRead(outcome.stdoutFile), 3), 300);
+  const how = outcome.signal ? `signal ${outcome.signal}` : `code ${outcome.exitCode}`;
+  return `${proc.spec.role} (${proc.spec.argv.find((a) => !a.startsWith('-') && a !== 'stdbuf') ?? proc.spec.argv[0]}) exited (${how}) during the trial${said ? `: ${said}` : ''}`;
 }
 
 export function safeRead(file: string): string {

@@ -4,7 +4,7 @@ import type { TrialRecord, TrialStatus } from '../core/trial.js';
 import type { PlannedTrial } from '../suites/plan.js';
 
 /** How a finished run ended (run.json says "running" until then). */
-export type RunStatus = Exclude<RecordedRunStatus, 'running'>;
+export type RunStatus = Exclude<RecordedRunStatus, 'running' | 'killed'>;
 
 /** grid: the planned trials (counted in total); search: throughput-search trials, as many as it takes. */
 export type TrialPhase = 'grid' | 'search';

@@ -81,7 +81,9 @@ export async function runSearches(
         return { achievedPps: record.achievedPps, lossRatio: record.lossRatio, status: record.status, error: record.error };
       },
     );
-    results.push({ ...result, pathLabel, path: entry.path, msgSizeBytes: s.msgSizeBytes });
+    // A search stopped by a signal did not fail to measure: say what happened.
+    const ended = interrupted ? { stopReason: 'interrupted' as const, stopDetail: 'interrupted by a signal; the step it was running is not counted' } : {};
+    results.push({ ...result, ...ended, pathLabel, path: entry.path, msgSizeBytes: s.msgSizeBytes });
     if (interrupted) break;
   }
   return results;

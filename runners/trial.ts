@@ -11,8 +11,11 @@ import type { ArtifactFile } from '../drivers/types.js';
 import { getNetnsRecipe, getRecipe, pathAvailability } from '../paths/registry.js';
 import type { ArtifactSpec, CpuPlan, PreparedPath, ProcessSpec, ReadArtifact, TopologyInfo, TrialContext } from '../paths/types.js';
 import { coresBusy, cpuUsageBetween, nsPerPacket, readCpuTimes } from './cpu.js';
+import { DiskFullError, diskError } from '../core/safe-write.js';
+import { printable } from '../core/text.js';
 import type { Ledger } from './ledger.js';
-import { safeRead, spawnTrialProcess, waitReady, type ProcessOutcome, type RunningProcess } from './process.js';
+import { impossibleValues } from './measurement-guard.js';
+import { earlyExitReason, safeRead, spawnTrialProcess, waitReady, type ProcessOutcome, type RunningProcess } from './process.js';
 import { ensureTracefs } from './tracefs.js';
 
 export interface TrialEnv {
@@ -49,6 +52,7 @@ function netnsFor(spec: ProcessSpec, env: TrialEnv): string | null {
 }
 
 class Interrupted extends Error {}
+class ServiceDied extends Error {}
 
 interface PhaseResult {
   measure: ProcessOutcome;
@@ -128,6 +132,10 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
     env.signal.removeEventListener('abort', stopMeasure);
     const perCpu = cpuUsageBetween(before, readCpuTimes());
     if (env.signal.aborted) throw new Interrupted();
+    // A service that died under the client (testpmd failing to start its port, out of memory) is
+    // the cause of whatever the client saw: report it, not the client's "no replies".
+    const died = services.find((s) => s.exited());
+    if (died) throw new ServiceDied(await earlyExitReason(died));
     for (const s of services) s.sampleCpu();
     const serviceOutcomes: ProcessOutcome[] = [];
     for (const s of [...services].reverse()) serviceOutcomes.unshift(await s.stop());
@@ -233,6 +241,8 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
   try {
     if (env.warmupS > 0) await runPhase(planned, env, env.warmupS, '-warmup');
     const phase = await runPhase(planned, env, env.durationS, '');
+    const rawError = [phase.measure, ...phase.services].find((o) => o.rawError !== undefined)?.rawError;
+    if (rawError !== undefined) throw rawError instanceof Error ? rawError : new Error(String(rawError));
     const raw = [phase.measure, ...phase.services].flatMap((o) => [o.stdoutFile, o.stderrFile]).map((f) => relative(env.runDir, f));
     if (phase.measure.timedOut) {
       return finish('timed-out', noMeasurement(planned.msgSizeBytes, `no result after ${env.trialTimeoutS} s; the client was stopped`), { raw });
@@ -243,6 +253,11 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
     const recipe = getNetnsRecipe(planned.path);
     const m = parsed[0] && recipe.combine ? recipe.combine(parsed[0], services, planned.options) : parsed[0];
     if (!m) return finish('failed', noMeasurement(planned.msgSizeBytes, 'the tool printed no result'), { raw });
+    const impossible = impossibleValues(m);
+    if (impossible.length > 0) {
+      const error = `the ${phase.measureDriver} result holds impossible values (${impossible.join(', ')}); the tool's output is in ${raw[0] ?? 'raw/'}`;
+      return finish('failed', noMeasurement(planned.msgSizeBytes, error), { raw });
+    }
     const native: Record<string, unknown> = { ...m.native };
     if (Object.keys(services).length > 0) {
       native.services = Object.fromEntries(
@@ -261,6 +276,9 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
     return finish(status, { ...measurement, native }, { cpu, raw });
   } catch (err) {
     if (err instanceof Interrupted || env.signal.aborted) return null;
-    return finish('failed', noMeasurement(planned.msgSizeBytes, (err as Error).message));
+    // A full disk ends the run (nothing more can be saved); the run says so and cleans up.
+    const disk = diskError(err, (err as NodeJS.ErrnoException).path ?? env.rawDir);
+    if (disk instanceof DiskFullError) throw disk;
+    return finish('failed', noMeasurement(planned.msgSizeBytes, printable((err as Error).message, 600)));
   }
 }

@@ -28,7 +28,11 @@ export function fieldPath(path: readonly PropertyKey[]): string {
 
 function describeValue(v: unknown): string {
   if (v === undefined) return 'nothing';
-  const s = JSON.stringify(v);
+  // JSON has no NaN or Infinity (it would say null): YAML's .nan and .inf are shown as such.
+  const s = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? `\u0000${x}\u0000` : x)).replace(
+    /"\\u0000(.*?)\\u0000"/g,
+    '$1',
+  );
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
@@ -124,6 +128,12 @@ export function parseSuite(file: string, text: string): LoadedSuite {
   }
   if (suite.rates && !Array.isArray(suite.rates) && suite.rates.from >= suite.rates.to) {
     problems.push(`${file}: rates.from must be below rates.to, got from ${suite.rates.from} and to ${suite.rates.to}`);
+  }
+  const longestS = Math.max(suite.durationS, suite.search?.trialDurationS ?? 0);
+  if (suite.trialTimeoutS !== undefined && suite.trialTimeoutS <= longestS) {
+    problems.push(
+      `${file}: trialTimeoutS must be longer than the longest trial (${longestS} s${suite.search ? ', durationS or search.trialDurationS' : ', durationS'}) or every trial times out, got ${suite.trialTimeoutS}; leave it out for the default 2 × duration + 20 s`,
+    );
   }
   if (!suite.rates && !suite.closedLoop) {
     problems.push(`${file}: rates is required unless closedLoop is true (a suite must measure something), got nothing`);

@@ -14,14 +14,22 @@ const positiveInt = (what: string) =>
     .int({ error: `must be a whole number (${what})` })
     .positive({ error: `must be > 0 (${what})` });
 
+/**
+ * The fastest offered rate a suite may ask for. No tool here paces beyond a few Mpps per port
+ * (testpmd on net_null ≈ 66 Mpps is the ceiling seen); a rate above this is a typo, caught at load.
+ */
+export const MAX_OFFERED_PPS = 100_000_000;
+
+const offeredPps = () => positiveInt('packets/s').max(MAX_OFFERED_PPS, { error: `must be at most ${MAX_OFFERED_PPS} packets/s (no tool here paces faster)` });
+
 /** A log-spaced sweep: `points` rates from `from` to `to` inclusive, rounded to whole packets/s. */
 export const rateSweepSchema = z.strictObject({
-  from: positiveInt('packets/s'),
-  to: positiveInt('packets/s'),
+  from: offeredPps(),
+  to: offeredPps(),
   points: z.number().int().min(2, { error: 'must be at least 2' }).max(64, { error: 'must be at most 64' }),
 });
 
-export const ratesSchema = z.union([z.array(positiveInt('packets/s')).min(1, { error: 'must list at least one rate' }), rateSweepSchema], {
+export const ratesSchema = z.union([z.array(offeredPps()).min(1, { error: 'must list at least one rate' }), rateSweepSchema], {
   error: 'must be a list of offered rates in packets/s (e.g. [1000, 10000]) or a sweep { from, to, points }',
 });
 
@@ -59,8 +67,8 @@ export const searchSchema = z.strictObject({
   paths: z.array(z.string()).min(1).optional(),
   /** Message sizes to search; default the suite's sizes. */
   sizes: z.array(z.number().int().min(16).max(65000)).min(1).optional(),
-  minPps: positiveInt('packets/s').default(1000),
-  maxPps: positiveInt('packets/s').default(1_000_000),
+  minPps: offeredPps().default(1000),
+  maxPps: offeredPps().default(1_000_000),
   /** Stop when (upper − lower) / upper ≤ goalWidth: 0.005 = 0.5 %. */
   goalWidth: z.number().gt(0, { error: 'must be > 0' }).lt(1, { error: 'must be < 1' }).default(0.005),
   maxTrials: z.number().int().min(1).max(100).default(12),
@@ -117,8 +125,11 @@ export const suiteSchema = z.strictObject({
   /** A discarded run at the same settings before each measured one, in seconds (0 = none). */
   warmupS: z.number().min(0).max(600).default(1),
   repetitions: positiveInt('count').max(100).default(3),
-  /** A trial that has not finished after this many seconds is killed and recorded as timed-out. */
-  trialTimeoutS: z.number().positive().optional(),
+  /**
+   * A trial that has not finished after this many seconds is killed and recorded as timed-out.
+   * Used as given (it must exceed durationS); default 2 × the trial's duration + 20 s.
+   */
+  trialTimeoutS: z.number().positive().max(86_400).optional(),
   cpu: cpuPlanSchema.default({}),
   search: searchSchema.optional(),
   verdict: verdictSchema.default({ thresholds: {} }),

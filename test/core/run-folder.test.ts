@@ -62,7 +62,7 @@ describe('RunFolder', () => {
     const meta = JSON.parse(readFileSync(join(runsDir, 'quick-a', RUN_FILES.meta), 'utf8')) as Record<string, unknown>;
     writeFileSync(folder.file('meta'), JSON.stringify({ ...meta, status: 'done' }));
     expect(() => folder.readMeta()).toThrow(UserError);
-    expect(() => folder.readMeta()).toThrow(/run\.json: status must be one of running, completed, interrupted, failed, got "done"/);
+    expect(() => folder.readMeta()).toThrow(/run\.json: status must be one of running, completed, interrupted, failed, killed, got "done"/);
     writeFileSync(folder.file('meta'), JSON.stringify({ ...meta, schemaVersion: 2 }));
     expect(() => folder.readMeta()).toThrow(/schemaVersion must be 1/);
     expect(() => RunFolder.open(temp)).toThrow(/not a run folder \(no run\.json\)/);
