@@ -268,10 +268,8 @@ int cmd_client(int argc, char **argv) {
       {"rate", required_argument, 0, 'r'},   {"arrivals", required_argument, 0, 'a'},
       {"duration", required_argument, 0, 'd'}, {"warmup", required_argument, 0, 'w'},
       {"records", required_argument, 0, 'o'}, {"seed", required_argument, 0, 's'},
-      {"drain-ms", required_argument, 0, 'D'}, {"hw-timestamps", no_argument, 0, 'H'}, {"tx-id", required_argument, 0, 'I'}, {"tx-sched", no_argument, 0, 'T'},
-      {"iface", required_argument, 0, 'i'},  {"pacing", required_argument, 0, 'P'},
-      {"rx-mode", required_argument, 0, 'R'}, {"thread-info", required_argument, 0, 'F'},
-      {"help", no_argument, 0, 'h'},
+      {"drain-ms", required_argument, 0, 'D'}, {"pacing", required_argument, 0, 'P'},
+      TSP_SHARED_OPTIONS,
       {0, 0, 0, 0}};
   const char *server_s = NULL, *codec_s = "raw", *arrivals_s = "fixed", *records = NULL, *pacing_s = "busy";
   long size = 64, fields = 8;

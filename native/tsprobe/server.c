@@ -178,9 +178,7 @@ int cmd_server(int argc, char **argv) {
       {"bind", required_argument, 0, 'b'},       {"codec", required_argument, 0, 'c'},
       {"fields", required_argument, 0, 'f'},     {"service-us", required_argument, 0, 's'},
       {"pause-us", required_argument, 0, 'p'},   {"pause-every-ms", required_argument, 0, 'e'},
-      {"duration", required_argument, 0, 'd'},   {"hw-timestamps", no_argument, 0, 'H'}, {"tx-id", required_argument, 0, 'I'}, {"tx-sched", no_argument, 0, 'T'},
-      {"iface", required_argument, 0, 'i'},      {"help", no_argument, 0, 'h'},
-      {"rx-mode", required_argument, 0, 'R'},    {"thread-info", required_argument, 0, 'F'},
+      {"duration", required_argument, 0, 'd'},   TSP_SHARED_OPTIONS,
       {0, 0, 0, 0}};
   struct server sv;
   memset(&sv, 0, sizeof sv);

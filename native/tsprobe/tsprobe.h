@@ -92,6 +92,13 @@ bool parse_tx_id(const char *arg);
 
 /* ---- errors collected for the JSON summary (deduplicated, with counts) ---- */
 void err_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Options the client and server share, with the same short codes in both (getopt_long tables). */
+#define TSP_SHARED_OPTIONS                                                                          \
+  {"hw-timestamps", no_argument, 0, 'H'}, {"tx-id", required_argument, 0, 'I'},                   \
+      {"tx-sched", no_argument, 0, 'T'}, {"iface", required_argument, 0, 'i'},                     \
+      {"rx-mode", required_argument, 0, 'R'}, {"thread-info", required_argument, 0, 'F'},          \
+      {"help", no_argument, 0, 'h'}
+
 /* Prints a role's usage text to stderr and exits 2 (bad arguments). */
 void usage_exit(const char *text) __attribute__((noreturn));
 json_t *err_json(void);
