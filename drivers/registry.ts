@@ -7,12 +7,16 @@ import { afxdpDriver } from './afxdp/index.js';
 import { tsprobeDriver } from './tsprobe/index.js';
 import { testpmdDriver } from './testpmd/index.js';
 import { bpftraceDriver } from './bpftrace/index.js';
+import { withValueChecks } from './value-checks.js';
 
 // Each driver has its own parameter type; the registry only needs the common shape.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyDriver = Driver<any>;
 
-export const DRIVERS: readonly AnyDriver[] = [sockperfDriver, afxdpDriver, testpmdDriver, tsprobeDriver, perftestDriver, bpftraceDriver];
+/** Every driver's parse() results are checked for impossible values (NaN, Infinity, negatives). */
+export const DRIVERS: readonly AnyDriver[] = [sockperfDriver, afxdpDriver, testpmdDriver, tsprobeDriver, perftestDriver, bpftraceDriver].map((d: AnyDriver) =>
+  withValueChecks(d),
+);
 
 export function getDriver(name: string): AnyDriver {
   const driver = DRIVERS.find((d) => d.name === name);

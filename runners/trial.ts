@@ -7,6 +7,7 @@ import type { PlannedTrial } from '../suites/plan.js';
 import type { HostFacts } from '../core/host.js';
 import { noMeasurement, type CpuCost, type Measurement, type TrialRecord, type TrialStatus } from '../core/trial.js';
 import { getDriver } from '../drivers/registry.js';
+import { impossibleValues } from '../drivers/value-checks.js';
 import type { ArtifactFile } from '../drivers/types.js';
 import { getNetnsRecipe, getRecipe, pathAvailability } from '../paths/registry.js';
 import type { ArtifactSpec, CpuPlan, PreparedPath, ProcessSpec, ReadArtifact, TopologyInfo, TrialContext } from '../paths/types.js';
@@ -14,7 +15,6 @@ import { coresBusy, cpuUsageBetween, nsPerPacket, readCpuTimes } from './cpu.js'
 import { DiskFullError, diskError } from '../core/safe-write.js';
 import { printable } from '../core/text.js';
 import type { Ledger } from './ledger.js';
-import { impossibleValues } from './measurement-guard.js';
 import { earlyExitReason, safeRead, spawnTrialProcess, waitReady, type ProcessOutcome, type RunningProcess } from './process.js';
 import { ensureTracefs } from './tracefs.js';
 
@@ -253,7 +253,8 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
     const recipe = getNetnsRecipe(planned.path);
     const m = parsed[0] && recipe.combine ? recipe.combine(parsed[0], services, planned.options) : parsed[0];
     if (!m) return finish('failed', noMeasurement(planned.msgSizeBytes, 'the tool printed no result'), { raw });
-    const impossible = impossibleValues(m);
+    // The driver checked its own result; a combination with the services' counters is checked here.
+    const impossible = m.status === 'ok' ? impossibleValues(m) : [];
     if (impossible.length > 0) {
       const error = `the ${phase.measureDriver} result holds impossible values (${impossible.join(', ')}); the tool's output is in ${raw[0] ?? 'raw/'}`;
       return finish('failed', noMeasurement(planned.msgSizeBytes, error), { raw });
