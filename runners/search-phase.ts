@@ -56,6 +56,10 @@ export async function runSearches(
         maxTrials: settings.maxTrials,
         lossTargets: { ndr: 0, pdr: settings.pdrLossRatio },
         trialDurationS: settings.trialDurationS,
+        phaseDurationsS: settings.phaseDurationsS,
+        exceedRatio: settings.exceedRatio,
+        ...(settings.durationSumS === undefined ? {} : { durationSumS: settings.durationSumS }),
+        ...(settings.generatorTolerance === undefined ? {} : { generatorTolerance: settings.generatorTolerance }),
       },
       async (offeredPps, step, ctx) => {
         const planned: PlannedTrial = {

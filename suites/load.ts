@@ -8,6 +8,7 @@ import { at } from '../core/json-access.js';
 import { assertPrivatePrefix24 } from '../core/validate.js';
 import { findRecipe } from '../paths/registry.js';
 import { suiteSchema, type Suite } from './schema.js';
+import { searchSettingProblems } from './search-settings.js';
 
 export interface LoadedSuite {
   file: string;
@@ -92,6 +93,9 @@ export function parseSuite(file: string, text: string): LoadedSuite {
           `${file}: search.trialDurationS must be whole seconds for path ${entry.path} (its tool takes whole seconds), got ${suite.search.trialDurationS}`,
         );
       }
+      suite.search?.phaseDurationsS.forEach((d, k) => {
+        if (!Number.isInteger(d)) problems.push(`${file}: search.phaseDurationsS[${k}] must be whole seconds for path ${entry.path} (its tool takes whole seconds), got ${d}`);
+      });
     }
     const opts = recipe.optionsSchema.safeParse(entry.options);
     if (opts.success) pathOptions.push(opts.data);
@@ -126,6 +130,7 @@ export function parseSuite(file: string, text: string): LoadedSuite {
   if (suite.search && suite.search.minPps >= suite.search.maxPps) {
     problems.push(`${file}: search.minPps must be below search.maxPps, got ${suite.search.minPps} and ${suite.search.maxPps}`);
   }
+  if (suite.search) problems.push(...searchSettingProblems(file, suite.search));
   if (suite.rates && !Array.isArray(suite.rates) && suite.rates.from >= suite.rates.to) {
     problems.push(`${file}: rates.from must be below rates.to, got from ${suite.rates.from} and to ${suite.rates.to}`);
   }

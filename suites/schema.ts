@@ -71,9 +71,18 @@ export const searchSchema = z.strictObject({
   maxPps: offeredPps().default(1_000_000),
   /** Stop when (upper − lower) / upper ≤ goalWidth: 0.005 = 0.5 %. */
   goalWidth: z.number().gt(0, { error: 'must be > 0' }).lt(1, { error: 'must be < 1' }).default(0.005),
+  /** Budget in full-length-equivalent trials: summed trial durations / trialDurationS. */
   maxTrials: z.number().int().min(1).max(100).default(12),
-  /** Duration of each search trial, seconds (whole seconds for sockperf paths). */
+  /** Duration of each full-length search trial, seconds (whole seconds for sockperf paths); only these bound NDR/PDR. */
   trialDurationS: z.number().positive().max(600).default(2),
+  /** Shorter exploratory phases before the full-length one, seconds, increasing; they only guide. */
+  phaseDurationsS: z.array(z.number().positive().max(600)).max(5).default([]),
+  /** A load is an upper bound when more than this fraction of durationSumS of its trial time lost too much. */
+  exceedRatio: z.number().min(0).lt(1).default(0.5),
+  /** Trial time per load the exceed ratio is judged over, seconds; default 2 × trialDurationS. */
+  durationSumS: z.number().positive().max(3600).optional(),
+  /** How far short of the offered rate the generator may fall and still pass; default (and at most) goalWidth. */
+  generatorTolerance: z.number().min(0).lt(1).optional(),
   /** PDR: the highest rate whose loss stays at or below this ratio. */
   pdrLossRatio: z.number().min(0).lt(1).default(0.005),
 });
