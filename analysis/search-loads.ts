@@ -108,7 +108,15 @@ export function phaseLoads(trials: readonly SearchTrial[], target: TargetName, l
       }
     }
     const effective = list.reduce((sum, t) => sum + effectiveLoss(t), 0) / list.length;
-    loads.push({ offeredPps, goodS, badS, trials: list, cls: classifyTime(goodS, badS, rule), effectiveLoss: effective, generatorLimited: badS > 0 && generatorLimited });
+    loads.push({
+      offeredPps,
+      goodS,
+      badS,
+      trials: list,
+      cls: classifyTime(goodS, badS, rule),
+      effectiveLoss: effective,
+      generatorLimited: badS > 0 && generatorLimited,
+    });
   }
   return loads.sort((a, b) => a.offeredPps - b.offeredPps);
 }

@@ -98,7 +98,8 @@ export function nextRate(
   if (upper === null) return rateAbove(lower, options, memo, hints, inside);
   // Nothing passed below a load that failed once, and it lost more than a higher load did (a
   // spike, most likely): judge that load again before bisecting down to minPps.
-  if (lower === null && upper.cls === 'undecided' && bracket.aboveUpper !== null && upper.effectiveLoss > SPIKE_FACTOR * bracket.aboveUpper.effectiveLoss) return upper.offeredPps;
+  if (lower === null && upper.cls === 'undecided' && bracket.aboveUpper !== null && upper.effectiveLoss > SPIKE_FACTOR * bracket.aboveUpper.effectiveLoss)
+    return upper.offeredPps;
   if (lower === null && hints !== null) {
     // The hinted lower bound failed at full length: try the previous phase's next lower load.
     const candidate = [...hints.lowersPps].reverse().find(inside);
@@ -108,7 +109,13 @@ export function nextRate(
 }
 
 /** No upper bound yet: maxPps, or (above a lower bound) the previous phase's next failing load or a doubling step up. */
-function rateAbove(lower: Load | null, options: Required<SearchOptions>, memo: RateMemo, hints: PhaseHints | null, inside: (pps: number) => boolean): number | null {
+function rateAbove(
+  lower: Load | null,
+  options: Required<SearchOptions>,
+  memo: RateMemo,
+  hints: PhaseHints | null,
+  inside: (pps: number) => boolean,
+): number | null {
   if (lower === null) return inside(options.maxPps) ? options.maxPps : null;
   // Expand upwards from the lower bound, doubling the step (in log space) each time, as MLRsearch
   // does; the previous phase's next failing load instead when it is closer.

@@ -107,9 +107,13 @@ export function resolveSearchOptions(opts: SearchOptions): Required<SearchOption
       );
     }
   });
-  if (!(exceedRatio >= 0 && exceedRatio < 1)) throw new UserError(`search.exceedRatio must be in [0, 1), got ${exceedRatio}`, 'use 0.5: a load fails when more than half its trial time lost too much');
+  if (!(exceedRatio >= 0 && exceedRatio < 1))
+    throw new UserError(`search.exceedRatio must be in [0, 1), got ${exceedRatio}`, 'use 0.5: a load fails when more than half its trial time lost too much');
   if (!(durationSumS >= trialDurationS)) {
-    throw new UserError(`search.durationSumS must be at least trialDurationS (${trialDurationS}), got ${durationSumS}`, `the default is 2 × trialDurationS = ${2 * trialDurationS}`);
+    throw new UserError(
+      `search.durationSumS must be at least trialDurationS (${trialDurationS}), got ${durationSumS}`,
+      `the default is 2 × trialDurationS = ${2 * trialDurationS}`,
+    );
   }
   if (!(generatorTolerance >= 0 && generatorTolerance <= goalWidth)) {
     throw new UserError(

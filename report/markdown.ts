@@ -6,6 +6,7 @@ import { fmtNum, fmtPct, fmtPps, fmtUs, MISSING, pathDisplay, rateLabel, sizeLab
 import { KERNEL_SIDE_BY_SIDE_HEADER, kernelSideBySide, kernelSideBySideCells } from './kernel-compare.js';
 import { haltpollText } from './metadata.js';
 import type { ReportModel } from './model.js';
+import { SEARCH_TABLE_HEADER, searchTableRows } from './search-summary.js';
 
 export interface MarkdownChart {
   title: string;
@@ -139,6 +140,17 @@ export function renderMarkdown(model: ReportModel, charts: readonly MarkdownChar
       [false, true, true, true, true, true, true, true, true, true, true],
     ),
   );
+
+  if (model.searches?.length) {
+    out.push(
+      '',
+      '## Throughput searches',
+      '',
+      'NDR/PDR bounds are loads judged from full-length trials only; the bracket is lower–upper with its width and state (search.json has every trial).',
+      '',
+    );
+    out.push(mdTable(SEARCH_TABLE_HEADER, searchTableRows(model.searches), [false, false, false, true, true, true, false, true, false, true]));
+  }
 
   const failures = model.trials.filter((t) => t.status !== 'ok');
   if (failures.length) {

@@ -17,6 +17,7 @@ import { renderMarkdown } from './markdown.js';
 import { buildModel } from './model.js';
 import { compileToVega, renderSvg, svgToPng, vegaLicenseText, vegaRuntimeSource, vegaVersion } from './render.js';
 import { renderTable, type SummaryRow } from './table.js';
+import { searchSummaryLines } from './search-summary.js';
 
 export const CHARTS_DIR = REPORT_FILES.chartsDir;
 
@@ -78,7 +79,8 @@ export async function writeReport(runDir: string, options: WriteReportOptions = 
   warnings.push(...inputs.run.warnings);
   await checkpoint();
 
-  const table = renderTable(model.rows);
+  const searchLines = searchSummaryLines(model.searches);
+  const table = renderTable(model.rows) + (searchLines.length ? `\n\n${searchLines.join('\n')}` : '');
   files.push(folder.writeTrialsCsv(model.trials));
   files.push(folder.writeSummary({ runId: model.meta.runId, status: model.meta.status, rows: model.rows }));
   const header = [

@@ -94,7 +94,8 @@ export function parseSuite(file: string, text: string): LoadedSuite {
         );
       }
       suite.search?.phaseDurationsS.forEach((d, k) => {
-        if (!Number.isInteger(d)) problems.push(`${file}: search.phaseDurationsS[${k}] must be whole seconds for path ${entry.path} (its tool takes whole seconds), got ${d}`);
+        if (!Number.isInteger(d))
+          problems.push(`${file}: search.phaseDurationsS[${k}] must be whole seconds for path ${entry.path} (its tool takes whole seconds), got ${d}`);
       });
     }
     const opts = recipe.optionsSchema.safeParse(entry.options);

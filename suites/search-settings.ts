@@ -14,7 +14,9 @@ export function searchSettingProblems(file: string, search: SearchSettings): str
     }
   });
   if (durationSumS !== undefined && durationSumS < trialDurationS) {
-    problems.push(`${file}: search.durationSumS must be at least search.trialDurationS (${trialDurationS}), got ${durationSumS}; leave it out for 2 × trialDurationS`);
+    problems.push(
+      `${file}: search.durationSumS must be at least search.trialDurationS (${trialDurationS}), got ${durationSumS}; leave it out for 2 × trialDurationS`,
+    );
   }
   if (generatorTolerance !== undefined && generatorTolerance > goalWidth) {
     problems.push(

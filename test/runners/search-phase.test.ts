@@ -42,6 +42,24 @@ search: ${search}
   it('rejects a search naming an unknown path', () => {
     expect(() => suite('{ paths: [nope] }')).toThrow(/search\.paths\[0\] must name a path entry/);
   });
+
+  it('rejects search settings that contradict each other, naming the field, the value and what is allowed', () => {
+    expect(() => suite('{ trialDurationS: 2, phaseDurationsS: [1, 1] }')).toThrow(
+      /search\.phaseDurationsS\[1\] must be greater than 1 and less than search\.trialDurationS \(2\), got 1/,
+    );
+    expect(() => suite('{ trialDurationS: 2, phaseDurationsS: [3] }')).toThrow(/search\.phaseDurationsS\[0\] .* got 3/);
+    expect(() => suite('{ trialDurationS: 2, phaseDurationsS: [0.5] }')).toThrow(/search\.phaseDurationsS\[0\] must be whole seconds for path kernel-udp/);
+    expect(() => suite('{ trialDurationS: 4, durationSumS: 2 }')).toThrow(/search\.durationSumS must be at least search\.trialDurationS \(4\), got 2/);
+    expect(() => suite('{ goalWidth: 0.005, generatorTolerance: 0.05 }')).toThrow(
+      /search\.generatorTolerance must be at most search\.goalWidth \(0\.005\), got 0\.05/,
+    );
+    expect(() => suite('{ exceedRatio: 1 }')).toThrow(/search\.exceedRatio/);
+  });
+
+  it('accepts the phased settings and defaults the exceed ratio', () => {
+    const loaded = suite('{ trialDurationS: 4, phaseDurationsS: [1, 2], durationSumS: 8, generatorTolerance: 0.002 }');
+    expect(loaded.suite.search).toMatchObject({ phaseDurationsS: [1, 2], exceedRatio: 0.5, durationSumS: 8, generatorTolerance: 0.002 });
+  });
 });
 
 describe('a real throughput search (kernel UDP, sockperf under-load)', () => {
@@ -56,6 +74,11 @@ describe('a real throughput search (kernel UDP, sockperf under-load)', () => {
     expect(s.pathLabel).toBe('kernel-udp');
     expect(s.trialCount).toBeGreaterThan(0);
     expect(s.trialCount).toBeLessThanOrEqual(5);
+    expect(s.fullLengthEquivalentTrials).toBeLessThanOrEqual(5);
+    expect(['converged', 'budget', 'generator-limit', 'all-rates-lossy']).toContain(s.stopReason);
+    expect(s.stopDetail).toMatch(/full-length-equivalent/);
+    // The closing summary and report.txt say why the search stopped.
+    expect(readFileSync(join(out, 'report.txt'), 'utf8')).toMatch(/kernel-udp 64 B: [a-z-]+ after \d+ trials/);
     if (s.ndrPps !== null && s.pdrPps !== null) expect(s.ndrPps).toBeLessThanOrEqual(s.pdrPps);
     if (s.pdrPps !== null) expect(s.pdrPps).toBeLessThanOrEqual(200000);
     const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8')
