@@ -100,6 +100,8 @@ export function nextRate(
   // spike, most likely): judge that load again before bisecting down to minPps.
   if (lower === null && upper.cls === 'undecided' && bracket.aboveUpper !== null && upper.effectiveLoss > SPIKE_FACTOR * bracket.aboveUpper.effectiveLoss)
     return upper.offeredPps;
+  // Likewise when it failed only because the generator fell short once (a stall, not a limit).
+  if (lower === null && upper.cls === 'undecided' && upper.generatorLimited) return upper.offeredPps;
   if (lower === null && hints !== null) {
     // The hinted lower bound failed at full length: try the previous phase's next lower load.
     const candidate = [...hints.lowersPps].reverse().find(inside);
