@@ -25,15 +25,19 @@ interface Noise {
   spikeLoss: number;
   /** The generator sends at most this, packets/s. */
   generatorMaxPps: number;
+  /** Probability that the generator stalls and falls this far short of the offered rate in a trial. */
+  stallProbability: number;
+  stallShortfall: number;
 }
 
 /** A capacity-limited device (loss = 1 − C/R above C) with seeded noise. */
 function noisyDevice(capacityPps: number, noise: Partial<Noise>, seed: number): MeasureFn {
-  const n: Noise = { kneeJitter: 0, spikeProbability: 0, spikeLoss: 0.02, generatorMaxPps: Infinity, ...noise };
+  const n: Noise = { kneeJitter: 0, spikeProbability: 0, spikeLoss: 0.02, generatorMaxPps: Infinity, stallProbability: 0, stallShortfall: 0.008, ...noise };
   const random = seededRandom(seed);
   const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   return async (offeredPps) => {
-    const achievedPps = Math.min(offeredPps, n.generatorMaxPps);
+    const stalled = random() < n.stallProbability;
+    const achievedPps = Math.min(offeredPps, n.generatorMaxPps) * (stalled ? 1 - n.stallShortfall : 1);
     const knee = capacityPps * (1 + n.kneeJitter * gaussian());
     let loss = achievedPps <= knee ? 0 : 1 - knee / achievedPps;
     if (random() < n.spikeProbability) loss = Math.max(loss, n.spikeLoss * (0.5 + random()));
@@ -108,6 +112,13 @@ describe('searchThroughput on noisy devices (seeded)', () => {
       expect(r.ndrPps as number).toBeLessThanOrEqual(generatorMaxPps / (1 - GOAL));
       expect(r.ndrPps as number).toBeGreaterThan(generatorMaxPps * (1 - 2 * GOAL));
     }
+  });
+
+  it('measures a load again when the generator stalled once, instead of bisecting far below it', async () => {
+    const results = await searchAll(capacityPps, { stallProbability: 0.15 });
+    results.forEach(expectHonest);
+    expect(converged(results).length + results.filter((r) => r.stopReason === 'generator-limit').length).toBeGreaterThanOrEqual(16);
+    for (const r of results) if (r.ndrPps !== null) expect(r.ndrPps).toBeGreaterThan(capacityPps * 0.95);
   });
 
   it('stops at the budget and says how wide the bracket still is', async () => {
