@@ -86,7 +86,9 @@ export async function runSearches(
       },
     );
     // A search stopped by a signal did not fail to measure: say what happened.
-    const ended = interrupted ? { stopReason: 'interrupted' as const, stopDetail: 'interrupted by a signal; the step it was running is not counted' } : {};
+    const ended = interrupted
+      ? { stopReason: 'interrupted' as const, stopDetail: `interrupted by a signal; the step it was running is not counted; so far: ${result.stopDetail}` }
+      : {};
     results.push({ ...result, ...ended, pathLabel, path: entry.path, msgSizeBytes: s.msgSizeBytes });
     if (interrupted) break;
   }
