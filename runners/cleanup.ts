@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { RunFolder } from '../core/run-folder.js';
 import { HUGETLBFS_MOUNT_ROOT } from './hugepages.js';
-import { isSameProcessAlive, readLedgers, readStartTicks, type LedgerData } from './ledger.js';
+import { isSameProcessAlive, liveOwnerRunIds, readLedgers, readStartTicks, type LedgerData } from './ledger.js';
 import { deleteNetns, NETNS_PATTERN, netnsPids } from './netns.js';
 import { killGroup, run, tryRun } from './exec.js';
 
@@ -166,7 +166,8 @@ export async function cleanup(opts: { dryRun?: boolean; force?: boolean } = {}):
   const actions: CleanupAction[] = [];
   const skipped: string[] = [];
   const warnings: string[] = [];
-  const liveIds = new Set<string>();
+  // Runs alive under another state folder keep their objects too (their ledgers are not read here).
+  const liveIds = opts.force ? new Set<string>() : liveOwnerRunIds();
   const ledgers = readLedgers();
   for (const bad of ledgers.bad) await cleanBadLedger(bad, dryRun, actions, warnings);
   for (const { file, data } of ledgers.good) {
@@ -186,7 +187,12 @@ export async function cleanup(opts: { dryRun?: boolean; force?: boolean } = {}):
   }
   for (const ns of namespaces) {
     const m = NETNS_PATTERN.exec(ns);
-    if (!m || liveIds.has(m[1]!)) continue;
+    if (!m) continue;
+    if (liveIds.has(m[1]!)) {
+      if (!ledgers.good.some((l) => l.data.runId === m[1]))
+        skipped.push(`namespace ${ns}: run ${m[1]} is still running (its ledger is in another state folder)`);
+      continue;
+    }
     const owner = await liveParentOf(ns);
     if (owner !== null && !opts.force) {
       // A live run whose ledger is elsewhere (another BYPASSBENCH_STATE_DIR): its processes still have their parent.

@@ -42,6 +42,39 @@ export function ledgerDir(): string {
   return process.env.BYPASSBENCH_STATE_DIR ?? '/run/bypassbench';
 }
 
+/**
+ * Live runs announce themselves here whatever their BYPASSBENCH_STATE_DIR, so a cleanup that reads
+ * another state folder (a test's, a second user's) still sees that the namespaces named after a
+ * run belong to a live orchestrator — between trials they hold no process that would show it.
+ */
+export const OWNER_MARK_DIR = '/run/bypassbench-owners';
+
+interface OwnerMark {
+  pid: number;
+  startTicks: number | null;
+}
+
+/** Run ids (short ids) whose orchestrator is alive, other than this process. */
+export function liveOwnerRunIds(): Set<string> {
+  const live = new Set<string>();
+  let names: string[];
+  try {
+    names = readdirSync(OWNER_MARK_DIR);
+  } catch {
+    return live;
+  }
+  for (const name of names) {
+    try {
+      const mark = JSON.parse(readFileSync(join(OWNER_MARK_DIR, name), 'utf8')) as OwnerMark;
+      if (mark.pid !== process.pid && isSameProcessAlive(mark.pid, mark.startTicks)) live.add(name);
+      else if (mark.pid !== process.pid) rmSync(join(OWNER_MARK_DIR, name), { force: true });
+    } catch {
+      // half-written or foreign: ignore
+    }
+  }
+  return live;
+}
+
 export function readStartTicks(pid: number): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -64,6 +97,7 @@ export function isSameProcessAlive(pid: number, startTicks: number | null): bool
 export class Ledger {
   readonly file: string;
   private data: LedgerData;
+  private readonly ownerMark: string;
 
   constructor(runId: string, resultsDir: string | null) {
     mkdirSync(ledgerDir(), { recursive: true });
@@ -83,6 +117,13 @@ export class Ledger {
       xdp: [],
     };
     this.flush();
+    this.ownerMark = join(OWNER_MARK_DIR, runId);
+    try {
+      mkdirSync(OWNER_MARK_DIR, { recursive: true });
+      writeFileSync(this.ownerMark, JSON.stringify({ pid: process.pid, startTicks: this.data.ownerStartTicks } satisfies OwnerMark));
+    } catch {
+      // Only a courtesy to concurrent cleanups; the ledger itself is what cleanup acts on.
+    }
   }
 
   get snapshot(): Readonly<LedgerData> {
@@ -107,6 +148,7 @@ export class Ledger {
   /** Everything is gone: the ledger itself goes too. */
   close(): void {
     rmSync(this.file, { force: true });
+    rmSync(this.ownerMark, { force: true });
   }
 
   private flush(): void {
