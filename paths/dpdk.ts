@@ -7,7 +7,7 @@
 // The forwarding lcore busy-polls its own CPU; the main lcore (console, stats) mostly sleeps.
 import { z } from 'zod';
 import { nativeBinary } from '../core/project.js';
-import { afxdpDriver } from '../drivers/afxdp/index.js';
+import { afxdpDriver, afxdpClientWindow } from '../drivers/afxdp/index.js';
 import { testpmdDriver, type TestpmdMemory, type TestpmdParams } from '../drivers/testpmd/index.js';
 import { extraSubnet } from './addresses.js';
 import { sockperfPair } from './kernel-sockets.js';
@@ -74,6 +74,8 @@ function testpmd(ctx: TrialContext, o: DpdkOptions, place: Place, ports: Testpmd
   };
 }
 
+const reflectorWarmupS = (ctx: TrialContext) => Math.max(1, ctx.warmupS);
+
 /**
  * The client of a reflector (bb-afxdp; sockperf ignores echoed replies): a kernel UDP socket
  * (sock-ping / sock-load), or an AF_XDP socket on the client veth.
@@ -91,6 +93,8 @@ function reflectorClient(ctx: TrialContext, o: DpdkOptions): ProcessSpec {
     driver: 'afxdp',
     kind: 'measure',
     cpu: ctx.cpu.client,
+    busyPoll: o.client !== 'kernel',
+    measuredWindow: afxdpClientWindow(reflectorWarmupS(ctx), ctx.durationS),
     argv: afxdpDriver.buildCommand({
       role,
       ...side,
@@ -100,8 +104,8 @@ function reflectorClient(ctx: TrialContext, o: DpdkOptions): ProcessSpec {
       msgSizeBytes: ctx.msgSizeBytes,
       durationS: ctx.durationS,
       // testpmd reports "start packet forwarding" before its AF_XDP socket answers (attaching
-      // XDP resets the veth): a second of unrecorded requests lets the wire settle.
-      warmupS: 1,
+      // XDP resets the veth): at least a second of unrecorded requests lets the wire settle.
+      warmupS: reflectorWarmupS(ctx),
       ...(ctx.offeredPps !== null ? { offeredPps: ctx.offeredPps } : {}),
     }),
   };
