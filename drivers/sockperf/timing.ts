@@ -21,6 +21,10 @@ export function sockperfClientTiming(measuredS: number): { runS: number; window:
   const runS = Math.max(1, Math.ceil(measuredS + SOCKPERF_WARMUP_S + SOCKPERF_COOLDOWN_S - 1e-9));
   return {
     runS,
-    window: { startMarker: SOCKPERF_START_MARKER, offsetS: SOCKPERF_WARMUP_S, lengthS: runS - SOCKPERF_WARMUP_S - SOCKPERF_COOLDOWN_S },
+    window: {
+      startMarker: SOCKPERF_START_MARKER,
+      offsetS: SOCKPERF_WARMUP_S,
+      lengthS: Math.round((runS - SOCKPERF_WARMUP_S - SOCKPERF_COOLDOWN_S) * 1000) / 1000,
+    },
   };
 }
