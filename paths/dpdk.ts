@@ -68,6 +68,8 @@ function testpmd(ctx: TrialContext, o: DpdkOptions, place: Place, ports: Testpmd
     // testpmd pins its own lcores (-l / --main-lcore); stdbuf makes its stdout line-buffered so
     // the "start packet forwarding" line shows when it happens, not at exit.
     cpu: null,
+    busyPoll: true,
+    pollsOnCpu: ctx.cpu.poller,
     argv: ['stdbuf', '-oL', ...argv],
     ready: TESTPMD_FORWARDING,
     restartOnEarlyExit: { attempts: 2, delayMs: 1500 },
@@ -292,6 +294,8 @@ export const dpdkTxrxRecipe: NetnsRecipe<DpdkOptions> = {
           driver: 'testpmd',
           kind: 'service',
           cpu: null,
+          busyPoll: true,
+          pollsOnCpu: ctx.cpu.client,
           argv: ['stdbuf', '-oL', ...sink],
           ready: TESTPMD_FORWARDING,
           restartOnEarlyExit: { attempts: 2, delayMs: 1500 },
@@ -302,6 +306,8 @@ export const dpdkTxrxRecipe: NetnsRecipe<DpdkOptions> = {
           driver: 'testpmd',
           kind: 'measure',
           cpu: null,
+          busyPoll: true,
+          pollsOnCpu: ctx.cpu.poller,
           argv: ['stdbuf', '-oL', ...generator],
           stopAfterS: ctx.durationS + startupS,
         },

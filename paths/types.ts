@@ -119,6 +119,8 @@ export interface ProcessSpec {
   tracefs?: boolean;
   /** It spins by design (never sleeps): its CPU is held for the whole trial, and CPU accounting counts it so. */
   busyPoll?: boolean;
+  /** A busy poller that pins itself (testpmd's forwarding lcore, cpu: null): the CPU it spins on. */
+  pollsOnCpu?: number;
   /**
    * measure only: when the tool counts (its driver knows); CPU is taken over that window. Absent:
    * over the measuring process's life, and the record says so (cpu.window 'process').

@@ -78,7 +78,14 @@ export async function measureCpu(
   opts: { cpus: readonly number[]; baseline: CpuBaseline; window: MeasuredWindow | undefined },
 ): Promise<WindowCost> {
   const snap = () =>
-    takeSnapshot([measure, ...services].map((p) => ({ role: p.spec.role, pid: p.pid, pinnedCpu: p.spec.cpu, busyPoll: p.spec.busyPoll === true })));
+    takeSnapshot(
+      [measure, ...services].map((p) => ({
+        role: p.spec.role,
+        pid: p.pid,
+        pinnedCpu: p.spec.cpu ?? p.spec.pollsOnCpu ?? null,
+        busyPoll: p.spec.busyPoll === true,
+      })),
+    );
   const first = snap();
   let last = first;
   // A self-terminating tool cannot be read after it exits (Node reaps it at once): keep the
