@@ -2,6 +2,7 @@
 // progress, analyse it and write its report, let the command present the result, say why a run
 // failed, and turn how it ended into the exit code.
 import { EXIT } from '../core/errors.js';
+import { formatRunTiming } from '../core/run-timing.js';
 import type { LoadedSuite } from '../suites/load.js';
 import { executeRun, type RunSummary } from '../runners/run.js';
 import { analyzeRun } from '../report/analyze.js';
@@ -49,6 +50,7 @@ export async function runToReport(opts: RunFlowOptions, present: (run: FinishedR
     });
     progress.stop();
     signals.reporting();
+    const reportStartMs = performance.now();
     analyzeRun(summary.runDir);
     let report: WrittenReport;
     try {
@@ -62,6 +64,7 @@ export async function runToReport(opts: RunFlowOptions, present: (run: FinishedR
     present({ summary, report });
     if (!opts.json) {
       if (summary.error) human(`run failed: ${summary.error}`);
+      if (summary.timing) human(`${formatRunTiming(summary.timing)}; report ${((performance.now() - reportStartMs) / 1000).toFixed(0)} s`);
       human(`run folder: ${summary.runDir}`);
       human(`report:     ${report.files.find((f) => f.endsWith('report.html'))}`);
     }

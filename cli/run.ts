@@ -83,6 +83,7 @@ export async function handler(args: {
         status: summary.status,
         counts: summary.counts,
         error: summary.error ?? null,
+        timing: summary.timing,
         report: report.files,
         rows: report.rows,
       });

@@ -4,6 +4,7 @@
 // files stay readable.
 import { UserError } from './errors.js';
 import type { HostFacts } from './host.js';
+import type { RunTiming } from './run-timing.js';
 import { isRecord } from './json-access.js';
 import type { CpuPlan, NetnsNames, TopologyInfo } from './topology.js';
 import type { TrialStatus } from './trial.js';
@@ -77,6 +78,8 @@ export interface RunMeta {
   counts?: Record<TrialStatus, number>;
   /** CPU time the orchestrator itself used, seconds. */
   orchestratorCpuS?: number;
+  /** Wall time against the tools' measured windows (core/run-timing.ts); absent in older runs. */
+  timing?: RunTiming;
 }
 
 const RUN_STATUSES: readonly RunStatus[] = ['running', 'completed', 'interrupted', 'failed', 'killed'];

@@ -84,8 +84,36 @@ export interface CpuCost {
   /** CPU time spent per packet handled, in ns (coresBusy × duration / packets). */
   nsPerPacket: number | null;
   perCpu: PerCpuUsage[];
-  /** CPU seconds used by each process the trial spawned, by role. */
-  perProcess?: { role: string; pid: number; userS: number; systemS: number }[];
+  /**
+   * CPU seconds used by each process the trial spawned, by role (cores: over the window).
+   * coresBusy = processCores + pollerHeldCores + irqCores.
+   */
+  perProcess?: { role: string; pid: number; userS: number; systemS: number; cores?: number }[];
+  /**
+   * Which window the figures cover: 'measured' = the tool's counted window (after its warm-up,
+   * before its end pause); 'process' = spawn to exit of the measuring process (tools that do not
+   * say when they count). Absent in records made before CPU was taken over a window.
+   */
+  window?: 'measured' | 'process';
+  /** Length of that window, seconds. */
+  windowS?: number | null;
+  /** The CPUs of the path (CPU plan and pinning) the softirq/irq and foreign figures cover. */
+  cpus?: number[];
+  /** The path's processes (user + system, all threads), cores. */
+  processCores?: number | null;
+  /**
+   * A busy poller's CPU time taken by others while it held its CPU (it would have spun there), cores;
+   * counted in coresBusy so a poller shows its full core, and flagged by foreignCores.
+   */
+  pollerHeldCores?: number | null;
+  /** softirq + irq on the path's CPUs above their idle baseline, cores. */
+  irqCores?: number | null;
+  /** Busy cores on the path's CPUs in a short sample before the trial, nothing of it running. */
+  baselineCores?: number | null;
+  /** Busy time on the path's CPUs no path process accounts for (other users of the machine), cores. */
+  foreignCores?: number | null;
+  /** The orchestrator's own CPU during the window (sampling, bookkeeping), cores; not the path's. */
+  orchestratorCores?: number | null;
 }
 
 /** What a driver's parse() can say about one measurement. The runner adds identity and context. */
@@ -105,6 +133,8 @@ export interface Measurement {
   msgRateMpps: number | null;
   /** Measured duration the tool reports (excluding its own warm-up), in seconds. */
   measuredS: number | null;
+  /** The warm-up the measuring process sent but did not count, as the tool reports it, in seconds. */
+  warmupS?: number | null;
   /**
    * Requests the client's schedule called for in the measured window that it never sent (it fell
    * behind and skipped slots); null when the tool does not say.
@@ -146,6 +176,11 @@ export interface TrialRecord extends Omit<Measurement, 'status'> {
    * null: closed loop, or no achieved rate.
    */
   rateReached?: boolean | null;
+  /**
+   * Why the trial's figures are disturbed (foreign load on the path's CPUs during its window), or
+   * null. A noisy trial is kept and shown as such; it is not silently dropped.
+   */
+  noisy?: string | null;
   /** Set by throughput searches: which search the trial belongs to. */
   search?: { kind: 'ndr' | 'pdr' | 'mrr'; step: number } | null;
 }

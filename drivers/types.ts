@@ -52,3 +52,17 @@ export interface Driver<Params = unknown> {
    */
   readonly artifactReaders?: Readonly<Record<string, ArtifactReader>>;
 }
+
+/**
+ * When a measuring tool counts, on its own timeline: the runner times the window from the moment
+ * `startMarker` appears in the tool's output (stdout or stderr), so CPU is taken over what the
+ * tool measured, not over its start-up, warm-up and exit pauses.
+ */
+export interface MeasuredWindow {
+  /** Text the tool prints when its traffic starts. */
+  startMarker: string;
+  /** Seconds from the marker to the start of the counted window (the tool's own warm-up). */
+  offsetS: number;
+  /** Length of the counted window, seconds. */
+  lengthS: number;
+}

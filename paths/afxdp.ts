@@ -3,7 +3,7 @@
 // only the server side bypasses the stack) or an AF_XDP client (afxdp: both sides bypass it).
 import { z } from 'zod';
 import { nativeBinary } from '../core/project.js';
-import { afxdpDriver, type AfxdpClientParams } from '../drivers/afxdp/index.js';
+import { afxdpClientWindow, afxdpDriver, type AfxdpClientParams } from '../drivers/afxdp/index.js';
 import type { NetnsRecipe, ProcessSpec, SetupCommand, TopologyInfo, TrialContext } from './types.js';
 
 export const afxdpOptionsSchema = z.strictObject({
@@ -33,6 +33,7 @@ function reflector(ctx: TrialContext, o: AfxdpOptions): ProcessSpec {
     kind: 'service',
     // A busy poller needs a CPU of its own (unpinned, p99 goes to milliseconds).
     cpu: ctx.cpu.poller,
+    busyPoll: o.reflectorBusyPoll,
     argv: afxdpDriver.buildCommand({
       role: 'reflector',
       binaryPath: nativeBinary('bb-afxdp'),
@@ -58,6 +59,7 @@ function client(ctx: TrialContext, o: AfxdpOptions, transport: 'socket' | 'afxdp
     dstPort: ctx.port,
     msgSizeBytes: ctx.msgSizeBytes,
     durationS: ctx.durationS,
+    warmupS: ctx.warmupS,
     busyPoll: o.clientBusyPoll ?? transport === 'afxdp',
     ...(ctx.offeredPps !== null ? { offeredPps: ctx.offeredPps } : {}),
   };
@@ -73,7 +75,16 @@ function client(ctx: TrialContext, o: AfxdpOptions, transport: 'socket' | 'afxdp
           bindMode: o.bindMode,
           ringSize: o.ringSize,
         };
-  return { role: 'client', place: 'client', driver: 'afxdp', kind: 'measure', cpu: ctx.cpu.client, argv: afxdpDriver.buildCommand(params) };
+  return {
+    role: 'client',
+    place: 'client',
+    driver: 'afxdp',
+    kind: 'measure',
+    cpu: ctx.cpu.client,
+    busyPoll: params.busyPoll === true,
+    argv: afxdpDriver.buildCommand(params),
+    measuredWindow: afxdpClientWindow(ctx.warmupS, ctx.durationS),
+  };
 }
 
 /**

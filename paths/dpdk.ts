@@ -7,7 +7,7 @@
 // The forwarding lcore busy-polls its own CPU; the main lcore (console, stats) mostly sleeps.
 import { z } from 'zod';
 import { nativeBinary } from '../core/project.js';
-import { afxdpDriver } from '../drivers/afxdp/index.js';
+import { afxdpDriver, afxdpClientWindow } from '../drivers/afxdp/index.js';
 import { testpmdDriver, type TestpmdMemory, type TestpmdParams } from '../drivers/testpmd/index.js';
 import { extraSubnet } from './addresses.js';
 import { sockperfPair } from './kernel-sockets.js';
@@ -68,11 +68,15 @@ function testpmd(ctx: TrialContext, o: DpdkOptions, place: Place, ports: Testpmd
     // testpmd pins its own lcores (-l / --main-lcore); stdbuf makes its stdout line-buffered so
     // the "start packet forwarding" line shows when it happens, not at exit.
     cpu: null,
+    busyPoll: true,
+    pollsOnCpu: ctx.cpu.poller,
     argv: ['stdbuf', '-oL', ...argv],
     ready: TESTPMD_FORWARDING,
     restartOnEarlyExit: { attempts: 2, delayMs: 1500 },
   };
 }
+
+const reflectorWarmupS = (ctx: TrialContext) => Math.max(1, ctx.warmupS);
 
 /**
  * The client of a reflector (bb-afxdp; sockperf ignores echoed replies): a kernel UDP socket
@@ -91,6 +95,8 @@ function reflectorClient(ctx: TrialContext, o: DpdkOptions): ProcessSpec {
     driver: 'afxdp',
     kind: 'measure',
     cpu: ctx.cpu.client,
+    busyPoll: o.client !== 'kernel',
+    measuredWindow: afxdpClientWindow(reflectorWarmupS(ctx), ctx.durationS),
     argv: afxdpDriver.buildCommand({
       role,
       ...side,
@@ -100,8 +106,8 @@ function reflectorClient(ctx: TrialContext, o: DpdkOptions): ProcessSpec {
       msgSizeBytes: ctx.msgSizeBytes,
       durationS: ctx.durationS,
       // testpmd reports "start packet forwarding" before its AF_XDP socket answers (attaching
-      // XDP resets the veth): a second of unrecorded requests lets the wire settle.
-      warmupS: 1,
+      // XDP resets the veth): at least a second of unrecorded requests lets the wire settle.
+      warmupS: reflectorWarmupS(ctx),
       ...(ctx.offeredPps !== null ? { offeredPps: ctx.offeredPps } : {}),
     }),
   };
@@ -288,6 +294,8 @@ export const dpdkTxrxRecipe: NetnsRecipe<DpdkOptions> = {
           driver: 'testpmd',
           kind: 'service',
           cpu: null,
+          busyPoll: true,
+          pollsOnCpu: ctx.cpu.client,
           argv: ['stdbuf', '-oL', ...sink],
           ready: TESTPMD_FORWARDING,
           restartOnEarlyExit: { attempts: 2, delayMs: 1500 },
@@ -298,6 +306,8 @@ export const dpdkTxrxRecipe: NetnsRecipe<DpdkOptions> = {
           driver: 'testpmd',
           kind: 'measure',
           cpu: null,
+          busyPoll: true,
+          pollsOnCpu: ctx.cpu.poller,
           argv: ['stdbuf', '-oL', ...generator],
           stopAfterS: ctx.durationS + startupS,
         },

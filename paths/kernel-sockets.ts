@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { Measurement } from '../core/trial.js';
 import type { NetnsRecipe, ProcessSpec, TrialContext, TrialProcesses } from './types.js';
-import { SOCKPERF_FULL_LOG, sockperfDriver } from '../drivers/sockperf/index.js';
+import { SOCKPERF_FULL_LOG, sockperfClientTiming, sockperfDriver } from '../drivers/sockperf/index.js';
 
 const baseOptions = {
   /**
@@ -51,6 +51,8 @@ interface PairOptions {
 /** sockperf server (server namespace) and client (client namespace) for one trial. */
 export function sockperfPair(ctx: TrialContext, o: PairOptions): ProcessSpec[] {
   const polling = o.busyPoll ? { spin: true, ...(o.busyPoll.usec > 0 ? { busyPollUsec: o.busyPoll.usec } : {}) } : {};
+  // sockperf's warm-up is its own (0.4 s, fixed): ctx.warmupS cannot change it; the record says 0.4.
+  const timing = sockperfClientTiming(ctx.durationS);
   return [
     {
       role: 'server',
@@ -59,6 +61,7 @@ export function sockperfPair(ctx: TrialContext, o: PairOptions): ProcessSpec[] {
       kind: 'service',
       // A spinning server needs a CPU of its own, the one the bypass reflectors get.
       cpu: o.busyPoll ? ctx.cpu.poller : ctx.cpu.server,
+      busyPoll: o.busyPoll !== undefined,
       argv: sockperfDriver.buildCommand({ role: 'server', protocol: o.protocol, serverIp: o.serverIp, port: ctx.port, ...polling }),
       ready: o.protocol === 'udp' ? { udpPort: ctx.port } : { tcpListenPort: ctx.port },
     },
@@ -68,6 +71,8 @@ export function sockperfPair(ctx: TrialContext, o: PairOptions): ProcessSpec[] {
       driver: 'sockperf',
       kind: 'measure',
       cpu: ctx.cpu.client,
+      busyPoll: o.busyPoll !== undefined,
+      measuredWindow: timing.window,
       argv: sockperfDriver.buildCommand({
         role: 'client',
         protocol: o.protocol,
@@ -75,7 +80,8 @@ export function sockperfPair(ctx: TrialContext, o: PairOptions): ProcessSpec[] {
         port: ctx.port,
         mode: o.mode,
         msgSizeBytes: ctx.msgSizeBytes,
-        durationS: ctx.durationS,
+        // sockperf counts 0.45 s less than it runs, in whole seconds: run long enough to count durationS.
+        durationS: timing.runS,
         mps: ctx.offeredPps ?? 'max',
         replyEvery: o.mode === 'under-load' ? o.replyEvery : undefined,
         fullRtt: true,

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { Measurement, PathFamily, PathName } from '../core/trial.js';
 import type { GuestCase } from '../soft-roce/plan.js';
 import type { HostFacts } from '../core/host.js';
-import type { Availability } from '../drivers/types.js';
+import type { Availability, MeasuredWindow } from '../drivers/types.js';
 import type { CpuPlan, TopologyInfo } from '../core/topology.js';
 
 // Declared in core because run.json records them; recipes take them from here with the rest.
@@ -74,6 +74,11 @@ export interface TrialContext {
   /** null = closed loop: as fast as replies allow. */
   offeredPps: number | null;
   durationS: number;
+  /**
+   * Seconds each client sends before it starts counting, inside the measuring process (the suite's
+   * warmupS); a tool with a fixed warm-up of its own uses that, and the record says how long.
+   */
+  warmupS: number;
   /** A port free for this trial (each trial gets its own so nothing lingers between trials). */
   port: number;
   /** Absolute path for a file a process writes during the trial (kept with the raw outputs). */
@@ -112,6 +117,15 @@ export interface ProcessSpec {
   stopAfterS?: number;
   /** A tracer that needs tracefs: the runner mounts it for the phase if it is not, and unmounts it after. */
   tracefs?: boolean;
+  /** It spins by design (never sleeps): its CPU is held for the whole trial, and CPU accounting counts it so. */
+  busyPoll?: boolean;
+  /** A busy poller that pins itself (testpmd's forwarding lcore, cpu: null): the CPU it spins on. */
+  pollsOnCpu?: number;
+  /**
+   * measure only: when the tool counts (its driver knows); CPU is taken over that window. Absent:
+   * over the measuring process's life, and the record says so (cpu.window 'process').
+   */
+  measuredWindow?: MeasuredWindow;
 }
 
 /** A file a process of the trial writes besides stdout and stderr (a per-packet log, per-request records). */

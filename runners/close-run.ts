@@ -1,6 +1,7 @@
 // Closing a run: how it ended goes into run.json (status, error, counts, the orchestrator's own
 // CPU time), the ledger is closed, and the caller hears run:done.
-import type { TrialStatus } from '../core/trial.js';
+import { runTiming } from '../core/run-timing.js';
+import type { TrialRecord, TrialStatus } from '../core/trial.js';
 import type { OpenRun } from './open-run.js';
 import type { RunStatus } from './run-events.js';
 
@@ -11,7 +12,13 @@ export interface RunOutcome {
 }
 
 /** cpuAtStart: process.cpuUsage() when the run's work began. */
-export function closeRun(run: OpenRun, outcome: RunOutcome, counts: Record<TrialStatus, number>, cpuAtStart: NodeJS.CpuUsage): void {
+export function closeRun(
+  run: OpenRun,
+  outcome: RunOutcome,
+  counts: Record<TrialStatus, number>,
+  cpuAtStart: NodeJS.CpuUsage,
+  records: readonly TrialRecord[] = [],
+): void {
   run.ledger.close();
   const used = process.cpuUsage(cpuAtStart);
   const { meta } = run;
@@ -20,6 +27,7 @@ export function closeRun(run: OpenRun, outcome: RunOutcome, counts: Record<Trial
   meta.error = outcome.error ?? null;
   meta.counts = counts;
   meta.orchestratorCpuS = Math.round(((used.user + used.system) / 1e6) * 1000) / 1000;
+  meta.timing = runTiming((Date.parse(meta.endedAt) - Date.parse(meta.startedAt)) / 1000, records);
   run.folder.writeMeta(meta);
   run.emit({ type: 'run:done', status: outcome.status, counts });
 }

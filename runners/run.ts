@@ -5,6 +5,7 @@
 import { UserError } from '../core/errors.js';
 import type { TrialRecord, TrialStatus } from '../core/trial.js';
 import { closeRun, type RunOutcome } from './close-run.js';
+import type { RunTiming } from '../core/run-timing.js';
 import { runGrid } from './grid-phase.js';
 import type { NetnsTopology } from './netns.js';
 import { openRun, setUpTopology, type RunOptions } from './open-run.js';
@@ -21,6 +22,8 @@ export interface RunSummary {
   records: TrialRecord[];
   counts: Record<TrialStatus, number>;
   error?: string;
+  /** Wall time against measured time (also in run.json). */
+  timing: RunTiming | null;
 }
 
 export async function executeRun(opts: RunOptions): Promise<RunSummary> {
@@ -45,7 +48,7 @@ export async function executeRun(opts: RunOptions): Promise<RunSummary> {
   } finally {
     await blocks?.end().catch(() => undefined);
     await topology?.destroy();
-    closeRun(run, outcome, recorder.counts, cpuAtStart);
+    closeRun(run, outcome, recorder.counts, cpuAtStart, recorder.records);
   }
-  return { runId: run.runId, runDir: run.folder.dir, ...outcome, records: recorder.records, counts: recorder.counts };
+  return { runId: run.runId, runDir: run.folder.dir, ...outcome, records: recorder.records, counts: recorder.counts, timing: run.meta.timing ?? null };
 }

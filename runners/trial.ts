@@ -11,7 +11,8 @@ import { impossibleValues } from '../drivers/value-checks.js';
 import type { ArtifactFile } from '../drivers/types.js';
 import { getNetnsRecipe, getRecipe, pathAvailability } from '../paths/registry.js';
 import type { ArtifactSpec, CpuPlan, PreparedPath, ProcessSpec, ReadArtifact, TopologyInfo, TrialContext } from '../paths/types.js';
-import { coresBusy, cpuUsageBetween, nsPerPacket, readCpuTimes } from './cpu.js';
+import { nsPerPacket } from './cpu.js';
+import { measureCpu, pathCpus, sampleBaseline } from './trial-cpu.js';
 import { DiskFullError, diskError } from '../core/safe-write.js';
 import { printable } from '../core/text.js';
 import type { Ledger } from './ledger.js';
@@ -60,10 +61,12 @@ interface PhaseResult {
   measureDriver: string;
   services: ProcessOutcome[];
   cpu: CpuCost;
+  /** Foreign load on the path's CPUs during the window, or null. */
+  noisy: string | null;
   artifacts: ArtifactSpec[];
 }
 
-/** Runs the recipe's processes once (a warm-up or the measured run). */
+/** Runs the recipe's processes once: services, then the measuring process (which warms itself up). */
 async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number, tag: string): Promise<PhaseResult> {
   const recipe = getNetnsRecipe(planned.path);
   const ctx: TrialContext = {
@@ -73,6 +76,7 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
     msgSizeBytes: planned.msgSizeBytes,
     offeredPps: planned.offeredPps,
     durationS,
+    warmupS: env.warmupS,
     port: trialPort(planned.index),
     artifactPath: (name) => join(env.rawDir, `${planned.trialId}${tag}-${name}`),
   };
@@ -87,7 +91,10 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
   const onAbort = () => void stopAll();
   env.signal.addEventListener('abort', onAbort, { once: true });
   let releaseTracefs: (() => Promise<void>) | null = null;
+  const cpus = pathCpus(env.cpu, processes);
   try {
+    // What the path's CPUs do with nothing of the trial running: the idle baseline.
+    const baseline = await sampleBaseline(cpus);
     if (processes.some((p) => p.tracefs)) releaseTracefs = await ensureTracefs(env.ledger);
     for (const spec of processes.filter((p) => p.kind === 'service')) {
       const attempts = 1 + (spec.restartOnEarlyExit?.attempts ?? 0);
@@ -114,7 +121,6 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
     const measureSpec = processes.find((p) => p.kind === 'measure');
     if (!measureSpec) throw new Error(`recipe for ${planned.path} planned no measuring process`);
     if (env.signal.aborted) throw new Interrupted();
-    const before = readCpuTimes();
     const measure = spawnTrialProcess({
       spec: measureSpec,
       netns: netnsFor(measureSpec, env),
@@ -127,10 +133,11 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
     // Tools without a duration of their own are stopped with SIGINT, which makes them print
     // their final statistics; that is a normal end, not a timeout.
     const stopTimer = measureSpec.stopAfterS === undefined ? null : setTimeout(() => void measure.stop(10_000), measureSpec.stopAfterS * 1000);
+    const cpuDone = measureCpu(measure, services, { cpus, baseline, window: measureSpec.measuredWindow });
     const measureOutcome = await measure.done;
+    const windowed = await cpuDone;
     if (stopTimer) clearTimeout(stopTimer);
     env.signal.removeEventListener('abort', stopMeasure);
-    const perCpu = cpuUsageBetween(before, readCpuTimes());
     if (env.signal.aborted) throw new Interrupted();
     // A service that died under the client (testpmd failing to start its port, out of memory) is
     // the cause of whatever the client saw: report it, not the client's "no replies".
@@ -139,14 +146,12 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
     for (const s of services) s.sampleCpu();
     const serviceOutcomes: ProcessOutcome[] = [];
     for (const s of [...services].reverse()) serviceOutcomes.unshift(await s.stop());
-    const perProcess = [measureOutcome, ...serviceOutcomes]
-      .filter((o) => o.cpu !== null && o.pid !== null)
-      .map((o) => ({ role: o.role, pid: o.pid!, userS: o.cpu!.userS, systemS: o.cpu!.systemS }));
     return {
       measure: measureOutcome,
       measureDriver: measureSpec.driver,
       services: serviceOutcomes,
-      cpu: { coresBusy: null, nsPerPacket: null, perCpu, perProcess },
+      cpu: windowed.cost,
+      noisy: windowed.noisy,
       artifacts,
     };
   } finally {
@@ -239,7 +244,7 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
   if (env.setupError) return finish('failed', noMeasurement(planned.msgSizeBytes, env.setupError));
 
   try {
-    if (env.warmupS > 0) await runPhase(planned, env, env.warmupS, '-warmup');
+    // No separate warm-up run: it would warm another process. Each client warms itself (ctx.warmupS).
     const phase = await runPhase(planned, env, env.durationS, '');
     const rawError = [phase.measure, ...phase.services].find((o) => o.rawError !== undefined)?.rawError;
     if (rawError !== undefined) throw rawError instanceof Error ? rawError : new Error(String(rawError));
@@ -271,10 +276,9 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
     const artifacts = await readArtifacts(phase.artifacts);
     Object.assign(native, recipe.nativeFromArtifacts ? recipe.nativeFromArtifacts(artifacts) : Object.fromEntries(artifacts.map((a) => [a.kind, a.content])));
     raw.push(...artifacts.map((a) => relative(env.runDir, a.path)));
-    const cores = coresBusy(phase.cpu.perCpu);
-    const cpu: CpuCost = { ...phase.cpu, coresBusy: cores, nsPerPacket: nsPerPacket(cores, packetRate(m)) };
+    const cpu: CpuCost = { ...phase.cpu, nsPerPacket: phase.cpu.coresBusy === null ? null : nsPerPacket(phase.cpu.coresBusy, packetRate(m)) };
     const { status, ...measurement } = m;
-    return finish(status, { ...measurement, native }, { cpu, raw });
+    return finish(status, { ...measurement, native }, { cpu, raw, warmupS: m.warmupS ?? null, noisy: phase.noisy });
   } catch (err) {
     if (err instanceof Interrupted || env.signal.aborted) return null;
     // A full disk ends the run (nothing more can be saved); the run says so and cleans up.

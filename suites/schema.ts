@@ -131,8 +131,12 @@ export const suiteSchema = z.strictObject({
   closedLoop: z.boolean().default(false),
   /** Measured time of each trial, in seconds. */
   durationS: z.number().positive().max(3600).default(5),
-  /** A discarded run at the same settings before each measured one, in seconds (0 = none). */
-  warmupS: z.number().min(0).max(600).default(1),
+  /**
+   * Seconds each client sends at the start of its trial without counting them, inside the measuring
+   * process itself (bb-afxdp --warmup). sockperf's warm-up is fixed at 0.4 s by sockperf (its
+   * source has no option for it) and applies whatever this says; every record says what its tool used.
+   */
+  warmupS: z.number().min(0).max(600).default(0.4),
   repetitions: positiveInt('count').max(100).default(3),
   /**
    * A trial that has not finished after this many seconds is killed and recorded as timed-out.

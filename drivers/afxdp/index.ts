@@ -10,7 +10,7 @@
 // - On veth the bind is always copy mode; the JSON says which XDP mode and bind mode were obtained.
 import type { HostFacts } from '../../core/host.js';
 import { detectNativeProgram } from '../native-program.js';
-import type { Availability, Driver } from '../types.js';
+import type { Availability, Driver, MeasuredWindow } from '../types.js';
 import { buildAfxdpCommand, type AfxdpParams } from './command.js';
 import { parseAfxdp } from './parse.js';
 
@@ -24,6 +24,17 @@ export {
   type AfxdpXdpMode,
 } from './command.js';
 export { parseAfxdpOutput, type AfxdpClientOutput, type AfxdpLatencyUs, type AfxdpOutput, type AfxdpReflectorOutput, type AfxdpXskInfo } from './parse.js';
+
+/** A client prints this on stderr when its traffic starts (its warm-up, then its counted window). */
+export const AFXDP_TRAFFIC_MARKER = 'bb-afxdp: traffic starts';
+
+/**
+ * When a bb-afxdp client counts: after its --warmup, for its --duration. The window ends a little
+ * early because the runner sees the marker a few ms late and the client exits right after counting.
+ */
+export function afxdpClientWindow(warmupS: number, durationS: number): MeasuredWindow {
+  return { startMarker: AFXDP_TRAFFIC_MARKER, offsetS: warmupS, lengthS: Math.max(durationS * 0.5, durationS - 0.05) };
+}
 
 /** Matches the reflector's readiness line on stderr, e.g.
  * "bb-afxdp: ready: reflect on h3b0 queue 0, xdp=native bind=copy busy-poll". */

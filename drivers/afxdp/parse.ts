@@ -137,6 +137,7 @@ function clientMeasurement(out: AfxdpClientOutput, native: Record<string, unknow
     // Replies per second the path carried; a ping-pong rate is a latency artefact, not a capacity.
     msgRateMpps: load && out.rates.receivedPps !== null ? out.rates.receivedPps / 1e6 : null,
     measuredS: out.durations.measuredS,
+    warmupS: out.durations.warmupS,
     native,
   };
   if (out.counts.sent === 0) return { ...base, status: 'failed', error: `bb-afxdp ${out.command}: no request was sent` };

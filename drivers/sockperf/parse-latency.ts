@@ -275,6 +275,8 @@ function parseLatencyBlock(blockLines: string[], serverNo: number | null, totalR
     throughputGbps: null,
     msgRateMpps: null,
     measuredS: validDuration?.runTimeS ?? null,
+    // sockperf's warm-up is its own, fixed (TEST_START_WARMUP_MSEC in its source): "Warm up time=400 msec".
+    warmupS: totalRun && totalRun.warmupMs !== null ? totalRun.warmupMs / 1000 : null,
     native: { ...native },
   };
 }

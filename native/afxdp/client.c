@@ -441,6 +441,8 @@ int run_client(const struct bb_config *cfg)
 		LOG("%s on %s queue %u: xdp=%s bind=%s%s", cfg->cmd_name, cfg->ifname, cfg->queue,
 		    p->xdp_mode_got, p->bind_mode_got, cfg->busy_poll ? " busy-poll" : " poll");
 	}
+	/* The runner times its CPU window from this line (the counted window follows the warm-up). */
+	LOG("traffic starts: warm-up %.3f s, then %.3f s counted", cfg->warmup_s, cfg->duration_s);
 	if (cfg->cmd == CMD_PING || cfg->cmd == CMD_SOCK_PING)
 		run_ping(cfg, &t, &s);
 	else

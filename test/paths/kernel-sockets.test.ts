@@ -24,6 +24,7 @@ const ctx: TrialContext = {
   msgSizeBytes: 64,
   offeredPps: 2000,
   durationS: 1,
+  warmupS: 0,
   port: 20001,
   artifactPath: (name) => `/tmp/${name}`,
 };
