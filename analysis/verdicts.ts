@@ -91,11 +91,10 @@ export function loadCvForCell(
   trials: readonly TrialRecord[],
   size: number | null,
   rate: number | null,
-  kernelLabel: string,
+  // The kernel path's own send times are its generator's schedule, not the workload at a receiver: not used.
+  _kernelLabel: string,
   attributionLabel?: string,
 ): number | null {
-  // kernelLabel: the kernel path's own send times are the generator's schedule, not the workload at a receiver, so they are not used.
-  void kernelLabel;
   return medianOrNull(
     trials
       .filter(
