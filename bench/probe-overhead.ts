@@ -7,6 +7,7 @@
 // one is printed alongside. On a shared machine the numbers are directional: run several rounds.
 // Usage: node dist/bench/probe-overhead.js [--rounds 3] [--duration 2] [--rates 1000,5000,20000]
 //        [--probe-warmup S] (the probe's own warm-up; default the attribution path's)
+//        [--pacing busy|sleep] (the probe client's pacing; default the attribution path's, busy)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,7 @@ const rounds = Number(arg('rounds', '3'));
 const durationS = Number(arg('duration', '2'));
 const rates = arg('rates', '1000,5000,20000').split(',').map(Number);
 const probeWarmup = arg('probe-warmup', '');
+const pacing = arg('pacing', '');
 const sizeBytes = 64;
 const GOAL_RATIO = 1.15;
 
@@ -79,7 +81,11 @@ async function main() {
           pathLabel: 'attribution',
           driver: 'tsprobe',
           mode: 'open-loop',
-          options: attributionOptionsSchema.parse({ wakeup: 'off', ...(probeWarmup === '' ? {} : { warmupS: Number(probeWarmup) }) }),
+          options: attributionOptionsSchema.parse({
+            wakeup: 'off',
+            ...(probeWarmup === '' ? {} : { warmupS: Number(probeWarmup) }),
+            ...(pacing === '' ? {} : { pacing }),
+          }),
         };
   };
 
