@@ -165,8 +165,6 @@ static const char USAGE[] =
           "       [--pacing busy|sleep] [--tx-sched] [--tx-id counter|cmsg]\n"
           "       [--hw-timestamps --iface IF] [--rx-mode block|spin] [--thread-info FILE]\n";
 
-
-
 int cmd_client(int argc, char **argv) {
   static const struct option opts[] = {
       {"server", required_argument, 0, 'S'}, {"size", required_argument, 0, 'm'},
