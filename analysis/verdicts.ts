@@ -8,6 +8,7 @@ import type { PathSearch } from '../core/search-result.js';
 import type { Verdict, VerdictSettings } from '../core/verdict.js';
 import { decideAll, inputsFromGroups, resolveThresholds, type KernelAttribution } from './selective-win.js';
 import { groupTrials } from './stats.js';
+import type { WorkloadSteadiness } from './steadiness.js';
 
 /** What the rule needs of a search.json entry. */
 export type SearchSummary = Pick<PathSearch, 'pathLabel' | 'msgSizeBytes' | 'ndrPps' | 'pdrPps'>;
@@ -82,31 +83,24 @@ export function probeRttDisagreement(probeP50Us: number | null, kernelP50Us: num
 }
 
 /**
- * Load steadiness of a cell, measured: the CV of the per-interval arrival rate at the tsprobe
- * server, else the CV of send gaps in sockperf's per-packet log of the kernel path.
+ * Load steadiness of a cell, measured on the workload: the steadiness statistic of the arrivals at
+ * the tsprobe server (analysis/steadiness.ts, native.steadiness of attribution trials); null
+ * (the check is unknown) without an attribution trial at the cell.
  */
 export function loadCvForCell(
   trials: readonly TrialRecord[],
   size: number | null,
   rate: number | null,
-  kernelLabel: string,
+  // The kernel path's own send times are its generator's schedule, not the workload at a receiver: not used.
+  _kernelLabel: string,
   attributionLabel?: string,
 ): number | null {
-  const fromAttribution = medianOrNull(
+  return medianOrNull(
     trials
       .filter(
         (t) => t.path === 'attribution' && t.status === 'ok' && sameCell(t, size, rate) && (attributionLabel === undefined || t.pathLabel === attributionLabel),
       )
-      .map((t) => {
-        const a = t.native['attribution'] as AttributionResult | undefined;
-        return a?.status === 'ok' ? a.steadiness.cv : null;
-      }),
-  );
-  if (fromAttribution !== null) return fromAttribution;
-  return medianOrNull(
-    trials
-      .filter((t) => t.pathLabel === kernelLabel && t.status === 'ok' && sameCell(t, size, rate))
-      .map((t) => (t.native['sockperf-full-log'] as { sendGapCv?: number | null } | undefined)?.sendGapCv ?? null),
+      .map((t) => (t.native['steadiness'] as WorkloadSteadiness | undefined)?.cv ?? null),
   );
 }
 

@@ -7,6 +7,7 @@
 // sched_switch), so kernel RX splits into protocol work and waiting, measured (analysis/wakeup.ts).
 import { z } from 'zod';
 import { attribute } from '../analysis/attribution.js';
+import { workloadSteadiness } from '../analysis/steadiness.js';
 import { wakeupsOnRecordClock } from '../analysis/wakeup.js';
 import { UserError } from '../core/errors.js';
 import { BPFTRACE_WAKEUPS, bpftraceDriver, type WakeupEvent } from '../drivers/bpftrace/index.js';
@@ -14,6 +15,9 @@ import { nativeBinary } from '../core/project.js';
 import { TSPROBE_RECORDS, TSPROBE_THREAD_INFO, tsprobeDriver, type ThreadInfo, type TsprobeRecord } from '../drivers/tsprobe/index.js';
 import { extraSubnet } from './addresses.js';
 import type { LinkRequest, NetnsRecipe, PreparedPath, ProcessSpec, ReadArtifact, TopologyInfo, TrialContext } from './types.js';
+
+/** The probe's own warm-up: the first second is sent and discarded, as bb-afxdp's clients do in the suites. */
+export const PROBE_WARMUP_S = 1;
 
 export const attributionOptionsSchema = z
   .strictObject({
@@ -28,8 +32,15 @@ export const attributionOptionsSchema = z
     pauseEveryMs: z.number().min(0).max(600_000).default(0),
     /** Service hops between client and server: relays in namespaces of their own. */
     hops: z.number().int().min(0).max(4).default(0),
-    /** Open-loop arrivals: fixed gaps or a Poisson process. */
-    arrivals: z.enum(['fixed', 'poisson']).default('fixed'),
+    /**
+     * Open-loop arrivals: fixed gaps, a Poisson process, or on/off bursts (onMs of sending at the
+     * rate that keeps the offered mean, then offMs of silence; both needed with onoff, and only then).
+     */
+    arrivals: z.enum(['fixed', 'poisson', 'onoff'], { error: 'must be fixed, poisson or onoff' }).default('fixed'),
+    onMs: z.number().positive().max(60_000).optional(),
+    offMs: z.number().min(0).max(60_000).optional(),
+    /** Seconds the probe client sends and discards before it measures, in the measured process itself. */
+    warmupS: z.number().min(0).max(600).default(PROBE_WARMUP_S),
     /**
      * busy: the client spins until its next send (like sockperf); sleep: it sleeps. On a small VM
      * with relays, a spinning client gets penalised by the scheduler and its replies wait to be
@@ -44,7 +55,16 @@ export const attributionOptionsSchema = z
     /** tracepoints: bpftrace measures waiting to run (needs bpftrace; tracefs is mounted for the trial); off: not measured. */
     wakeup: z.enum(['tracepoints', 'off'], { error: 'must be tracepoints or off' }).default('tracepoints'),
   })
-  .refine((o) => o.pauseUs > 0 === o.pauseEveryMs > 0, { error: 'pauseUs and pauseEveryMs go together (both > 0, or both 0)', path: ['pauseUs'] });
+  .refine((o) => o.pauseUs > 0 === o.pauseEveryMs > 0, { error: 'pauseUs and pauseEveryMs go together (both > 0, or both 0)', path: ['pauseUs'] })
+  .refine(
+    (o) =>
+      (o.arrivals === 'onoff') === (o.onMs !== undefined && o.offMs !== undefined) &&
+      (o.arrivals === 'onoff' || (o.onMs === undefined && o.offMs === undefined)),
+    {
+      error: 'onMs and offMs go with arrivals: onoff (both, and only then)',
+      path: ['arrivals'],
+    },
+  );
 export type AttributionOptions = z.infer<typeof attributionOptionsSchema>;
 
 const hopName = (i: number) => `hop${i + 1}`;
@@ -162,6 +182,8 @@ export const attributionRecipe: NetnsRecipe<AttributionOptions> = {
         codec: o.codec,
         ...(o.codec === 'json' ? { fields: o.fields } : {}),
         arrivals: o.arrivals,
+        ...(o.onMs !== undefined && o.offMs !== undefined ? { onMs: o.onMs, offMs: o.offMs } : {}),
+        warmupS: o.warmupS,
         pacing: o.pacing,
         recordsPath,
         rxMode: o.rxMode,
@@ -196,6 +218,15 @@ export const attributionRecipe: NetnsRecipe<AttributionOptions> = {
     // The record keeps the attribution, not the raw events (they stay in raw/).
     return {
       ...(records ? { attribution: attribute(records, wakeups ? { wakeups } : {}) } : {}),
+      // The load's steadiness, measured on the workload at the receiver (analysis/steadiness.ts).
+      ...(records
+        ? {
+            steadiness: workloadSteadiness(
+              records.map((r) => r.sRxNs),
+              'server RX timestamps (bb-tsprobe records)',
+            ),
+          }
+        : {}),
       // Which threads the tracer's events were joined by.
       ...(client && server ? { threadIds: { client: client.tid, server: server.tid } } : {}),
     };

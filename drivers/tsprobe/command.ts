@@ -4,7 +4,8 @@ import { UserError } from '../../core/errors.js';
 import { assertIfName, assertIPv4, requireIntInRange } from '../../core/validate.js';
 
 export type TsprobeCodec = 'raw' | 'json';
-export type TsprobeArrivals = 'fixed' | 'poisson';
+/** fixed gaps, a Poisson process, or on/off bursts (onMs of sending at the rate that keeps the mean, offMs of silence). */
+export type TsprobeArrivals = 'fixed' | 'poisson' | 'onoff';
 
 interface TsprobeCommon {
   /** Path of the bb-tsprobe binary (argv[0]); the runner knows where native/build is. */
@@ -56,8 +57,12 @@ export interface TsprobeClientParams extends Omit<TsprobeCommon, 'durationS'> {
   offeredPps: number;
   /** Measured seconds, after the warm-up. */
   durationS: number;
+  /** Seconds the client sends first and discards (the same process warms up, then measures). */
   warmupS?: number;
   arrivals?: TsprobeArrivals;
+  /** onoff arrivals: burst length and silence per period, ms (both, and only with onoff). */
+  onMs?: number;
+  offMs?: number;
   codec?: TsprobeCodec;
   /** JSON object fields (json codec), 1..99. */
   fields?: number;
@@ -153,7 +158,18 @@ function clientArgs(p: TsprobeClientParams): string[] {
   if (p.codec !== undefined) argv.push('--codec', p.codec);
   if (p.fields !== undefined) argv.push('--fields', requireInt('fields', p.fields, 1, 99));
   argv.push('--rate', requireNumber('offeredPps', p.offeredPps, 0, true));
-  if (p.arrivals !== undefined) argv.push('--arrivals', p.arrivals);
+  if (p.arrivals !== undefined) {
+    if (!['fixed', 'poisson', 'onoff'].includes(p.arrivals))
+      throw new UserError(`tsprobe: arrivals must be fixed, poisson or onoff, got ${JSON.stringify(p.arrivals)}`);
+    argv.push('--arrivals', p.arrivals);
+  }
+  const onoff = p.arrivals === 'onoff';
+  if (onoff !== (p.onMs !== undefined && p.offMs !== undefined) || (!onoff && (p.onMs !== undefined || p.offMs !== undefined))) {
+    throw new UserError(
+      `tsprobe: onMs and offMs go with arrivals onoff (both, and only then); got arrivals ${String(p.arrivals)}, onMs ${String(p.onMs)}, offMs ${String(p.offMs)}`,
+    );
+  }
+  if (onoff) argv.push('--on-ms', requireNumber('onMs', p.onMs as number, 0, true), '--off-ms', requireNumber('offMs', p.offMs as number, 0));
   if (p.seed !== undefined) argv.push('--seed', requireInt('seed', p.seed, 0, Number.MAX_SAFE_INTEGER));
   argv.push('--duration', requireNumber('durationS', p.durationS, 0, true));
   if (p.warmupS !== undefined) argv.push('--warmup', requireNumber('warmupS', p.warmupS, 0));

@@ -38,14 +38,29 @@ export interface TsprobeClientSummary {
   seed: number;
   durationS: number;
   warmupS: number;
+  /** onoff arrivals only. */
+  onMs?: number;
+  offMs?: number;
+  /** Requests the schedule called for in the measured window (absent from builds before coordinated-omission accounting). */
+  scheduled?: number;
+  /** Scheduled requests the client skipped because it fell too far behind (counted, never sent in a burst). */
+  unsent?: number;
+  warmupUnsent?: number;
   sent: number;
   received: number;
   lost: number;
   duplicates: number;
   lossRatio: number | null;
+  /** Offered rate × sent / scheduled (newer builds); before: sends over their span. */
   achievedPps: number | null;
+  /** Requests sent over the measured window's length. */
+  sentPps?: number | null;
   measuredS: number | null;
+  /** Send call → reply received: what the requests that were sent took. */
   rttUs: Omit<LatencyUs, 'samples'> & { samples: number };
+  /** Scheduled send time → reply received: what a user at the offered rate saw (no coordinated omission). */
+  latencyFromScheduleUs?: Omit<LatencyUs, 'samples'> & { samples: number };
+  latencyFrom?: 'schedule';
   /** CV of the gaps between consecutive send calls (sender side). */
   interArrivalCv: number | null;
   /** How late sends were against their schedule, µs. */
@@ -109,6 +124,8 @@ export function parseTsprobe(output: ToolOutput): Measurement[] {
   if (output.exitCode !== 0) {
     return [failedMeasurement(`bb-tsprobe client exited with code ${output.exitCode}: ${lastLines(output.stderr, 3)}`, native)];
   }
+  // Latency from the schedule when the build reports it (no coordinated omission), else from the send.
+  const fromSchedule = s.latencyFromScheduleUs !== undefined;
   const base: Measurement = {
     status: 'ok',
     error: null,
@@ -117,7 +134,9 @@ export function parseTsprobe(output: ToolOutput): Measurement[] {
     sentPackets: s.sent,
     receivedPackets: s.received,
     lossRatio: s.lossRatio,
-    latencyUs: latencyFromSummary(s.rttUs),
+    latencyUs: latencyFromSummary(s.latencyFromScheduleUs ?? s.rttUs),
+    latencyFrom: fromSchedule ? 'schedule' : 'send',
+    unsentRequests: s.unsent ?? null,
     throughputGbps: null,
     msgRateMpps: s.achievedPps === null ? null : s.achievedPps / 1e6,
     measuredS: s.measuredS,

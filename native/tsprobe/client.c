@@ -1,9 +1,15 @@
-/* `bb-tsprobe client`: open-loop load at --rate with fixed or Poisson arrivals. Every request
- * is timestamped at the send call, kernel TX (sched + software), kernel RX and receive return;
- * replies carry the server's and relays' timestamps. Writes one CSV row per measured request
- * (--records) and prints one JSON summary line on stdout. */
+/* `bb-tsprobe client`: open-loop load at --rate with fixed, Poisson or on/off (bursty) arrivals
+ * (schedule.c). Every request is timestamped at the send call, kernel TX (sched + software),
+ * kernel RX and receive return; replies carry the server's and relays' timestamps. Writes one CSV
+ * row per measured request (--records) and prints one JSON summary line on stdout.
+ *
+ * No coordinated omission (as bb-afxdp): each request's latency is also taken from the time the
+ * schedule wanted it sent (latencyFromScheduleUs), so a client that falls behind shows the delay
+ * it caused; when it falls more than a backlog limit behind, the overdue slots are skipped and
+ * counted (unsent) instead of being sent in a burst. Hot path: the schedule and the records are
+ * preallocated, TX stamps are read in batches, and formatting (CSV, JSON) happens after the run. */
 #define _GNU_SOURCE
-#include "tsprobe.h"
+#include "client.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,43 +25,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NRELAY_SLOTS 8 /* R_QRX .. R_PTX: the relay columns exported to CSV */
 /* The send timer repeats this often until disarmed, in case one expiry is lost to the race
  * between checking the clock and entering recvmsg(). */
 #define BACKSTOP_NS 1000000
+/* TX stamps are read once this many replies are in (and whenever the loop is idle at the end):
+ * a recvmmsg() per reply would be one more syscall per request on a CPU the server may share. */
+#define TX_DRAIN_EVERY 32
+/* How far behind its schedule the client may fall before the overdue slots are skipped (and
+ * counted as unsent): this many mean gaps, at least BACKLOG_MIN_NS (bb-afxdp's rule). */
+#define BACKLOG_GAPS 16
+#define BACKLOG_MIN_NS 2000000
 
-struct crec {
-  int64_t sched, send, txsched, tx, txhw, rx, rxhw, ret, queue;
-  int64_t srv[TSP_SLOTS];
-  uint8_t got;
-};
-
-struct client {
-  struct ts_sock ts;
-  struct busy_log busy;
-  struct crec *rec;
-  int64_t *relay; /* [seq][relay 0..nrelays-1][TSP_SLOTS], relay 0 = nearest the client */
-  uint64_t cap, nsent;
-  int nrelays; /* -1 until the first reply shows the path length */
-  uint64_t dups, unknown, flush_replies, flush_follow, reply_max;
-  uint64_t srv_tx;
-  uint8_t last_type; /* type and seq of the last valid reply, for the flush handshake */
-  uint64_t last_seq;
-  bool spin; /* --rx-mode spin: poll for the reply, never sleep */
-};
-
-static uint64_t g_rng;
-static double rng_uniform(void) { /* xorshift64*, in (0, 1] */
-  g_rng ^= g_rng >> 12;
-  g_rng ^= g_rng << 25;
-  g_rng ^= g_rng >> 27;
-  uint64_t x = g_rng * 2685821657736338717ull;
-  return ((double)(x >> 11) + 1.0) / 9007199254740992.0;
-}
-
-static int64_t *relay_slots(struct client *c, uint64_t seq, int k) {
-  return &c->relay[(seq * (uint64_t)c->nrelays + (uint64_t)k) * TSP_SLOTS];
-}
 
 static void on_tx_stamp(void *ctx, const struct tx_stamp *st) {
   struct client *c = ctx;
@@ -178,88 +158,12 @@ static void poll_once(struct client *c, int64_t deadline) {
   if (pfd.revents & POLLIN) on_reply(c, MSG_DONTWAIT);
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-/* Nearest-rank percentile of sorted values. */
-static double pct(const double *v, size_t n, double p) {
-  size_t rank = (size_t)ceil(p / 100.0 * (double)n);
-  if (rank < 1) rank = 1;
-  return v[rank - 1];
-}
-
-static json_t *json_num_or_null(bool ok, double v) { return ok ? json_real(v) : json_null(); }
-
-static json_t *latency_json(double *v, size_t n) {
-  if (n == 0)
-    return json_pack("{s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:i}", "min", "p50", "p90", "p99", "p999", "max",
-                     "mean", "stddev", "samples", 0);
-  qsort(v, n, sizeof *v, cmp_double);
-  double sum = 0, sq = 0;
-  for (size_t i = 0; i < n; i++) sum += v[i];
-  double mean = sum / (double)n;
-  for (size_t i = 0; i < n; i++) sq += (v[i] - mean) * (v[i] - mean);
-  double sd = n > 1 ? sqrt(sq / (double)(n - 1)) : 0;
-  return json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o,s:I}", "min", v[0], "p50", pct(v, n, 50), "p90",
-                   pct(v, n, 90), "p99", pct(v, n, 99), "p999", pct(v, n, 99.9), "max", v[n - 1], "mean",
-                   mean, "stddev", json_num_or_null(n > 1, sd), "samples", (json_int_t)n);
-}
-
-static void put_ts(FILE *f, int64_t v, int64_t t0) {
-  if (v) fprintf(f, ",%lld", (long long)(v - t0));
-  else fputs(",", f);
-}
-
-static const char *k_relay_cols[NRELAY_SLOTS] = {"qrx", "qret", "qsend", "qtx", "prx", "pret", "psend", "ptx"};
-
-static int write_records(struct client *c, const char *path, uint64_t first, uint64_t last, int64_t t0) {
-  FILE *f = fopen(path, "w");
-  if (!f) return -1;
-  fputs("seq,status,sched_ns,c_send_ns,c_txsched_ns,c_tx_ns,c_txhw_ns,c_rxhw_ns,c_rx_ns,c_ret_ns,c_queue_ns,"
-        "s_rxhw_ns,s_rx_ns,s_ret_ns,s_dec_ns,s_hdl_ns,s_enc_ns,s_send_ns,s_txsched_ns,s_tx_ns,s_txhw_ns,"
-        "s_pause_ns,s_queue_ns",
-        f);
-  int nrel = c->nrelays > 0 ? c->nrelays : 0;
-  for (int k = 0; k < nrel; k++)
-    for (int s = 0; s < NRELAY_SLOTS; s++) fprintf(f, ",r%d_%s_ns", k + 1, k_relay_cols[s]);
-  fputs(",rtt_ns\n", f);
-  for (uint64_t q = first; q < last; q++) {
-    const struct crec *r = &c->rec[q];
-    fprintf(f, "%llu,%s", (unsigned long long)q, r->got ? "ok" : "lost");
-    put_ts(f, r->sched, t0);
-    put_ts(f, r->send, t0);
-    put_ts(f, r->txsched, t0);
-    put_ts(f, r->tx, t0);
-    put_ts(f, r->txhw, t0);
-    put_ts(f, r->rxhw, t0);
-    put_ts(f, r->rx, t0);
-    put_ts(f, r->ret, t0);
-    if (r->got) fprintf(f, ",%lld", (long long)r->queue);
-    else fputs(",", f);
-    static const int srv_ts[] = {S_RXHW, S_RX, S_RET, S_DEC, S_HDL, S_ENC, S_SEND, S_TXSCHED, S_TX, S_TXHW};
-    for (size_t s = 0; s < sizeof srv_ts / sizeof srv_ts[0]; s++) put_ts(f, r->srv[srv_ts[s]], t0);
-    /* Durations: present whenever the server's block arrived (a measured 0 stays 0). */
-    bool srv = r->got && r->srv[S_RET] != 0;
-    if (srv) fprintf(f, ",%lld,%lld", (long long)r->srv[S_PAUSE], (long long)r->srv[S_QUEUE]);
-    else fputs(",,", f);
-    for (int k = 0; k < nrel; k++) {
-      const int64_t *t = relay_slots(c, q, k);
-      for (int s = 0; s < NRELAY_SLOTS; s++) put_ts(f, r->got ? t[s] : 0, t0);
-    }
-    if (r->got) fprintf(f, ",%lld\n", (long long)(r->ret - r->send));
-    else fputs(",\n", f);
-  }
-  return fclose(f);
-}
-
 static const char USAGE[] =
           "usage: bb-tsprobe client --server IP:PORT --rate PPS --duration S [--warmup S]\n"
-          "       [--size BYTES] [--codec raw|json] [--fields N] [--arrivals fixed|poisson]\n"
-          "       [--seed N] [--drain-ms MS] [--records FILE] [--pacing busy|sleep] [--tx-sched]\n"
-          "       [--tx-id counter|cmsg] [--hw-timestamps --iface IF] [--rx-mode block|spin]\n"
-          "       [--thread-info FILE]\n";
+          "       [--size BYTES] [--codec raw|json] [--fields N] [--arrivals fixed|poisson|onoff]\n"
+          "       [--on-ms MS --off-ms MS] [--seed N] [--drain-ms MS] [--records FILE]\n"
+          "       [--pacing busy|sleep] [--tx-sched] [--tx-id counter|cmsg]\n"
+          "       [--hw-timestamps --iface IF] [--rx-mode block|spin] [--thread-info FILE]\n";
 
 int cmd_client(int argc, char **argv) {
   static const struct option opts[] = {
@@ -267,13 +171,14 @@ int cmd_client(int argc, char **argv) {
       {"codec", required_argument, 0, 'c'},  {"fields", required_argument, 0, 'f'},
       {"rate", required_argument, 0, 'r'},   {"arrivals", required_argument, 0, 'a'},
       {"duration", required_argument, 0, 'd'}, {"warmup", required_argument, 0, 'w'},
-      {"records", required_argument, 0, 'o'}, {"seed", required_argument, 0, 's'},
-      {"drain-ms", required_argument, 0, 'D'}, {"pacing", required_argument, 0, 'P'},
-      TSP_SHARED_OPTIONS,
+      {"warmup-s", required_argument, 0, 'w'}, {"on-ms", required_argument, 0, 'N'},
+      {"off-ms", required_argument, 0, 'O'}, {"records", required_argument, 0, 'o'},
+      {"seed", required_argument, 0, 's'}, {"drain-ms", required_argument, 0, 'D'},
+      {"pacing", required_argument, 0, 'P'}, TSP_SHARED_OPTIONS,
       {0, 0, 0, 0}};
   const char *server_s = NULL, *codec_s = "raw", *arrivals_s = "fixed", *records = NULL, *pacing_s = "busy";
   long size = 64, fields = 8;
-  double rate = 0, duration_s = 0, warmup_s = 0, drain_ms = 200;
+  double rate = 0, duration_s = 0, warmup_s = 0, drain_ms = 200, on_ms = -1, off_ms = -1;
   unsigned long long seed = 1;
   struct ts_opts tso = {false, NULL, false, false};
   bool spin = false;
@@ -289,6 +194,8 @@ int cmd_client(int argc, char **argv) {
     case 'a': arrivals_s = optarg; break;
     case 'd': duration_s = atof(optarg); break;
     case 'w': warmup_s = atof(optarg); break;
+    case 'N': on_ms = atof(optarg); break;
+    case 'O': off_ms = atof(optarg); break;
     case 'o': records = optarg; break;
     case 's': seed = strtoull(optarg, NULL, 10); break;
     case 'D': drain_ms = atof(optarg); break;
@@ -313,11 +220,22 @@ int cmd_client(int argc, char **argv) {
   struct codec_cfg cfg = {.codec = TSP_CODEC_RAW, .fields = (int)fields};
   if (strcmp(codec_s, "json") == 0) cfg.codec = TSP_CODEC_JSON;
   else if (strcmp(codec_s, "raw") != 0) die("client: --codec must be raw or json, got %s", codec_s);
-  bool poisson = strcmp(arrivals_s, "poisson") == 0;
-  if (!poisson && strcmp(arrivals_s, "fixed") != 0) die("client: --arrivals must be fixed or poisson");
+  struct schedule_cfg sc = {.rate = rate, .seed = seed};
+  if (parse_arrivals(arrivals_s, &sc.arrivals) < 0)
+    die("client: --arrivals must be fixed, poisson or onoff, got %s", arrivals_s);
+  bool onoff = sc.arrivals == TSP_ARR_ONOFF;
+  if (onoff != (on_ms >= 0 && off_ms >= 0))
+    die("client: --on-ms and --off-ms go with --arrivals onoff (both, and only then)");
+  if (onoff) {
+    if (on_ms <= 0 || off_ms < 0) die("client: --on-ms must be > 0 and --off-ms >= 0");
+    if (llround(rate * (on_ms + off_ms) / 1e3) < 1)
+      die("client: --rate x (--on-ms + --off-ms) must be at least one request per period, got %.3f",
+          rate * (on_ms + off_ms) / 1e3);
+    sc.on_ms = on_ms;
+    sc.off_ms = off_ms;
+  }
   bool busy_pacing = strcmp(pacing_s, "busy") == 0;
   if (!busy_pacing && strcmp(pacing_s, "sleep") != 0) die("client: --pacing must be busy or sleep");
-  g_rng = seed ? seed : 1;
 
   static uint8_t req[TSP_MAX_PKT];
   struct tsp_hdr h = {.magic = TSP_MAGIC, .version = TSP_WIRE_VERSION, .type = TSP_REQ, .codec = (uint8_t)cfg.codec};
@@ -325,12 +243,17 @@ int cmd_client(int argc, char **argv) {
   h.body_len = (uint16_t)body;
   size_t req_len = sizeof h + body;
 
+  /* The whole schedule, warm-up included, before the first send. */
+  int64_t warm_ns = (int64_t)(warmup_s * 1e9);
+  int64_t span_ns = warm_ns + (int64_t)(duration_s * 1e9);
+  uint64_t nslots = 0;
+  int64_t *sched = make_schedule(&sc, span_ns, &nslots);
+  if (nslots == 0) die("client: the schedule holds no request (--rate x --duration too small)");
+
   struct client c;
   memset(&c, 0, sizeof c);
   c.nrelays = -1;
-  /* Room for every scheduled request; Poisson counts exceed rate x time by a few sigma at most. */
-  double expect = rate * (duration_s + warmup_s);
-  c.cap = (uint64_t)(expect * 1.05 + 6 * sqrt(expect) + 1000);
+  c.cap = nslots; /* at most one request per slot */
   c.rec = calloc(c.cap, sizeof *c.rec);
   if (!c.rec) die("out of memory for %llu records", (unsigned long long)c.cap);
 
@@ -342,20 +265,24 @@ int cmd_client(int argc, char **argv) {
   prctl(PR_SET_TIMERSLACK, 1UL); /* default 50 us timer slack would make sends late */
   install_stop_handlers();
 
-  int64_t gap_ns = (int64_t)(1e9 / rate);
+  double mean_gap_ns = 1e9 / rate;
+  int64_t max_backlog = mean_gap_ns * BACKLOG_GAPS > BACKLOG_MIN_NS ? (int64_t)(mean_gap_ns * BACKLOG_GAPS) : BACKLOG_MIN_NS;
   int64_t t0 = now_ns() + 10000000;
-  int64_t t_warm = t0 + (int64_t)(warmup_s * 1e9);
-  int64_t t_end = t_warm + (int64_t)(duration_s * 1e9);
+  int64_t t_warm = t0 + warm_ns;
+  int64_t t_end = t0 + span_ns;
   write_thread_info(info_path, "client", t0);
-  /* `next` is the upcoming send; `after` the one after it. The wake-up timer must be set for
-   * `next` whenever the loop blocks waiting for a reply; it is re-armed while idle, before the
-   * send, so arming it is neither inside a round trip nor a cause of late sends. */
-  int64_t next = t0;
-  int64_t after = next + (poisson ? (int64_t)(-log(rng_uniform()) * 1e9 / rate) : gap_ns);
+  /* Slot k is due at t0 + sched[k]. `next` is the upcoming send, `after` the one after it (past the
+   * last slot: the end of the window, which only bounds the wait for the last reply). The wake-up
+   * timer must be set for `next` whenever the loop blocks waiting for a reply; it is re-armed while
+   * idle, before the send, so arming it is neither inside a round trip nor a cause of late sends. */
+  uint64_t slot = 0, unsent = 0, warmup_unsent = 0;
+#define SLOT_AT(k) ((k) < nslots ? t0 + sched[k] : t_end)
+  int64_t next = SLOT_AT(0);
+  int64_t after = SLOT_AT(1);
   int64_t armed = 0;
   uint64_t first_measured = UINT64_MAX;
   wake_timer_init();
-  while (!g_stop && next < t_end) {
+  while (!g_stop && slot < nslots) {
     int64_t now = now_ns();
     if (now < next) {
       if (c.nsent == 0 || c.rec[c.nsent - 1].got) {
@@ -382,21 +309,32 @@ int cmd_client(int argc, char **argv) {
         }
         /* TX stamps wait in the error queue until the reply is in: reading them earlier
          * would put a syscall between the send and the blocking receive. Once the latest reply
-         * is in, the timer is disarmed: left armed it would fire at the next send time, in the
-         * middle of that sendmsg(). */
+         * is in, the timer moves straight on to `after` (one syscall): left at `next` it would
+         * fire at the next send time, in the middle of that sendmsg(). */
         if (on_reply(&c, c.spin ? MSG_DONTWAIT : 0) >= 0) {
           if (!c.spin && c.rec[c.nsent - 1].got) {
-            wake_timer_at(0, 0);
-            armed = 0;
+            wake_timer_at(after, BACKSTOP_NS);
+            armed = after;
           }
-          drain_tx(&c);
+          if (++c.since_drain >= TX_DRAIN_EVERY) {
+            drain_tx(&c);
+            c.since_drain = 0;
+          }
         }
       }
       continue;
     }
-    if (c.nsent >= c.cap) {
-      err_note("record buffer full");
-      break;
+    if (now > next + max_backlog) {
+      /* Too far behind: the overdue slots are never sent (a burst would exceed the offered
+       * rate); those in the measured window are counted, and the schedule goes on from now. */
+      while (slot < nslots && t0 + sched[slot] <= now) {
+        if (t0 + sched[slot] >= t_warm) unsent++;
+        else warmup_unsent++;
+        slot++;
+      }
+      next = SLOT_AT(slot);
+      after = SLOT_AT(slot + 1);
+      continue;
     }
     if (first_measured == UINT64_MAX && next >= t_warm) first_measured = c.nsent;
     if (c.nsent > 0 && !c.rec[c.nsent - 1].got) {
@@ -405,6 +343,7 @@ int cmd_client(int argc, char **argv) {
       while (on_reply(&c, MSG_DONTWAIT) >= 0) {
       }
       drain_tx(&c);
+      c.since_drain = 0;
     }
     if (armed != after) { /* no idle moment since the last reply: arm now */
       wake_timer_at(after, BACKSTOP_NS);
@@ -418,13 +357,22 @@ int cmd_client(int argc, char **argv) {
     c.nsent++; /* before sending, so a TX stamp read later finds its record */
     r->send = now_ns();
     if (ts_send(&c.ts, req, req_len, NULL, seq, r->send) < 0) err_note("send: %s", strerror(errno));
+    slot++;
     next = after;
-    after = next + (poisson ? (int64_t)(-log(rng_uniform()) * 1e9 / rate) : gap_ns);
+    after = SLOT_AT(slot + 1);
   }
+#undef SLOT_AT
   wake_timer_at(0, 0);
   if (first_measured == UINT64_MAX) first_measured = c.nsent;
+  /* Slots of the measured window the loop never reached (a stop signal): neither sent nor
+   * skipped, so not counted as unsent; `scheduled` counts the slots the run got to. */
+  uint64_t scheduled = 0;
+  for (uint64_t k = 0; k < slot; k++)
+    if (t0 + sched[k] >= t_warm) scheduled++;
+  free(sched);
 
   /* Wait for stragglers, then flush: each flush reply brings pending follow-ups (late TX stamps). */
+  drain_tx(&c);
   int64_t drain_end = now_ns() + (int64_t)(drain_ms * 1e6);
   while (!g_stop && now_ns() < drain_end) poll_once(&c, drain_end);
   int missed = 0; /* flushes without a reply: stop after a few, the path is gone */
@@ -457,30 +405,7 @@ int cmd_client(int argc, char **argv) {
 
   /* ---- summary over measured requests [first_measured, nsent) ---- */
   uint64_t n = c.nsent - first_measured, received = 0, complete = 0;
-  double *rtt = malloc((n + 1) * sizeof *rtt);
-  double *lag = malloc((n + 1) * sizeof *lag);
-  double *gaps = malloc((n + 1) * sizeof *gaps);
-  size_t nlag = 0, ngap = 0;
-  for (uint64_t q = first_measured; q < c.nsent; q++) {
-    const struct crec *r = &c.rec[q];
-    lag[nlag++] = (r->send - r->sched) / 1e3;
-    if (q > first_measured) gaps[ngap++] = (double)(r->send - c.rec[q - 1].send);
-    if (!r->got) continue;
-    rtt[received++] = (r->ret - r->send) / 1e3;
-    if (r->tx && r->rx && r->srv[S_RX] && r->srv[S_TX]) complete++;
-  }
-  double gap_mean = 0, gap_sq = 0;
-  for (size_t i = 0; i < ngap; i++) gap_mean += gaps[i];
-  if (ngap) gap_mean /= (double)ngap;
-  for (size_t i = 0; i < ngap; i++) gap_sq += (gaps[i] - gap_mean) * (gaps[i] - gap_mean);
-  bool have_cv = ngap > 1 && gap_mean > 0;
-  double cv = have_cv ? sqrt(gap_sq / (double)(ngap - 1)) / gap_mean : 0;
-  double measured_s = n > 1 ? (c.rec[c.nsent - 1].send - c.rec[first_measured].send) / 1e9 : 0;
-  json_t *lagj = json_null();
-  if (nlag) {
-    qsort(lag, nlag, sizeof *lag, cmp_double);
-    lagj = json_pack("{s:f,s:f,s:f}", "p50", pct(lag, nlag, 50), "p99", pct(lag, nlag, 99), "max", lag[nlag - 1]);
-  }
+  json_t *m = measured_summary(&c, first_measured, duration_s, rate, scheduled, unsent, &received, &complete);
   int rec_err = 0;
   if (records && write_records(&c, records, first_measured, c.nsent, t0) != 0) {
     err_note("writing %s: %s", records, strerror(errno));
@@ -489,19 +414,22 @@ int cmd_client(int argc, char **argv) {
   char t0s[32];
   snprintf(t0s, sizeof t0s, "%lld", (long long)t0);
   json_t *summary = json_pack(
-      "{s:s,s:s,s:s,s:s,s:s,s:i,s:I,s:I,s:f,s:s,s:I,s:f,s:f,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:i,"
+      "{s:s,s:s,s:s,s:s,s:s,s:i,s:I,s:I,s:f,s:s,s:I,s:f,s:f,s:I,s:I,s:I,s:I,"
       "s:s?,s:I,s:s,s:{s:o,s:I,s:I,s:I},s:o}",
       "tool", "bb-tsprobe", "version", TSP_VERSION_STR, "role", "client", "server", server_s, "codec", codec_s,
       "fields", (int)fields, "msgSizeBytes", (json_int_t)req_len, "replyBytesMax", (json_int_t)c.reply_max,
       "offeredPps", rate, "arrivals", arrivals_s, "seed", (json_int_t)seed, "durationS", duration_s, "warmupS",
-      warmup_s, "sent", (json_int_t)n, "received", (json_int_t)received, "lost", (json_int_t)(n - received),
-      "duplicates", (json_int_t)c.dups, "lossRatio", json_num_or_null(n > 0, n ? (double)(n - received) / (double)n : 0),
-      "achievedPps", json_num_or_null(measured_s > 0, measured_s > 0 ? (double)(n - 1) / measured_s : 0),
-      "measuredS", json_num_or_null(measured_s > 0, measured_s), "rttUs", latency_json(rtt, received),
-      "interArrivalCv", json_num_or_null(have_cv, cv), "sendLagUs", lagj, "hops", c.nrelays > 0 ? c.nrelays : 0,
-      "recordsFile", rec_err ? NULL : records, "recordsComplete", (json_int_t)complete, "t0Ns", t0s,
-      "timestamping", "client", ts_sock_json(&c.ts), "serverTxStamps", (json_int_t)c.srv_tx, "flushes",
-      (json_int_t)c.flush_replies, "flushFollowups", (json_int_t)c.flush_follow, "errors", err_json());
+      warmup_s, "warmupUnsent", (json_int_t)warmup_unsent, "lost", (json_int_t)(n - received), "duplicates",
+      (json_int_t)c.dups, "hops", (json_int_t)(c.nrelays > 0 ? c.nrelays : 0), "recordsFile", rec_err ? NULL : records,
+      "recordsComplete", (json_int_t)complete, "t0Ns", t0s, "timestamping", "client", ts_sock_json(&c.ts),
+      "serverTxStamps", (json_int_t)c.srv_tx, "flushes", (json_int_t)c.flush_replies, "flushFollowups",
+      (json_int_t)c.flush_follow, "errors", err_json());
+  json_object_update(summary, m);
+  json_decref(m);
+  if (onoff) {
+    json_object_set_new(summary, "onMs", json_real(on_ms));
+    json_object_set_new(summary, "offMs", json_real(off_ms));
+  }
   json_object_set_new(summary, "pacing", json_string(pacing_s));
   json_object_set_new(summary, "txSched", json_boolean(tso.tx_sched));
   json_object_set_new(summary, "rxMode", json_string(c.spin ? "spin" : "block"));
@@ -511,9 +439,6 @@ int cmd_client(int argc, char **argv) {
   json_dumpf(summary, stdout, JSON_COMPACT);
   fputc('\n', stdout);
   json_decref(summary);
-  free(rtt);
-  free(lag);
-  free(gaps);
   free(c.rec);
   free(c.relay);
   ts_sock_free(&c.ts);

@@ -195,6 +195,19 @@ uint64_t codec_handle(struct codec_state *st);
 size_t codec_encode(struct codec_state *st, uint64_t result, uint64_t seq, uint8_t *out, size_t cap);
 void codec_free(struct codec_state *st);
 
+/* ---- the client's send schedule (schedule.c) ---- */
+enum tsp_arrivals { TSP_ARR_FIXED = 0, TSP_ARR_POISSON = 1, TSP_ARR_ONOFF = 2 };
+struct schedule_cfg {
+  enum tsp_arrivals arrivals;
+  double rate;          /* mean requests per second */
+  double on_ms, off_ms; /* onoff: burst length and silence per period */
+  uint64_t seed;        /* poisson */
+};
+/* "fixed" | "poisson" | "onoff" -> *out; -1 for anything else. */
+int parse_arrivals(const char *s, enum tsp_arrivals *out);
+/* Every scheduled send offset in [0, span_ns), ns, ascending; *n_out = count. Caller frees. */
+int64_t *make_schedule(const struct schedule_cfg *cfg, int64_t span_ns, uint64_t *n_out);
+
 int cmd_server(int argc, char **argv);
 int cmd_relay(int argc, char **argv);
 int cmd_client(int argc, char **argv);

@@ -6,19 +6,50 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { attribute, type AttributionResult } from '../../analysis/attribution.js';
+import { workloadSteadiness } from '../../analysis/steadiness.js';
 import type { TrialRecord } from '../../core/trial.js';
 import { parseTsprobeRecords, TSPROBE_RECORDS } from '../../drivers/tsprobe/index.js';
-import { attributionRecipe } from '../../paths/attribution.js';
+import { attributionOptionsSchema, attributionRecipe, PROBE_WARMUP_S } from '../../paths/attribution.js';
 import { fixturePath } from '../helpers/fixtures.js';
 import { leftovers, shortIdOf, startCli } from '../helpers/system.js';
 import { tracefsMounted } from '../../runners/tracefs.js';
 
 describe('attribution recipe (pure)', () => {
-  it('turns the records its driver read into native.attribution', () => {
+  it('turns the records its driver read into native.attribution and the workload steadiness', () => {
     const path = fixturePath('tsprobe', 'bare-raw64-1k', 'records.csv');
     const records = parseTsprobeRecords(readFileSync(path, 'utf8'));
     const native = attributionRecipe.nativeFromArtifacts!([{ driver: 'tsprobe', kind: TSPROBE_RECORDS, path, content: records }]);
-    expect(native).toEqual({ attribution: attribute(records) });
+    expect(native).toEqual({
+      attribution: attribute(records),
+      steadiness: workloadSteadiness(
+        records.map((r) => r.sRxNs),
+        'server RX timestamps (bb-tsprobe records)',
+      ),
+    });
+  });
+});
+
+describe('attribution options', () => {
+  it('takes on/off arrivals with both periods, and a warm-up of the probe itself (default 1 s)', () => {
+    expect(attributionOptionsSchema.parse({}).warmupS).toBe(PROBE_WARMUP_S);
+    expect(attributionOptionsSchema.parse({ arrivals: 'onoff', onMs: 10, offMs: 40, warmupS: 0.5 })).toMatchObject({
+      arrivals: 'onoff',
+      onMs: 10,
+      offMs: 40,
+      warmupS: 0.5,
+    });
+  });
+
+  it.each([
+    [{ arrivals: 'bursty' }, /arrivals.*must be fixed, poisson or onoff/],
+    [{ arrivals: 'onoff', onMs: 10 }, /onMs and offMs go with arrivals: onoff/],
+    [{ arrivals: 'poisson', onMs: 10, offMs: 40 }, /onMs and offMs go with arrivals: onoff/],
+    [{ arrivals: 'onoff', onMs: 0, offMs: 40 }, /onMs/],
+    [{ warmupS: -1 }, /warmupS/],
+  ])('rejects %j', (options, message) => {
+    const r = attributionOptionsSchema.safeParse(options);
+    expect(r.success).toBe(false);
+    expect(JSON.stringify(r.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`))).toMatch(message);
   });
 });
 

@@ -5,6 +5,7 @@
 // and full-a one made by test/fixtures/suites/report-full.yaml (see its FIXTURE.md); they are
 // never modified: every helper here works on a copy in a temp dir. What a helper derives
 // is said where it does it; nothing here invents a latency, rate or loss for a real path.
+import { workloadSteadiness } from '../../analysis/steadiness.js';
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,7 +95,17 @@ export function addAttributionTrials(runDir: string): void {
       throughputGbps: null,
       msgRateMpps: null,
       measuredS: summary.measuredS,
-      native: { attribution: attribute(parseTsprobeRecords(readFileSync(join(dir, `${name}.records.csv`), 'utf8'))) },
+      native: (() => {
+        const records = parseTsprobeRecords(readFileSync(join(dir, `${name}.records.csv`), 'utf8'));
+        // As paths/attribution.ts stores them: the attribution and the workload's steadiness.
+        return {
+          attribution: attribute(records),
+          steadiness: workloadSteadiness(
+            records.map((r) => r.sRxNs),
+            'server RX timestamps (bb-tsprobe records)',
+          ),
+        };
+      })(),
     };
     appendFileSync(join(runDir, 'trials.jsonl'), `${JSON.stringify(trial)}\n`);
   });

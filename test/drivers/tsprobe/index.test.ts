@@ -9,6 +9,7 @@ import { parseTsprobeSummary, tsprobeDriver } from '../../../drivers/tsprobe/ind
 import type { TsprobeClientSummary, TsprobeParams } from '../../../drivers/tsprobe/index.js';
 import type { HostFacts } from '../../../core/host.js';
 import { UserError } from '../../../core/errors.js';
+import { rateReached } from '../../../core/trial.js';
 
 const TOOL = 'tsprobe';
 const BIN = '/work/main/native/build/bb-tsprobe';
@@ -152,6 +153,40 @@ const expected: Record<string, { kind: 'client-ok' | 'client-failed' | 'server' 
       pacing: 'sleep',
     },
   },
+  'load-raw64-2k-onoff': {
+    kind: 'client-ok',
+    params: {
+      role: 'client',
+      binary: BIN,
+      serverIp: '10.236.0.2',
+      port: 7000,
+      msgSizeBytes: 64,
+      offeredPps: 2000,
+      arrivals: 'onoff',
+      onMs: 10,
+      offMs: 40,
+      durationS: 0.5,
+      warmupS: 0.1,
+    },
+  },
+  'load-raw64-2k-fixed': {
+    kind: 'client-ok',
+    params: {
+      role: 'client',
+      binary: BIN,
+      serverIp: '10.236.0.2',
+      port: 7000,
+      msgSizeBytes: 64,
+      offeredPps: 2000,
+      arrivals: 'fixed',
+      durationS: 0.5,
+      warmupS: 0.1,
+    },
+  },
+  'load-raw64-overload': {
+    kind: 'client-ok',
+    params: { role: 'client', binary: BIN, serverIp: '10.236.0.2', port: 7000, msgSizeBytes: 64, offeredPps: 500000, durationS: 0.2, warmupS: 0.1 },
+  },
   noserver: {
     kind: 'client-failed',
     error: /no replies: 200 requests sent to 10\.235\.0\.2:7999/,
@@ -179,8 +214,8 @@ describe.each(fixtureNames)('fixture %s', (name) => {
 
   test('buildCommand rebuilds the captured argv', () => {
     if (want.params === null) return;
-    // The captured --records path was absolute on the capturing machine; compare file names only.
-    const normalize = (argv: string[]) => argv.map((a, i) => (argv[i - 1] === '--records' ? basename(a) : a));
+    // The captured --records path and binary were absolute in the capturing checkout; compare file names only.
+    const normalize = (argv: string[]) => argv.map((a, i) => (argv[i - 1] === '--records' || i === 0 ? basename(a) : a));
     expect(normalize(tsprobeDriver.buildCommand(want.params))).toEqual(normalize(fixture.meta['toolArgv'] as string[]));
   });
 
@@ -251,6 +286,37 @@ describe('fixture details', () => {
     expect(native.timestamping.client.flagsObtained).toContain('tx_sched');
     expect(native.timestamping.client.txSched).toBeGreaterThan(0);
     expect(parseOne('bare-raw64-1k').native.timestamping.client.txIdMode).toBe('counter');
+  });
+
+  test('no coordinated omission: latency from the schedule, unsent slots counted (builds before it: from the send)', () => {
+    for (const name of ['load-raw64-2k-onoff', 'load-raw64-2k-fixed', 'load-raw64-overload']) {
+      const { m, native } = parseOne(name);
+      expect(m.latencyFrom).toBe('schedule');
+      expect(m.unsentRequests).toBe(native.unsent);
+      expect(native.scheduled).toBe(native.sent + (native.unsent as number));
+      expect(m.latencyUs?.p50).toBe(native.latencyFromScheduleUs?.p50);
+      // From the schedule a request took at least as long as from its own send.
+      expect(m.latencyUs!.p50!).toBeGreaterThanOrEqual(native.rttUs.p50 as number);
+      expect(m.latencyUs!.max!).toBeGreaterThanOrEqual(native.rttUs.max as number);
+      // Achieved: the offered rate times the share of scheduled requests sent.
+      expect(m.achievedPps).toBeCloseTo((native.offeredPps * native.sent) / native.scheduled!, 6);
+    }
+    const over = parseOne('load-raw64-overload');
+    expect(over.m.unsentRequests).toBeGreaterThan(0);
+    expect(rateReached(over.native.offeredPps, over.m.achievedPps)).toBe(false);
+    const old = parseOne('bare-raw64-1k');
+    expect(old.m.latencyFrom).toBe('send');
+    expect(old.m.unsentRequests).toBeNull();
+    expect(old.m.latencyUs?.p50).toBe(old.native.rttUs.p50);
+  });
+
+  test('on/off arrivals: the summary says so, with its periods and the mean rate scheduled', () => {
+    const { native } = parseOne('load-raw64-2k-onoff');
+    expect(native.arrivals).toBe('onoff');
+    expect(native.onMs).toBe(10);
+    expect(native.offMs).toBe(40);
+    expect(native.scheduled).toBe(1000); // 2000 pps × 0.5 s
+    expect(native.interArrivalCv).toBeGreaterThan(1);
   });
 
   test('poisson arrivals are irregular (exponential gaps have a CV near 1)', () => {
@@ -369,6 +435,11 @@ describe('buildCommand', () => {
     ['an unknown receive mode', { ...client, rxMode: 'poll' as 'spin' }, /rxMode must be block or spin, got "poll"/],
     ['an option-looking thread-info path', { ...client, threadInfoPath: '-x' }, /threadInfoPath must be a file path/],
     ['a bad interface name', { ...client, iface: 'eth0; reboot' }, /iface must be an interface name/],
+    ['an unknown arrival process', { ...client, arrivals: 'bursty' as 'onoff' }, /arrivals must be fixed, poisson or onoff, got "bursty"/],
+    ['on/off arrivals without their periods', { ...client, arrivals: 'onoff', onMs: 10 }, /onMs and offMs go with arrivals onoff/],
+    ['on/off periods with fixed arrivals', { ...client, arrivals: 'fixed', onMs: 10, offMs: 40 }, /onMs and offMs go with arrivals onoff/],
+    ['an empty burst', { ...client, arrivals: 'onoff', onMs: 0, offMs: 40 }, /onMs must be a number > 0, got 0/],
+    ['a negative warm-up', { ...client, warmupS: -1 }, /warmupS must be a number ≥ 0, got -1/],
     ['a pause without its period', { role: 'server', binary: BIN, bindIp: '10.235.0.2', port: 7000, pauseUs: 100 }, /pauseUs and pauseEveryMs go together/],
     [
       'a pause longer than its period',
