@@ -16,9 +16,6 @@ import { TSPROBE_RECORDS, TSPROBE_THREAD_INFO, tsprobeDriver, type ThreadInfo, t
 import { extraSubnet } from './addresses.js';
 import type { LinkRequest, NetnsRecipe, PreparedPath, ProcessSpec, ReadArtifact, TopologyInfo, TrialContext } from './types.js';
 
-/** The probe's own warm-up: the first second is sent and discarded, as bb-afxdp's clients do in the suites. */
-export const PROBE_WARMUP_S = 1;
-
 export const attributionOptionsSchema = z
   .strictObject({
     /** Serialization of the message: raw bytes, or a JSON object through libjansson. */
@@ -39,8 +36,11 @@ export const attributionOptionsSchema = z
     arrivals: z.enum(['fixed', 'poisson', 'onoff'], { error: 'must be fixed, poisson or onoff' }).default('fixed'),
     onMs: z.number().positive().max(60_000).optional(),
     offMs: z.number().min(0).max(60_000).optional(),
-    /** Seconds the probe client sends and discards before it measures, in the measured process itself. */
-    warmupS: z.number().min(0).max(600).default(PROBE_WARMUP_S),
+    /**
+     * Seconds the probe client sends and discards before it measures, in the measured process
+     * itself; absent = the suite's warmupS, which every other client uses too.
+     */
+    warmupS: z.number().min(0).max(600).optional(),
     /**
      * busy: the client spins until its next send (like sockperf); sleep: it sleeps. On a small VM
      * with relays, a spinning client gets penalised by the scheduler and its replies wait to be
@@ -183,7 +183,7 @@ export const attributionRecipe: NetnsRecipe<AttributionOptions> = {
         ...(o.codec === 'json' ? { fields: o.fields } : {}),
         arrivals: o.arrivals,
         ...(o.onMs !== undefined && o.offMs !== undefined ? { onMs: o.onMs, offMs: o.offMs } : {}),
-        warmupS: o.warmupS,
+        warmupS: o.warmupS ?? ctx.warmupS,
         pacing: o.pacing,
         recordsPath,
         rxMode: o.rxMode,

@@ -9,7 +9,7 @@ import { attribute, type AttributionResult } from '../../analysis/attribution.js
 import { workloadSteadiness } from '../../analysis/steadiness.js';
 import type { TrialRecord } from '../../core/trial.js';
 import { parseTsprobeRecords, TSPROBE_RECORDS } from '../../drivers/tsprobe/index.js';
-import { attributionOptionsSchema, attributionRecipe, PROBE_WARMUP_S } from '../../paths/attribution.js';
+import { attributionOptionsSchema, attributionRecipe } from '../../paths/attribution.js';
 import { fixturePath } from '../helpers/fixtures.js';
 import { leftovers, shortIdOf, startCli } from '../helpers/system.js';
 import { tracefsMounted } from '../../runners/tracefs.js';
@@ -30,8 +30,8 @@ describe('attribution recipe (pure)', () => {
 });
 
 describe('attribution options', () => {
-  it('takes on/off arrivals with both periods, and a warm-up of the probe itself (default 1 s)', () => {
-    expect(attributionOptionsSchema.parse({}).warmupS).toBe(PROBE_WARMUP_S);
+  it('takes on/off arrivals with both periods, and a warm-up of the probe itself (default: the suite’s warmupS)', () => {
+    expect(attributionOptionsSchema.parse({}).warmupS).toBeUndefined();
     expect(attributionOptionsSchema.parse({ arrivals: 'onoff', onMs: 10, offMs: 40, warmupS: 0.5 })).toMatchObject({
       arrivals: 'onoff',
       onMs: 10,
