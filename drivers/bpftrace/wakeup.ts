@@ -78,7 +78,8 @@ const COUNT_LINE = /^@n: (\d+)$/;
  */
 export function parseWakeupEvents(text: string, source = 'bpftrace output'): WakeupEvent[] {
   const events: WakeupEvent[] = [];
-  let written: number | null = null;
+  // Assigned inside the callback below: the annotation keeps TypeScript from narrowing it to null.
+  let written = null as number | null;
   let attached = false;
   text.split('\n').forEach((raw, i) => {
     const line = raw.trim();

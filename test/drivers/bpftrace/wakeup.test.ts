@@ -61,7 +61,9 @@ describe('bad input', () => {
     expect(() => parseWakeupEvents('Attaching 4 probes...\n@n: 1\n@e[0, 12, 9]: 5')).toThrow(/line 3: switch-in 5 precedes the wake-up 9/);
   });
   test('a full map: fewer entries than written is an error, not a shorter trace', () => {
-    expect(() => parseWakeupEvents('Attaching 4 probes...\n@n: 3\n@e[1, 12, 5]: 9\n', 'x.wake')).toThrow(/x\.wake: 2 of 3 wake-up entries were lost \(the map was full\)/);
+    expect(() => parseWakeupEvents('Attaching 4 probes...\n@n: 3\n@e[1, 12, 5]: 9\n', 'x.wake')).toThrow(
+      /x\.wake: 2 of 3 wake-up entries were lost \(the map was full\)/,
+    );
   });
   test('no dump (the tracer was killed) or never attached', () => {
     expect(() => parseWakeupEvents('Attaching 4 probes...\n@e[1, 12, 5]: 9\n', 'x.wake')).toThrow(/dump is incomplete/);
