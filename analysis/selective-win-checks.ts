@@ -10,6 +10,7 @@ import type {
   PathSummary,
   RepetitionAgreement,
   RuleChecks,
+  ScenarioSaving,
   SelectiveWinThresholds,
   SteadyLoadCheck,
 } from './selective-win-types.js';
@@ -132,6 +133,7 @@ export function checkGain(
   cpu: CpuComparison,
   t: SelectiveWinThresholds,
   pair?: KernelPair,
+  scenario?: ScenarioSaving | null,
 ): GainCheck {
   const base = {
     gainRel,
@@ -149,12 +151,26 @@ export function checkGain(
   if (best !== null && holds(best, t) === false && sustains !== true) {
     return { ...base, status: 'failed', detail: `no bypass path holds the ${lossPct(t.lossGoal)} loss goal (${name} loses ${lossPct(best.lossRatio ?? 0)})` };
   }
+  // In a scenario the gain is a share of the scenario's own RTT p99 (selective-win-scenario.ts).
+  const ofWhat = scenario ? `scenario ${scenario.scenario}'s RTT p99 (${us(scenario.rttP99Us ?? 0)})` : 'p99';
+  if (scenario && gainRel === null) {
+    return {
+      ...base,
+      status: 'unknown',
+      detail: `the saving in scenario ${scenario.scenario} is unknown (its RTT, kernel share or the bypass cut was not measured)`,
+    };
+  }
   if (gainRel !== null && gainRel >= t.gainMin) {
-    return { ...base, status: 'passed', detail: `${name} cuts p99 by ${pct(gainRel)} (${us(savingUs ?? 0)})${against}${vsDefault}${costClause(cpu)}` };
+    const cut = scenario ? `saves ${pct(gainRel)} of ${ofWhat}: ${us(savingUs ?? 0)}` : `cuts p99 by ${pct(gainRel)} (${us(savingUs ?? 0)})`;
+    return { ...base, status: 'passed', detail: `${name} ${cut}${against}${vsDefault}${costClause(cpu)}` };
   }
   if (sustains === true) return { ...base, status: 'passed', detail: `${name} sustains the rate no kernel configuration can${costClause(cpu)}` };
   if (gainRel === null) return { ...base, status: 'unknown', detail: 'p99 gain unknown' };
-  const detail = busyPollingSentence(pair, best, t) ?? gainShortfall(gainRel, name, cpu, t);
+  const detail =
+    busyPollingSentence(pair, best, t) ??
+    (scenario
+      ? `${name} would save ${pct(gainRel)} of ${ofWhat} (${us(savingUs ?? 0)} of the scenario's ${us(scenario.creditedKernelP99Us ?? 0)} kernel part) < ${pct(t.gainMin)}`
+      : gainShortfall(gainRel, name, cpu, t));
   if (sustains === null) return { ...base, status: 'unknown', detail: `${detail}, and whether it sustains a rate the kernel cannot is unknown` };
   return { ...base, status: 'failed', detail };
 }

@@ -12,9 +12,11 @@ export type {
   KernelBottleneckCheck,
   RepetitionAgreement,
   RuleChecks,
+  ScenarioSaving,
   SelectiveWinThresholds,
   SteadyLoadCheck,
   Verdict,
+  VerdictSource,
   VerdictBase,
   VerdictKind,
 } from '../core/verdict.js';
@@ -71,6 +73,18 @@ export interface KernelAttribution {
   wakeupShareP99?: number | null;
   /** Independent attribution checks that failed (timestamp order, NIC/wire ≥ 0, probe vs kernel RTT): non-empty → insufficient-data. */
   checkFailures?: string[];
+  /** The probe's own end-to-end RTT in this experiment (medians over repetitions), µs: what its shares are shares of. */
+  rttP50Us?: number | null;
+  rttP99Us?: number | null;
+  wakeupShareP50?: number | null;
+  /** The experiment: the attribution entry's label and its trials. */
+  source?: ExperimentRef | null;
+}
+
+/** One experiment a number came from: a path entry (its label) and its trials at this size × rate. */
+export interface ExperimentRef {
+  pathLabel: string;
+  trialIds: string[];
 }
 
 /** What the rule needs to know about one path at S and R (medians over ok repetitions). */
@@ -91,6 +105,8 @@ export interface PathSummary {
   /** From a throughput search at this size, when one ran. */
   ndrPps?: number | null;
   pdrPps?: number | null;
+  /** The trials the medians come from. */
+  trialIds?: string[];
 }
 
 export interface DecisionInput {
@@ -105,4 +121,9 @@ export interface DecisionInput {
   bypass: PathSummary[];
   /** CV of the per-interval arrival rate at the receiver; null = not measured. */
   loadCv: number | null;
+  /**
+   * Scenario mode (verdict.scenarios): the attribution describes an application scenario, so the
+   * saving is judged against that scenario's own RTT (see selective-win-scenario.ts).
+   */
+  scenario?: string;
 }

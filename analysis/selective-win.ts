@@ -37,6 +37,7 @@ import {
   sustainsRateKernelCannot,
   winReason,
 } from './selective-win-checks.js';
+import { scenarioSaving, verdictSources } from './selective-win-scenario.js';
 import {
   resolveThresholds,
   type DecisionInput,
@@ -55,7 +56,7 @@ export function decide(input: DecisionInput, thresholds: Partial<SelectiveWinThr
   const t = resolveThresholds(thresholds);
   const { eligible, excluded: bypassExcluded } = eligibleBypass(input.bypass, t, input.offeredPps);
   const excluded = [...bypassExcluded];
-  for (const k of input.tunedKernels ?? []) {
+  for (const k of [...(input.kernel ? [input.kernel] : []), ...(input.tunedKernels ?? [])]) {
     if (k.p99Us === null) excluded.push({ pathLabel: k.pathLabel, why: 'no p99 measured' });
     else if (!reachedRate(k, input.offeredPps)) excluded.push({ pathLabel: k.pathLabel, why: shortOfRate(k, input.offeredPps) });
   }
@@ -66,19 +67,26 @@ export function decide(input: DecisionInput, thresholds: Partial<SelectiveWinThr
 
   const kernelP99 = kernel?.p99Us ?? null;
   const bypassP99 = best?.p99Us ?? null;
-  const savingUs = kernelP99 !== null && bypassP99 !== null ? kernelP99 - bypassP99 : null;
-  const gainRel = savingUs !== null && kernelP99 !== null && kernelP99 > 0 ? savingUs / kernelP99 : null;
+  const bareSavingUs = kernelP99 !== null && bypassP99 !== null ? kernelP99 - bypassP99 : null;
+  const bareGainRel = bareSavingUs !== null && kernelP99 !== null && kernelP99 > 0 ? bareSavingUs / kernelP99 : null;
+  // Scenario mode: the saving that decides is the scenario's own (one experiment per verdict).
+  const scenario = input.scenario !== undefined ? scenarioSaving(input.scenario, input.attribution, bareGainRel, tunedMeasured) : null;
+  const savingUs = scenario ? scenario.savingP99Us : bareSavingUs;
+  const gainRel = scenario ? (scenario.savingPct === null ? null : scenario.savingPct / 100) : bareGainRel;
   const defaultP99 = defaultKernel?.p99Us ?? null;
   const savingVsDefaultUs = defaultP99 !== null && bypassP99 !== null ? defaultP99 - bypassP99 : null;
   const cpu = compareCpu(kernel, best, defaultKernel);
   const sustains = sustainsRateKernelCannot(kernel, best, input.offeredPps, t);
-  const shareP99 = input.attribution?.kernelShareP99 ?? null;
+  const attribution = input.attribution;
+  const shareP99 = attribution?.kernelShareP99 ?? null;
+  // The kernel's µs from the attribution's own experiment (its RTT); a stored attribution without it falls back to the kernel path's p99.
+  const attributedRttP99 = attribution?.rttP99Us ?? input.kernel?.p99Us ?? null;
 
   const checks: RuleChecks = {
-    kernelBottleneck: checkKernelBottleneck(input.attribution, sustains, kernel, best, input.offeredPps, t, tunedMeasured),
-    gain: checkGain(gainRel, savingUs, sustains, best, cpu, t, pair),
+    kernelBottleneck: checkKernelBottleneck(attribution, sustains, kernel, best, input.offeredPps, t, tunedMeasured),
+    gain: checkGain(gainRel, savingUs, sustains, best, cpu, t, pair, scenario),
     steadyLoad: checkSteadyLoad(input.loadCv, t),
-    beyondSpread: checkBeyondSpread(kernel, best, gainRel, sustains, t),
+    beyondSpread: checkBeyondSpread(kernel, best, bareGainRel, sustains, t),
   };
   const repetitions = repetitionAgreement(kernel, best, t);
 
@@ -95,17 +103,27 @@ export function decide(input: DecisionInput, thresholds: Partial<SelectiveWinThr
     expectedP99SavingPct: gainRel === null ? null : gainRel * 100,
     savingVsDefaultUs,
     savingVsDefaultPct: pair.gainVsDefaultRel === null ? null : pair.gainVsDefaultRel * 100,
-    kernelAttributableP99Us: shareP99 !== null && defaultP99 !== null ? shareP99 * defaultP99 : null,
+    kernelAttributableP99Us: scenario ? scenario.kernelP99Us : shareP99 !== null && attributedRttP99 !== null ? shareP99 * attributedRttP99 : null,
     coresDelta: cpu.coresDelta,
     cpu,
     checks,
     repetitions,
     excludedPaths: excluded,
     thresholds: t,
+    ...(scenario ? { scenarioSaving: scenario } : {}),
+    sources: verdictSources(input, defaultKernel, kernel, best, scenario),
   };
   const insufficient = (reason: string, reasons: string[] = [reason]): Verdict => ({ ...base, verdict: 'insufficient-data', reason, reasons });
 
-  if (kernel === null || kernelP99 === null) return insufficient('no kernel-path p99 at this size and rate');
+  if (kernel === null || kernelP99 === null) {
+    const short = excluded.filter((e) => e.pathLabel === input.kernel?.pathLabel || (input.tunedKernels ?? []).some((k) => k.pathLabel === e.pathLabel));
+    if (short.length > 0 && input.offeredPps !== null && short.every((e) => /short/.test(e.why))) {
+      return insufficient(
+        `no kernel configuration sustained ${input.offeredPps} pps at this size, so no kernel p99 at that rate (${short.map((e) => `${e.pathLabel}: ${e.why}`).join('; ')})`,
+      );
+    }
+    return insufficient('no kernel-path p99 at this size and rate');
+  }
   if (best === null) {
     const why = bypassExcluded.length > 0 ? ` (left out: ${bypassExcluded.map((e) => `${e.pathLabel}: ${e.why}`).join('; ')})` : '';
     return insufficient(`no bypass path measured at this size and rate${why}`);
@@ -134,9 +152,11 @@ export function decide(input: DecisionInput, thresholds: Partial<SelectiveWinThr
  * much of the default → bypass gap the best tuned reference closes on its own.
  */
 export function kernelPair(input: DecisionInput, best: PathSummary | null, t: SelectiveWinThresholds): KernelPair {
-  const defaultKernel = input.kernel?.p99Us != null ? input.kernel : null;
+  // A kernel path that fell short of R (median achieved rate > 2 % below it: most repetitions
+  // short) measured its latency at a lower rate: it is not compared as if measured at R.
+  const defaultKernel = input.kernel?.p99Us != null && reachedRate(input.kernel, input.offeredPps) ? input.kernel : null;
   const tuned = (input.tunedKernels ?? []).filter((k) => k.p99Us !== null && reachedRate(k, input.offeredPps));
-  const bestKernel = pickBest([...(defaultKernel ? [defaultKernel] : []), ...tuned], t) ?? input.kernel;
+  const bestKernel = pickBest([...(defaultKernel ? [defaultKernel] : []), ...tuned], t);
   const bestIsTuned = bestKernel !== null && bestKernel !== input.kernel;
   const defaultP99 = defaultKernel?.p99Us ?? null;
   const bypassP99 = best?.p99Us ?? null;
@@ -168,6 +188,7 @@ export function summaryFromGroup(group: TrialGroup, throughput?: { ndrPps: numbe
     coresBusy: group.coresBusy?.median ?? null,
     nsPerPacket: group.nsPerPacket?.median ?? null,
     achievedPps: group.achievedPps?.median ?? null,
+    trialIds: group.trialIds,
     emulated: group.emulated,
     ndrPps: throughput?.ndrPps ?? null,
     pdrPps: throughput?.pdrPps ?? null,

@@ -29,21 +29,29 @@ function medianOrNull(xs: (number | null | undefined)[]): number | null {
   return v.length ? median(v) : null;
 }
 
-/** The attribution trials' kernel view of one cell: the median over repetitions of each share. */
+/** The attribution trials' kernel view of one cell: the median over repetitions of each share, and of the probe's own RTT. */
 export function attributionForCell(trials: readonly TrialRecord[], size: number | null, rate: number | null, label?: string): KernelAttribution | null {
-  const views = trials
-    .filter((t) => t.path === 'attribution' && t.status === 'ok' && sameCell(t, size, rate) && (label === undefined || t.pathLabel === label))
-    .map((t) => toKernelAttribution(t.native['attribution'] as AttributionResult))
-    .filter((a): a is KernelAttribution => a !== null);
+  const cellTrials = trials.filter(
+    (t) => t.path === 'attribution' && t.status === 'ok' && sameCell(t, size, rate) && (label === undefined || t.pathLabel === label),
+  );
+  const results = cellTrials.map((t) => ({ trialId: t.trialId, pathLabel: t.pathLabel, result: t.native['attribution'] as AttributionResult }));
+  const views = results
+    .map((r) => ({ ...r, view: toKernelAttribution(r.result) }))
+    .filter((r): r is typeof r & { view: KernelAttribution; result: AttributionResult & { status: 'ok' } } => r.view !== null && r.result.status === 'ok');
   if (views.length === 0) return null;
-  const names = views[0]!.components.map((c) => c.name);
+  const names = views[0]!.view.components.map((c) => c.name);
   return {
-    kernelShareP50: medianOrNull(views.map((v) => v.kernelShareP50)),
-    kernelShareP99: medianOrNull(views.map((v) => v.kernelShareP99)),
-    components: names.map((name) => ({ name, shareP99: medianOrNull(views.map((v) => v.components.find((c) => c.name === name)?.shareP99)) })),
-    wakeupShareP99: medianOrNull(views.map((v) => v.wakeupShareP99)),
+    kernelShareP50: medianOrNull(views.map((v) => v.view.kernelShareP50)),
+    kernelShareP99: medianOrNull(views.map((v) => v.view.kernelShareP99)),
+    components: names.map((name) => ({ name, shareP99: medianOrNull(views.map((v) => v.view.components.find((c) => c.name === name)?.shareP99)) })),
+    wakeupShareP99: medianOrNull(views.map((v) => v.view.wakeupShareP99)),
+    wakeupShareP50: medianOrNull(views.map((v) => v.result.kernelRxSplit?.wokenShare.p50)),
     // A check that failed in any repetition makes the cell's attribution untrustworthy.
-    checkFailures: [...new Set(views.flatMap((v) => v.checkFailures ?? []))],
+    checkFailures: [...new Set(views.flatMap((v) => v.view.checkFailures ?? []))],
+    // The shares are shares of this experiment's own RTT: kept with them, so µs come from one workload.
+    rttP50Us: medianOrNull(views.map((v) => v.result.rttUs.p50)),
+    rttP99Us: medianOrNull(views.map((v) => v.result.rttUs.p99)),
+    source: { pathLabel: views[0]!.pathLabel, trialIds: views.map((v) => v.trialId) },
   };
 }
 
@@ -108,10 +116,19 @@ export function defaultKernelPath(trials: readonly TrialRecord[]): string | null
   return trials.find((t) => t.path === 'kernel-udp')?.pathLabel ?? trials.find((t) => t.path === 'kernel-tcp')?.pathLabel ?? null;
 }
 
-export function computeVerdicts(trials: readonly TrialRecord[], searches: readonly SearchSummary[], settings: VerdictSettings = {}): Verdict[] {
+/** scenario: set for one of settings.scenarios (the saving is then judged against that scenario's RTT). */
+export function computeVerdicts(
+  trials: readonly TrialRecord[],
+  searches: readonly SearchSummary[],
+  settings: VerdictSettings = {},
+  scenario?: string,
+): Verdict[] {
   if (settings.scenarios?.length) {
     return settings.scenarios.flatMap((sc) =>
-      computeVerdicts(trials, searches, { ...settings, scenarios: undefined, attributionPath: sc.attributionPath }).map((v) => ({ ...v, scenario: sc.name })),
+      computeVerdicts(trials, searches, { ...settings, scenarios: undefined, attributionPath: sc.attributionPath }, sc.name).map((v) => ({
+        ...v,
+        scenario: sc.name,
+      })),
     );
   }
   const attributionLabel = settings.attributionPath ?? trials.find((t) => t.path === 'attribution')?.pathLabel;
@@ -139,7 +156,8 @@ export function computeVerdicts(trials: readonly TrialRecord[], searches: readon
     },
   });
   // Cross-check the two experiments: the probe's RTT against the kernel UDP path's at the same cell.
-  const checked = inputs.map((input) => {
+  const checked = inputs.map((withoutScenario) => {
+    const input = scenario === undefined ? withoutScenario : { ...withoutScenario, scenario };
     if (!input.attribution || !kernelIsUdp) return input;
     const failure = probeRttDisagreement(
       probeRttP50ForCell(trials, input.msgSizeBytes, input.offeredPps, attributionLabel),

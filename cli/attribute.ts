@@ -1,6 +1,7 @@
 // `bypassbench attribute`: a latency-attribution run from the command line, without writing a
 // suite. It builds a one-path suite (the attribution path with the options given), runs it like
 // any other suite — same run folder, records and report — and prints where the time went.
+import { displayComponents } from '../analysis/attribution-display.js';
 import type { Argv } from 'yargs';
 import type { AttributionResult } from '../analysis/attribution.js';
 import type { TrialRecord } from '../core/trial.js';
@@ -74,6 +75,9 @@ function printAttribution(r: AttributedTrial): void {
       `  ${name.padEnd(16)} ${c.p50Us.toFixed(2).padStart(9)} ${c.p99Us.toFixed(2).padStart(9)} ${pct(c.shareP50).padStart(10)} ${pct(c.shareP99).padStart(10)}`,
     );
   }
+  // Kernel RX split by the wake-up trace (measured), when there was one.
+  for (const c of displayComponents(a).filter((d) => d.name.startsWith('kernelRx') || d.name.startsWith('wakeup')))
+    human(`  ${c.label.padEnd(34)} share p50 ${pct(c.shareP50).padStart(6)}, p99 ${pct(c.shareP99).padStart(6)}`);
   human(
     `  components sum to the RTT within ${a.sumCheck.toleranceUs} µs for ${pct(a.sumCheck.withinToleranceRatio)} of ${a.complete} requests; load CV ${a.steadiness.cv?.toFixed(2) ?? '—'}`,
   );

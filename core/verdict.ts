@@ -165,6 +165,41 @@ export interface VerdictBase {
   thresholds: SelectiveWinThresholds;
   /** Which of the suite's verdict scenarios this belongs to (e.g. "bare", "app-heavy"); absent with one. */
   scenario?: string;
+  /** Scenario mode: the scenario's own RTT, its kernel part and the saving bypass would make of it (all from the scenario's probe trials). */
+  scenarioSaving?: ScenarioSaving | null;
+  /** Where each number came from: the path entry and trials at this size × rate, and how it was computed. */
+  sources?: VerdictSource[];
+}
+
+/** A verdict number and the experiments behind it. */
+export interface VerdictSource {
+  /** The verdict field, e.g. "bypassP99Us", "kernelAttributableP99Us". */
+  field: string;
+  from: { pathLabel: string; trialIds: string[] }[];
+  /** How it was computed from them, in words with the operands. */
+  how: string;
+}
+
+/**
+ * One experiment per verdict, in a scenario: the probe's RTT in the scenario (p50, p99), the
+ * kernel's part of it measured there (share × RTT), the part the rule credits to bypass (without
+ * wake-up when a busy-polling kernel was measured: busy polling removes that too), and the saving
+ * = the bypass path's relative p99 cut of the best kernel's network round trip, applied to that
+ * part, as µs and as a share of the scenario's RTT p99.
+ */
+export interface ScenarioSaving {
+  scenario: string;
+  rttP50Us: number | null;
+  rttP99Us: number | null;
+  kernelP50Us: number | null;
+  kernelP99Us: number | null;
+  /** The kernel part bypass could remove (kernelP99Us less wake-up when a tuned kernel was measured). */
+  creditedKernelP99Us: number | null;
+  /** (best kernel p99 − bypass p99) / best kernel p99, from the bare paths at this size × rate. */
+  bypassCutRel: number | null;
+  savingP99Us: number | null;
+  /** savingP99Us as a % of the scenario's RTT p99: what the gain check judges in scenario mode. */
+  savingPct: number | null;
 }
 
 export type Verdict = (VerdictBase & { verdict: 'bypass-wins' }) | (VerdictBase & { verdict: 'no-win' }) | (VerdictBase & { verdict: 'insufficient-data' });

@@ -10,7 +10,7 @@ import { attribute } from '../analysis/attribution.js';
 import { workloadSteadiness } from '../analysis/steadiness.js';
 import { wakeupsOnRecordClock } from '../analysis/wakeup.js';
 import { UserError } from '../core/errors.js';
-import { BPFTRACE_WAKEUPS, bpftraceDriver, type WakeupEvent } from '../drivers/bpftrace/index.js';
+import { BPFTRACE_WAKEUPS, bpftraceDriver, wakeupMapEntries, type WakeupEvent } from '../drivers/bpftrace/index.js';
 import { nativeBinary } from '../core/project.js';
 import { TSPROBE_RECORDS, TSPROBE_THREAD_INFO, tsprobeDriver, type ThreadInfo, type TsprobeRecord } from '../drivers/tsprobe/index.js';
 import { extraSubnet } from './addresses.js';
@@ -121,7 +121,7 @@ export const attributionRecipe: NetnsRecipe<AttributionOptions> = {
         driver: 'bpftrace',
         kind: 'service',
         cpu: null,
-        argv: bpftraceDriver.buildCommand(undefined),
+        argv: bpftraceDriver.buildCommand({ mapEntries: wakeupMapEntries(ctx.offeredPps ?? 1000, ctx.durationS, o.hops) }),
         ready: { outputIncludes: 'Attaching' },
         tracefs: true,
       });

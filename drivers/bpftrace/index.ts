@@ -16,12 +16,12 @@ function detect(host: HostFacts): Availability {
   return { status: 'available', version: bin.version, note: 'sched tracepoints; tracefs is mounted for the trial if it is not, and unmounted after' };
 }
 
-export const bpftraceDriver: Driver<undefined> = {
+export const bpftraceDriver: Driver<{ mapEntries?: number } | undefined> = {
   name: 'bpftrace',
   description: 'bpftrace: scheduler tracepoints (wake-up → switch-in) of the probe threads, for measured wake-up time',
   binaries: ['bpftrace'],
   detect,
-  buildCommand: () => buildWakeupCommand(),
+  buildCommand: (params) => buildWakeupCommand(params?.mapEntries),
   // Its output is events, not a measurement: read as an artifact.
   parse: () => [],
   serviceOutput: 'none',

@@ -4,8 +4,12 @@
 // test/fixtures/bpftrace/):
 // - tracepoints need tracefs mounted at /sys/kernel/tracing; kprobes do not exist on this kernel.
 // - bpftrace warns "couldn't set RLIMIT_MEMLOCK" on stderr and attaches anyway.
-// - "Attaching 4 probes..." and then every printf line go to stdout, flushed line by line also
-//   when stdout is a file (the runner's raw/<trial>-tracer.stdout), so it is the readiness sign.
+// - "Attaching 4 probes..." goes to stdout first (the readiness sign); maps left non-empty are
+//   printed to stdout when bpftrace stops (SIGINT), "@e[1, 3976, 5223053926066]: 5223053930614".
+// - A printf per event made bpftrace's reader wake up once per event (the perf buffer wakes its
+//   reader per sample), two extra wake-ups per request on the probe's CPUs: the probe's p50 rose
+//   1.6× at 10 kpps. So the events stay in a BPF map, printed once when the trial ends.
+// - The map holds BPFTRACE_MAP_KEYS_MAX entries (default 4096), preallocated: sized per trial.
 // - nsecs is CLOCK_MONOTONIC; the probe's stamps are CLOCK_REALTIME, so joining needs the
 //   probe's realtimeMinusMonotonicNs (its --thread-info file; the join: analysis/wakeup.ts).
 // - /proc/<tid>/schedstat's run_delay is NOT a substitute here: on this kernel it stayed 0 for
@@ -13,17 +17,18 @@
 import { UserError } from '../../core/errors.js';
 
 /**
- * Every stretch a bb-tsprobe thread spent runnable but not running, ending at its switch-in:
- * "W tid fromNs toNs" from a wake-up (it had slept), "P tid fromNs toNs" from a switch-out
- * without sleeping (preempted; a spinning thread only ever waits this way). A wake-up is cleared
- * when its thread switches out, so one that hit a still-running thread never pairs later.
+ * Every stretch a bb-tsprobe thread spent runnable but not running, ending at its switch-in, as a
+ * map entry @e[kind, tid, fromNs] = switchNs: kind 1 after a wake-up (it had slept), 0 after a
+ * switch-out without sleeping (preempted; a spinning thread only ever waits this way). A wake-up
+ * is cleared when its thread switches out, so one that hit a still-running thread never pairs
+ * later. @n counts the entries written, so a full map (lost entries) is detected.
  */
 export const WAKEUP_SCRIPT = [
   'tracepoint:sched:sched_wakeup /strncmp(args->comm, "bb-tsprobe", 10) == 0/ { @w[args->pid] = nsecs; }',
   'tracepoint:sched:sched_switch /strncmp(args->prev_comm, "bb-tsprobe", 10) == 0/ { delete(@w[args->prev_pid]); @o[args->prev_pid] = nsecs; }',
   'tracepoint:sched:sched_switch /strncmp(args->next_comm, "bb-tsprobe", 10) == 0/ {',
-  '  if (@w[args->next_pid]) { printf("W %d %lld %lld\\n", args->next_pid, @w[args->next_pid], nsecs); }',
-  '  else if (@o[args->next_pid]) { printf("P %d %lld %lld\\n", args->next_pid, @o[args->next_pid], nsecs); }',
+  '  if (@w[args->next_pid]) { @e[1, args->next_pid, @w[args->next_pid]] = nsecs; @n = count(); }',
+  '  else if (@o[args->next_pid]) { @e[0, args->next_pid, @o[args->next_pid]] = nsecs; @n = count(); }',
   '  delete(@w[args->next_pid]); delete(@o[args->next_pid]); }',
   'END { clear(@w); clear(@o); }',
 ].join('\n');
@@ -31,9 +36,25 @@ export const WAKEUP_SCRIPT = [
 /** What bpftrace prints once its probes are attached (the service's readiness line). */
 export const WAKEUP_READY = 'Attaching';
 
-/** bpftrace's argv: the fixed script above; nothing of it comes from input. */
-export function buildWakeupCommand(): string[] {
-  return ['bpftrace', '-e', WAKEUP_SCRIPT];
+/** Map entries when the caller gives no estimate: the default 2 s of 10 kpps, both threads woken per request, twice over. */
+export const WAKEUP_MAP_ENTRIES_DEFAULT = 100_000;
+
+/**
+ * bpftrace's argv: the fixed script above, run through env to size its maps; nothing of it comes
+ * from input but the entry count, a positive integer.
+ */
+export function buildWakeupCommand(mapEntries: number = WAKEUP_MAP_ENTRIES_DEFAULT): string[] {
+  if (!(Number.isInteger(mapEntries) && mapEntries > 0)) throw new Error(`bpftrace map entries must be a positive integer, got ${mapEntries}`);
+  return ['env', `BPFTRACE_MAP_KEYS_MAX=${mapEntries}`, 'bpftrace', '-e', WAKEUP_SCRIPT];
+}
+
+/**
+ * Entries to allocate for a trial: every request wakes each probe thread on its way (client,
+ * server and each relay twice), plus preemptions; doubled for headroom.
+ */
+export function wakeupMapEntries(offeredPps: number, durationS: number, relays = 0): number {
+  const requests = Math.ceil(offeredPps * (durationS + 1));
+  return Math.max(WAKEUP_MAP_ENTRIES_DEFAULT, 2 * requests * (2 + 2 * relays) + 10_000);
 }
 
 /** Thread `tid` was runnable from fromNs and ran from switchNs (CLOCK_MONOTONIC ns). */
@@ -45,20 +66,46 @@ export interface WakeupEvent {
   switchNs: number;
 }
 
-// Matches one event line, e.g. "W 10088 3737064322219 3737064335875" (kind, tid, runnable-from ns, switch-in ns).
-const EVENT_LINE = /^([WP]) (\d+) (\d+) (\d+)$/;
+// Matches one map entry, e.g. "@e[1, 3976, 5223053926066]: 5223053930614" (kind, tid, runnable-from ns; value: switch-in ns).
+const EVENT_LINE = /^@e\[([01]), (\d+), (\d+)\]: (\d+)$/;
+// Matches the entry count, e.g. "@n: 2024".
+const COUNT_LINE = /^@n: (\d+)$/;
 
-/** Parses the script's output; the "Attaching N probes..." line and blank lines are skipped. */
+/**
+ * Parses the tracer's stdout: the "Attaching N probes..." line, then the map dump printed when it
+ * stopped. No dump (the tracer was killed) or fewer entries than it wrote (the map was full) is an
+ * error naming the file, not a trace with missing waits.
+ */
 export function parseWakeupEvents(text: string, source = 'bpftrace output'): WakeupEvent[] {
   const events: WakeupEvent[] = [];
+  // Assigned inside the callback below: the annotation keeps TypeScript from narrowing it to null.
+  let written = null as number | null;
+  let attached = false;
   text.split('\n').forEach((raw, i) => {
     const line = raw.trim();
-    if (line === '' || line.startsWith(WAKEUP_READY)) return;
+    if (line === '') return;
+    if (line.startsWith(WAKEUP_READY)) {
+      attached = true;
+      return;
+    }
+    const count = COUNT_LINE.exec(line);
+    if (count) {
+      written = Number(count[1]);
+      return;
+    }
     const m = EVENT_LINE.exec(line);
-    if (!m) throw new UserError(`${source} line ${i + 1}: expected "W|P tid fromNs switchNs", got ${JSON.stringify(line.slice(0, 80))}`);
-    const event: WakeupEvent = { kind: m[1] === 'W' ? 'wakeup' : 'preempted', tid: Number(m[2]), wakeNs: Number(m[3]), switchNs: Number(m[4]) };
+    if (!m) throw new UserError(`${source} line ${i + 1}: expected "@e[kind, tid, fromNs]: switchNs" or "@n: count", got ${JSON.stringify(line.slice(0, 80))}`);
+    const event: WakeupEvent = { kind: m[1] === '1' ? 'wakeup' : 'preempted', tid: Number(m[2]), wakeNs: Number(m[3]), switchNs: Number(m[4]) };
     if (event.switchNs < event.wakeNs) throw new UserError(`${source} line ${i + 1}: switch-in ${event.switchNs} precedes the wake-up ${event.wakeNs}`);
     events.push(event);
   });
-  return events;
+  if (!attached) throw new UserError(`${source}: no "Attaching N probes" line: bpftrace never attached`);
+  // Nothing waited at all: bpftrace prints no empty map, so neither line appears.
+  if (written === null && events.length > 0) throw new UserError(`${source}: entries without the "@n: count" line: the dump is incomplete`);
+  if (written !== null && events.length < written) {
+    throw new UserError(
+      `${source}: ${written - events.length} of ${written} wake-up entries were lost (the map was full): raise the tracer's map size (wakeupMapEntries)`,
+    );
+  }
+  return events.sort((a, b) => a.wakeNs - b.wakeNs);
 }

@@ -23,7 +23,7 @@ ip link add ${PREFIX}v0 netns "$A" type veth peer name ${PREFIX}v1 netns "$B"
 ip -n "$A" addr add 10.239.0.1/24 dev ${PREFIX}v0; ip -n "$B" addr add 10.239.0.2/24 dev ${PREFIX}v1
 ip -n "$A" link set ${PREFIX}v0 up; ip -n "$B" link set ${PREFIX}v1 up
 SCRIPT=$(cd "$ROOT" && node -e "import('./dist/drivers/bpftrace/wakeup.js').then(m => process.stdout.write(m.WAKEUP_SCRIPT))")
-bpftrace -e "$SCRIPT" > "$OUT.wake" 2> "$OUT.bt.stderr" & BP=$!
+BPFTRACE_MAP_KEYS_MAX=$(cd "$ROOT" && node -e "import('./dist/drivers/bpftrace/wakeup.js').then(m => process.stdout.write(String(m.WAKEUP_MAP_ENTRIES_DEFAULT)))") bpftrace -e "$SCRIPT" > "$OUT.wake" 2> "$OUT.bt.stderr" & BP=$!
 for _ in $(seq 100); do grep -qs Attaching "$OUT.wake" && break; sleep 0.1; done
 # block: both roles block, sharing CPU 0 (the attribution default). spin: the server spins on
 # CPU 1 of its own while the client still blocks on CPU 0; with both spinning, the two vCPUs of

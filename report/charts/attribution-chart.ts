@@ -1,13 +1,18 @@
 // Latency attribution: where the round-trip time goes at each offered rate.
-import { COMPONENT_NAMES, KERNEL_COMPONENTS, type ComponentName } from '../../analysis/attribution.js';
+import { DISPLAY_COMPONENT_NAMES, displayComponents, type DisplayComponent, type DisplayComponentName } from '../../analysis/attribution-display.js';
 import type { AttributionPoint } from '../inputs.js';
 import { fmtPct, fmtUs, pathDisplay, rateLabel, sizeLabel } from '../format.js';
 import { CONFIG, PANEL_HEIGHT, SCHEMA, emulatedNote, opacityByEmulated, rateLabels, sizeLabels, subtitle, type ChartSpec } from './common.js';
 
 /** A component's colour: kernel TX/RX in blues (what bypass can remove), the rest in other hues. */
-const COMPONENT_COLORS: Record<ComponentName, string> = {
+const COMPONENT_COLORS: Record<DisplayComponentName, string> = {
   kernelTxClient: '#08519c',
   kernelRxClient: '#3182bd',
+  // Kernel RX split by a wake-up trace: the work stays blue, waiting to run does not (busy polling removes it too).
+  kernelRxClientWork: '#3182bd',
+  wakeupClient: '#9467bd',
+  kernelRxServerWork: '#9ecae1',
+  wakeupServer: '#c5b0d5',
   kernelTxServer: '#6baed6',
   kernelRxServer: '#9ecae1',
   nicWire: '#fd8d3c',
@@ -37,6 +42,7 @@ export function attributionChart(points: readonly AttributionPoint[]): ChartSpec
   }
   const rates = rateLabels(points);
   const values: Record<string, unknown>[] = [];
+  const labels = new Map<DisplayComponentName, string>();
   for (const list of cells.values()) {
     const first = list[0] as AttributionPoint;
     const emulated = list.some((p) => p.emulated);
@@ -45,32 +51,39 @@ export function attributionChart(points: readonly AttributionPoint[]): ChartSpec
       ['p99 tail', 'shareP99', 'p99'],
     ] as const) {
       const rttUs = medianOf(list.map((p) => p.result.rttUs[rttKey]));
-      COMPONENT_NAMES.forEach((component, order) => {
-        const share = medianOf(list.map((p) => p.result.components[component][shareKey]));
+      // Kernel RX shows as work + wake-up where a wake-up trace split it; remainders say so in their label.
+      const shown = list.map((p) => displayComponents(p.result));
+      DISPLAY_COMPONENT_NAMES.forEach((name, order) => {
+        const found = shown.map((d) => d.find((c) => c.name === name)).filter((c): c is DisplayComponent => c !== undefined);
+        const c = found[0];
+        if (c === undefined) return;
+        labels.set(name, c.label);
+        const share = medianOf(found.map((x) => x[shareKey]));
         values.push({
           path: pathDisplay(first.pathLabel, emulated),
           size: sizeLabel(first.msgSizeBytes),
           rate: rateLabel(first.offeredPps),
           band,
-          component,
+          component: c.label,
           order,
-          kernel: KERNEL_COMPONENTS.includes(component),
+          kernel: c.kernel,
           share,
           emulated,
           shareText: fmtPct(share),
           usText: `≈ ${fmtUs(share * rttUs)} µs of ${fmtUs(rttUs)} µs RTT ${rttKey}`,
-          trials: list.length,
+          trials: found.length,
         });
       });
     }
   }
+  const legend = DISPLAY_COMPONENT_NAMES.filter((n) => labels.has(n));
   const sizes = sizeLabels(points);
   return {
     name: 'attribution',
     title: 'Latency attribution per offered rate',
     caption:
       'Share of round-trip time spent in each component (bb-tsprobe timestamps; median over repetitions): left, requests around the median RTT; right, the slowest 1 %. ' +
-      'Blue components are the kernel\'s own TX/RX work, the part a bypass path could remove. "other" is what no named component covers; a negative share means timestamps disagreed.',
+      'Blue components are the kernel\'s own TX/RX work, the part a bypass path could remove. Where bpftrace measured waiting to run, kernel RX shows as its work (RX interval less the measured wait) and "wake-up (waiting to run)" (purple, measured: busy polling removes it too). "other (remainder)" is what no named component covers; a negative share means timestamps disagreed.',
     spec: {
       $schema: SCHEMA,
       title: {
@@ -93,7 +106,7 @@ export function attributionChart(points: readonly AttributionPoint[]): ChartSpec
             field: 'component',
             type: 'nominal',
             title: 'component',
-            scale: { domain: [...COMPONENT_NAMES], range: COMPONENT_NAMES.map((c) => COMPONENT_COLORS[c]) },
+            scale: { domain: legend.map((n) => labels.get(n) ?? n), range: legend.map((n) => COMPONENT_COLORS[n]) },
             legend: { orient: 'right' },
           },
           order: { field: 'order', type: 'quantitative' },

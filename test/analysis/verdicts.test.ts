@@ -42,6 +42,18 @@ describe('computeVerdicts', () => {
     expect(other.checks.kernelBottleneck.detail).toMatch(/attribution/);
   });
 
+  it('in scenario mode, each verdict judges the scenario’s own RTT and names the probe trials behind it', () => {
+    const [v] = computeVerdicts(trials, [], { bypassPaths: ['kernel-tcp'], scenarios: [{ name: 'bare', attributionPath: 'attribution' }] }).filter(
+      (x) => x.msgSizeBytes === 64 && x.offeredPps === 2000,
+    );
+    const a = attributionForCell(trials, 64, 2000)!;
+    expect(v!.scenario).toBe('bare');
+    expect(v!.scenarioSaving).toMatchObject({ scenario: 'bare', rttP99Us: a.rttP99Us, rttP50Us: a.rttP50Us });
+    expect(v!.kernelAttributableP99Us).toBeCloseTo(a.kernelShareP99! * a.rttP99Us!, 9);
+    const probeIds = trials.filter((t) => t.path === 'attribution' && t.msgSizeBytes === 64 && t.offeredPps === 2000).map((t) => t.trialId);
+    expect(v!.sources!.find((s) => s.field === 'kernelAttributableP99Us')!.from).toEqual([{ pathLabel: 'attribution', trialIds: probeIds }]);
+  });
+
   it('has nothing to decide without a kernel path', () => {
     expect(
       computeVerdicts(
