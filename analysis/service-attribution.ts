@@ -110,9 +110,10 @@ export function attributeService(input: ServiceAttributionInput): ServiceAttribu
     frontReceives.filter((r) => r.fd !== requestFd),
     (r) => rec(r.exitNs),
   );
-  // Replies and other frames leave; the client's own request frames (on lo) and ARP do not count.
+  // ARP and other small frames are not replies (the framing's header alone is 24 bytes). On lo the
+  // client's request frames leave too, but always before the reply's send call, so the cursor skips them.
   const departures = new Stream(
-    trace.departures.filter((d) => requestBytes !== null && d.len !== requestBytes + IP_UDP_BYTES + ETH_BYTES && d.len >= ETH_BYTES + IP_UDP_BYTES + 24),
+    trace.departures.filter((d) => d.len >= ETH_BYTES + IP_UDP_BYTES + 24),
     (d) => rec(d.ns),
   );
   const chained = input.downstreamPid !== undefined;

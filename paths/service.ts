@@ -13,7 +13,7 @@ import { nativeBinary, projectRoot } from '../core/project.js';
 import { BPFTRACE_SERVICE_TRACE, SERVICE_TRACE_READY, bpftraceDriver, buildServiceTraceCommand, type ServiceTrace } from '../drivers/bpftrace/index.js';
 import { JVM_LOG, NODE_GC_LOG, serviceDriver, type RuntimePauses } from '../drivers/service/index.js';
 import { TSPROBE_RECORDS, TSPROBE_THREAD_INFO, tsprobeDriver, type ThreadInfo, type TsprobeRecord } from '../drivers/tsprobe/index.js';
-import type { ArtifactSpec, NetnsRecipe, ProcessSpec, ReadArtifact, TrialContext } from './types.js';
+import type { ArtifactSpec, NetnsRecipe, ProcessSpec, ReadArtifact, TrialContext, TrialProcesses } from './types.js';
 
 export const serviceOptionsSchema = z
   .strictObject({
@@ -36,10 +36,22 @@ export const serviceOptionsSchema = z
     arrivals: z.enum(['fixed', 'poisson']).default('fixed'),
     /** The client sleeps between sends (a spinning client competes with the service on a small VM). */
     pacing: z.enum(['busy', 'sleep']).default('sleep'),
+    /**
+     * An already running service in the host's own namespace (bypassbench attribute --pid): no
+     * service is started; the client loads 127.0.0.1:port over loopback and the tracer follows the pid.
+     */
+    pid: z.number().int().min(1).optional(),
     /** on: bpftrace follows the service; off: no tracer (the overhead bench's baseline). */
     trace: z.enum(['on', 'off'], { error: 'must be on or off' }).default('on'),
   })
-  .refine((o) => (o.service === 'command') === (o.command !== undefined), { error: 'command goes with service: command (and only with it)', path: ['command'] })
+  .refine((o) => o.pid === undefined || (o.port !== undefined && o.command === undefined && !o.chain), {
+    error: 'pid goes with port, and without command or chain',
+    path: ['pid'],
+  })
+  .refine((o) => o.pid !== undefined || (o.service === 'command') === (o.command !== undefined), {
+    error: 'command goes with service: command (and only with it)',
+    path: ['command'],
+  })
   .refine((o) => !(o.service === 'command' && o.chain), { error: 'chain is for the demo services', path: ['chain'] });
 export type ServiceOptions = z.infer<typeof serviceOptionsSchema>;
 
@@ -101,6 +113,7 @@ export const serviceRecipe: NetnsRecipe<ServiceOptions> = {
   acceptsOfferedRate: () => true,
   acceptsClosedLoop: () => false,
   plan(ctx: TrialContext, o: ServiceOptions) {
+    if (o.pid !== undefined) return planRunning(ctx, o, o.pid, o.port!);
     const ip = ctx.topology.server.ip;
     const port = o.port ?? ctx.port;
     const runtime = runtimeOf(o);
@@ -152,40 +165,72 @@ export const serviceRecipe: NetnsRecipe<ServiceOptions> = {
         tracefs: true,
       });
     }
-    const recordsPath = ctx.artifactPath('tsprobe-records.csv');
-    const clientInfo = ctx.artifactPath('client-thread.json');
-    processes.push({
-      role: 'client',
-      place: 'client',
-      driver: tsprobeDriver.name,
-      kind: 'measure',
-      cpu: ctx.cpu.client,
-      argv: tsprobeDriver.buildCommand({
-        role: 'client',
-        binary: nativeBinary('bb-tsprobe'),
-        serverIp: ip,
-        port,
-        msgSizeBytes: ctx.msgSizeBytes,
-        offeredPps: ctx.offeredPps ?? 1000,
-        durationS: ctx.durationS,
-        codec: 'json',
-        fields: o.fields,
-        arrivals: o.arrivals,
-        pacing: o.pacing,
-        recordsPath,
-        threadInfoPath: clientInfo,
-      }),
-    });
-    const artifacts: ArtifactSpec[] = [
-      { driver: tsprobeDriver.name, kind: TSPROBE_RECORDS, path: recordsPath },
-      { driver: tsprobeDriver.name, kind: TSPROBE_THREAD_INFO, path: clientInfo },
-    ];
+    const { client, artifacts } = clientSpec(ctx, o, 'client', ip, port);
+    processes.push(client);
     if (o.trace === 'on') artifacts.push({ driver: bpftraceDriver.name, kind: BPFTRACE_SERVICE_TRACE, path: ctx.artifactPath('tracer.stdout') });
     if (pauseLog) artifacts.push({ driver: serviceDriver.name, kind: runtime === 'jvm' ? JVM_LOG : NODE_GC_LOG, path: pauseLog });
     return { processes, artifacts };
   },
   nativeFromArtifacts: (artifacts: ReadArtifact[]) => serviceNative(artifacts),
 };
+
+/** An already running service on this host: the tracer (pid known now) and the client on loopback. */
+function planRunning(ctx: TrialContext, o: ServiceOptions, pid: number, port: number): TrialProcesses {
+  const processes: ProcessSpec[] = [];
+  if (o.trace === 'on') {
+    processes.push({
+      role: 'tracer',
+      place: 'host',
+      driver: bpftraceDriver.name,
+      kind: 'service',
+      cpu: null,
+      argv: buildServiceTraceCommand({ pid, ifname: 'lo' }),
+      ready: { outputIncludes: `${SERVICE_TRACE_READY}\n`, timeoutMs: 30_000 },
+      tracefs: true,
+    });
+  }
+  const { client, artifacts } = clientSpec(ctx, o, 'host', '127.0.0.1', port);
+  if (o.trace === 'on') artifacts.push({ driver: bpftraceDriver.name, kind: BPFTRACE_SERVICE_TRACE, path: ctx.artifactPath('tracer.stdout') });
+  return { processes: [...processes, client], artifacts };
+}
+
+function clientSpec(
+  ctx: TrialContext,
+  o: ServiceOptions,
+  place: 'client' | 'host',
+  ip: string,
+  port: number,
+): { client: ProcessSpec; artifacts: ArtifactSpec[] } {
+  const recordsPath = ctx.artifactPath('tsprobe-records.csv');
+  const clientInfo = ctx.artifactPath('client-thread.json');
+  const client: ProcessSpec = {
+    role: 'client',
+    place,
+    driver: tsprobeDriver.name,
+    kind: 'measure',
+    cpu: ctx.cpu.client,
+    argv: tsprobeDriver.buildCommand({
+      role: 'client',
+      binary: nativeBinary('bb-tsprobe'),
+      serverIp: ip,
+      port,
+      msgSizeBytes: ctx.msgSizeBytes,
+      offeredPps: ctx.offeredPps ?? 1000,
+      durationS: ctx.durationS,
+      codec: 'json',
+      fields: o.fields,
+      arrivals: o.arrivals,
+      pacing: o.pacing,
+      recordsPath,
+      threadInfoPath: clientInfo,
+    }),
+  };
+  const artifacts: ArtifactSpec[] = [
+    { driver: tsprobeDriver.name, kind: TSPROBE_RECORDS, path: recordsPath },
+    { driver: tsprobeDriver.name, kind: TSPROBE_THREAD_INFO, path: clientInfo },
+  ];
+  return { client, artifacts };
+}
 
 /** What the record keeps: the attribution (or why there is none) and the tracing set-up. */
 export function serviceNative(artifacts: readonly ReadArtifact[]): Record<string, unknown> {
