@@ -56,7 +56,7 @@ export function checkRunningService(pid: number, port: number, protocol: 'udp' |
   const inodes = new Set([...socketInodes(pid, protocol, port)]);
   let owned = false;
   for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    let target = '';
+    let target: string;
     try {
       target = readlinkSync(`/proc/${pid}/fd/${fd}`);
     } catch {
