@@ -5,7 +5,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'results/**', 'native/**', 'soft-roce/cache/**', 'test/fixtures/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'results/**', 'native/**', 'soft-roce/cache/**', 'test/fixtures/**', 'services/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

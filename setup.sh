@@ -25,6 +25,7 @@ PACKAGES=(
   gcc make libc6-dev pkg-config libxdp-dev libbpf-dev        # native AF_XDP program
   libjansson-dev                                            # native timestamping probe (JSON codec)
   bpftrace                                                  # attribution: wake-up measured by sched tracepoints
+  openjdk-17-jdk-headless                                   # the Java demo service (services/java, G1)
   dpdk dpdk-dev                                             # DPDK testpmd (in dpdk-dev)
   librte-net-af-xdp23 librte-net-af-packet23 librte-net-null23 librte-mempool-ring23   # the PMDs and pool it uses
   perftest rdma-core ibverbs-utils ibverbs-providers rdmacm-utils   # RDMA verbs tests
@@ -59,4 +60,7 @@ say "building TypeScript (dist/) and native programs (native/build/)"
 npx tsc -p tsconfig.build.json
 chmod +x dist/cli/main.js
 make -s -C native
+say "building the demo services (services/build/)"
+mkdir -p services/build/java
+javac -d services/build/java services/java/*.java
 say "ready: ./bypassbench --help"

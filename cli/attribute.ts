@@ -8,8 +8,9 @@ import type { TrialRecord } from '../core/trial.js';
 import { parseSuite } from '../suites/load.js';
 import { data, human } from './output.js';
 import { runToReport } from './run-flow.js';
+import { serviceHandler } from './attribute-service.js';
 
-export const command = 'attribute';
+export const command = 'attribute [command..]';
 export const describe = 'Split kernel UDP request latency into NIC/wire, kernel, serialization, application, pauses and hops (one quick run)';
 
 export function builder(y: Argv) {
@@ -28,6 +29,19 @@ export function builder(y: Argv) {
     .option('pacing', { choices: ['busy', 'sleep'] as const, default: 'busy' as const, describe: 'client pacing between sends' })
     .option('out', { type: 'string', describe: 'run folder (default results/<UTC time>-attribute-<id>)' })
     .option('json', { type: 'boolean', default: false, describe: 'print the attribution of each trial as JSON' })
+    .positional('command', {
+      type: 'string',
+      array: true,
+      describe: 'a real service to start in the server namespace (after --); {ip} and {port} are filled in',
+    })
+    .option('pid', { type: 'number', describe: 'attribute an already running service on this host (with --port)' })
+    .option('port', { type: 'number', describe: 'the UDP port the real service listens on' })
+    .option('protocol', { choices: ['udp', 'tcp'] as const, default: 'udp' as const, describe: "the real service's protocol" })
+    .example(
+      '$0 attribute --rate 500 -- java -cp services/build/java JsonUdpService --bind {ip} --port {port}',
+      'a real (Java) service, started in the server namespace',
+    )
+    .example('$0 attribute --pid 1234 --port 7000', 'an already running UDP service on this host, loaded over loopback')
     .example('$0 attribute --rate 1000 5000', 'bare UDP request/response at two rates')
     .example('$0 attribute --codec json --hops 2 --pause-us 2000 --pause-every-ms 50 --pacing sleep', 'an application-heavy service');
 }
@@ -47,6 +61,10 @@ interface AttributeArgs {
   pacing: 'busy' | 'sleep';
   out?: string;
   json: boolean;
+  command?: string[];
+  pid?: number;
+  port?: number;
+  protocol: 'udp' | 'tcp';
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
@@ -84,6 +102,11 @@ function printAttribution(r: AttributedTrial): void {
 }
 
 export async function handler(args: AttributeArgs): Promise<number> {
+  // A real service (issue 15): cli/attribute-service.ts.
+  // Words after "--" arrive in yargs' `_` (after the command's own name), not in the positional.
+  const rest = ((args as unknown as { _?: unknown[] })._ ?? []).slice(1);
+  const command = [...(args.command ?? []), ...rest].map(String);
+  if (command.length > 0 || args.pid !== undefined) return serviceHandler({ ...args, command });
   // The same validation as a suite file: a bad flag gets the same clear message.
   const suiteText = JSON.stringify({
     name: 'attribute',

@@ -8,6 +8,7 @@ import { findRecipe, pathAvailability } from '../paths/registry.js';
 import { probeHost } from '../runners/host-probe.js';
 import { detectSoftRoceVm } from '../runners/softroce-detect.js';
 import { data, human } from './output.js';
+import { checkServiceAttribution } from './doctor-service.js';
 
 export const command = 'doctor';
 export const describe = 'Check which paths can run on this machine, with the reason and the fix for each that cannot';
@@ -43,8 +44,9 @@ export async function handler(args: { json: boolean }): Promise<number> {
   const paths = checkPaths(host);
   const drivers: Record<string, Availability> = Object.fromEntries(DRIVERS.map((d) => [d.name, d.detect(host)]));
   const softRoceVm = await detectSoftRoceVm();
+  const serviceAttribution = checkServiceAttribution(host);
   if (args.json) {
-    data({ host, paths, drivers, softRoceVm });
+    data({ host, paths, drivers, softRoceVm, serviceAttribution });
     return EXIT.ok;
   }
   const f = host.features;
@@ -66,6 +68,12 @@ export async function handler(args: { json: boolean }): Promise<number> {
     `soft-roce VM  ${vm.ready ? 'usable' : 'not usable'}: qemu ${vm.qemu?.version ?? 'missing'}, accel ${vm.accel.accel} (${vm.accel.reason}), image ${vm.image.cached ? `cached (${vm.image.key})` : 'not built yet (first run builds it)'}, kernel package ${vm.kernelPackage ? `${vm.kernelPackage.name} ${vm.kernelPackage.version}` : 'unknown'}`,
   );
   for (const p of vm.problems) human(`              problem: ${p.reason} (fix: ${p.fix})`);
+  human('');
+  human('service attribution (bypassbench attribute -- COMMAND / --pid)');
+  for (const c of serviceAttribution) {
+    human(`  ${c.item.padEnd(20)} ${c.ok ? 'ok' : 'NOT OK'}: ${c.detail}`);
+    if (c.fix) human(`  ${''.padEnd(20)} fix: ${c.fix}`);
+  }
   human('');
   human('paths');
   for (const p of paths) {

@@ -19,6 +19,7 @@ export const PATH_NAMES = [
   'rdma-rxe',
   'rdma',
   'attribution',
+  'service',
 ] as const;
 export type PathName = (typeof PATH_NAMES)[number];
 
@@ -45,6 +46,7 @@ export const PATH_FAMILY: Readonly<Record<PathName, PathFamily>> = {
   'rdma-rxe': 'bypass',
   rdma: 'bypass',
   attribution: 'probe',
+  service: 'probe',
 };
 
 /** The family of a recorded path name; an unknown name (a newer record) counts as bypass. */

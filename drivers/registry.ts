@@ -7,6 +7,7 @@ import { afxdpDriver } from './afxdp/index.js';
 import { tsprobeDriver } from './tsprobe/index.js';
 import { testpmdDriver } from './testpmd/index.js';
 import { bpftraceDriver } from './bpftrace/index.js';
+import { serviceDriver } from './service/index.js';
 import { withValueChecks } from './value-checks.js';
 
 // Each driver has its own parameter type; the registry only needs the common shape.
@@ -14,8 +15,8 @@ import { withValueChecks } from './value-checks.js';
 export type AnyDriver = Driver<any>;
 
 /** Every driver's parse() results are checked for impossible values (NaN, Infinity, negatives). */
-export const DRIVERS: readonly AnyDriver[] = [sockperfDriver, afxdpDriver, testpmdDriver, tsprobeDriver, perftestDriver, bpftraceDriver].map((d: AnyDriver) =>
-  withValueChecks(d),
+export const DRIVERS: readonly AnyDriver[] = [sockperfDriver, afxdpDriver, testpmdDriver, tsprobeDriver, perftestDriver, bpftraceDriver, serviceDriver].map(
+  (d: AnyDriver) => withValueChecks(d),
 );
 
 export function getDriver(name: string): AnyDriver {

@@ -9,6 +9,7 @@ import { kernelTcpBusyPollRecipe, kernelTcpRecipe, kernelUdpBusyPollRecipe, kern
 import { rdmaHostRecipe, rdmaRxeRecipe } from './rdma.js';
 import { afxdpRecipeBoth, kernelToAfxdpRecipe } from './afxdp.js';
 import { attributionRecipe } from './attribution.js';
+import { serviceRecipe } from './service.js';
 import { dpdkAfpacketRecipe, dpdkAfxdpRecipe, dpdkNullRecipe, dpdkTxrxRecipe, dpdkWireRecipe } from './dpdk.js';
 
 // Each recipe has its own options type; the registry only needs the common shape.
@@ -30,6 +31,7 @@ export const PATH_RECIPES: readonly AnyRecipe[] = [
   dpdkNullRecipe,
   dpdkTxrxRecipe,
   attributionRecipe,
+  serviceRecipe,
   rdmaRxeRecipe,
   rdmaHostRecipe,
 ];

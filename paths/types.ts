@@ -115,6 +115,11 @@ export interface ProcessSpec {
   restartOnEarlyExit?: { attempts: number; delayMs: number };
   /** A measuring process that runs until told to stop (testpmd): SIGINT after this many seconds. */
   stopAfterS?: number;
+  /**
+   * argv built from the process ids of the services started before this one, by role (a tracer
+   * that follows a service by pid); replaces argv when present.
+   */
+  argvFromPids?: (pids: Readonly<Record<string, number>>) => string[];
   /** A tracer that needs tracefs: the runner mounts it for the phase if it is not, and unmounts it after. */
   tracefs?: boolean;
   /** It spins by design (never sleeps): its CPU is held for the whole trial, and CPU accounting counts it so. */

@@ -19,6 +19,7 @@ export const KNOWN_BINARIES: Record<string, string> = {
   taskset: 'util-linux',
   ip: 'iproute2',
   gcc: 'gcc',
+  java: 'openjdk-17-jre-headless',
 };
 
 /** Packages whose versions go into run.json even when no binary maps to them (libraries, PMDs). */

@@ -96,7 +96,10 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
     // What the path's CPUs do with nothing of the trial running: the idle baseline.
     const baseline = await sampleBaseline(cpus);
     if (processes.some((p) => p.tracefs)) releaseTracefs = await ensureTracefs(env.ledger);
-    for (const spec of processes.filter((p) => p.kind === 'service')) {
+    // Services started so far, by role: a tracer that filters by process id is planned with them.
+    const pids: Record<string, number> = {};
+    for (const declared of processes.filter((p) => p.kind === 'service')) {
+      const spec = declared.argvFromPids ? { ...declared, argv: declared.argvFromPids(pids) } : declared;
       const attempts = 1 + (spec.restartOnEarlyExit?.attempts ?? 0);
       for (let attempt = 1; ; attempt++) {
         if (env.signal.aborted) throw new Interrupted();
@@ -110,6 +113,7 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
         services.push(proc);
         try {
           await waitReady(proc, spec.ready);
+          if (proc.pid !== null) pids[spec.role] = proc.pid;
           break;
         } catch (err) {
           if (!proc.exited() || attempt >= attempts) throw err;

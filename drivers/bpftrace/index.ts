@@ -4,8 +4,13 @@
 import type { HostFacts } from '../../core/host.js';
 import type { Availability, Driver } from '../types.js';
 import { buildWakeupCommand, parseWakeupEvents } from './wakeup.js';
+import { parseServiceTrace } from './service.js';
 
 export * from './wakeup.js';
+export * from './service.js';
+
+/** Artifact kind of the service tracer's stdout, read as ServiceTrace. */
+export const BPFTRACE_SERVICE_TRACE = 'bpftrace-service-trace';
 
 /** Artifact kind of the tracer's stdout (its event lines), read as WakeupEvent[]. */
 export const BPFTRACE_WAKEUPS = 'bpftrace-wakeups';
@@ -25,5 +30,8 @@ export const bpftraceDriver: Driver<{ mapEntries?: number } | undefined> = {
   // Its output is events, not a measurement: read as an artifact.
   parse: () => [],
   serviceOutput: 'none',
-  artifactReaders: { [BPFTRACE_WAKEUPS]: async (file) => parseWakeupEvents(file.text(), file.path) },
+  artifactReaders: {
+    [BPFTRACE_WAKEUPS]: async (file) => parseWakeupEvents(file.text(), file.path),
+    [BPFTRACE_SERVICE_TRACE]: async (file) => parseServiceTrace(file.text(), file.path),
+  },
 };

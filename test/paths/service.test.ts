@@ -1,0 +1,70 @@
+// Real, unmodified services (services/) under the open-loop client in namespaces, traced by
+// bpftrace (tracepoints) with the runtime's own pause log: components present and sane per
+// request, forced collections found and charged to the requests they overlapped, a chain's hop
+// measured, a crashing service failing its trial with nothing left behind, and bad PIDs refused.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ServiceAttributionResult } from '../../analysis/service-attribution.js';
+import type { TrialRecord } from '../../core/trial.js';
+import { serviceOptionsSchema } from '../../paths/service.js';
+import { leftovers, shortIdOf, startCli } from '../helpers/system.js';
+
+describe('service options', () => {
+  it('name the field of a bad combination', () => {
+    expect(serviceOptionsSchema.safeParse({ service: 'command' }).error?.issues[0]?.path).toEqual(['command']);
+    expect(serviceOptionsSchema.safeParse({ pid: 5 }).error?.issues[0]?.path).toEqual(['pid']);
+    expect(serviceOptionsSchema.safeParse({ service: 'java', chain: true }).success).toBe(true);
+  });
+});
+
+describe('service path (real: Java and Node services, bpftrace, runtime logs)', () => {
+  it('attributes each service, finds forced collections and the hop; a crash fails its trial; nothing is left', { timeout: 600_000 }, async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'bb-svc-')), 'run');
+    const result = await startCli(['run', 'test/fixtures/suites/service-tiny.yaml', '--out', out, '--quiet']);
+    expect(result.stderr).not.toMatch(/unexpected error/);
+    const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TrialRecord);
+    const attributed = (label: string) => {
+      const t = trials.find((x) => x.pathLabel === label)!;
+      expect(t.status, `${label}: ${t.error}`).toBe('ok');
+      const a = t.native['serviceAttribution'] as ServiceAttributionResult;
+      if (a.status !== 'ok') throw new Error(`${label}: ${a.reason}`);
+      expect(a.matchedRatio).toBeGreaterThanOrEqual(0.95);
+      for (const name of ['kernelRx', 'wakeup', 'queueing', 'application', 'kernelTx'] as const) {
+        // Measured components are never negative beyond timestamp granularity.
+        expect(a.components[name]!.p50Us, `${label} ${name}`).toBeGreaterThanOrEqual(-1);
+      }
+      return a;
+    };
+    for (const label of ['java', 'node']) {
+      const a = attributed(label);
+      expect(a.pauses, label).not.toBeNull();
+      expect(a.pauses!.count, label).toBeGreaterThan(0);
+      expect(a.pauses!.delayedRequests, label).toBeGreaterThan(0);
+      expect(a.components.hops).toBeNull();
+    }
+    expect(attributed('java').pauses!.longest.some((p) => p.cause === 'G1CollectFull')).toBe(true);
+    expect(attributed('node').pauses!.longest.some((p) => p.cause === 'major (forced)')).toBe(true);
+    const chain = attributed('java-chain');
+    expect(chain.chained).toBe(true);
+    expect(chain.components.hops!.p50Us).toBeGreaterThan(0);
+    const crash = trials.find((x) => x.pathLabel === 'node-crash')!;
+    expect(crash.status).toBe('failed');
+    expect(crash.error).toMatch(/service/);
+    const meta = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { runId: string };
+    expect(await leftovers(shortIdOf(meta.runId), out)).toEqual([]);
+  });
+
+  it('refuses a PID that does not exist or does not listen on the port, with a clear error', async () => {
+    const gone = await startCli(['attribute', '--pid', '4000000', '--port', '7000']);
+    expect(gone.exitCode).toBe(2);
+    expect(gone.stderr).toMatch(/--pid 4000000: no such process/);
+    const notListening = await startCli(['attribute', '--pid', String(process.pid), '--port', '7000']);
+    expect(notListening.exitCode).toBe(2);
+    expect(notListening.stderr).toMatch(new RegExp(`--pid ${process.pid}: the process has no UDP socket on port 7000`));
+  });
+});
