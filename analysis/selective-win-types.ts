@@ -25,7 +25,8 @@ export const DEFAULT_THRESHOLDS: Readonly<SelectiveWinThresholds> = Object.freez
   steadyCvMax: 0.25,
   lossGoal: 0.005,
   maxSpreadRel: 0.5,
-  minRepetitions: 2,
+  minRepetitions: 3,
+  alpha: 0.05,
   includeEmulated: false,
 });
 
@@ -48,6 +49,8 @@ export function resolveThresholds(partial: Partial<SelectiveWinThresholds> = {},
   if (!(Number.isInteger(t.minRepetitions) && t.minRepetitions >= 1)) {
     throw new UserError(`${field}.minRepetitions must be an integer ≥ 1, got ${String(t.minRepetitions)}`);
   }
+  if (!(typeof t.alpha === 'number' && t.alpha > 0 && t.alpha < 0.5))
+    throw new UserError(`${field}.alpha must be a number in (0, 0.5), got ${String(t.alpha)}`);
   if (typeof t.includeEmulated !== 'boolean') throw new UserError(`${field}.includeEmulated must be true or false, got ${String(t.includeEmulated)}`);
   return t;
 }
@@ -80,6 +83,8 @@ export interface PathSummary {
   p99Us: number | null;
   /** p99 over repetitions; null when no repetition had one. */
   p99RangeUs: { min: number; max: number } | null;
+  /** Each ok repetition's p99, for check 4's test; absent = only the range is known (then check 4 compares ranges, descriptively). */
+  p99ValuesUs?: number[];
   repetitionsOk: number;
   lossRatio: number | null;
   lossRange: { min: number; max: number } | null;

@@ -13,8 +13,10 @@ export interface MetricSummary {
   max: number;
   /** How many repetitions had a value. */
   n: number;
-  /** (max − min) / median: the spread between repetitions; null when the median is 0. */
+  /** (max − min) / median: the spread between repetitions (a descriptive range, not an interval); null when the median is 0. */
   spreadRel: number | null;
+  /** Each repetition's value, in trial order (what tests over repetitions need). */
+  values?: number[];
 }
 
 export interface BootstrapCi {
@@ -99,7 +101,7 @@ export function summarize(values: readonly (number | null | undefined)[]): Metri
   const med = median(present);
   const lo = min(present);
   const hi = max(present);
-  return { median: med, min: lo, max: hi, n: present.length, spreadRel: med === 0 ? null : (hi - lo) / Math.abs(med) };
+  return { median: med, min: lo, max: hi, n: present.length, spreadRel: med === 0 ? null : (hi - lo) / Math.abs(med), values: present };
 }
 
 /**
