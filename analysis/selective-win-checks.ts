@@ -97,7 +97,8 @@ export function checkKernelBottleneck(
     return { ...base, status: 'passed', detail: `${lossSentence(kernel, t, offeredPps)} while ${best?.pathLabel ?? 'bypass'} holds it` };
   }
   if (judged === null) {
-    return { ...base, status: 'unknown', detail: 'kernel share of p99 unknown (no attribution at this size and rate)' };
+    const why = attribution?.shareP99Reason ?? 'no attribution at this size and rate';
+    return { ...base, status: 'unknown', detail: `kernel share of p99 unknown (${why})` };
   }
   const shortfall = `${what} only ${pct(judged)} of p99 < ${pct(t.kernelShareMin)}${wake}`;
   const detail =

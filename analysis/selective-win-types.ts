@@ -72,6 +72,8 @@ export interface KernelAttribution {
    * measured. null/absent = not measured.
    */
   wakeupShareP99?: number | null;
+  /** Why kernelShareP99 is null although attribution ran (too few requests in the p99 band). */
+  shareP99Reason?: string;
   /** Independent attribution checks that failed (timestamp order, NIC/wire ≥ 0, probe vs kernel RTT): non-empty → insufficient-data. */
   checkFailures?: string[];
 }

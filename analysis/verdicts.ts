@@ -4,6 +4,7 @@
 import { median } from 'simple-statistics';
 import { pathFamily, type TrialRecord } from '../core/trial.js';
 import { toKernelAttribution, type AttributionResult } from './attribution.js';
+import { poolKernelAttribution } from './attribution-bands.js';
 import type { PathSearch } from '../core/search-result.js';
 import type { Verdict, VerdictSettings } from '../core/verdict.js';
 import { decideAll, inputsFromGroups, resolveThresholds, type KernelAttribution } from './selective-win.js';
@@ -28,22 +29,14 @@ function medianOrNull(xs: (number | null | undefined)[]): number | null {
   return v.length ? median(v) : null;
 }
 
-/** The attribution trials' kernel view of one cell: the median over repetitions of each share. */
+/** The attribution trials' kernel view of one cell: their p99/p50 bands pooled over repetitions (attribution-bands.ts). */
 export function attributionForCell(trials: readonly TrialRecord[], size: number | null, rate: number | null, label?: string): KernelAttribution | null {
-  const views = trials
+  const results = trials
     .filter((t) => t.path === 'attribution' && t.status === 'ok' && sameCell(t, size, rate) && (label === undefined || t.pathLabel === label))
-    .map((t) => toKernelAttribution(t.native['attribution'] as AttributionResult))
-    .filter((a): a is KernelAttribution => a !== null);
-  if (views.length === 0) return null;
-  const names = views[0]!.components.map((c) => c.name);
-  return {
-    kernelShareP50: medianOrNull(views.map((v) => v.kernelShareP50)),
-    kernelShareP99: medianOrNull(views.map((v) => v.kernelShareP99)),
-    components: names.map((name) => ({ name, shareP99: medianOrNull(views.map((v) => v.components.find((c) => c.name === name)?.shareP99)) })),
-    wakeupShareP99: medianOrNull(views.map((v) => v.wakeupShareP99)),
-    // A check that failed in any repetition makes the cell's attribution untrustworthy.
-    checkFailures: [...new Set(views.flatMap((v) => v.checkFailures ?? []))],
-  };
+    .map((t) => t.native['attribution'] as AttributionResult)
+    .filter((a): a is Extract<AttributionResult, { status: 'ok' }> => a?.status === 'ok');
+  const views = results.map(toKernelAttribution).filter((a): a is KernelAttribution => a !== null);
+  return poolKernelAttribution(results, views);
 }
 
 /** The probe's RTT p50 at a cell: the median over its ok repetitions. */
