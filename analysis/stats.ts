@@ -3,6 +3,7 @@
 // with min/max, and the spread of p99 across repetitions tells later stages whether a difference
 // between two paths is real. Everything here is pure; randomness (bootstrap) is seeded.
 import { median, min, max, quantile, sampleWithReplacement, coefficientOfVariation as ssCv } from 'simple-statistics';
+import { tailReliable } from '../core/tail.js';
 import type { PathName, TrialRecord, TrialStatus } from '../core/trial.js';
 // Declared with the verdicts that carry it (core/verdict.ts).
 import type { P99Comparison } from '../core/verdict.js';
@@ -50,7 +51,14 @@ export interface TrialGroup {
     p50: MetricSummary | null;
     p99: MetricSummary | null;
     p999: MetricSummary | null;
+    /** Latency samples per repetition (the tool's count); the fewest decides whether a tail is shown. */
+    samples?: MetricSummary | null;
   };
+  /**
+   * Whether p99 and p99.9 rest on enough samples in every ok repetition (core/tail.ts: ≥ 10
+   * beyond the percentile); null when a repetition's count is unknown.
+   */
+  tail?: { minSamples: number | null; p99Reliable: boolean | null; p999Reliable: boolean | null };
   achievedPps: MetricSummary | null;
   lossRatio: MetricSummary | null;
   coresBusy: MetricSummary | null;
@@ -183,7 +191,9 @@ function summarizeGroup(key: string, members: TrialRecord[], opts: Required<Grou
       p50: summarize(ok.map((t) => t.latencyUs?.p50)),
       p99,
       p999: summarize(ok.map((t) => t.latencyUs?.p999)),
+      samples: summarize(ok.map((t) => t.latencyUs?.samples)),
     },
+    tail: tailOf(ok),
     achievedPps: summarize(ok.map((t) => t.achievedPps)),
     lossRatio: summarize(ok.map((t) => t.lossRatio)),
     coresBusy: summarize(ok.map((t) => t.cpu?.coresBusy)),
@@ -193,6 +203,15 @@ function summarizeGroup(key: string, members: TrialRecord[], opts: Required<Grou
       ciUs: bootstrapMedianCi(p99Values, { resamples: opts.bootstrapResamples, level: opts.ciLevel, seed: opts.seed }),
     },
   };
+}
+
+/** The fewest samples behind any ok repetition's latency, and what that allows (core/tail.ts). */
+function tailOf(ok: readonly TrialRecord[]): NonNullable<TrialGroup['tail']> {
+  const withLatency = ok.filter((t) => t.latencyUs?.p99 != null);
+  const counts = withLatency.map((t) => t.latencyUs?.samples);
+  const known = counts.every((c): c is number => typeof c === 'number') && counts.length > 0;
+  const minSamples = known ? Math.min(...(counts)) : null;
+  return { minSamples, p99Reliable: tailReliable(minSamples, 99), p999Reliable: tailReliable(minSamples, 99.9) };
 }
 
 function compareGroups(a: TrialGroup, b: TrialGroup): number {
