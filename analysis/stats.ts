@@ -21,7 +21,9 @@ export interface MetricSummary {
 }
 
 export interface BootstrapCi {
-  /** Confidence level, e.g. 0.95. */
+  /** What the interval is: with a handful of repetitions it describes their spread; it decides nothing. */
+  what: 'percentile bootstrap of the median over repetitions (descriptive: at n < 10 its coverage is below its level)';
+  /** Nominal confidence level, e.g. 0.95. */
   level: number;
   low: number;
   high: number;
@@ -63,7 +65,7 @@ export interface TrialGroup {
   lossRatio: MetricSummary | null;
   coresBusy: MetricSummary | null;
   nsPerPacket: MetricSummary | null;
-  /** Spread of p99 between repetitions: relative range and a bootstrap CI of the median p99. */
+  /** Spread of p99 between repetitions: relative range (descriptive) and a bootstrap interval of the median p99 (labelled). */
   p99Spread: {
     relRange: number | null;
     ciUs: BootstrapCi | null;
@@ -130,7 +132,14 @@ export function bootstrapMedianCi(
   for (let i = 0; i < resamples; i++) medians.push(median(sampleWithReplacement(present, present.length, random)));
   const tail = (1 - level) / 2;
   const [low, high] = quantile(medians, [tail, 1 - tail]) as [number, number];
-  return { level, low, high, resamples, seed };
+  return {
+    what: 'percentile bootstrap of the median over repetitions (descriptive: at n < 10 its coverage is below its level)',
+    level,
+    low,
+    high,
+    resamples,
+    seed,
+  };
 }
 
 /** Sample CV (stddev / mean), e.g. of per-interval arrival rates; null below 2 values or mean 0. */
@@ -210,7 +219,7 @@ function tailOf(ok: readonly TrialRecord[]): NonNullable<TrialGroup['tail']> {
   const withLatency = ok.filter((t) => t.latencyUs?.p99 != null);
   const counts = withLatency.map((t) => t.latencyUs?.samples);
   const known = counts.every((c): c is number => typeof c === 'number') && counts.length > 0;
-  const minSamples = known ? Math.min(...(counts)) : null;
+  const minSamples = known ? Math.min(...counts) : null;
   return { minSamples, p99Reliable: tailReliable(minSamples, 99), p999Reliable: tailReliable(minSamples, 99.9) };
 }
 
