@@ -16,8 +16,8 @@ export interface DisplayComponent {
   name: DisplayComponentName;
   /** What a reader sees: e.g. "kernel RX client (work)", "wake-up client (waiting to run)", "other (remainder)". */
   label: string;
-  shareP50: number;
-  shareP99: number;
+  shareP50: number | null;
+  shareP99: number | null;
   /** Kernel work a bypass path removes (wake-up is not: busy polling removes it too). */
   kernel: boolean;
   /** How it was obtained: measured interval, measured interval less a measured wait, or the remainder. */

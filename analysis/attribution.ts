@@ -31,11 +31,14 @@
 // `remainders` names the components computed as what is left over (only `other`).
 //
 // Percentiles (p50/p90/p99/mean) are of each component's own distribution, so they do not add
-// up. Shares do: shareP50 = mean of the component over the "p50 band" (requests whose RTT lies
-// between the 45th and 55th percentile) ÷ mean RTT of that band; shareP99 = the same over the
-// tail (RTT ≥ the 99th percentile). Because components sum to each request's RTT, the shares
-// of all components sum to 1 in both. Percentiles are nearest-rank, as in the probe's summary.
+// up. Shares do: shareP50 = Σ component ÷ Σ RTT over the "p50 band" (requests whose RTT lies
+// between the 45th and 55th percentile); shareP99 = the same over the p99 band (98.5th–99.5th
+// percentile; attribution-bands.ts says why a band and not the requests above p99). A band with
+// fewer than minBandRequests requests gives null shares with the reason. Because components sum
+// to each request's RTT, the shares of all components sum to 1 in both. Percentiles are
+// nearest-rank, as in the probe's summary.
 import type { TsprobeRecord } from '../drivers/tsprobe/index.js';
+import { bandShare, bandSums, percentile, selectBand, shareBand, type ShareBand } from './attribution-bands.js';
 import type { KernelAttribution } from './selective-win.js';
 import { requestWaiting, type WakeupTrace } from './wakeup.js';
 
@@ -110,10 +113,10 @@ export interface ComponentStats {
   p90Us: number;
   p99Us: number;
   meanUs: number;
-  /** Mean of this component over the p50 band ÷ mean RTT over the same requests. */
-  shareP50: number;
-  /** Mean of this component over the tail (RTT ≥ p99) ÷ mean RTT over the same requests. */
-  shareP99: number;
+  /** Σ of this component over the p50 band ÷ Σ RTT over the same requests; null when the band is too thin. */
+  shareP50: number | null;
+  /** The same over the p99 band (p98.5–p99.5); null when the band is too thin (bands.p99.reason). */
+  shareP99: number | null;
 }
 
 export interface AttributionOptions {
@@ -123,8 +126,10 @@ export interface AttributionOptions {
   intervalMs?: number;
   /** The p50 band is the requests whose RTT lies between the (50 − b) and (50 + b) percentiles. Default 5. */
   p50BandPct?: number;
-  /** The tail is the requests whose RTT is at or above this percentile. Default 99. */
-  tailPct?: number;
+  /** The p99 band: requests whose RTT lies between these percentiles. Default 98.5–99.5. */
+  p99Band?: { fromPct: number; toPct: number };
+  /** A band with fewer requests gives null shares with the reason. Default 50. */
+  minBandRequests?: number;
   /** Fewer complete requests than this gives insufficient-data. Default 20. */
   minRequests?: number;
   /** Measured waiting-to-run intervals of the probe's threads: splits kernel RX into work and waiting. */
@@ -142,17 +147,17 @@ export interface AttributionCheck {
   detail: string;
 }
 
-/** One side's kernel RX split; shares are of the band's / tail's mean RTT, like the components'. */
+/** One side's kernel RX split; shares are of the bands' RTT, like the components' (null when a band is too thin). */
 export interface RxSideSplit {
-  workShareP50: number;
-  workShareP99: number;
+  workShareP50: number | null;
+  workShareP99: number | null;
   /** Waiting to run: woken + preempted. */
-  waitingShareP50: number;
-  waitingShareP99: number;
-  wokenShareP50: number;
-  wokenShareP99: number;
-  preemptedShareP50: number;
-  preemptedShareP99: number;
+  waitingShareP50: number | null;
+  waitingShareP99: number | null;
+  wokenShareP50: number | null;
+  wokenShareP99: number | null;
+  preemptedShareP50: number | null;
+  preemptedShareP99: number | null;
   waitingP50Us: number;
   waitingP99Us: number;
 }
@@ -164,9 +169,9 @@ export interface KernelRxSplit {
   server: RxSideSplit;
   client: RxSideSplit;
   /** Both sides: waiting after a wake-up, what a receiver that never sleeps (busy polling) removes. */
-  wokenShare: { p50: number; p99: number };
+  wokenShare: { p50: number | null; p99: number | null };
   /** Both sides: all waiting to run (woken + preempted). */
-  waitingShare: { p50: number; p99: number };
+  waitingShare: { p50: number | null; p99: number | null };
 }
 
 export interface Steadiness {
@@ -188,13 +193,11 @@ export type AttributionResult =
       incomplete: number;
       relays: number;
       rttUs: { p50: number; p90: number; p99: number; mean: number };
-      bands: {
-        p50: { fromUs: number; toUs: number; requests: number };
-        p99: { fromUs: number; requests: number };
-      };
+      /** The requests the shares are averaged over, with their count and sums (null shares: `reason`). */
+      bands: { p50: ShareBand; p99: ShareBand };
       components: Record<ComponentName, ComponentStats>;
-      /** Share of end-to-end time spent in the kernel (TX + RX, both sides). */
-      kernelShare: { p50: number; p99: number };
+      /** Share of end-to-end time spent in the kernel (TX + RX, both sides); null when the band is too thin. */
+      kernelShare: { p50: number | null; p99: number | null };
       sumCheck: {
         toleranceUs: number;
         /** max over requests of |Σ named components − RTT|, µs. */
@@ -212,12 +215,6 @@ export type AttributionResult =
       checks: AttributionCheck[];
     }
   | { status: 'insufficient-data'; reason: string; requests: number; complete: number };
-
-/** Nearest-rank percentile of ascending values (the probe's own definition). */
-function percentile(sorted: readonly number[], p: number): number {
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[Math.min(rank, sorted.length) - 1] as number;
-}
 
 function mean(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
@@ -249,7 +246,8 @@ export function attribute(records: readonly TsprobeRecord[], options: Attributio
   const toleranceUs = options.toleranceUs ?? 1;
   const intervalMs = options.intervalMs ?? 100;
   const band = options.p50BandPct ?? 5;
-  const tailPct = options.tailPct ?? 99;
+  const p99Band = options.p99Band ?? { fromPct: 98.5, toPct: 99.5 };
+  const minBand = options.minBandRequests ?? 50;
   const minRequests = options.minRequests ?? 20;
   const lost = records.filter((r) => r.status === 'lost').length;
   const perRequest = records.map(requestComponents).filter((c): c is RequestComponents => c !== null);
@@ -262,13 +260,14 @@ export function attribute(records: readonly TsprobeRecord[], options: Attributio
     };
   }
   const rttSorted = perRequest.map((c) => c.rttUs).sort((a, b) => a - b);
-  const bandFrom = percentile(rttSorted, 50 - band);
-  const bandTo = percentile(rttSorted, 50 + band);
-  const tailFrom = percentile(rttSorted, tailPct);
-  const bandReqs = perRequest.filter((c) => c.rttUs >= bandFrom && c.rttUs <= bandTo);
-  const tailReqs = perRequest.filter((c) => c.rttUs >= tailFrom);
-  const bandRtt = mean(bandReqs.map((c) => c.rttUs));
-  const tailRtt = mean(tailReqs.map((c) => c.rttUs));
+  const p50Sel = selectBand(perRequest, rttSorted, 50 - band, 50 + band);
+  const p99Sel = selectBand(perRequest, rttSorted, p99Band.fromPct, p99Band.toPct);
+  const completeRecords = records.filter((r) => requestComponents(r) !== null);
+  const split = options.wakeups ? splitKernelRx(completeRecords, perRequest, options.wakeups, { p50: p50Sel, p99: p99Sel, minBand }) : null;
+  const bands = {
+    p50: shareBand('p50', p50Sel, bandSums(p50Sel.members, COMPONENT_NAMES, split?.wokenSumUs.p50 ?? null), 50 - band, 50 + band, minBand),
+    p99: shareBand('p99', p99Sel, bandSums(p99Sel.members, COMPONENT_NAMES, split?.wokenSumUs.p99 ?? null), p99Band.fromPct, p99Band.toPct, minBand),
+  };
 
   const components = {} as Record<ComponentName, ComponentStats>;
   for (const name of COMPONENT_NAMES) {
@@ -278,14 +277,16 @@ export function attribute(records: readonly TsprobeRecord[], options: Attributio
       p90Us: percentile(sorted, 90),
       p99Us: percentile(sorted, 99),
       meanUs: mean(sorted),
-      shareP50: mean(bandReqs.map((c) => c[name])) / bandRtt,
-      shareP99: mean(tailReqs.map((c) => c[name])) / tailRtt,
+      shareP50: bandShare(bands.p50, bands.p50.sums.componentsUs[name] as number),
+      shareP99: bandShare(bands.p99, bands.p99.sums.componentsUs[name] as number),
     };
   }
-  const kernelShare = {
-    p50: KERNEL_COMPONENTS.reduce((a, name) => a + components[name].shareP50, 0),
-    p99: KERNEL_COMPONENTS.reduce((a, name) => a + components[name].shareP99, 0),
-  };
+  const kernelOf = (b: ShareBand) =>
+    bandShare(
+      b,
+      KERNEL_COMPONENTS.reduce((a, name) => a + (b.sums.componentsUs[name] as number), 0),
+    );
+  const kernelShare = { p50: kernelOf(bands.p50), p99: kernelOf(bands.p99) };
 
   let maxAbsErrorUs = 0;
   let within = 0;
@@ -297,7 +298,6 @@ export function attribute(records: readonly TsprobeRecord[], options: Attributio
     if (COMPONENT_NAMES.some((name) => c[name] < -toleranceUs)) negative++;
   }
   const delayed = perRequest.filter((c) => c.pauses > 0);
-  const completeRecords = records.filter((r) => requestComponents(r) !== null);
   return {
     status: 'ok',
     requests: records.length,
@@ -311,10 +311,7 @@ export function attribute(records: readonly TsprobeRecord[], options: Attributio
       p99: percentile(rttSorted, 99),
       mean: mean(rttSorted),
     },
-    bands: {
-      p50: { fromUs: bandFrom, toUs: bandTo, requests: bandReqs.length },
-      p99: { fromUs: tailFrom, requests: tailReqs.length },
-    },
+    bands,
     components,
     kernelShare,
     sumCheck: {
@@ -329,7 +326,7 @@ export function attribute(records: readonly TsprobeRecord[], options: Attributio
       delayedRatio: delayed.length / perRequest.length,
       maxDelayUs: delayed.reduce((a, c) => Math.max(a, c.pauses), 0),
     },
-    kernelRxSplit: options.wakeups ? splitKernelRx(completeRecords, perRequest, options.wakeups, { bandFrom, bandTo, tailFrom, bandRtt, tailRtt }) : null,
+    kernelRxSplit: split?.split ?? null,
     remainders: ['other'],
     checks: runChecks(completeRecords, perRequest, toleranceUs),
   };
@@ -368,14 +365,17 @@ function runChecks(records: readonly TsprobeRecord[], perRequest: readonly Reque
 }
 
 interface BandBounds {
-  bandFrom: number;
-  bandTo: number;
-  tailFrom: number;
-  bandRtt: number;
-  tailRtt: number;
+  p50: { fromUs: number; toUs: number; members: readonly unknown[] };
+  p99: { fromUs: number; toUs: number; members: readonly unknown[] };
+  minBand: number;
 }
 
-function splitKernelRx(records: readonly TsprobeRecord[], perRequest: readonly RequestComponents[], trace: WakeupTrace, b: BandBounds): KernelRxSplit {
+function splitKernelRx(
+  records: readonly TsprobeRecord[],
+  perRequest: readonly RequestComponents[],
+  trace: WakeupTrace,
+  b: BandBounds,
+): { split: KernelRxSplit; wokenSumUs: { p50: number; p99: number } } {
   let clipped = 0;
   // µs per request: [serverWoken, serverPreempted, clientWoken, clientPreempted], clipped to the RX component.
   const rows = perRequest.map((c, i) => {
@@ -391,22 +391,24 @@ function splitKernelRx(records: readonly TsprobeRecord[], perRequest: readonly R
     const [cw, cp] = side(w.client.wokenNs, w.client.preemptedNs, c.kernelRxClient);
     return { rttUs: c.rttUs, rxS: c.kernelRxServer, rxC: c.kernelRxClient, sw, sp, cw, cp };
   });
-  const band = rows.filter((r) => r.rttUs >= b.bandFrom && r.rttUs <= b.bandTo);
-  const tail = rows.filter((r) => r.rttUs >= b.tailFrom);
+  const band = rows.filter((r) => r.rttUs >= b.p50.fromUs && r.rttUs <= b.p50.toUs);
+  const tail = rows.filter((r) => r.rttUs >= b.p99.fromUs && r.rttUs <= b.p99.toUs);
   type Row = (typeof rows)[number];
-  const share = (set: Row[], rtt: number, f: (r: Row) => number) => mean(set.map(f)) / rtt;
+  const sum = (set: Row[], f: (r: Row) => number) => set.reduce((a, r) => a + f(r), 0);
+  const share = (set: Row[], f: (r: Row) => number) => (set.length < b.minBand ? null : sum(set, f) / sum(set, (r) => r.rttUs));
+  const add = (x: number | null, y: number | null) => (x === null || y === null ? null : x + y);
   const sideSplit = (rx: (r: Row) => number, woken: (r: Row) => number, preempted: (r: Row) => number): RxSideSplit => {
     const waiting = (r: Row) => woken(r) + preempted(r);
     const sorted = rows.map(waiting).sort((x, y) => x - y);
     return {
-      workShareP50: share(band, b.bandRtt, (r) => rx(r) - waiting(r)),
-      workShareP99: share(tail, b.tailRtt, (r) => rx(r) - waiting(r)),
-      waitingShareP50: share(band, b.bandRtt, waiting),
-      waitingShareP99: share(tail, b.tailRtt, waiting),
-      wokenShareP50: share(band, b.bandRtt, woken),
-      wokenShareP99: share(tail, b.tailRtt, woken),
-      preemptedShareP50: share(band, b.bandRtt, preempted),
-      preemptedShareP99: share(tail, b.tailRtt, preempted),
+      workShareP50: share(band, (r) => rx(r) - waiting(r)),
+      workShareP99: share(tail, (r) => rx(r) - waiting(r)),
+      waitingShareP50: share(band, waiting),
+      waitingShareP99: share(tail, waiting),
+      wokenShareP50: share(band, woken),
+      wokenShareP99: share(tail, woken),
+      preemptedShareP50: share(band, preempted),
+      preemptedShareP99: share(tail, preempted),
       waitingP50Us: percentile(sorted, 50),
       waitingP99Us: percentile(sorted, 99),
     };
@@ -421,14 +423,16 @@ function splitKernelRx(records: readonly TsprobeRecord[], perRequest: readonly R
     (r) => r.cw,
     (r) => r.cp,
   );
-  return {
+  const wokenBoth = (r: Row) => r.sw + r.cw;
+  const split: KernelRxSplit = {
     source: trace.source,
     clippedRequests: clipped,
     server,
     client,
-    wokenShare: { p50: server.wokenShareP50 + client.wokenShareP50, p99: server.wokenShareP99 + client.wokenShareP99 },
-    waitingShare: { p50: server.waitingShareP50 + client.waitingShareP50, p99: server.waitingShareP99 + client.waitingShareP99 },
+    wokenShare: { p50: add(server.wokenShareP50, client.wokenShareP50), p99: add(server.wokenShareP99, client.wokenShareP99) },
+    waitingShare: { p50: add(server.waitingShareP50, client.waitingShareP50), p99: add(server.waitingShareP99, client.waitingShareP99) },
   };
+  return { split, wokenSumUs: { p50: sum(band, wokenBoth), p99: sum(tail, wokenBoth) } };
 }
 
 /** The shape the selective-win rule reads (its kernel components are the names starting "kernel"). */
@@ -439,6 +443,7 @@ export function toKernelAttribution(result: AttributionResult): KernelAttributio
     kernelShareP99: result.kernelShare.p99,
     components: COMPONENT_NAMES.map((name) => ({ name, shareP99: result.components[name].shareP99 })),
     wakeupShareP99: result.kernelRxSplit?.wokenShare.p99 ?? null,
+    ...(result.bands.p99.reason ? { shareP99Reason: result.bands.p99.reason } : {}),
     checkFailures: (result.checks ?? []).filter((c) => !c.passed).map((c) => `attribution check ${c.name} failed: ${c.detail}`),
   };
 }

@@ -1,5 +1,7 @@
 // The selective-win rule's four checks, the choice of the best bypass path, and the sentences
 // that explain a verdict. Pure functions of one DecisionInput and the thresholds.
+import type { P99Comparison, ShiftTest } from '../core/verdict.js';
+import { shiftTest } from './significance.js';
 import { compareRanges } from './stats.js';
 import type {
   BeyondSpreadCheck,
@@ -96,7 +98,8 @@ export function checkKernelBottleneck(
     return { ...base, status: 'passed', detail: `${lossSentence(kernel, t, offeredPps)} while ${best?.pathLabel ?? 'bypass'} holds it` };
   }
   if (judged === null) {
-    return { ...base, status: 'unknown', detail: 'kernel share of p99 unknown (no attribution at this size and rate)' };
+    const why = attribution?.shareP99Reason ?? 'no attribution at this size and rate';
+    return { ...base, status: 'unknown', detail: `kernel share of p99 unknown (${why})` };
   }
   const shortfall = `${what} only ${pct(judged)} of p99 < ${pct(t.kernelShareMin)}${wake}`;
   const detail =
@@ -202,10 +205,18 @@ export function checkSteadyLoad(cv: number | null, t: SelectiveWinThresholds): S
   return { ...base, status: 'failed', detail: `load unsteady (CV ${cv.toFixed(2)} > ${t.steadyCvMax.toFixed(2)})` };
 }
 
+/** Check 4's correction: the adjusted p-value of this cell's test over the verdict set (decideAll). */
+export interface SpreadCorrection {
+  qValue: number;
+  comparisons: number;
+}
+
 /**
- * The difference must exceed the repetition spread: for a latency win, the p99 ranges over
- * repetitions must not overlap; for a sustained-rate win, every kernel repetition must miss the
- * loss goal and every bypass repetition hold it.
+ * The difference must exceed the noise between repetitions. For a latency win: a one-sided Welch
+ * t-test on log p99 per repetition (significance.ts, shiftTest), at false-discovery rate α over
+ * every cell of the verdict set when decideAll passes the correction; without per-repetition
+ * values, the p99 ranges must not overlap (a description only). For a sustained-rate win: every
+ * kernel repetition must miss the loss goal and every bypass repetition hold it.
  */
 export function checkBeyondSpread(
   kernel: PathSummary | null,
@@ -213,10 +224,11 @@ export function checkBeyondSpread(
   gainRel: number | null,
   sustains: boolean | null,
   t: SelectiveWinThresholds,
+  correction?: SpreadCorrection,
 ): BeyondSpreadCheck {
   const range = (p: PathSummary | null) =>
     p && p.p99Us !== null && p.p99RangeUs ? { median: p.p99Us, min: p.p99RangeUs.min, max: p.p99RangeUs.max, n: p.repetitionsOk } : null;
-  const p99 = compareRanges(range(kernel), range(best), t.minRepetitions);
+  const p99 = testP99(compareRanges(range(kernel), range(best), t.minRepetitions), kernel, best, t, correction);
   const latencyWin = gainRel !== null && gainRel >= t.gainMin;
   if (!latencyWin && sustains === true && kernel !== null && best !== null) {
     const reps = Math.min(kernel.repetitionsOk, best.repetitionsOk);
@@ -234,6 +246,42 @@ export function checkBeyondSpread(
   if (p99.differs && bypassFaster) return { status: 'passed', detail: `p99 ${p99.reason}`, basis: 'p99', p99 };
   if (p99.differs) return { status: 'failed', detail: `bypass p99 is higher beyond the spread (${p99.reason})`, basis: 'p99', p99 };
   return { status: 'failed', detail: `p99 ${p99.reason}`, basis: 'p99', p99 };
+}
+
+/** The range comparison, replaced by the test when both sides give per-repetition p99s. */
+function testP99(
+  byRange: P99Comparison,
+  kernel: PathSummary | null,
+  best: PathSummary | null,
+  t: SelectiveWinThresholds,
+  correction: SpreadCorrection | undefined,
+): P99Comparison {
+  const kv = kernel?.p99ValuesUs;
+  const bv = best?.p99ValuesUs;
+  if (!kv || !bv || byRange.differs === null) return byRange;
+  if (kv.length < t.minRepetitions || bv.length < t.minRepetitions) {
+    return { ...byRange, differs: null, reason: `spread unknown: ${Math.min(kv.length, bv.length)} repetition(s), need ${t.minRepetitions}` };
+  }
+  const alpha = t.alpha ?? 0.05;
+  const raw = shiftTest(kv, bv, alpha);
+  if (raw === null) return byRange;
+  const test: ShiftTest = correction ? { ...raw, qValue: correction.qValue, comparisons: correction.comparisons } : raw;
+  const decisive = test.qValue ?? test.pValue;
+  const significant = decisive <= alpha;
+  const stat = `one-sided Welch t on log p99, ${test.kernelN} vs ${test.bypassN} repetitions: p = ${pFmt(test.pValue)}${
+    test.qValue === null ? '' : `, q = ${pFmt(test.qValue)} over ${test.comparisons} cells`
+  } ${significant ? '≤' : '>'} α ${alpha}; bypass/kernel ${test.ratio.toFixed(2)}, ${Math.round(test.ci.level * 100)} % CI ${test.ci.low.toFixed(2)}–${test.ci.high.toFixed(2)}`;
+  const reason = significant
+    ? `lower beyond the repetition noise (${stat})`
+    : test.ratio >= 1
+      ? `of bypass is not lower (${stat})`
+      : `difference ${us(Math.abs(byRange.deltaUs ?? 0))} is within the repetition noise (${stat})`;
+  // The test is one-sided: "differs" means bypass is lower; a slower bypass fails the gain check anyway.
+  return { ...byRange, differs: significant, reason, test };
+}
+
+function pFmt(p: number): string {
+  return p < 0.001 ? p.toExponential(1) : Number(p.toPrecision(2)).toString();
 }
 
 export function repetitionAgreement(kernel: PathSummary | null, best: PathSummary | null, t: SelectiveWinThresholds): RepetitionAgreement {

@@ -27,7 +27,8 @@ export const DEFAULT_THRESHOLDS: Readonly<SelectiveWinThresholds> = Object.freez
   steadyCvMax: 0.25,
   lossGoal: 0.005,
   maxSpreadRel: 0.5,
-  minRepetitions: 2,
+  minRepetitions: 3,
+  alpha: 0.05,
   includeEmulated: false,
 });
 
@@ -50,6 +51,8 @@ export function resolveThresholds(partial: Partial<SelectiveWinThresholds> = {},
   if (!(Number.isInteger(t.minRepetitions) && t.minRepetitions >= 1)) {
     throw new UserError(`${field}.minRepetitions must be an integer ≥ 1, got ${String(t.minRepetitions)}`);
   }
+  if (!(typeof t.alpha === 'number' && t.alpha > 0 && t.alpha < 0.5))
+    throw new UserError(`${field}.alpha must be a number in (0, 0.5), got ${String(t.alpha)}`);
   if (typeof t.includeEmulated !== 'boolean') throw new UserError(`${field}.includeEmulated must be true or false, got ${String(t.includeEmulated)}`);
   return t;
 }
@@ -71,6 +74,8 @@ export interface KernelAttribution {
    * measured. null/absent = not measured.
    */
   wakeupShareP99?: number | null;
+  /** Why kernelShareP99 is null although attribution ran (too few requests in the p99 band). */
+  shareP99Reason?: string;
   /** Independent attribution checks that failed (timestamp order, NIC/wire ≥ 0, probe vs kernel RTT): non-empty → insufficient-data. */
   checkFailures?: string[];
   /** The probe's own end-to-end RTT in this experiment (medians over repetitions), µs: what its shares are shares of. */
@@ -94,6 +99,8 @@ export interface PathSummary {
   p99Us: number | null;
   /** p99 over repetitions; null when no repetition had one. */
   p99RangeUs: { min: number; max: number } | null;
+  /** Each ok repetition's p99, for check 4's test; absent = only the range is known (then check 4 compares ranges, descriptively). */
+  p99ValuesUs?: number[];
   repetitionsOk: number;
   lossRatio: number | null;
   lossRange: { min: number; max: number } | null;

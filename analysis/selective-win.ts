@@ -14,12 +14,14 @@
 //   2. gain: the best bypass path cuts the kernel path's p99 by ≥ gainMin, OR sustains R (loss
 //      ≤ lossGoal) where the kernel does not.
 //   3. steadyLoad: the measured load CV ≤ steadyCvMax.
-//   4. beyondSpread: the difference is larger than the spread between repetitions.
+//   4. beyondSpread: the difference is larger than the noise between repetitions (one-sided Welch
+//      t on log p99 per repetition, adjusted over the verdict set's cells in decideAll).
 // Verdict: all passed → bypass-wins; any failed → no-win (reason = first failure in that
 // order); otherwise unknown → insufficient-data. Before that: a missing kernel measurement, no
 // usable bypass path, or repetitions that disagree (p99 spread > maxSpreadRel) give
 // insufficient-data, because no check computed from such data can be trusted.
 import { pathFamily } from '../core/trial.js';
+import { benjaminiHochberg } from './significance.js';
 import type { TrialGroup } from './stats.js';
 import {
   checkBeyondSpread,
@@ -33,6 +35,7 @@ import {
   reachedRate,
   shortOfRate,
   type KernelPair,
+  type SpreadCorrection,
   repetitionAgreement,
   sustainsRateKernelCannot,
   winReason,
@@ -52,7 +55,7 @@ import {
 export * from './selective-win-types.js';
 
 /** The verdict for one (size, rate). */
-export function decide(input: DecisionInput, thresholds: Partial<SelectiveWinThresholds> = {}): Verdict {
+export function decide(input: DecisionInput, thresholds: Partial<SelectiveWinThresholds> = {}, correction?: SpreadCorrection): Verdict {
   const t = resolveThresholds(thresholds);
   const { eligible, excluded: bypassExcluded } = eligibleBypass(input.bypass, t, input.offeredPps);
   const excluded = [...bypassExcluded];
@@ -86,7 +89,7 @@ export function decide(input: DecisionInput, thresholds: Partial<SelectiveWinThr
     kernelBottleneck: checkKernelBottleneck(attribution, sustains, kernel, best, input.offeredPps, t, tunedMeasured),
     gain: checkGain(gainRel, savingUs, sustains, best, cpu, t, pair, scenario),
     steadyLoad: checkSteadyLoad(input.loadCv, t),
-    beyondSpread: checkBeyondSpread(kernel, best, bareGainRel, sustains, t),
+    beyondSpread: checkBeyondSpread(kernel, best, bareGainRel, sustains, t, correction),
   };
   const repetitions = repetitionAgreement(kernel, best, t);
 
@@ -167,10 +170,25 @@ export function kernelPair(input: DecisionInput, best: PathSummary | null, t: Se
   return { defaultKernel, bestKernel, bestIsTuned, gainVsDefaultRel, tunedClosesGapRel };
 }
 
-/** Verdicts for every (size, rate), in input order. */
+/**
+ * Verdicts for every (size, rate), in input order. Check 4's tests are many (one per cell), so
+ * their p-values are adjusted together (Benjamini–Hochberg, false-discovery rate α) and each
+ * cell is decided again with its adjusted value.
+ */
 export function decideAll(inputs: readonly DecisionInput[], thresholds: Partial<SelectiveWinThresholds> = {}): Verdict[] {
   const t = resolveThresholds(thresholds);
-  return inputs.map((input) => decide(input, t));
+  const first = inputs.map((input) => decide(input, t));
+  const tested = first.flatMap((v, i) => {
+    const test = v.checks.beyondSpread.p99?.test;
+    return test ? [{ i, p: test.pValue }] : [];
+  });
+  if (tested.length === 0) return first;
+  const q = benjaminiHochberg(tested.map((x) => x.p));
+  const qByIndex = new Map(tested.map((x, j) => [x.i, q[j] as number]));
+  return inputs.map((input, i) => {
+    const qValue = qByIndex.get(i);
+    return qValue === undefined ? (first[i] as Verdict) : decide(input, t, { qValue, comparisons: tested.length });
+  });
 }
 
 /** A PathSummary from a stats group; NDR/PDR come from a throughput search when one ran. */
@@ -182,6 +200,7 @@ export function summaryFromGroup(group: TrialGroup, throughput?: { ndrPps: numbe
     p50Us: group.latencyUs.p50?.median ?? null,
     p99Us: p99?.median ?? null,
     p99RangeUs: p99 ? { min: p99.min, max: p99.max } : null,
+    ...(p99?.values ? { p99ValuesUs: p99.values } : {}),
     repetitionsOk: group.repetitions.ok,
     lossRatio: loss?.median ?? null,
     lossRange: loss ? { min: loss.min, max: loss.max } : null,

@@ -3,6 +3,7 @@
 // with min/max, and the spread of p99 across repetitions tells later stages whether a difference
 // between two paths is real. Everything here is pure; randomness (bootstrap) is seeded.
 import { median, min, max, quantile, sampleWithReplacement, coefficientOfVariation as ssCv } from 'simple-statistics';
+import { tailReliable } from '../core/tail.js';
 import type { PathName, TrialRecord, TrialStatus } from '../core/trial.js';
 // Declared with the verdicts that carry it (core/verdict.ts).
 import type { P99Comparison } from '../core/verdict.js';
@@ -13,12 +14,16 @@ export interface MetricSummary {
   max: number;
   /** How many repetitions had a value. */
   n: number;
-  /** (max − min) / median: the spread between repetitions; null when the median is 0. */
+  /** (max − min) / median: the spread between repetitions (a descriptive range, not an interval); null when the median is 0. */
   spreadRel: number | null;
+  /** Each repetition's value, in trial order (what tests over repetitions need). */
+  values?: number[];
 }
 
 export interface BootstrapCi {
-  /** Confidence level, e.g. 0.95. */
+  /** What the interval is: with a handful of repetitions it describes their spread; it decides nothing. */
+  what: 'percentile bootstrap of the median over repetitions (descriptive: at n < 10 its coverage is below its level)';
+  /** Nominal confidence level, e.g. 0.95. */
   level: number;
   low: number;
   high: number;
@@ -48,12 +53,19 @@ export interface TrialGroup {
     p50: MetricSummary | null;
     p99: MetricSummary | null;
     p999: MetricSummary | null;
+    /** Latency samples per repetition (the tool's count); the fewest decides whether a tail is shown. */
+    samples?: MetricSummary | null;
   };
+  /**
+   * Whether p99 and p99.9 rest on enough samples in every ok repetition (core/tail.ts: ≥ 10
+   * beyond the percentile); null when a repetition's count is unknown.
+   */
+  tail?: { minSamples: number | null; p99Reliable: boolean | null; p999Reliable: boolean | null };
   achievedPps: MetricSummary | null;
   lossRatio: MetricSummary | null;
   coresBusy: MetricSummary | null;
   nsPerPacket: MetricSummary | null;
-  /** Spread of p99 between repetitions: relative range and a bootstrap CI of the median p99. */
+  /** Spread of p99 between repetitions: relative range (descriptive) and a bootstrap interval of the median p99 (labelled). */
   p99Spread: {
     relRange: number | null;
     ciUs: BootstrapCi | null;
@@ -99,7 +111,7 @@ export function summarize(values: readonly (number | null | undefined)[]): Metri
   const med = median(present);
   const lo = min(present);
   const hi = max(present);
-  return { median: med, min: lo, max: hi, n: present.length, spreadRel: med === 0 ? null : (hi - lo) / Math.abs(med) };
+  return { median: med, min: lo, max: hi, n: present.length, spreadRel: med === 0 ? null : (hi - lo) / Math.abs(med), values: present };
 }
 
 /**
@@ -120,7 +132,14 @@ export function bootstrapMedianCi(
   for (let i = 0; i < resamples; i++) medians.push(median(sampleWithReplacement(present, present.length, random)));
   const tail = (1 - level) / 2;
   const [low, high] = quantile(medians, [tail, 1 - tail]) as [number, number];
-  return { level, low, high, resamples, seed };
+  return {
+    what: 'percentile bootstrap of the median over repetitions (descriptive: at n < 10 its coverage is below its level)',
+    level,
+    low,
+    high,
+    resamples,
+    seed,
+  };
 }
 
 /** Sample CV (stddev / mean), e.g. of per-interval arrival rates; null below 2 values or mean 0. */
@@ -181,7 +200,9 @@ function summarizeGroup(key: string, members: TrialRecord[], opts: Required<Grou
       p50: summarize(ok.map((t) => t.latencyUs?.p50)),
       p99,
       p999: summarize(ok.map((t) => t.latencyUs?.p999)),
+      samples: summarize(ok.map((t) => t.latencyUs?.samples)),
     },
+    tail: tailOf(ok),
     achievedPps: summarize(ok.map((t) => t.achievedPps)),
     lossRatio: summarize(ok.map((t) => t.lossRatio)),
     coresBusy: summarize(ok.map((t) => t.cpu?.coresBusy)),
@@ -191,6 +212,15 @@ function summarizeGroup(key: string, members: TrialRecord[], opts: Required<Grou
       ciUs: bootstrapMedianCi(p99Values, { resamples: opts.bootstrapResamples, level: opts.ciLevel, seed: opts.seed }),
     },
   };
+}
+
+/** The fewest samples behind any ok repetition's latency, and what that allows (core/tail.ts). */
+function tailOf(ok: readonly TrialRecord[]): NonNullable<TrialGroup['tail']> {
+  const withLatency = ok.filter((t) => t.latencyUs?.p99 != null);
+  const counts = withLatency.map((t) => t.latencyUs?.samples);
+  const known = counts.every((c): c is number => typeof c === 'number') && counts.length > 0;
+  const minSamples = known ? Math.min(...counts) : null;
+  return { minSamples, p99Reliable: tailReliable(minSamples, 99), p999Reliable: tailReliable(minSamples, 99.9) };
 }
 
 function compareGroups(a: TrialGroup, b: TrialGroup): number {

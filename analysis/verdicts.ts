@@ -4,6 +4,7 @@
 import { median } from 'simple-statistics';
 import { pathFamily, type TrialRecord } from '../core/trial.js';
 import { toKernelAttribution, type AttributionResult } from './attribution.js';
+import { poolKernelAttribution } from './attribution-bands.js';
 import type { PathSearch } from '../core/search-result.js';
 import type { Verdict, VerdictSettings } from '../core/verdict.js';
 import { decideAll, inputsFromGroups, resolveThresholds, type KernelAttribution } from './selective-win.js';
@@ -29,29 +30,28 @@ function medianOrNull(xs: (number | null | undefined)[]): number | null {
   return v.length ? median(v) : null;
 }
 
-/** The attribution trials' kernel view of one cell: the median over repetitions of each share, and of the probe's own RTT. */
+/**
+ * The attribution trials' kernel view of one cell: their p99/p50 bands pooled over repetitions
+ * (attribution-bands.ts), with the probe's own RTT and trial ids kept beside the shares so µs come
+ * from one workload.
+ */
 export function attributionForCell(trials: readonly TrialRecord[], size: number | null, rate: number | null, label?: string): KernelAttribution | null {
-  const cellTrials = trials.filter(
-    (t) => t.path === 'attribution' && t.status === 'ok' && sameCell(t, size, rate) && (label === undefined || t.pathLabel === label),
+  const ok = trials
+    .filter((t) => t.path === 'attribution' && t.status === 'ok' && sameCell(t, size, rate) && (label === undefined || t.pathLabel === label))
+    .map((t) => ({ trialId: t.trialId, pathLabel: t.pathLabel, result: t.native['attribution'] as AttributionResult }))
+    .filter((r): r is typeof r & { result: Extract<AttributionResult, { status: 'ok' }> } => r.result?.status === 'ok');
+  const withViews = ok.map((r) => ({ ...r, view: toKernelAttribution(r.result) })).filter((r): r is typeof r & { view: KernelAttribution } => r.view !== null);
+  const pooled = poolKernelAttribution(
+    withViews.map((r) => r.result),
+    withViews.map((r) => r.view),
   );
-  const results = cellTrials.map((t) => ({ trialId: t.trialId, pathLabel: t.pathLabel, result: t.native['attribution'] as AttributionResult }));
-  const views = results
-    .map((r) => ({ ...r, view: toKernelAttribution(r.result) }))
-    .filter((r): r is typeof r & { view: KernelAttribution; result: AttributionResult & { status: 'ok' } } => r.view !== null && r.result.status === 'ok');
-  if (views.length === 0) return null;
-  const names = views[0]!.view.components.map((c) => c.name);
+  if (pooled === null) return null;
   return {
-    kernelShareP50: medianOrNull(views.map((v) => v.view.kernelShareP50)),
-    kernelShareP99: medianOrNull(views.map((v) => v.view.kernelShareP99)),
-    components: names.map((name) => ({ name, shareP99: medianOrNull(views.map((v) => v.view.components.find((c) => c.name === name)?.shareP99)) })),
-    wakeupShareP99: medianOrNull(views.map((v) => v.view.wakeupShareP99)),
-    wakeupShareP50: medianOrNull(views.map((v) => v.result.kernelRxSplit?.wokenShare.p50)),
-    // A check that failed in any repetition makes the cell's attribution untrustworthy.
-    checkFailures: [...new Set(views.flatMap((v) => v.view.checkFailures ?? []))],
-    // The shares are shares of this experiment's own RTT: kept with them, so µs come from one workload.
-    rttP50Us: medianOrNull(views.map((v) => v.result.rttUs.p50)),
-    rttP99Us: medianOrNull(views.map((v) => v.result.rttUs.p99)),
-    source: { pathLabel: views[0]!.pathLabel, trialIds: views.map((v) => v.trialId) },
+    ...pooled,
+    wakeupShareP50: medianOrNull(withViews.map((v) => v.result.kernelRxSplit?.wokenShare.p50)),
+    rttP50Us: medianOrNull(withViews.map((v) => v.result.rttUs.p50)),
+    rttP99Us: medianOrNull(withViews.map((v) => v.result.rttUs.p99)),
+    source: { pathLabel: withViews[0]!.pathLabel, trialIds: withViews.map((v) => v.trialId) },
   };
 }
 

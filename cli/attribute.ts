@@ -67,7 +67,7 @@ interface AttributeArgs {
   protocol: 'udp' | 'tcp';
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)} %`);
 
 interface AttributedTrial extends Pick<TrialRecord, 'msgSizeBytes' | 'offeredPps' | 'status' | 'error'> {
   attribution: AttributionResult | null;
@@ -86,8 +86,9 @@ function printAttribution(r: AttributedTrial): void {
   human(
     `  RTT p50 ${a.rttUs.p50.toFixed(1)} µs, p99 ${a.rttUs.p99.toFixed(1)} µs; kernel share ${pct(a.kernelShare.p50)} of p50, ${pct(a.kernelShare.p99)} of p99`,
   );
+  for (const b of [a.bands.p50, a.bands.p99]) if (b.reason) human(`  shares n/a: ${b.reason}`);
   human(`  ${'component'.padEnd(16)} ${'p50 µs'.padStart(9)} ${'p99 µs'.padStart(9)} ${'share p50'.padStart(10)} ${'share p99'.padStart(10)}`);
-  const byShare = Object.entries(a.components).sort((x, y) => y[1].shareP99 - x[1].shareP99);
+  const byShare = Object.entries(a.components).sort((x, y) => (y[1].shareP99 ?? y[1].shareP50 ?? -1) - (x[1].shareP99 ?? x[1].shareP50 ?? -1));
   for (const [name, c] of byShare) {
     human(
       `  ${name.padEnd(16)} ${c.p50Us.toFixed(2).padStart(9)} ${c.p99Us.toFixed(2).padStart(9)} ${pct(c.shareP50).padStart(10)} ${pct(c.shareP99).padStart(10)}`,

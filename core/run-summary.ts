@@ -15,6 +15,11 @@ export interface SummaryRow {
   p50Us: number | null;
   p99Us: number | null;
   p999Us: number | null;
+  /** The fewest latency samples behind a repetition's percentiles (null: unknown). */
+  latencySamples?: number | null;
+  /** false: too few samples for the percentile to be shown as a number (core/tail.ts); null: unknown. */
+  p99Reliable?: boolean | null;
+  p999Reliable?: boolean | null;
   /** p99 over the ok repetitions: lowest and highest. */
   p99RangeUs: { min: number; max: number } | null;
   coresBusy: number | null;

@@ -1,4 +1,5 @@
 // trials.csv: trials.jsonl flattened to one row per trial, for spreadsheets and R/pandas.
+import { tailReliable } from './tail.js';
 import { stringify } from 'csv-stringify/sync';
 import type { TrialRecord } from './trial.js';
 
@@ -30,6 +31,8 @@ export const CSV_COLUMNS = [
   'meanUs',
   'stddevUs',
   'latencySamples',
+  'p99Reliable',
+  'p999Reliable',
   'throughputGbps',
   'msgRateMpps',
   'coresBusy',
@@ -75,6 +78,9 @@ export function flattenTrial(t: TrialRecord): (string | number | boolean | null)
     meanUs: l?.mean ?? null,
     stddevUs: l?.stddev ?? null,
     latencySamples: l?.samples ?? null,
+    // false: too few samples for the percentile to mean anything (core/tail.ts); null: count unknown.
+    p99Reliable: l?.p99 == null ? null : tailReliable(l.samples, 99),
+    p999Reliable: l?.p999 == null ? null : tailReliable(l.samples, 99.9),
     throughputGbps: t.throughputGbps,
     msgRateMpps: t.msgRateMpps,
     coresBusy: t.cpu?.coresBusy ?? null,

@@ -23,16 +23,50 @@ export interface SelectiveWinThresholds {
    * per cent between runs, but beyond 50 % the median means little.
    */
   maxSpreadRel: number;
-  /** Repetitions each side needs before a spread (check 4, agreement) can be judged. Default 2. */
+  /**
+   * Repetitions each side needs before check 4 and the agreement can be judged. Default 3: with 2
+   * per side no test can tell two identical paths apart from different ones often enough.
+   */
   minRepetitions: number;
+  /**
+   * False-discovery rate of check 4's tests, over every size × rate of one verdict set
+   * (Benjamini–Hochberg). Default 0.05. Absent in settings written before it existed.
+   */
+  alpha?: number;
   /** Results measured under emulation (QEMU TCG) say nothing about real hardware. Default false. */
   includeEmulated: boolean;
 }
 
+/**
+ * Check 4's test: is the best bypass path's p99 lower than the best kernel's by more than the
+ * noise between repetitions? (analysis/significance.ts, shiftTest)
+ */
+export interface ShiftTest {
+  /** Welch's t-test on the natural log of each repetition's p99 (a ratio test: log-normal-ish p99s). */
+  method: 'welch-t-log';
+  /** One-sided: the alternative is "bypass p99 lower than kernel p99". */
+  alternative: 'less';
+  kernelN: number;
+  bypassN: number;
+  /** Welch–Satterthwaite degrees of freedom. */
+  df: number;
+  /** One-sided p-value of this comparison alone. */
+  pValue: number;
+  /** Benjamini–Hochberg adjusted p-value over `comparisons` tests of the verdict set; null when not adjusted. */
+  qValue: number | null;
+  comparisons: number;
+  alpha: number;
+  /** Geometric-mean p99 ratio, bypass / kernel (0.6 = bypass 40 % lower). */
+  ratio: number;
+  /** Confidence interval of `ratio` (Welch t, level 1 − 2α, so its upper end is below 1 exactly when p < α); per comparison, not corrected. */
+  ci: { level: number; low: number; high: number; what: string };
+}
+
 export interface P99Comparison {
   /**
-   * true: the p99 ranges over repetitions do not overlap (every repetition of one group is below
-   * every repetition of the other); false: they overlap; null: fewer than minRepetitions on a side.
+   * With a test (`test` set): true when the test finds bypass lower at the corrected level.
+   * Without one (per-repetition values not given): true when the p99 ranges over repetitions do
+   * not overlap (a description, not a test); false: they overlap; null: fewer than minRepetitions on a side.
    * With 3 repetitions each, two identical paths separate by chance 10 % of the time (2 · 3!3!/6!);
    * with 2 each, 33 %: use 3 or more repetitions for decisions.
    */
@@ -43,6 +77,8 @@ export interface P99Comparison {
   deltaRel: number | null;
   /** One sentence with the numbers. */
   reason: string;
+  /** The test that decided `differs`, when per-repetition values were given. */
+  test?: ShiftTest;
 }
 
 export type CheckStatus = 'passed' | 'failed' | 'unknown';

@@ -2,6 +2,7 @@
 // with their data, drawn by the Vega runtime inlined in the page (no CDN, no fetch), so tooltips
 // work (the verdict reasons live there). Tables, run metadata and links to the raw outputs
 // (relative paths inside the run folder) are plain HTML.
+import { tailText } from '../core/tail.js';
 import { basename } from 'node:path';
 import type { Spec } from 'vega';
 import type { Verdict } from '../analysis/selective-win.js';
@@ -136,9 +137,9 @@ function summarySection(model: ReportModel): string {
     num(fmtPps(r.achievedPps)),
     num(fmtPct(r.lossRatio)),
     num(fmtUs(r.p50Us)),
-    num(fmtUs(r.p99Us)),
+    num(esc(tailText(r.p99Us, r.latencySamples, 99, fmtUs))),
     num(r.p99RangeUs ? `${fmtUs(r.p99RangeUs.min)}–${fmtUs(r.p99RangeUs.max)}` : MISSING),
-    num(fmtUs(r.p999Us)),
+    num(esc(tailText(r.p999Us, r.latencySamples, 99.9, fmtUs))),
     num(fmtNum(r.coresBusy)),
     num(fmtUs(r.nsPerPacket)),
     td(`${r.ok}/${r.repetitions}${r.ok < r.repetitions ? ` <span class="bad">${esc(r.statuses.filter((s) => s !== 'ok').join(', '))}</span>` : ''}`),
@@ -207,8 +208,8 @@ function trialsSection(model: ReportModel): string {
       num(fmtPps(t.achievedPps)),
       num(fmtPct(t.lossRatio)),
       num(fmtUs(t.latencyUs?.p50)),
-      num(fmtUs(t.latencyUs?.p99)),
-      num(fmtUs(t.latencyUs?.p999)),
+      num(esc(tailText(t.latencyUs?.p99, t.latencyUs?.samples, 99, fmtUs, t.latencyUs?.max))),
+      num(esc(tailText(t.latencyUs?.p999, t.latencyUs?.samples, 99.9, fmtUs, t.latencyUs?.max))),
       num(t.latencyUs?.samples === null || t.latencyUs?.samples === undefined ? MISSING : String(t.latencyUs.samples)),
       td(raw || MISSING),
     ];

@@ -1,6 +1,7 @@
 // report.md: the key results of a run as Markdown for READMEs and pull requests, with the charts as
 // PNG references (relative to the run folder). Deterministic: the same run always gives the same
 // text (no generation time), so it can be diffed and snapshot-tested.
+import { tailText } from '../core/tail.js';
 import type { Verdict } from '../analysis/selective-win.js';
 import { fmtNum, fmtPct, fmtPps, fmtUs, MISSING, pathDisplay, rateLabel, sizeLabel, sortVerdicts, verdictKernelCells, verdictRowLabel } from './format.js';
 import { KERNEL_SIDE_BY_SIDE_HEADER, kernelSideBySide, kernelSideBySideCells } from './kernel-compare.js';
@@ -131,9 +132,9 @@ export function renderMarkdown(model: ReportModel, charts: readonly MarkdownChar
         fmtPps(r.achievedPps),
         fmtPct(r.lossRatio),
         fmtUs(r.p50Us),
-        fmtUs(r.p99Us),
+        tailText(r.p99Us, r.latencySamples, 99, fmtUs),
         r.p99RangeUs ? `${fmtUs(r.p99RangeUs.min)}–${fmtUs(r.p99RangeUs.max)}` : MISSING,
-        fmtUs(r.p999Us),
+        tailText(r.p999Us, r.latencySamples, 99.9, fmtUs),
         fmtNum(r.coresBusy),
         `${r.ok}/${r.repetitions}${r.ok < r.repetitions ? ` (${r.statuses.filter((s) => s !== 'ok').join(', ')})` : ''}`,
       ]),

@@ -4,6 +4,7 @@
 import type { SummaryRow } from '../core/run-summary.js';
 import type { TrialRecord, TrialStatus } from '../core/trial.js';
 import { groupTrials, type TrialGroup } from '../analysis/stats.js';
+import { tailText } from '../core/tail.js';
 import { fmtPct, fmtPps, fmtUs, pathDisplay } from './format.js';
 import { renderKernelSideBySide } from './kernel-compare.js';
 
@@ -26,6 +27,9 @@ export function rowFromGroup(g: TrialGroup, byId: Map<string, TrialRecord>): Sum
     p50Us: g.latencyUs.p50?.median ?? null,
     p99Us: p99?.median ?? null,
     p999Us: g.latencyUs.p999?.median ?? null,
+    latencySamples: g.tail?.minSamples ?? null,
+    p99Reliable: g.tail?.p99Reliable ?? null,
+    p999Reliable: g.tail?.p999Reliable ?? null,
     p99RangeUs: p99 ? { min: p99.min, max: p99.max } : null,
     coresBusy: g.coresBusy?.median ?? null,
     nsPerPacket: g.nsPerPacket?.median ?? null,
@@ -52,6 +56,8 @@ export function summarizeTrials(trials: readonly TrialRecord[]): SummaryRow[] {
   return rowsInRunOrder(groupTrials(trials, { bootstrapResamples: 100 }), trials);
 }
 
+export const TAIL_NOTE = 'n/a (N samples) = too few samples for that percentile: p99 needs ≥ 1000, p99.9 ≥ 10000 (10 beyond it).';
+
 export function renderTable(rows: readonly SummaryRow[]): string {
   const header = ['path', 'size B', 'offered pps', 'achieved pps', 'loss', 'p50 µs', 'p99 µs', 'p99.9 µs', 'cores', 'ok/reps'];
   const body = rows.map((r) => [
@@ -61,8 +67,8 @@ export function renderTable(rows: readonly SummaryRow[]): string {
     fmtPps(r.achievedPps),
     fmtPct(r.lossRatio),
     fmtUs(r.p50Us),
-    fmtUs(r.p99Us),
-    fmtUs(r.p999Us),
+    tailText(r.p99Us, r.latencySamples, 99, fmtUs),
+    tailText(r.p999Us, r.latencySamples, 99.9, fmtUs),
     r.coresBusy === null ? '—' : r.coresBusy.toFixed(2),
     `${r.ok}/${r.repetitions}` + (r.ok < r.repetitions ? ` ${r.statuses.filter((s) => s !== 'ok').join(',')}` : ''),
   ]);
@@ -73,6 +79,7 @@ export function renderTable(rows: readonly SummaryRow[]): string {
     .filter((r) => r.error)
     .map((r) => `  ${r.pathLabel} ${r.msgSizeBytes ?? ''} B ${r.offeredPps === null ? 'closed loop' : `${r.offeredPps} pps`}: ${r.error}`);
   if (notes.length) out.push('', 'Not measured / failed:', ...[...new Set(notes)]);
+  if (rows.some((r) => r.p99Reliable === false || r.p999Reliable === false)) out.push('', TAIL_NOTE);
   if (rows.some((r) => r.emulated)) out.push('', '(emulated) = measured under emulation (QEMU TCG): says nothing about real hardware.');
   const kernels = renderKernelSideBySide(rows);
   if (kernels) out.push('', kernels);

@@ -114,6 +114,7 @@ export const verdictSchema = z.strictObject({
       lossGoal: z.number().min(0).max(1).optional(),
       maxSpreadRel: z.number().positive().optional(),
       minRepetitions: z.number().int().min(1).optional(),
+      alpha: z.number().gt(0).lt(0.5).optional(),
       includeEmulated: z.boolean().optional(),
     })
     .default({}),

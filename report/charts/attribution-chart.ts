@@ -24,13 +24,15 @@ const COMPONENT_COLORS: Record<DisplayComponentName, string> = {
   other: '#bdbdbd',
 };
 
-function medianOf(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
+/** Median of the values present; null when none is (a share over too thin a band is null). */
+function medianOf(values: (number | null)[]): number | null {
+  const s = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
+  if (s.length === 0) return null;
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-/** Where the time goes at each rate: stacked component shares of the p50 band and the p99 tail. */
+/** Where the time goes at each rate: stacked component shares of the p50 band and the p99 band. */
 export function attributionChart(points: readonly AttributionPoint[]): ChartSpec | null {
   if (points.length === 0) return null;
   const cells = new Map<string, AttributionPoint[]>();
@@ -48,7 +50,7 @@ export function attributionChart(points: readonly AttributionPoint[]): ChartSpec
     const emulated = list.some((p) => p.emulated);
     for (const [band, shareKey, rttKey] of [
       ['p50 band', 'shareP50', 'p50'],
-      ['p99 tail', 'shareP99', 'p99'],
+      ['p99 band', 'shareP99', 'p99'],
     ] as const) {
       const rttUs = medianOf(list.map((p) => p.result.rttUs[rttKey]));
       // Kernel RX shows as work + wake-up where a wake-up trace split it; remainders say so in their label.
@@ -70,7 +72,8 @@ export function attributionChart(points: readonly AttributionPoint[]): ChartSpec
           share,
           emulated,
           shareText: fmtPct(share),
-          usText: `≈ ${fmtUs(share * rttUs)} µs of ${fmtUs(rttUs)} µs RTT ${rttKey}`,
+          usText:
+            share === null || rttUs === null ? `n/a (too few requests in the ${band})` : `≈ ${fmtUs(share * rttUs)} µs of ${fmtUs(rttUs)} µs RTT ${rttKey}`,
           trials: found.length,
         });
       });
@@ -92,7 +95,7 @@ export function attributionChart(points: readonly AttributionPoint[]): ChartSpec
       },
       data: { values },
       facet: {
-        column: { field: 'band', type: 'nominal', title: null, sort: ['p50 band', 'p99 tail'] },
+        column: { field: 'band', type: 'nominal', title: null, sort: ['p50 band', 'p99 band'] },
         row: { field: 'size', type: 'ordinal', title: 'message size', sort: sizes },
       },
       spec: {

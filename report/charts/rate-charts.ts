@@ -1,5 +1,6 @@
 // Charts of trial groups against offered rate, one panel per message size: latency
 // percentiles, achieved rate and loss, and CPU cost.
+import { tailReliable } from '../../core/tail.js';
 import type { MetricSummary, TrialGroup } from '../../analysis/stats.js';
 import { fmtPct, fmtPps, fmtUs } from '../format.js';
 import {
@@ -47,14 +48,17 @@ export function latencyChart(allGroups: readonly TrialGroup[]): ChartSpec | null
   for (const g of groups) {
     const base = common(g);
     if (base.xPps === null) continue;
-    const pcts: [string, MetricSummary | null][] = [
-      ['p50', g.latencyUs.p50],
-      ['p99', g.latencyUs.p99],
-      ['p99.9', g.latencyUs.p999],
+    const pcts: [string, MetricSummary | null, number][] = [
+      ['p50', g.latencyUs.p50, 50],
+      ['p99', g.latencyUs.p99, 99],
+      ['p99.9', g.latencyUs.p999, 99.9],
     ];
-    for (const [percentile, m] of pcts) {
+    for (const [percentile, m, q] of pcts) {
       if (!m || !(m.median > 0)) continue;
-      values.push({ ...base, percentile, us: m.median, minUs: m.min, maxUs: m.max, label: `${fmtUs(m.median)} µs (${fmtUs(m.min)}–${fmtUs(m.max)})` });
+      // Too few samples for this percentile: the tooltip says so instead of giving the number.
+      const thin = tailReliable(g.tail?.minSamples, q) === false;
+      const label = thin ? `n/a (${g.tail?.minSamples} samples)` : `${fmtUs(m.median)} µs (${fmtUs(m.min)}–${fmtUs(m.max)})`;
+      values.push({ ...base, percentile, us: m.median, minUs: m.min, maxUs: m.max, label, samples: g.tail?.minSamples ?? null });
     }
   }
   if (values.length === 0) return null;
@@ -63,6 +67,7 @@ export function latencyChart(allGroups: readonly TrialGroup[]): ChartSpec | null
   const tooltip = groupTooltip([
     { field: 'percentile', title: 'percentile' },
     { field: 'label', title: 'median (range over repetitions)' },
+    { field: 'samples', title: 'samples per repetition (fewest)' },
   ]);
   return {
     name: 'latency',

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fixturePath } from '../helpers/fixtures.js';
 import { COMPONENT_NAMES, KERNEL_COMPONENTS, arrivalSteadiness, attribute, requestComponents, toKernelAttribution } from '../../analysis/attribution.js';
 import type { AttributionResult } from '../../analysis/attribution.js';
+import { poolKernelAttribution } from '../../analysis/attribution-bands.js';
 import { parseTsprobeRecords, type TsprobeRecord } from '../../drivers/tsprobe/index.js';
 import { BASE_HEADER, baseRow, toCsv, type Row } from '../helpers/tsprobe-records.js';
 
@@ -19,10 +20,14 @@ function ok(result: AttributionResult): Extract<AttributionResult, { status: 'ok
   return result;
 }
 
+// The captures hold 1 000 requests (300 for one): a p99 band of 10 (3), below the default minimum
+// of 50, so it is lowered here; 'a p99 band too thin' below checks the default on them.
+const THIN = { minBandRequests: 3 };
+
 describe.each(REAL)('real records %s', (name) => {
   const records = readRecords(name);
   const summary = summaryOf(name);
-  const result = ok(attribute(records));
+  const result = ok(attribute(records, THIN));
 
   test('one row per measured request, relays as in the summary', () => {
     expect(records).toHaveLength(summary.sent);
@@ -55,7 +60,7 @@ describe.each(REAL)('real records %s', (name) => {
       expect(c.p99Us).toBeGreaterThanOrEqual(c.p90Us);
       expect(c.p90Us).toBeGreaterThanOrEqual(c.p50Us);
     }
-    const sum = (key: 'shareP50' | 'shareP99') => COMPONENT_NAMES.reduce((a, n) => a + result.components[n][key], 0);
+    const sum = (key: 'shareP50' | 'shareP99') => COMPONENT_NAMES.reduce((a, n) => a + (result.components[n][key] as number), 0);
     expect(sum('shareP50')).toBeCloseTo(1, 9);
     expect(sum('shareP99')).toBeCloseTo(1, 9);
     for (const share of [result.kernelShare.p50, result.kernelShare.p99]) {
@@ -73,12 +78,28 @@ describe.each(REAL)('real records %s', (name) => {
 
 describe('what the real captures show', () => {
   // Both clients sleep between sends, so the only differences are codec, hops and pauses.
-  const bare = ok(attribute(readRecords('bare-raw64-1k-sleep')));
-  const hops = ok(attribute(readRecords('json512-2hops-pause-1k')));
+  const bare = ok(attribute(readRecords('bare-raw64-1k-sleep'), THIN));
+  const hops = ok(attribute(readRecords('json512-2hops-pause-1k'), THIN));
 
   test('with JSON, two hops and pauses the kernel share falls at p50 and p99', () => {
-    expect(hops.kernelShare.p50).toBeLessThan(bare.kernelShare.p50);
-    expect(hops.kernelShare.p99).toBeLessThan(bare.kernelShare.p99);
+    expect(hops.kernelShare.p50).toBeLessThan(bare.kernelShare.p50 as number);
+    expect(hops.kernelShare.p99).toBeLessThan(bare.kernelShare.p99 as number);
+  });
+
+  test('a p99 band too thin: 1 000 requests give null p99 shares with the reason, p50 shares stay', () => {
+    const strict = ok(attribute(readRecords('bare-raw64-1k-sleep')));
+    expect(strict.bands.p99).toMatchObject({ fromPct: 98.5, toPct: 99.5, minRequests: 50 });
+    expect(strict.bands.p99.requests).toBeLessThan(50);
+    expect(strict.bands.p99.reason).toMatch(
+      /^the p99 band \(p98\.5–p99\.5\) has \d+ requests, fewer than 50: run longer trials or more repetitions \(≥ 5000 requests in all\)$/,
+    );
+    expect(strict.kernelShare.p99).toBeNull();
+    expect(COMPONENT_NAMES.every((n) => strict.components[n].shareP99 === null)).toBe(true);
+    expect(strict.bands.p50.reason).toBeNull();
+    expect(strict.kernelShare.p50).toBeCloseTo(bare.kernelShare.p50 as number, 12);
+    const view = toKernelAttribution(strict);
+    expect(view?.kernelShareP99).toBeNull();
+    expect(view?.shareP99Reason).toBe(strict.bands.p99.reason);
   });
 
   test('the bare path has no hops, pauses or JSON work; the hop path has all three', () => {
@@ -115,6 +136,14 @@ describe('what the real captures show', () => {
 // ---------------------------------------------------------------------------------------------
 // Hand-made records (test/helpers/tsprobe-records.ts).
 const many = (n: number, make: (seq: number) => Row = baseRow) => Array.from({ length: n }, (_, i) => make(i));
+
+/** A base request whose server paused `pauseNs` after the receive call (every later stamp moves). */
+function paused(seq: number, pauseNs: number): Row {
+  const row: Row = { ...baseRow(seq) };
+  for (const k of ['s_ret_ns', 's_dec_ns', 's_hdl_ns', 's_enc_ns', 's_send_ns', 's_tx_ns', 'c_rx_ns', 'c_ret_ns'] as const)
+    row[k] = (row[k] as number) + pauseNs;
+  return Object.assign(row, { s_pause_ns: pauseNs, rtt_ns: 10_100 + pauseNs });
+}
 
 describe('synthetic records', () => {
   test('each component is the interval it is defined as', () => {
@@ -212,18 +241,11 @@ describe('synthetic records', () => {
     expect(attribute([])).toMatchObject({ status: 'insufficient-data', requests: 0 });
   });
 
-  test('shares: the p50 band and the p99 tail are averaged separately', () => {
-    // 98 plain requests and two whose server paused 100 µs: the tail (RTT ≥ p99) is those two.
+  test('shares: the p50 band and the p99 band are averaged separately', () => {
+    // 98 plain requests and two whose server paused 100 µs: both lie in the p99 band (p98.5–p99.5).
     const rows = many(100);
-    for (const seq of [98, 99]) {
-      const slow: Row = { ...baseRow(seq) };
-      for (const k of ['s_ret_ns', 's_dec_ns', 's_hdl_ns', 's_enc_ns', 's_send_ns', 's_tx_ns', 'c_rx_ns', 'c_ret_ns'] as const) {
-        slow[k] = (slow[k] as number) + 100_000;
-      }
-      Object.assign(slow, { s_pause_ns: 100_000, rtt_ns: 110_100 });
-      rows[seq] = slow;
-    }
-    const result = ok(attribute(parseTsprobeRecords(toCsv(rows))));
+    for (const seq of [98, 99]) rows[seq] = paused(seq, 100_000);
+    const result = ok(attribute(parseTsprobeRecords(toCsv(rows)), { minBandRequests: 1 }));
     expect(result.bands.p99.requests).toBe(2);
     expect(result.bands.p50.requests).toBe(98);
     expect(result.components.pauses.shareP99).toBeCloseTo(100 / 110.1, 9);
@@ -232,6 +254,52 @@ describe('synthetic records', () => {
     expect(result.kernelShare.p99).toBeCloseTo(7 / 110.1, 9);
     expect(KERNEL_COMPONENTS.every((n) => n.startsWith('kernel'))).toBe(true);
     expect(result.pauses).toMatchObject({ delayedRequests: 2, maxDelayUs: 100 });
+  });
+
+  test('the p99 band share has the known answer and ignores the largest outliers', () => {
+    // 10 000 requests, request i paused i / 100 µs: RTT rises with i, so the p99 band (nearest rank
+    // 9 850 … 9 950) is i = 9 849 … 9 949 with a mean pause of 98.99 µs.
+    const rows = many(10_000, (i) => paused(i, i * 10));
+    const known = ok(attribute(parseTsprobeRecords(toCsv(rows))));
+    expect(known.bands.p99).toMatchObject({ requests: 101, minRequests: 50, reason: null });
+    expect(known.components.pauses.shareP99).toBeCloseTo(98.99 / (10.1 + 98.99), 9);
+    expect(known.kernelShare.p99).toBeCloseTo(7 / (10.1 + 98.99), 9);
+    // Ten huge outliers (10 ms) above p99.5 leave the band, and so the share, exactly as it was;
+    // the mean over the requests above p99 would have jumped from 0.9 to 0.99.
+    for (let i = 9990; i < 10_000; i++) rows[i] = paused(i, 10_000_000);
+    const withOutliers = ok(attribute(parseTsprobeRecords(toCsv(rows))));
+    expect(withOutliers.components.pauses.shareP99).toBeCloseTo(98.99 / (10.1 + 98.99), 9);
+  });
+
+  test('too few requests in a band: null shares with the band, its count and the reason', () => {
+    const rows = many(2000, (i) => paused(i, i * 10));
+    const result = ok(attribute(parseTsprobeRecords(toCsv(rows))));
+    expect(result.bands.p99.requests).toBe(21);
+    expect(result.bands.p99.reason).toBe(
+      'the p99 band (p98.5–p99.5) has 21 requests, fewer than 50: run longer trials or more repetitions (≥ 5000 requests in all)',
+    );
+    expect(result.components.pauses.shareP99).toBeNull();
+    expect(result.kernelShare.p99).toBeNull();
+    expect(result.bands.p50.reason).toBeNull();
+    expect(toKernelAttribution(result)).toMatchObject({ kernelShareP99: null, shareP99Reason: result.bands.p99.reason });
+  });
+
+  test('a cell pools the bands of its repetitions: 3 × 21 requests give shares again', () => {
+    const reps = [0, 1, 2].map(() => ok(attribute(parseTsprobeRecords(toCsv(many(2000, (i) => paused(i, i * 10)))))));
+    const pooledView = poolKernelAttribution(
+      reps,
+      reps.map((r) => toKernelAttribution(r)!),
+    );
+    // Each repetition's band is i = 1 969 … 1 989 (pause 19.79 µs on average).
+    expect(pooledView?.kernelShareP99).toBeCloseTo(7 / (10.1 + 19.79), 9);
+    expect(pooledView?.components.find((c) => c.name === 'pauses')?.shareP99).toBeCloseTo(19.79 / (10.1 + 19.79), 9);
+    expect(pooledView?.shareP99Reason).toBeUndefined();
+    const two = poolKernelAttribution(
+      reps.slice(0, 2),
+      reps.slice(0, 2).map((r) => toKernelAttribution(r)!),
+    );
+    expect(two?.kernelShareP99).toBeNull();
+    expect(two?.shareP99Reason).toMatch(/has 42 requests over 2 repetitions, fewer than 50/);
   });
 
   test('a mismatched timestamp shows up in the sum check', () => {

@@ -32,6 +32,7 @@ function path(
     p50Us: median(p99s) / 2,
     p99Us: median(p99s),
     p99RangeUs: { min: sorted[0] as number, max: sorted[sorted.length - 1] as number },
+    p99ValuesUs: p99s,
     repetitionsOk: p99s.length,
     lossRatio: median(losses),
     lossRange: { min: Math.min(...losses), max: Math.max(...losses) },
@@ -194,7 +195,9 @@ describe('decide: no-win, one test per reason', () => {
     expect(v.verdict).toBe('no-win');
     expect(v.reason).toBe("afxdp p99 is 50 % worse than the kernel path's at about the same CPU cost");
     expect(v.expectedP99SavingUs).toBe(-21);
-    expect(v.reasons).toContain('bypass p99 is higher beyond the spread (ranges do not overlap (40–44 vs 60–66 µs))');
+    expect(v.reasons).toContain(
+      'p99 of bypass is not lower (one-sided Welch t on log p99, 3 vs 3 repetitions: p = 1 > α 0.05; bypass/kernel 1.50, 90 % CI 1.38–1.63)',
+    );
   });
 
   it('reports unsteady load', () => {
@@ -203,11 +206,24 @@ describe('decide: no-win, one test per reason', () => {
     expect(v.reason).toBe('load unsteady (CV 0.90 > 0.25)');
   });
 
-  it('reports a difference within the repetition spread', () => {
-    const v = decide(winningInput({ kernel: path('kernel-udp', [36, 40, 44]), bypass: [path('afxdp', [26, 28, 37])] }));
+  it('reports a difference within the repetition noise, with the test behind it', () => {
+    const v = decide(winningInput({ kernel: path('kernel-udp', [36, 40, 44]), bypass: [path('afxdp', [26, 30, 40])] }));
     expect(v.verdict).toBe('no-win');
     expect(v.checks.gain.status).toBe('passed');
+    expect(v.reason).toMatch(/^p99 difference 10 µs is within the repetition noise \(one-sided Welch t on log p99, 3 vs 3 repetitions: p = 0\.\d+ > α 0\.05; /);
+    const test = v.checks.beyondSpread.p99?.test;
+    expect(test).toMatchObject({ method: 'welch-t-log', alternative: 'less', kernelN: 3, bypassN: 3, qValue: null, alpha: 0.05 });
+    expect(test?.pValue).toBeGreaterThan(0.05);
+    expect(test?.ci.level).toBeCloseTo(0.9, 10);
+    expect(test?.ci.low).toBeLessThan(test?.ratio ?? 0);
+    expect(test?.ci.high).toBeGreaterThan(1);
+  });
+
+  it('compares ranges, descriptively, when only ranges are given', () => {
+    const noValues = (p: PathSummary): PathSummary => ({ ...p, p99ValuesUs: undefined });
+    const v = decide(winningInput({ kernel: noValues(path('kernel-udp', [36, 40, 44])), bypass: [noValues(path('afxdp', [26, 28, 37]))] }));
     expect(v.reason).toBe('p99 difference 12 µs is within the repetition spread (36–44 vs 26–37 µs)');
+    expect(v.checks.beyondSpread.p99?.test).toBeUndefined();
   });
 
   it('reports that no bypass path holds the loss goal', () => {
@@ -312,7 +328,7 @@ describe('decide: insufficient-data', () => {
     const v = decide(winningInput({ kernel: path('kernel-udp', [42]), bypass: [path('afxdp', [21])] }));
     expect(v.verdict).toBe('insufficient-data');
     expect(v.repetitions.agree).toBeNull();
-    expect(v.reason).toBe('spread unknown: 1 repetition(s), need 2');
+    expect(v.reason).toBe('spread unknown: 1 repetition(s), need 3');
   });
 
   it('when a low kernel share meets an unknown kernel loss at an offered rate', () => {
@@ -337,7 +353,8 @@ describe('thresholds', () => {
       steadyCvMax: 0.25,
       lossGoal: 0.005,
       maxSpreadRel: 0.5,
-      minRepetitions: 2,
+      minRepetitions: 3,
+      alpha: 0.05,
       includeEmulated: false,
     });
     expect(decide(winningInput()).thresholds).toEqual(DEFAULT_THRESHOLDS);

@@ -143,7 +143,7 @@ describe('groupTrials', () => {
 describe('summary helpers', () => {
   it('summarize ignores null and non-finite values', () => {
     expect(summarize([null, undefined, Number.NaN])).toBeNull();
-    expect(summarize([3, null, 1, 2])).toEqual({ median: 2, min: 1, max: 3, n: 3, spreadRel: 1 });
+    expect(summarize([3, null, 1, 2])).toEqual({ median: 2, min: 1, max: 3, n: 3, spreadRel: 1, values: [3, 1, 2] });
     expect(summarize([0, 0])?.spreadRel).toBeNull();
   });
 

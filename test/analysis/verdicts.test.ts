@@ -54,6 +54,18 @@ describe('computeVerdicts', () => {
     expect(v!.sources!.find((s) => s.field === 'kernelAttributableP99Us')!.from).toEqual([{ pathLabel: 'attribution', trialIds: probeIds }]);
   });
 
+  it('with the default band minimum, a thin capture gives no p99 share, and the verdict says why', () => {
+    const strict = copyFixtureRun('quick-a');
+    addAttributionTrials(strict, {});
+    const all = readTrials(strict);
+    // One capture of 400 requests at 2000 pps: a p99 band of 4.
+    const a = attributionForCell(all, 64, 2000);
+    expect(a?.kernelShareP99).toBeNull();
+    expect(a?.shareP99Reason).toMatch(/^the p99 band \(p98\.5–p99\.5\) has \d+ requests, fewer than 50/);
+    const cell = computeVerdicts(all, [], { bypassPaths: ['kernel-tcp'] }).find((v) => v.msgSizeBytes === 64 && v.offeredPps === 2000)!;
+    expect(cell.checks.kernelBottleneck.detail).toMatch(/kernel share of p99 unknown \(the p99 band .* fewer than 50/);
+  });
+
   it('has nothing to decide without a kernel path', () => {
     expect(
       computeVerdicts(

@@ -28,7 +28,8 @@ function ok(result: AttributionResult): Extract<AttributionResult, { status: 'ok
   return result;
 }
 
-const real = (name: string) => ok(attribute(parseTsprobeRecords(read(name, 'records.csv')), { wakeups: trace(name) }));
+// These captures hold 600 requests, a p99 band of 6: below the default minimum of 50, so it is lowered here.
+const real = (name: string) => ok(attribute(parseTsprobeRecords(read(name, 'records.csv')), { wakeups: trace(name), minBandRequests: 5 }));
 
 describe.each(['block-2k', 'spin-server-2k'])('real run %s', (name) => {
   const result = real(name);
@@ -39,9 +40,10 @@ describe.each(['block-2k', 'spin-server-2k'])('real run %s', (name) => {
       [split.server, 'kernelRxServer'],
       [split.client, 'kernelRxClient'],
     ] as const) {
-      expect(side.workShareP50 + side.waitingShareP50).toBeCloseTo(result.components[component].shareP50, 9);
-      expect(side.workShareP99 + side.waitingShareP99).toBeCloseTo(result.components[component].shareP99, 9);
-      expect(side.wokenShareP99 + side.preemptedShareP99).toBeCloseTo(side.waitingShareP99, 9);
+      const n = (x: number | null) => x as number;
+      expect(n(side.workShareP50) + n(side.waitingShareP50)).toBeCloseTo(n(result.components[component].shareP50), 9);
+      expect(n(side.workShareP99) + n(side.waitingShareP99)).toBeCloseTo(n(result.components[component].shareP99), 9);
+      expect(n(side.wokenShareP99) + n(side.preemptedShareP99)).toBeCloseTo(n(side.waitingShareP99), 9);
       for (const v of [side.waitingShareP50, side.waitingShareP99, side.wokenShareP50, side.preemptedShareP99]) expect(v).toBeGreaterThanOrEqual(0);
       expect(side.waitingP99Us).toBeGreaterThanOrEqual(side.waitingP50Us);
     }
@@ -51,7 +53,7 @@ describe.each(['block-2k', 'spin-server-2k'])('real run %s', (name) => {
   test('the record says what is measured and what is a remainder', () => {
     expect(split.source).toMatch(/bpftrace/);
     expect(result.remainders).toEqual(['other']);
-    expect(toKernelAttribution(result)?.wakeupShareP99).toBeCloseTo(split.wokenShare.p99, 12);
+    expect(toKernelAttribution(result)?.wakeupShareP99).toBeCloseTo(split.wokenShare.p99 as number, 12);
   });
 });
 

@@ -92,10 +92,10 @@ describe('chart specs', () => {
     expect(JSON.stringify(chart.spec)).toContain('"field":"reason"');
   });
 
-  it('attribution stacks component shares of the p50 band and p99 tail per rate', () => {
+  it('attribution stacks component shares of the p50 band and p99 band per rate', () => {
     const rows = rowsOf(charts.find((c) => c.name === 'attribution')!);
     expect(new Set(rows.map((r) => r.rate))).toEqual(new Set(['2000 pps', '10k pps']));
-    for (const band of ['p50 band', 'p99 tail']) {
+    for (const band of ['p50 band', 'p99 band']) {
       for (const rate of ['2000 pps', '10k pps']) {
         const total = rows.filter((r) => r.band === band && r.rate === rate).reduce((a, r) => a + (r.share as number), 0);
         // The components add up to the whole RTT (attribution's sum check), so the stack reaches ~100 %.

@@ -9,7 +9,7 @@ import { workloadSteadiness } from '../../analysis/steadiness.js';
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { attribute } from '../../analysis/attribution.js';
+import { attribute, type AttributionOptions } from '../../analysis/attribution.js';
 import { parseTsprobeRecords } from '../../drivers/tsprobe/index.js';
 import type { TrialRecord } from '../../core/trial.js';
 import { fixturesDir } from '../helpers/fixtures.js';
@@ -48,6 +48,12 @@ export function writeTrials(runDir: string, trials: readonly TrialRecord[]): voi
   writeFileSync(join(runDir, 'trials.jsonl'), trials.map((t) => `${JSON.stringify(t)}\n`).join(''));
 }
 
+/**
+ * The captures hold 200–400 requests: bands of 2–40, below the default minimum of 50, which would
+ * leave every share null. Report tests need shares to draw, so they lower it; pass {} for the default.
+ */
+export const THIN_CAPTURES: AttributionOptions = { minBandRequests: 1 };
+
 const ATTRIBUTION_CAPTURES = [500, 2000, 5000].map((rate) => ({ rate, name: `tsprobe-64B-${rate}pps` }));
 
 /**
@@ -55,7 +61,7 @@ const ATTRIBUTION_CAPTURES = [500, 2000, 5000].map((rate) => ({ rate, name: `tsp
  * each with a .json saying how it was made): native.attribution is attribute() of the captured
  * per-request records, and the latency figures are the probe's own summary from its stdout.
  */
-export function addAttributionTrials(runDir: string): void {
+export function addAttributionTrials(runDir: string, options: AttributionOptions = THIN_CAPTURES): void {
   const trials = readTrials(runDir);
   const runId = trials[0]?.runId ?? 'fixture';
   ATTRIBUTION_CAPTURES.forEach(({ rate, name }, i) => {
@@ -99,7 +105,7 @@ export function addAttributionTrials(runDir: string): void {
         const records = parseTsprobeRecords(readFileSync(join(dir, `${name}.records.csv`), 'utf8'));
         // As paths/attribution.ts stores them: the attribution and the workload's steadiness.
         return {
-          attribution: attribute(records),
+          attribution: attribute(records, options),
           steadiness: workloadSteadiness(
             records.map((r) => r.sRxNs),
             'server RX timestamps (bb-tsprobe records)',
