@@ -371,9 +371,10 @@ export function renderHtml(model: ReportModel, options: HtmlOptions): string {
     parts.push(`<p class="banner">This run is ${esc(m.status)}${m.error ? `: ${esc(m.error)}` : ''}; the report covers the trials that finished.</p>`);
   parts.push(verdictSection(model, options.charts));
   parts.push('<section id="charts"><h2>Charts</h2>');
-  if (otherCharts.length === 0) parts.push('<p class="empty">no measured trials to chart</p>');
+  if (otherCharts.length === 0 && model.chartNotes.length === 0) parts.push('<p class="empty">no measured trials to chart</p>');
   // Each chart carries its own title (the SVG/PNG files need it), so no heading repeats it.
   for (const c of otherCharts) parts.push(figure(c));
+  for (const n of model.chartNotes) parts.push(`<p class="note chart-note" data-chart="${esc(n.name)}"><b>${esc(n.title)}</b>: not drawn, ${esc(n.note)}.</p>`);
   parts.push('</section>');
   parts.push(summarySection(model));
   parts.push(trialsSection(model));

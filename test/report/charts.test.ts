@@ -4,11 +4,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { groupTrials } from '../../analysis/stats.js';
 import { loadReportInputs } from '../../report/inputs.js';
 import { compileToVega, renderSvg } from '../../report/render.js';
-import { attributionChart, buildCharts, latencyChart, searchChart, verdictChart, type ChartSpec } from '../../report/charts/index.js';
+import { attributionChart, buildCharts, latencyChart, pathPalette, searchChart, verdictChart, type ChartSpec } from '../../report/charts/index.js';
 import { copyFixtureRun, removeTempDirs } from './fixture-runs.js';
 
 type Row = Record<string, unknown>;
-const rowsOf = (chart: ChartSpec): Row[] => (chart.spec as { data: { values: Row[] } }).data.values;
+type Panel = { data?: { values: Row[] }; vconcat?: Panel[] };
+/** Every data row of a chart, from its top-level data or its stacked panels' (a row shown in two panels counts once). */
+const rowsOf = (chart: ChartSpec): Row[] => {
+  const out = new Map<string, Row>();
+  const visit = (p: Panel) => {
+    for (const r of p.data?.values ?? []) out.set(JSON.stringify(r), r);
+    for (const q of p.vconcat ?? []) visit(q);
+  };
+  visit(chart.spec as Panel);
+  return [...out.values()];
+};
 
 afterAll(removeTempDirs);
 
@@ -21,10 +31,10 @@ describe('chart specs', () => {
     // A real run with verdicts, a search, attribution trials and an emulated path (FIXTURE.md).
     const dir = copyFixtureRun('full-a');
     const inputs = loadReportInputs(dir);
-    charts = buildCharts({ groups: groupTrials(inputs.run.trials), verdicts: inputs.verdicts, searches: inputs.searches, attribution: inputs.attribution });
+    charts = buildCharts({ groups: groupTrials(inputs.run.trials), verdicts: inputs.verdicts, searches: inputs.searches, attribution: inputs.attribution }).charts;
 
     const quick = loadReportInputs(copyFixtureRun('quick-a'));
-    quickCharts = buildCharts({ groups: groupTrials(quick.run.trials), verdicts: null, searches: null, attribution: [] });
+    quickCharts = buildCharts({ groups: groupTrials(quick.run.trials), verdicts: null, searches: null, attribution: [] }).charts;
   });
 
   it('builds one chart per kind of data the run has', () => {
@@ -108,8 +118,9 @@ describe('chart specs', () => {
   it('leaves out charts whose data the run lacks', () => {
     expect(verdictChart(null)).toBeNull();
     expect(verdictChart([])).toBeNull();
-    expect(searchChart(null)).toBeNull();
+    const palette = pathPalette([]);
+    expect(searchChart(null, palette)).toBeNull();
     expect(attributionChart([])).toBeNull();
-    expect(latencyChart([])).toBeNull();
+    expect(latencyChart([], palette)).toBeNull();
   });
 });
