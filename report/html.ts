@@ -17,7 +17,7 @@ export interface HtmlChart {
   /** null when compiling failed (error says why). */
   vega: Spec | null;
   /** Relative paths of the files written for this chart. */
-  files: { svg: string | null; png: string | null; vl: string };
+  files: { svg: string | null; png: string | null; pdf?: string | null; vl: string };
   error: string | null;
 }
 
@@ -117,6 +117,7 @@ function figure(c: HtmlChart): string {
   const links = [
     c.files.svg && `<a href="${esc(c.files.svg)}">SVG</a>`,
     c.files.png && `<a href="${esc(c.files.png)}">PNG</a>`,
+    c.files.pdf && `<a href="${esc(c.files.pdf)}">PDF</a>`,
     `<a href="${esc(c.files.vl)}">Vega-Lite spec</a>`,
   ]
     .filter(Boolean)

@@ -33,7 +33,14 @@ export function buildModel(inputs: ReportInputs): ReportModel {
   const groups = groupTrials(run.trials, { bootstrapResamples: 200 });
   const rows = rowsInRunOrder(groups, run.trials);
   const meta = metadataOf(run.meta);
-  const built = buildCharts({ groups, verdicts: inputs.verdicts, searches: inputs.searches, attribution: inputs.attribution });
+  const runLabel = [
+    meta.runId,
+    meta.env.cpuModel && `${meta.env.cpuModel} × ${meta.env.cpuCount ?? '?'}`,
+    meta.env.kernelRelease && `kernel ${meta.env.kernelRelease}`,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  const built = buildCharts({ groups, verdicts: inputs.verdicts, searches: inputs.searches, attribution: inputs.attribution, runLabel });
   return {
     runDir: run.dir,
     meta,

@@ -11,17 +11,20 @@ import { cpuChart, rateChart } from './rate-charts.js';
 import { searchChart } from './search-chart.js';
 import { attributionChart } from './attribution-chart.js';
 import { verdictChart } from './verdict-chart.js';
+import { summaryChart } from './summary-chart.js';
 
 export type { ChartNote, ChartSpec } from './common.js';
 export { pathPalette, type PathPalette } from './palette.js';
 export { VERDICT_COLORS } from './verdict-chart.js';
-export { attributionChart, cpuChart, isChartNote, latencyChart, rateChart, searchChart, verdictChart };
+export { attributionChart, cpuChart, isChartNote, latencyChart, rateChart, searchChart, summaryChart, verdictChart };
 
 export interface ChartInputs {
   groups: readonly TrialGroup[];
   verdicts: readonly Verdict[] | null;
   searches: readonly SearchEntry[] | null;
   attribution: readonly AttributionPoint[];
+  /** Which run and machine, printed on the one-figure summary (it travels alone, into slides). */
+  runLabel?: string | null;
 }
 
 /** Every path the run's charts show, with its recorded path where the trials say it. */
@@ -45,6 +48,7 @@ export function buildCharts(inputs: ChartInputs): BuiltCharts {
   const palette = pathPalette(runPaths(inputs));
   const outcomes: ChartOutcome[] = [
     verdictChart(inputs.verdicts),
+    summaryChart(inputs.verdicts, inputs.runLabel ?? null),
     latencyChart(inputs.groups, palette),
     rateChart(inputs.groups, palette),
     cpuChart(inputs.groups, palette),

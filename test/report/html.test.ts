@@ -70,7 +70,7 @@ describe('report.html in headless Chromium', () => {
         marks: el.querySelectorAll('svg g.mark-symbol path, svg g.mark-line path, svg g.mark-rect path, svg g.mark-rule line').length,
       })),
     );
-    expect(charts.map((c) => c.name)).toEqual(['verdicts', 'latency', 'rate', 'cpu', 'search', 'attribution']);
+    expect(charts.map((c) => c.name)).toEqual(['verdicts', 'summary', 'latency', 'rate', 'cpu', 'search', 'attribution']);
     for (const c of charts) {
       expect(c.rendered, c.name!).toBe('true');
       expect(c.marks, c.name!).toBeGreaterThan(2);
