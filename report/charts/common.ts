@@ -114,27 +114,40 @@ export const loopShape = {
   scale: { domain: LOOP_DOMAIN, range: ['circle', 'diamond'] },
   legend: { orient: 'bottom' as const },
 };
+/** The nearest 1-2-5 step (…, 2, 5, 10, 20, …) at or beyond v, downwards or upwards. */
+export function step125(v: number, up: boolean): number {
+  const decade = 10 ** Math.floor(Math.log10(v));
+  const steps = [1, 2, 5, 10].map((m) => m * decade);
+  return up ? steps.find((s) => s >= v * (1 - 1e-9))! : [...steps].reverse().find((s) => s <= v * (1 + 1e-9))!;
+}
+
 /**
- * A log scale whose domain is the data's own range, padded a little, so no empty decade is drawn
- * (Vega's "nice" log domains round out to whole powers of ten). Null without a positive value: a
- * log axis cannot show zero, so such a panel is left out instead of drawn empty.
+ * A log scale whose domain is the data's own range widened a little, out to the nearest 1-2-5 step
+ * so both ends carry a label, but no further: no empty decade is drawn (Vega's "nice" log domains
+ * round out to whole powers of ten). Null without a positive value: a log axis cannot show zero,
+ * so such a panel is left out instead of drawn empty.
  */
-export function logScale(values: readonly (number | null | undefined)[], pad = 1.25) {
+export function logScale(values: readonly (number | null | undefined)[], pad = 1.08) {
   const positive = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0);
   if (positive.length === 0) return null;
-  const lo = Math.min(...positive);
-  const hi = Math.max(...positive);
-  return { type: 'log' as const, domain: [lo / pad, hi * pad], nice: false };
+  const lo = step125(Math.min(...positive) / pad, false);
+  const hi = step125(Math.max(...positive) * pad, true);
+  return { type: 'log' as const, domain: [lo, hi], nice: false };
 }
 
 /** x = offered rate (closed loop: achieved), log, over the rates present. */
-export function xRate(values: readonly { xPps: number | null }[]) {
+export function xRate(values: readonly { xPps: number | null; loop?: string }[]) {
+  // Ticks at the rates the suite offered (when there are few): a log axis over 2k–20k otherwise
+  // labels every 1k step and crowds them at the top of each decade.
+  const offered = [...new Set(values.filter((v) => v.loop !== 'closed loop').map((v) => v.xPps))]
+    .filter((v): v is number => v !== null && v > 0)
+    .sort((a, b) => a - b);
   return {
     field: 'xPps',
     type: 'quantitative' as const,
     title: 'offered rate (packets/s, log)',
     scale: logScale(values.map((v) => v.xPps)) ?? { type: 'log' as const },
-    axis: { format: '~s' },
+    axis: offered.length >= 2 && offered.length <= 8 ? { format: '~s', values: offered } : { format: '~s' },
   };
 }
 
