@@ -112,16 +112,13 @@ export function pathPalette(entries: readonly PathEntry[]): PathPalette {
       colors.set(d, colors.get(twin)!);
       continue;
     }
-    const spares = FAMILY_SPARES[pathFamily(pathOf(e))];
-    const start = stringHash(e.pathLabel) % spares.length;
-    let pick = spares[start]!;
-    for (let i = 0; i < spares.length; i++) {
-      const c = spares[(start + i) % spares.length]!;
-      if (!used.has(c)) {
-        pick = c;
-        break;
-      }
-    }
+    // The family's own hues first; when a run has more labels of a family than it has hues, any
+    // unused colour of the whole palette (two labels in one colour would be worse than a far hue).
+    const family = FAMILY_SPARES[pathFamily(pathOf(e))];
+    const anyHue = [...new Set(Object.values(FAMILY_SPARES).flat())];
+    const start = stringHash(e.pathLabel);
+    const free = (list: readonly string[]) => list.map((_, i) => list[(start + i) % list.length]!).find((c) => !used.has(c));
+    const pick = free(family) ?? free(anyHue) ?? family[start % family.length]!;
     colors.set(d, pick);
     used.add(pick);
   }

@@ -58,6 +58,12 @@ describe('path palette', () => {
     expect(p1.familyOf('udp-b')).toBe('kernel');
   });
 
+  it('more labels of one family than it has hues still get distinct colours', () => {
+    const labels = ['kernel-udp', 'udp-a', 'udp-b', 'udp-c', 'udp-d', 'udp-e', 'udp-f', 'udp-g', 'udp-h'];
+    const p = pathPalette(labels.map((l) => entry(l, 'kernel-udp')));
+    expect(new Set(labels.map((l) => p.colorOf(l))).size).toBe(labels.length);
+  });
+
   it('an emulated twin of a label keeps its colour', () => {
     const p = pathPalette([entry('rdma-rxe'), entry('rdma-rxe', 'rdma-rxe', true)]);
     expect(p.colorOf('rdma-rxe (emulated)')).toBe(p.colorOf('rdma-rxe'));
