@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { compareRuns, environmentDifferences, type EnvironmentDifference } from '../analysis/compare.js';
+import { compareRuns, environmentDifferences, environmentOf, type EnvironmentDifference } from '../analysis/compare.js';
 import { EXIT, UserError } from '../core/errors.js';
 import { loadRun } from '../core/run-folder.js';
 import { renderCompareTable, writeCompare } from '../report/compare.js';
@@ -24,7 +24,7 @@ export function builder(y: Argv) {
     .option('ci-level', { type: 'number', default: 0.95, describe: 'level of the descriptive bootstrap interval shown beside each change' })
     .option('resamples', { type: 'number', default: 2000, describe: 'bootstrap resamples per metric and group' })
     .option('seed', { type: 'number', default: 1, describe: 'seed of the bootstrap, so a comparison always gives the same answer' })
-    .option('out', { type: 'string', describe: 'folder for compare.json and the chart (default ./compare-<A id>-vs-<B id>)' })
+    .option('out', { type: 'string', describe: 'folder for compare.html, compare.md, compare.json and the chart (default ./compare-<A id>-vs-<B id>)' })
     .option('chart', { type: 'boolean', default: true, describe: 'render compare.svg/.png (--no-chart writes compare.json and the spec only)' })
     .example('$0 compare results/A results/B', 'flag regressions of B against A (exit 3 when there are any)')
     .example('$0 compare results/A results/B --min-change 0.2 --json', 'only changes of 20 % or more, as JSON')
@@ -81,7 +81,7 @@ export async function handler(args: {
     blocking.length > 0,
   );
   const outDir = args.out ?? `compare-${shortName(a.meta.runId)}-vs-${shortName(b.meta.runId)}`;
-  const written = await writeCompare(result, outDir, args.chart);
+  const written = await writeCompare(result, outDir, args.chart, { a: environmentOf(a.meta), b: environmentOf(b.meta) });
   for (const w of written.warnings) human(`warning: ${w}`);
 
   if (args.json) data({ ...result, files: written.files });

@@ -1,13 +1,15 @@
 // What `bypassbench compare` shows and writes: a text table of the per-group changes, and a chart
 // of the relative change of p50 and p99 from run A to run B with its bootstrap interval, coloured
 // by what the comparison concluded (the shaded band is ± the minimum relative change: a point
-// inside it is never flagged). Files go to one folder: compare.json, compare.vl.json, .svg, .png.
+// inside it is never flagged). Files go to one folder: compare.json, compare.vl.json, .svg, .png,
+// and compare.html / compare.md (compare-documents.ts).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import type { ChangeFlag, CompareResult, MetricChange } from '../analysis/compare.js';
 import { fmtRel, fmtUs, pathDisplay, rateLabel, sizeLabel } from './format.js';
-import { renderChart, svgToPng } from './render.js';
+import { compileToVega, renderSvg, svgToPng, vegaLicenseText, vegaRuntimeSource } from './render.js';
+import { renderCompareHtml, renderCompareMarkdown, type CompareChartFiles, type CompareSides } from './compare-documents.js';
 
 export const FLAG_COLORS: Record<ChangeFlag, string> = {
   regression: '#c62828',
@@ -162,8 +164,11 @@ export interface WrittenCompare {
   warnings: string[];
 }
 
-/** Writes compare.json and the chart (Vega-Lite spec, SVG, PNG) into outDir, creating it. */
-export async function writeCompare(result: CompareResult, outDir: string, render = true): Promise<WrittenCompare> {
+/**
+ * Writes compare.json, the chart (Vega-Lite spec, SVG, PNG), and with the runs' environments
+ * compare.html and compare.md into outDir, creating it.
+ */
+export async function writeCompare(result: CompareResult, outDir: string, render = true, sides: CompareSides | null = null): Promise<WrittenCompare> {
   mkdirSync(outDir, { recursive: true });
   const files: string[] = [];
   const warnings: string[] = [];
@@ -174,19 +179,28 @@ export async function writeCompare(result: CompareResult, outDir: string, render
   };
   write('compare.json', `${JSON.stringify(result, null, 2)}\n`);
   const spec = compareChartSpec(result);
+  const chart: CompareChartFiles = { vega: null, svg: null, png: null, vl: null };
   if (spec) {
     write('compare.vl.json', `${JSON.stringify(spec, null, 2)}\n`);
-    if (render) {
-      try {
-        const chartWarnings: string[] = [];
-        const { svg } = await renderChart(spec, chartWarnings);
-        warnings.push(...chartWarnings.map((w) => `compare chart: ${w}`));
+    chart.vl = 'compare.vl.json';
+    const chartWarnings: string[] = [];
+    try {
+      chart.vega = compileToVega(spec, chartWarnings);
+      if (render) {
+        const svg = await renderSvg(chart.vega, chartWarnings);
         write('compare.svg', svg);
+        chart.svg = 'compare.svg';
         write('compare.png', svgToPng(svg));
-      } catch (err) {
-        warnings.push(`compare chart not rendered: ${(err as Error).message}`);
+        chart.png = 'compare.png';
       }
+    } catch (err) {
+      warnings.push(`compare chart not rendered: ${(err as Error).message}`);
     }
+    warnings.push(...chartWarnings.map((w) => `compare chart: ${w}`));
+  }
+  if (sides) {
+    write('compare.html', renderCompareHtml(result, sides, chart, { source: vegaRuntimeSource(), license: vegaLicenseText() }));
+    write('compare.md', renderCompareMarkdown(result, sides, chart.png));
   }
   return { outDir, files, warnings };
 }

@@ -12,13 +12,16 @@ import { KERNEL_SIDE_BY_SIDE_HEADER, kernelSideBySide, kernelSideBySideCells } f
 import { haltpollText } from './metadata.js';
 import type { ReportModel } from './model.js';
 import { VERDICT_COLORS, type ChartSpec } from './charts/index.js';
+import { chartScripts, esc, pageHead } from './page.js';
+
+export { esc } from './page.js';
 
 export interface HtmlChart {
   chart: ChartSpec;
   /** null when compiling failed (error says why). */
   vega: Spec | null;
   /** Relative paths of the files written for this chart. */
-  files: { svg: string | null; png: string | null; vl: string };
+  files: { svg: string | null; png: string | null; pdf?: string | null; vl: string };
   error: string | null;
 }
 
@@ -30,18 +33,6 @@ export interface HtmlOptions {
   vegaVersion: string;
   /** Other documents of the run folder to link, relative paths. */
   documents: string[];
-}
-
-export function esc(text: unknown): string {
-  return String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-}
-
-/** JSON safe inside a <script> element: no "</script>" or "<!--" can end it early. */
-function scriptJson(value: unknown): string {
-  return JSON.stringify(value)
-    .replace(/</g, '\\u003c')
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
 }
 
 function table(header: string[], rows: string[][], className = ''): string {
@@ -58,7 +49,7 @@ function kv(pairs: [string, string | null | undefined][]): string {
 }
 
 function verdictBadge(kind: Verdict['verdict']): string {
-  return `<span class="badge" style="background:${VERDICT_COLORS[kind]}">${esc(kind)}</span>`;
+  return `<span class="badge${kind === 'insufficient-data' ? ' light' : ''}" style="background:${VERDICT_COLORS[kind]}">${esc(kind)}</span>`;
 }
 
 function verdictSection(model: ReportModel, charts: HtmlChart[]): string {
@@ -118,6 +109,7 @@ function figure(c: HtmlChart): string {
   const links = [
     c.files.svg && `<a href="${esc(c.files.svg)}">SVG</a>`,
     c.files.png && `<a href="${esc(c.files.png)}">PNG</a>`,
+    c.files.pdf && `<a href="${esc(c.files.pdf)}">PDF</a>`,
     `<a href="${esc(c.files.vl)}">Vega-Lite spec</a>`,
   ]
     .filter(Boolean)
@@ -301,50 +293,6 @@ function metadataSection(model: ReportModel, options: HtmlOptions): string {
   return parts.join('\n');
 }
 
-const STYLE = `
-:root { --fg:#1d1d1f; --muted:#5f6368; --line:#e0e0e0; --bg:#fff; --accent:#1f5fa8; }
-* { box-sizing: border-box; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; color: var(--fg); background: var(--bg); margin: 0 auto; max-width: 1280px; padding: 24px; }
-h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 19px; margin: 32px 0 10px; border-bottom: 1px solid var(--line); padding-bottom: 4px; } h3 { font-size: 15px; margin: 18px 0 6px; }
-.sub { color: var(--muted); margin: 0 0 12px; }
-nav a { margin-right: 14px; color: var(--accent); }
-.banner { background: #fff4e5; border: 1px solid #f0b35b; padding: 8px 12px; border-radius: 4px; margin: 12px 0; }
-figure { margin: 16px 0 28px; } figcaption { color: var(--muted); max-width: 980px; margin-top: 6px; } .links { white-space: nowrap; }
-.chart { overflow-x: auto; min-height: 40px; }
-.scroll { overflow-x: auto; }
-table { border-collapse: collapse; font-size: 13px; margin: 6px 0 12px; }
-th, td { border-bottom: 1px solid var(--line); padding: 3px 8px; text-align: left; vertical-align: top; }
-th { background: #f6f7f9; position: sticky; top: 0; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.emulated { font-style: italic; color: #9a5b00; }
-.bad { color: #b3261e; } .empty { color: var(--muted); font-style: italic; } .error { color: #b3261e; }
-.badge { color: #fff; border-radius: 3px; padding: 1px 6px; font-size: 12px; white-space: nowrap; }
-.also { color: var(--muted); font-size: 12px; }
-dl.kv { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 6px 0; }
-dl.kv dt { color: var(--muted); } dl.kv dd { margin: 0; word-break: break-word; }
-a { color: var(--accent); }
-@media print { nav, .links { display: none; } details { display: block; } }
-`;
-
-const RENDER_SCRIPT = `
-(function () {
-  var specs = JSON.parse(document.getElementById('bb-chart-specs').textContent);
-  var jobs = Object.keys(specs).map(function (name) {
-    var el = document.getElementById('chart-' + name);
-    try {
-      var view = new vega.View(vega.parse(specs[name]), { renderer: 'svg', container: el, hover: true });
-      return view.runAsync().then(function () { el.setAttribute('data-rendered', 'true'); }, function (err) {
-        el.textContent = 'chart failed: ' + err.message; console.error(err);
-      });
-    } catch (err) {
-      el.textContent = 'chart failed: ' + err.message; console.error(err);
-      return Promise.resolve();
-    }
-  });
-  Promise.all(jobs).then(function () { document.body.setAttribute('data-charts-ready', 'true'); });
-})();
-`;
-
 export function renderHtml(model: ReportModel, options: HtmlOptions): string {
   const m = model.meta;
   const title = `bypassbench · ${m.runId ?? 'run'}`;
@@ -353,10 +301,7 @@ export function renderHtml(model: ReportModel, options: HtmlOptions): string {
   const e = m.env;
   const tools = m.binaries.filter((b) => model.trials.some((t) => b.name.includes(t.driver))).map((b) => `${b.name} ${b.version ?? '?'}`);
   const parts = [
-    '<!doctype html>',
-    '<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${esc(title)}</title><style>${STYLE}</style></head>`,
-    '<body>',
+    pageHead(title),
     `<header><h1>bypassbench report</h1><p class="sub">${esc(m.runId ?? '')} · ${esc(m.status ?? 'unknown status')} · suite ${esc(m.suiteName ?? m.suiteFile ?? '?')} · ${esc(
       m.startedAt ?? '',
     )}${m.endedAt ? ` → ${esc(m.endedAt)}` : ''}</p>`,
@@ -372,17 +317,16 @@ export function renderHtml(model: ReportModel, options: HtmlOptions): string {
     parts.push(`<p class="banner">This run is ${esc(m.status)}${m.error ? `: ${esc(m.error)}` : ''}; the report covers the trials that finished.</p>`);
   parts.push(verdictSection(model, options.charts));
   parts.push('<section id="charts"><h2>Charts</h2>');
-  if (otherCharts.length === 0) parts.push('<p class="empty">no measured trials to chart</p>');
+  if (otherCharts.length === 0 && model.chartNotes.length === 0) parts.push('<p class="empty">no measured trials to chart</p>');
   // Each chart carries its own title (the SVG/PNG files need it), so no heading repeats it.
   for (const c of otherCharts) parts.push(figure(c));
+  for (const n of model.chartNotes) parts.push(`<p class="note chart-note" data-chart="${esc(n.name)}"><b>${esc(n.title)}</b>: not drawn, ${esc(n.note)}.</p>`);
   parts.push('</section>');
   parts.push(summarySection(model));
   parts.push(trialsSection(model));
   parts.push(metadataSection(model, options));
   parts.push(`<footer class="sub"><p>Charts drawn by Vega ${esc(options.vegaVersion)}, inlined below (BSD-3-Clause).</p></footer>`);
-  parts.push(`<script type="application/json" id="bb-chart-specs">${scriptJson(chartsById)}</script>`);
-  parts.push(`<script>/*!\n${options.vegaLicense.replace(/\*\//g, '* /')}\n*/\n${options.vegaRuntime.replace(/<\/script/gi, '<\\/script')}</script>`);
-  parts.push(`<script>${RENDER_SCRIPT}</script>`);
+  parts.push(chartScripts(chartsById as Record<string, Spec>, { source: options.vegaRuntime, license: options.vegaLicense }));
   parts.push('</body></html>');
   return `${parts.join('\n')}\n`;
 }

@@ -162,13 +162,14 @@ export function renderMarkdown(model: ReportModel, charts: readonly MarkdownChar
     out.push(...lines);
   }
 
-  if (charts.length) {
+  if (charts.length || model.chartNotes.length) {
     out.push('', '## Charts');
     for (const c of charts) {
       out.push('', `### ${c.title}`, '');
       out.push(c.png ? `![${c.title}](${c.png})` : '_chart could not be rendered_');
       out.push('', c.caption);
     }
+    for (const n of model.chartNotes) out.push('', `_${n.title}: not drawn, ${n.note}._`);
   }
 
   out.push(

@@ -6,7 +6,7 @@ import type { SelectiveWinThresholds } from '../core/verdict.js';
 import type { TrialRecord } from '../core/trial.js';
 import type { AttributionGap, ReportInputs, SearchEntry } from './inputs.js';
 import { metadataOf, type RunMetadata } from './metadata.js';
-import { buildCharts, type ChartSpec } from './charts/index.js';
+import { buildCharts, type ChartNote, type ChartSpec } from './charts/index.js';
 import { rowsInRunOrder, type SummaryRow } from './table.js';
 
 export interface ReportModel {
@@ -20,6 +20,8 @@ export interface ReportModel {
   searches: SearchEntry[] | null;
   attributionGaps: AttributionGap[];
   charts: ChartSpec[];
+  /** Charts left out because nothing in them could be drawn, with why (shown as notes, not empty charts). */
+  chartNotes: ChartNote[];
   /** Selective-win thresholds the verdicts were decided with; null without verdicts. */
   thresholds: SelectiveWinThresholds | null;
   anyEmulated: boolean;
@@ -31,6 +33,14 @@ export function buildModel(inputs: ReportInputs): ReportModel {
   const groups = groupTrials(run.trials, { bootstrapResamples: 200 });
   const rows = rowsInRunOrder(groups, run.trials);
   const meta = metadataOf(run.meta);
+  const runLabel = [
+    meta.runId,
+    meta.env.cpuModel && `${meta.env.cpuModel} × ${meta.env.cpuCount ?? '?'}`,
+    meta.env.kernelRelease && `kernel ${meta.env.kernelRelease}`,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  const built = buildCharts({ groups, verdicts: inputs.verdicts, searches: inputs.searches, attribution: inputs.attribution, runLabel });
   return {
     runDir: run.dir,
     meta,
@@ -40,7 +50,8 @@ export function buildModel(inputs: ReportInputs): ReportModel {
     verdicts: inputs.verdicts,
     searches: inputs.searches,
     attributionGaps: inputs.attributionGaps,
-    charts: buildCharts({ groups, verdicts: inputs.verdicts, searches: inputs.searches, attribution: inputs.attribution }),
+    charts: built.charts,
+    chartNotes: built.notes,
     thresholds: inputs.verdicts?.[0]?.thresholds ?? null,
     anyEmulated: run.trials.some((t) => t.emulated) || (inputs.searches ?? []).some((s) => s.emulated) || inputs.attribution.some((p) => p.emulated),
   };

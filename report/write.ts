@@ -2,6 +2,7 @@
 //   trials.csv (regenerated from trials.jsonl) and summary.json (grouped medians), through the run
 //   folder's store (core/run-folder.ts), and the documents it names: report.txt (table),
 //   charts/<name>.vl.json (Vega-Lite, data inlined), charts/<name>.svg and .png (rendered headless),
+//   charts/summary.pdf (the one-figure summary as vector PDF, report/pdf.ts),
 //   report.html (self-contained, offline) and report.md (Markdown with PNG references).
 // A chart that fails to render becomes a warning, not a lost report: the run's data is on disk and
 // the text documents are still worth writing.
@@ -16,10 +17,13 @@ import { loadReportInputs } from './inputs.js';
 import { renderMarkdown } from './markdown.js';
 import { buildModel } from './model.js';
 import { compileToVega, renderSvg, svgToPng, vegaLicenseText, vegaRuntimeSource, vegaVersion } from './render.js';
+import { svgToPdf } from './pdf.js';
 import { renderTable, type SummaryRow } from './table.js';
 import { searchSummaryLines } from './search-summary.js';
 
 export const CHARTS_DIR = REPORT_FILES.chartsDir;
+/** Charts also written as PDF (for papers and slides). */
+export const PDF_CHARTS: readonly string[] = ['summary'];
 
 export interface WriteReportOptions {
   /** Render SVG and PNG files (default true). Vega-Lite specs and the HTML are written regardless. */
@@ -54,7 +58,7 @@ export interface WrittenReport {
 function clearOldCharts(dir: string): void {
   if (!existsSync(dir)) return;
   for (const f of readdirSync(dir)) {
-    if (/\.(svg|png|vl\.json)$/.test(f)) rmSync(join(dir, f));
+    if (/\.(svg|png|pdf|vl\.json)$/.test(f)) rmSync(join(dir, f));
   }
 }
 
@@ -99,7 +103,7 @@ export async function writeReport(runDir: string, options: WriteReportOptions = 
     await checkpoint();
     const rel = (ext: string) => `${CHARTS_DIR}/${chart.name}.${ext}`;
     write(rel('vl.json'), `${JSON.stringify(chart.spec, null, 2)}\n`);
-    const entry: HtmlChart = { chart, vega: null, files: { svg: null, png: null, vl: rel('vl.json') }, error: null };
+    const entry: HtmlChart = { chart, vega: null, files: { svg: null, png: null, pdf: null, vl: rel('vl.json') }, error: null };
     htmlCharts.push(entry);
     let vega: Spec;
     const chartWarnings: string[] = [];
@@ -118,6 +122,11 @@ export async function writeReport(runDir: string, options: WriteReportOptions = 
       entry.files.svg = rel('svg');
       write(rel('png'), svgToPng(svg, options.pngScale ?? 2));
       entry.files.png = rel('png');
+      // The one-figure summary goes into papers: vector PDF from the same SVG.
+      if (PDF_CHARTS.includes(chart.name)) {
+        write(rel('pdf'), await svgToPdf(svg, { title: chart.title, subject: model.meta.runId ?? '' }));
+        entry.files.pdf = rel('pdf');
+      }
     } catch (err) {
       if (err instanceof DiskFullError) throw err;
       warnings.push(`chart ${chart.name}: not rendered (${(err as Error).message})`);

@@ -99,11 +99,11 @@ export function attributionChart(points: readonly AttributionPoint[]): ChartSpec
         row: { field: 'size', type: 'ordinal', title: 'message size', sort: sizes },
       },
       spec: {
-        width: { step: 38 },
+        width: { step: 64 },
         height: PANEL_HEIGHT,
         mark: { type: 'bar' },
         encoding: {
-          x: { field: 'rate', type: 'ordinal', title: 'offered rate', sort: rates, axis: { labelAngle: -30 } },
+          x: { field: 'rate', type: 'ordinal', title: 'offered rate', sort: rates, axis: { labelAngle: 0 } },
           y: { field: 'share', type: 'quantitative', title: 'share of RTT', stack: 'zero', axis: { format: '.0%' } },
           color: {
             field: 'component',

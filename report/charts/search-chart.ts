@@ -1,12 +1,15 @@
 // Throughput search results: NDR, PDR and MRR per path and size.
 import type { SearchEntry } from '../inputs.js';
 import { fmtPct, fmtPps, pathDisplay, sizeLabel } from '../format.js';
-import { CONFIG, PANEL_HEIGHT, SCHEMA, emulatedNote, opacityByEmulated, panelColumns, sizeLabels, subtitle, type ChartSpec } from './common.js';
+import { CONFIG, PANEL_HEIGHT, SCHEMA, emulatedNote, panelColumns, sizeLabels, subtitle, type ChartSpec } from './common.js';
+import { pathColorEncoding, type PathPalette } from './palette.js';
 
 const SEARCH_METRICS = ['NDR', 'PDR', 'MRR'] as const;
+/** Colour is the path (as in every chart); the metric is the fill's strength, NDR strongest. */
+const METRIC_OPACITY = [1, 0.6, 0.3];
 
 /** NDR, PDR and MRR per path and size, from search.json. */
-export function searchChart(searches: readonly SearchEntry[] | null): ChartSpec | null {
+export function searchChart(searches: readonly SearchEntry[] | null, palette: PathPalette): ChartSpec | null {
   if (!searches || searches.length === 0) return null;
   const values: Record<string, unknown>[] = [];
   for (const s of searches) {
@@ -39,12 +42,12 @@ export function searchChart(searches: readonly SearchEntry[] | null): ChartSpec 
     title: 'Throughput: NDR, PDR and MRR per path',
     caption:
       'From the throughput search (search.json): NDR is the highest offered rate measured with no loss, PDR the highest with loss within the partial-drop target, MRR the rate received at the maximum offered rate. ' +
-      'Missing bars mean the search found no passing rate.',
+      'Bars are coloured by path as in every chart; solid = NDR, lighter = PDR, palest = MRR. Missing bars mean the search found no passing rate.',
     spec: {
       $schema: SCHEMA,
       title: {
         text: 'Throughput: NDR, PDR and MRR per path',
-        subtitle: subtitle(['tooltips: search bracket and stop reason', emulatedNote(searches)]),
+        subtitle: subtitle(['solid: NDR, lighter: PDR, palest: MRR; tooltips: search bracket and stop reason', emulatedNote(searches)]),
       },
       data: { values },
       facet: { field: 'size', type: 'ordinal', title: 'message size', sort: sizes },
@@ -54,19 +57,21 @@ export function searchChart(searches: readonly SearchEntry[] | null): ChartSpec 
         height: PANEL_HEIGHT,
         layer: [
           {
-            mark: { type: 'bar' },
+            mark: { type: 'bar', stroke: '#555', strokeWidth: 0.5 },
             encoding: {
               x: { field: 'path', type: 'nominal', title: null, axis: { labelAngle: -30, labelLimit: 140 } },
               xOffset: { field: 'metric', type: 'nominal', sort: [...SEARCH_METRICS] },
               y: { field: 'pps', type: 'quantitative', title: 'packets/s', axis: { format: '~s' } },
-              color: {
+              color: { ...pathColorEncoding(palette, values), legend: null },
+              // Emulated results are marked in their name and the subtitle; the fill strength is the metric.
+              opacity: {
                 field: 'metric',
                 type: 'nominal',
                 title: 'rate',
                 sort: [...SEARCH_METRICS],
-                scale: { domain: [...SEARCH_METRICS], range: ['#1b7837', '#5aae61', '#762a83'] },
+                scale: { domain: [...SEARCH_METRICS], range: METRIC_OPACITY },
+                legend: { orient: 'bottom' },
               },
-              opacity: opacityByEmulated,
               tooltip: [
                 { field: 'path', type: 'nominal' },
                 { field: 'size', type: 'nominal' },

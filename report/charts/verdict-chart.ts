@@ -3,7 +3,8 @@ import type { Verdict } from '../../analysis/selective-win.js';
 import { fmtUs, rateLabel, sortVerdicts, verdictKernelCells, verdictRowLabel } from '../format.js';
 import { CONFIG, SCHEMA, rateLabels, type ChartSpec } from './common.js';
 
-export const VERDICT_COLORS = { 'bypass-wins': '#2e9e4f', 'no-win': '#9e9e9e', 'insufficient-data': '#f2c14e' } as const;
+/** Green and grey dark enough for white text (contrast ≥ 4.5:1), amber light enough for dark text. */
+export const VERDICT_COLORS = { 'bypass-wins': '#1b7837', 'no-win': '#6b6b6b', 'insufficient-data': '#f2c14e' } as const;
 
 /** The selective-win verdict per size × rate, with the reason in the tooltip. */
 export function verdictChart(verdicts: readonly Verdict[] | null): ChartSpec | null {

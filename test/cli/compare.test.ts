@@ -21,8 +21,10 @@ describe('bypassbench compare', () => {
     expect(result.stderr).not.toMatch(/unexpected error/);
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toContain('0 regression(s), 0 improvement(s) over 12 groups');
-    for (const f of ['compare.json', 'compare.vl.json', 'compare.svg', 'compare.png']) expect(existsSync(join(out, f)), f).toBe(true);
+    for (const f of ['compare.json', 'compare.vl.json', 'compare.svg', 'compare.png', 'compare.html', 'compare.md'])
+      expect(existsSync(join(out, f)), f).toBe(true);
     expect(readFileSync(join(out, 'compare.png')).length).toBeGreaterThan(10_000);
+    expect(readFileSync(join(out, 'compare.md'), 'utf8')).toContain('## Environments');
   });
 
   it('exits 3 and names the group when B regressed (planted in a copy of A, 6 repetitions each)', async () => {

@@ -4,11 +4,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { groupTrials } from '../../analysis/stats.js';
 import { loadReportInputs } from '../../report/inputs.js';
 import { compileToVega, renderSvg } from '../../report/render.js';
-import { attributionChart, buildCharts, latencyChart, searchChart, verdictChart, type ChartSpec } from '../../report/charts/index.js';
+import { attributionChart, buildCharts, latencyChart, pathPalette, searchChart, verdictChart, type ChartSpec } from '../../report/charts/index.js';
 import { copyFixtureRun, removeTempDirs } from './fixture-runs.js';
 
 type Row = Record<string, unknown>;
-const rowsOf = (chart: ChartSpec): Row[] => (chart.spec as { data: { values: Row[] } }).data.values;
+type Panel = { data?: { values: Row[] }; vconcat?: Panel[] };
+/** Every data row of a chart, from its top-level data or its stacked panels' (a row shown in two panels counts once). */
+const rowsOf = (chart: ChartSpec): Row[] => {
+  const out = new Map<string, Row>();
+  const visit = (p: Panel) => {
+    for (const r of p.data?.values ?? []) out.set(JSON.stringify(r), r);
+    for (const q of p.vconcat ?? []) visit(q);
+  };
+  visit(chart.spec as Panel);
+  return [...out.values()];
+};
 
 afterAll(removeTempDirs);
 
@@ -21,14 +31,19 @@ describe('chart specs', () => {
     // A real run with verdicts, a search, attribution trials and an emulated path (FIXTURE.md).
     const dir = copyFixtureRun('full-a');
     const inputs = loadReportInputs(dir);
-    charts = buildCharts({ groups: groupTrials(inputs.run.trials), verdicts: inputs.verdicts, searches: inputs.searches, attribution: inputs.attribution });
+    charts = buildCharts({
+      groups: groupTrials(inputs.run.trials),
+      verdicts: inputs.verdicts,
+      searches: inputs.searches,
+      attribution: inputs.attribution,
+    }).charts;
 
     const quick = loadReportInputs(copyFixtureRun('quick-a'));
-    quickCharts = buildCharts({ groups: groupTrials(quick.run.trials), verdicts: null, searches: null, attribution: [] });
+    quickCharts = buildCharts({ groups: groupTrials(quick.run.trials), verdicts: null, searches: null, attribution: [] }).charts;
   });
 
   it('builds one chart per kind of data the run has', () => {
-    expect(charts.map((c) => c.name)).toEqual(['verdicts', 'latency', 'rate', 'cpu', 'search', 'attribution']);
+    expect(charts.map((c) => c.name)).toEqual(['verdicts', 'summary', 'latency', 'rate', 'cpu', 'search', 'attribution']);
   });
 
   it('every spec is plain Vega-Lite v6 with its data inlined', () => {
@@ -92,6 +107,48 @@ describe('chart specs', () => {
     expect(JSON.stringify(chart.spec)).toContain('"field":"reason"');
   });
 
+  it('the one-figure summary carries verdict, p99 saving and extra cores in every size × rate cell', () => {
+    const chart = charts.find((c) => c.name === 'summary')!;
+    const rows = rowsOf(chart);
+    expect(rows.length).toBe(rowsOf(charts.find((c) => c.name === 'verdicts')!).length);
+    for (const r of rows) {
+      expect(['bypass wins', 'no win', 'insufficient data']).toContain(r.verdictText);
+      // e.g. "p99 −14 µs (49 %)\n+0.95 cores" (or "—" where the verdict had no such figure).
+      expect(String(r.figures)).toMatch(/^p99 (−[\d.]+ µs( \(\d+ %\))?|\+[\d.]+ µs \(slower\)|saving —)\n([+−][\d.]+ cores|cores —)$/);
+    }
+  });
+
+  it('colours a path the same in every chart that shows paths', () => {
+    const colours = new Map<string, string>();
+    for (const c of charts) {
+      const json = JSON.stringify(c.spec);
+      for (const m of json.matchAll(/"field":"path","type":"nominal","title":"path","scale":\{"domain":(\[[^\]]*\]),"range":(\[[^\]]*\])/g)) {
+        const domain = JSON.parse(m[1]!) as string[];
+        const range = JSON.parse(m[2]!) as string[];
+        domain.forEach((d, i) => {
+          expect(colours.get(d) ?? range[i], `${c.name}: ${d}`).toBe(range[i]);
+          colours.set(d, range[i]!);
+        });
+      }
+    }
+    expect(colours.get('kernel-udp')).toBe('#0072B2');
+    expect(colours.size).toBeGreaterThanOrEqual(3);
+  });
+
+  it('log axes span the data, not whole decades around it', () => {
+    const latency = charts.find((c) => c.name === 'latency')!;
+    const json = JSON.stringify(latency.spec);
+    const domains = [...json.matchAll(/"type":"log","domain":\[([\d.e+-]+),([\d.e+-]+)\],"nice":false/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(domains.length).toBeGreaterThan(0);
+    const us = rowsOf(latency).flatMap((r) => [r.us as number, r.minUs as number, r.maxUs as number]);
+    const [lo, hi] = [Math.min(...us), Math.max(...us)];
+    for (const [a, b] of domains) {
+      expect(a!).toBeGreaterThan(0);
+      // Padded by at most 25 % beyond the values of its row (the x domains pad the rates the same way).
+      expect(b! / a!).toBeLessThanOrEqual((hi / lo) * 1.6);
+    }
+  });
+
   it('attribution stacks component shares of the p50 band and p99 band per rate', () => {
     const rows = rowsOf(charts.find((c) => c.name === 'attribution')!);
     expect(new Set(rows.map((r) => r.rate))).toEqual(new Set(['2000 pps', '10k pps']));
@@ -108,8 +165,9 @@ describe('chart specs', () => {
   it('leaves out charts whose data the run lacks', () => {
     expect(verdictChart(null)).toBeNull();
     expect(verdictChart([])).toBeNull();
-    expect(searchChart(null)).toBeNull();
+    const palette = pathPalette([]);
+    expect(searchChart(null, palette)).toBeNull();
     expect(attributionChart([])).toBeNull();
-    expect(latencyChart([])).toBeNull();
+    expect(latencyChart([], palette)).toBeNull();
   });
 });
