@@ -4,6 +4,7 @@
 // files stay readable.
 import { UserError } from './errors.js';
 import type { HostFacts } from './host.js';
+import type { LabPreflight } from './inventory-preflight.js';
 import { isRecord } from './json-access.js';
 import type { CpuPlan, NetnsNames, TopologyInfo } from './topology.js';
 import type { TrialStatus } from './trial.js';
@@ -70,6 +71,8 @@ export interface RunMeta {
   /** null until the topology is up, and for good when creating it failed. */
   topology: RecordedTopology | null;
   ledgerFile: string;
+  /** Lab mode: the inventory, the pair of hosts this run used and each host's preflight (runners/lab-run.ts). */
+  lab?: LabRunRecord;
   /** The Soft-RoCE VM boot (image, accel, timing: runners/vm-batch.ts), when VM trials ran. */
   softRoceVm?: Record<string, unknown>;
   // Written when the run ends: a run killed before that has none of them.
@@ -77,6 +80,17 @@ export interface RunMeta {
   counts?: Record<TrialStatus, number>;
   /** CPU time the orchestrator itself used, seconds. */
   orchestratorCpuS?: number;
+}
+
+export interface LabRunRecord {
+  inventoryFile: string;
+  pair: string;
+  hosts: { client: string; server: string };
+  /** Where the run's folder (native programs, pid files, artifacts) was on each host. */
+  remoteRunDirs: { client: string; server: string };
+  preflight: { client: LabPreflight; server: LabPreflight };
+  /** Tool or package versions that differ between the two hosts, and other doubts about the numbers. */
+  warnings: string[];
 }
 
 const RUN_STATUSES: readonly RunStatus[] = ['running', 'completed', 'interrupted', 'failed', 'killed'];

@@ -10,7 +10,7 @@ import { getDriver } from '../drivers/registry.js';
 import { impossibleValues } from '../drivers/value-checks.js';
 import type { ArtifactFile } from '../drivers/types.js';
 import { getNetnsRecipe, getRecipe, pathAvailability } from '../paths/registry.js';
-import type { ArtifactSpec, CpuPlan, PreparedPath, ProcessSpec, ReadArtifact, TopologyInfo, TrialContext } from '../paths/types.js';
+import type { ArtifactSpec, CpuPlan, PreparedPath, ProcessSpec, ReadArtifact, ReadyCheck, TopologyInfo, TrialContext } from '../paths/types.js';
 import { coresBusy, cpuUsageBetween, nsPerPacket, readCpuTimes } from './cpu.js';
 import { DiskFullError, diskError } from '../core/safe-write.js';
 import { printable } from '../core/text.js';
@@ -35,6 +35,20 @@ export interface TrialEnv {
   prepared: PreparedPath;
   /** The path's set-up failed: every trial of the block fails with this reason. */
   setupError: string | null;
+  /** Lab mode (runners/lab-executor.ts): processes run on remote hosts; absent = local namespaces. */
+  executor?: TrialExecutor;
+}
+
+/** Where and how a trial's processes run when not in this machine's namespaces. */
+export interface TrialExecutor {
+  spawn(o: { spec: ProcessSpec; name: string; timeoutMs?: number }): RunningProcess;
+  waitReady(proc: RunningProcess, check: ReadyCheck | undefined): Promise<void>;
+  /** Where a process writes the artifact `name` (a path on its host). */
+  artifactPath(name: string): string;
+  /** Copies the artifacts back; returns them with local paths. */
+  fetchArtifacts(artifacts: ArtifactSpec[]): Promise<ArtifactSpec[]>;
+  /** The path cannot run on these hosts: the reason and the fix. */
+  unavailableReason(planned: PlannedTrial): string | null;
 }
 
 /** Ports 20000–29999, one per trial index, so a socket lingering from the last trial never interferes. */
@@ -74,8 +88,20 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
     offeredPps: planned.offeredPps,
     durationS,
     port: trialPort(planned.index),
-    artifactPath: (name) => join(env.rawDir, `${planned.trialId}${tag}-${name}`),
+    artifactPath: (name) =>
+      env.executor ? env.executor.artifactPath(`${planned.trialId}${tag}-${name}`) : join(env.rawDir, `${planned.trialId}${tag}-${name}`),
   };
+  const ex = env.executor;
+  const spawn = (spec: ProcessSpec, name: string, timeoutMs?: number): RunningProcess =>
+    ex
+      ? ex.spawn({ spec, name, ...(timeoutMs !== undefined ? { timeoutMs } : {}) })
+      : spawnTrialProcess({
+          spec,
+          netns: netnsFor(spec, env),
+          rawBase: join(env.rawDir, name),
+          ledger: env.ledger,
+          ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        });
   const { processes, artifacts = [] } = recipe.plan(ctx, planned.options);
   const services: RunningProcess[] = [];
   const stopAll = async () => {
@@ -88,21 +114,17 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
   env.signal.addEventListener('abort', onAbort, { once: true });
   let releaseTracefs: (() => Promise<void>) | null = null;
   try {
-    if (processes.some((p) => p.tracefs)) releaseTracefs = await ensureTracefs(env.ledger);
+    // Lab hosts mount their own tracefs (not done by lab mode yet): only a local trial mounts it here.
+    if (!ex && processes.some((p) => p.tracefs)) releaseTracefs = await ensureTracefs(env.ledger);
     for (const spec of processes.filter((p) => p.kind === 'service')) {
       const attempts = 1 + (spec.restartOnEarlyExit?.attempts ?? 0);
       for (let attempt = 1; ; attempt++) {
         if (env.signal.aborted) throw new Interrupted();
         const suffix = attempt > 1 ? `-attempt${attempt}` : '';
-        const proc = spawnTrialProcess({
-          spec,
-          netns: netnsFor(spec, env),
-          rawBase: join(env.rawDir, `${planned.trialId}${tag}-${spec.role}${suffix}`),
-          ledger: env.ledger,
-        });
+        const proc = spawn(spec, `${planned.trialId}${tag}-${spec.role}${suffix}`);
         services.push(proc);
         try {
-          await waitReady(proc, spec.ready);
+          await (ex ? ex.waitReady(proc, spec.ready) : waitReady(proc, spec.ready));
           break;
         } catch (err) {
           if (!proc.exited() || attempt >= attempts) throw err;
@@ -115,13 +137,7 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
     if (!measureSpec) throw new Error(`recipe for ${planned.path} planned no measuring process`);
     if (env.signal.aborted) throw new Interrupted();
     const before = readCpuTimes();
-    const measure = spawnTrialProcess({
-      spec: measureSpec,
-      netns: netnsFor(measureSpec, env),
-      rawBase: join(env.rawDir, `${planned.trialId}${tag}-${measureSpec.role}`),
-      ledger: env.ledger,
-      timeoutMs: env.trialTimeoutS * 1000,
-    });
+    const measure = spawn(measureSpec, `${planned.trialId}${tag}-${measureSpec.role}`, env.trialTimeoutS * 1000);
     const stopMeasure = () => void measure.stop(1000);
     env.signal.addEventListener('abort', stopMeasure, { once: true });
     // Tools without a duration of their own are stopped with SIGINT, which makes them print
@@ -130,12 +146,18 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
     const measureOutcome = await measure.done;
     if (stopTimer) clearTimeout(stopTimer);
     env.signal.removeEventListener('abort', stopMeasure);
-    const perCpu = cpuUsageBetween(before, readCpuTimes());
+    // In lab mode this machine only orchestrates: its CPU time says nothing about the hosts'.
+    const perCpu = ex ? [] : cpuUsageBetween(before, readCpuTimes());
     if (env.signal.aborted) throw new Interrupted();
+    // A lost ssh connection is the cause of whatever the tool's output lacks: say so.
+    if (measureOutcome.lostConnection) throw new Error(measureOutcome.lostConnection);
     // A service that died under the client (testpmd failing to start its port, out of memory) is
     // the cause of whatever the client saw: report it, not the client's "no replies".
     const died = services.find((s) => s.exited());
-    if (died) throw new ServiceDied(await earlyExitReason(died));
+    if (died) {
+      const o = await died.done;
+      throw new ServiceDied(o.lostConnection ?? (await earlyExitReason(died)));
+    }
     for (const s of services) s.sampleCpu();
     const serviceOutcomes: ProcessOutcome[] = [];
     for (const s of [...services].reverse()) serviceOutcomes.unshift(await s.stop());
@@ -234,7 +256,7 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
     ...extra,
   });
 
-  const unsupported = unavailableReason(planned, env.host);
+  const unsupported = env.executor ? env.executor.unavailableReason(planned) : unavailableReason(planned, env.host);
   if (unsupported) return finish('unsupported', noMeasurement(planned.msgSizeBytes, unsupported));
   if (env.setupError) return finish('failed', noMeasurement(planned.msgSizeBytes, env.setupError));
 
@@ -268,11 +290,12 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
         ]),
       );
     }
-    const artifacts = await readArtifacts(phase.artifacts);
+    const artifacts = await readArtifacts(env.executor ? await env.executor.fetchArtifacts(phase.artifacts) : phase.artifacts);
     Object.assign(native, recipe.nativeFromArtifacts ? recipe.nativeFromArtifacts(artifacts) : Object.fromEntries(artifacts.map((a) => [a.kind, a.content])));
     raw.push(...artifacts.map((a) => relative(env.runDir, a.path)));
-    const cores = coresBusy(phase.cpu.perCpu);
-    const cpu: CpuCost = { ...phase.cpu, coresBusy: cores, nsPerPacket: nsPerPacket(cores, packetRate(m)) };
+    // Lab mode measures no CPU (remote processes are not sampled): unknown, never 0.
+    const cores = env.executor ? null : coresBusy(phase.cpu.perCpu);
+    const cpu: CpuCost = { ...phase.cpu, coresBusy: cores, nsPerPacket: cores === null ? null : nsPerPacket(cores, packetRate(m)) };
     const { status, ...measurement } = m;
     return finish(status, { ...measurement, native }, { cpu, raw });
   } catch (err) {
