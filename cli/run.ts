@@ -1,3 +1,4 @@
+import { cpus } from 'node:os';
 import type { Argv } from 'yargs';
 import { EXIT, UserError } from '../core/errors.js';
 import { planTrials } from '../suites/plan.js';
@@ -64,7 +65,8 @@ export async function handler(
   const estimate = `at least ${formatDuration(estimatedMinimumS(plan.length, durationS, warmupS))} (measured + warm-up time only${loaded.suite.search ? ', plus the searches' : ''})`;
   if (args.dryRun && inventory) {
     const settings = sshSettingsOf(args, '/run/bypassbench/ssh-RUNID');
-    const cpu = resolveCpuPlan(loaded.suite.cpu, 1024, loaded.file);
+    // As the run will: the suite's CPUs, else this machine's defaults, unless the inventory names CPUs.
+    const cpu = resolveCpuPlan(loaded.suite.cpu, cpus().length, loaded.file);
     human(`${loaded.file}: ${plan.length} trials per pair, ${inventory.pairs.length} pair(s) from ${inventory.file}, one after the other`);
     for (const pair of inventory.pairs) {
       const first = (l: number[] | null) => l?.[0];
