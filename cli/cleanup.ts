@@ -4,6 +4,7 @@ import { cleanup } from '../runners/cleanup.js';
 import { data, human } from './output.js';
 import { cleanupLab } from '../runners/lab-cleanup.js';
 import { ledgerDir } from '../runners/ledger.js';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { labOptions, loadLab, sshSettingsOf, type LabArgs } from './lab.js';
 
@@ -22,7 +23,9 @@ export async function handler(args: { dryRun: boolean; force: boolean; json: boo
   const result = await cleanup({ dryRun: args.dryRun, force: args.force });
   if (inventory) {
     // Then every lab host of the inventory that a run's ledger names.
-    const lab = await cleanupLab(inventory, sshSettingsOf(args, join(ledgerDir(), 'ssh-cleanup')), { dryRun: args.dryRun, force: args.force });
+    const settings = sshSettingsOf(args, join(ledgerDir(), `ssh-cleanup-${process.pid}`));
+    const lab = await cleanupLab(inventory, settings, { dryRun: args.dryRun, force: args.force });
+    rmSync(settings.controlDir, { recursive: true, force: true });
     result.actions.push(...lab.actions);
     result.skipped.push(...lab.skipped);
   }

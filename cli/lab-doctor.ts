@@ -1,5 +1,6 @@
 // `doctor --inventory`: the preflight of every lab host (core/inventory-preflight.ts) and which
 // paths each host can run, over SSH, read-only.
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostWarnings, versionMismatches, type LabPreflight } from '../core/inventory-preflight.js';
 import type { Inventory } from '../core/inventory.js';
@@ -34,6 +35,7 @@ export async function labDoctor(inventory: Inventory, args: LabArgs & { json: bo
       await ssh.close();
     }
   }
+  rmSync(settings.controlDir, { recursive: true, force: true });
   const mismatches = inventory.pairs.flatMap((p) => {
     const a = hosts.find((h) => h.preflight.host === p.client.name)?.preflight;
     const b = hosts.find((h) => h.preflight.host === p.server.name)?.preflight;

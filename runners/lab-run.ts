@@ -2,6 +2,7 @@
 // run, with the trials' processes on the hosts (runners/lab-executor.ts). Each pair of an
 // inventory is its own run (folder name and run.json name the pair), one after the other.
 // The grid only: throughput searches and the Soft-RoCE VM phase are local-only for now.
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { Inventory, LabPair } from '../core/inventory.js';
@@ -35,6 +36,7 @@ export async function executeLabRun(opts: RunOptions, lab: LabOptions): Promise<
   let session: LabPairSession | null = null;
   let outcome: RunOutcome = { status: 'completed' };
   let undoBlock: (() => Promise<void>) | null = null;
+  const settings = labSshSettings(run.shortId, lab.ssh);
   try {
     // The inventory's CPU lists win over the suite's (which were checked against this machine, not the hosts).
     const first = (l: number[] | null) => l?.[0];
@@ -46,7 +48,7 @@ export async function executeLabRun(opts: RunOptions, lab: LabOptions): Promise<
     };
     run.meta.cpuPlan = run.cpu;
     const cpus = [run.cpu.client, run.cpu.server, run.cpu.poller];
-    session = await openPair(lab.pair, run.shortId, labSshSettings(run.shortId, lab.ssh), run.loaded.suite.topology.mtu, cpus);
+    session = await openPair(lab.pair, run.shortId, settings, run.loaded.suite.topology.mtu, cpus);
     const s = session;
     run.meta.topology = {
       ...s.topology,
@@ -103,6 +105,8 @@ export async function executeLabRun(opts: RunOptions, lab: LabOptions): Promise<
         outcome = { ...outcome, error: [outcome.error, err.message].filter(Boolean).join('\n') };
       });
     }
+    // The masters are gone (session.close): their socket folder goes too.
+    rmSync(settings.controlDir, { recursive: true, force: true });
     closeRun(run, outcome, recorder.counts, cpuAtStart);
   }
   return { runId: run.runId, runDir: run.folder.dir, ...outcome, records: recorder.records, counts: recorder.counts };
