@@ -1,6 +1,6 @@
 // Lab mode for real: two "hosts" (namespaces, each with its own sshd on a management veth, a test
 // veth between them) that the runner reaches only through the inventory and ssh.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -53,16 +53,24 @@ function suite(dir: string, paths: string, durationS = 1): string {
 
 const enabled = sshdAvailable() && process.getuid?.() === 0;
 let lab: SshLab | null = null;
+const made: string[] = [];
+/** A temporary folder removed after the test. */
+const temp = (prefix: string) => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+};
 afterEach(() => {
   lab?.destroy();
   lab = null;
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 describe.skipIf(!enabled)('lab mode across two ssh hosts', () => {
   it('runs kernel UDP/TCP, tuned kernel UDP, AF_XDP and the probe on the hosts, records per host, leaves them clean', async () => {
     lab = createSshLab();
-    const dir = mkdtempSync(join(tmpdir(), 'bb-lab-'));
-    const state = mkdtempSync(join(tmpdir(), 'bb-state-'));
+    const dir = temp('bb-lab-');
+    const state = temp('bb-state-');
     const out = join(dir, 'run');
     const file = suite(
       dir,
@@ -115,8 +123,8 @@ describe.skipIf(!enabled)('lab mode across two ssh hosts', () => {
 
   it('a killed sshd mid-trial fails the trial with a clear error; cleanup --inventory leaves both hosts clean', async () => {
     lab = createSshLab();
-    const dir = mkdtempSync(join(tmpdir(), 'bb-lab-'));
-    const state = mkdtempSync(join(tmpdir(), 'bb-state-'));
+    const dir = temp('bb-lab-');
+    const state = temp('bb-state-');
     const out = join(dir, 'run');
     const env = { BYPASSBENCH_STATE_DIR: state };
     const child = startCli(['run', suite(dir, '  - path: kernel-udp\n', 6), '--inventory', lab.inventoryFile, '--out', out, '--quiet'], env);
@@ -140,8 +148,8 @@ describe.skipIf(!enabled)('lab mode across two ssh hosts', () => {
 
   it('SIGINT mid-trial stops the run and leaves both hosts clean', async () => {
     lab = createSshLab();
-    const dir = mkdtempSync(join(tmpdir(), 'bb-lab-'));
-    const state = mkdtempSync(join(tmpdir(), 'bb-state-'));
+    const dir = temp('bb-lab-');
+    const state = temp('bb-state-');
     const out = join(dir, 'run');
     const child = startCli(['run', suite(dir, '  - path: kernel-udp\n', 8), '--inventory', lab.inventoryFile, '--out', out, '--quiet'], {
       BYPASSBENCH_STATE_DIR: state,
@@ -158,9 +166,9 @@ describe.skipIf(!enabled)('lab mode across two ssh hosts', () => {
 
   it('a host missing a tool makes the path unsupported on that host, with the fix; doctor says the same', async () => {
     lab = createSshLab({ extraVars: { server: { bypassbench_native_dir: '/nonexistent/bin' } } });
-    const dir = mkdtempSync(join(tmpdir(), 'bb-lab-'));
+    const dir = temp('bb-lab-');
     const out = join(dir, 'run');
-    const state = mkdtempSync(join(tmpdir(), 'bb-state-'));
+    const state = temp('bb-state-');
     await startCli(['run', suite(dir, '  - path: afxdp\n'), '--inventory', lab.inventoryFile, '--out', out, '--quiet'], { BYPASSBENCH_STATE_DIR: state });
     const [rec] = records(out);
     expect(rec?.status).toBe('unsupported');
