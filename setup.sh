@@ -31,6 +31,7 @@ PACKAGES=(
   perftest rdma-core ibverbs-utils ibverbs-providers rdmacm-utils   # RDMA verbs tests
   qemu-system-x86 busybox-static cpio                      # the Soft-RoCE VM
   chromium fonts-dejavu-core                                # the HTML report test; text in PNG charts
+  openssh-client openssh-server                             # lab mode (ssh to hosts); its tests run sshd in namespaces
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

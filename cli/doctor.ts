@@ -9,12 +9,14 @@ import { probeHost } from '../runners/host-probe.js';
 import { detectSoftRoceVm } from '../runners/softroce-detect.js';
 import { data, human } from './output.js';
 import { checkServiceAttribution } from './doctor-service.js';
+import { labOptions, loadLab, type LabArgs } from './lab.js';
+import { labDoctor } from './lab-doctor.js';
 
 export const command = 'doctor';
 export const describe = 'Check which paths can run on this machine, with the reason and the fix for each that cannot';
 
 export function builder(y: Argv) {
-  return y.option('json', { type: 'boolean', default: false, describe: 'print the findings as JSON' });
+  return labOptions(y).option('json', { type: 'boolean', default: false, describe: 'print the findings as JSON' });
 }
 
 export interface PathCheck {
@@ -39,7 +41,9 @@ export function checkPaths(host: HostFacts): PathCheck[] {
   });
 }
 
-export async function handler(args: { json: boolean }): Promise<number> {
+export async function handler(args: { json: boolean } & LabArgs): Promise<number> {
+  const inventory = loadLab(args);
+  if (inventory) return (await labDoctor(inventory, args)) ? EXIT.ok : EXIT.crash;
   const host = await probeHost();
   const paths = checkPaths(host);
   const drivers: Record<string, Availability> = Object.fromEntries(DRIVERS.map((d) => [d.name, d.detect(host)]));

@@ -5,6 +5,7 @@ import { EXIT } from '../core/errors.js';
 import { formatRunTiming } from '../core/run-timing.js';
 import type { LoadedSuite } from '../suites/load.js';
 import { executeRun, type RunSummary } from '../runners/run.js';
+import { executeLabRun, type LabOptions } from '../runners/lab-run.js';
 import { analyzeRun } from '../report/analyze.js';
 import { ReportInterrupted, writeReport, type WrittenReport } from '../report/write.js';
 import { progressReporter } from './progress.js';
@@ -19,6 +20,8 @@ export interface RunFlowOptions {
   json: boolean;
   /** No progress output. */
   quiet?: boolean;
+  /** Lab mode: the trials run on this pair of hosts over SSH. */
+  lab?: LabOptions;
 }
 
 export interface FinishedRun {
@@ -40,14 +43,15 @@ export async function runToReport(opts: RunFlowOptions, present: (run: FinishedR
   const signals = handleSignals();
   const progress = progressReporter(opts.quiet === true || opts.json);
   try {
-    const summary = await executeRun({
+    const runOpts = {
       loaded: opts.loaded,
       outDir: opts.outDir,
       resultsRoot: opts.resultsRoot,
       signal: signals.run,
       onEvent: progress.onEvent,
       argv: process.argv.slice(1),
-    });
+    };
+    const summary = opts.lab ? await executeLabRun(runOpts, opts.lab) : await executeRun(runOpts);
     progress.stop();
     signals.reporting();
     const reportStartMs = performance.now();

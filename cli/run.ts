@@ -1,9 +1,12 @@
+import { cpus } from 'node:os';
 import type { Argv } from 'yargs';
 import { EXIT, UserError } from '../core/errors.js';
 import { planTrials } from '../suites/plan.js';
 import { enablePaths, loadSuite } from '../suites/load.js';
 import { data, human } from './output.js';
-import { runToReport } from './run-flow.js';
+import { runToReport, type FinishedRun } from './run-flow.js';
+import { labDryRun, labOptions, loadLab, sshSettingsOf, type LabArgs } from './lab.js';
+import { resolveCpuPlan } from '../runners/open-run.js';
 
 /** A bigger plan is usually a typo in rates or sizes: it runs only with --yes. */
 export const MAX_TRIALS_WITHOUT_YES = 1000;
@@ -23,7 +26,7 @@ export const command = 'run <suite>';
 export const describe = 'Run a suite: every path × size × offered rate × repetition, saved to a run folder, ending in a report';
 
 export function builder(y: Argv) {
-  return y
+  return labOptions(y)
     .positional('suite', { type: 'string', demandOption: true, describe: 'suite YAML file, e.g. suites/quick.yaml' })
     .option('out', { type: 'string', describe: 'run folder (default results/<UTC time>-<suite>-<id>)' })
     .option('results', { type: 'string', describe: 'parent folder for run folders', default: undefined })
@@ -39,23 +42,40 @@ export function builder(y: Argv) {
     })
     .example('$0 run suites/quick.yaml', 'the default suite on the local two-namespace topology')
     .example('$0 run suites/quick.yaml --dry-run', 'show the trials it would run')
+    .example('$0 run suites/lab.yaml --inventory lab.yml --dry-run', 'every remote argv per lab host, without connecting')
     .example('$0 run suites/quick.yaml --enable rdma-rxe', 'add the Soft-RoCE path (emulated; the first run downloads a Debian kernel)');
 }
 
-export async function handler(args: {
-  suite: string;
-  out?: string;
-  results?: string;
-  dryRun: boolean;
-  json: boolean;
-  quiet: boolean;
-  enable: string[];
-  yes?: boolean;
-}): Promise<number> {
+export async function handler(
+  args: {
+    suite: string;
+    out?: string;
+    results?: string;
+    dryRun: boolean;
+    json: boolean;
+    quiet: boolean;
+    enable: string[];
+    yes?: boolean;
+  } & LabArgs,
+): Promise<number> {
   const loaded = enablePaths(loadSuite(args.suite), args.enable);
+  const inventory = loadLab(args);
   const plan = planTrials(loaded);
   const { durationS, warmupS } = loaded.suite;
   const estimate = `at least ${formatDuration(estimatedMinimumS(plan.length, durationS, warmupS))} (measured + warm-up time only${loaded.suite.search ? ', plus the searches' : ''})`;
+  if (args.dryRun && inventory) {
+    const settings = sshSettingsOf(args, '/run/bypassbench/ssh-RUNID');
+    // As the run will: the suite's CPUs, else this machine's defaults, unless the inventory names CPUs.
+    const cpu = resolveCpuPlan(loaded.suite.cpu, cpus().length, loaded.file);
+    human(`${loaded.file}: ${plan.length} trials per pair, ${inventory.pairs.length} pair(s) from ${inventory.file}, one after the other`);
+    for (const pair of inventory.pairs) {
+      const first = (l: number[] | null) => l?.[0];
+      const pairCpu = { ...cpu, client: first(pair.client.cpus.client) ?? cpu.client, server: first(pair.server.cpus.server) ?? cpu.server };
+      for (const line of labDryRun(pair, plan, settings, { durationS, warmupS: loaded.suite.warmupS, mtu: loaded.suite.topology.mtu, cpu: pairCpu }))
+        human(line);
+    }
+    return EXIT.ok;
+  }
   if (args.dryRun) {
     if (args.json) data(plan);
     else {
@@ -75,7 +95,26 @@ export async function handler(args: {
     );
   }
 
-  return runToReport({ loaded, outDir: args.out, resultsRoot: args.results, json: args.json, quiet: args.quiet }, ({ summary, report }) => {
+  if (inventory) {
+    // Each pair is a run of its own (its folder and run.json name the pair), one after the other.
+    let worst: number = EXIT.ok;
+    for (const pair of inventory.pairs) {
+      const ssh = { knownHostsFile: args.knownHosts ?? null, acceptNewHostKeys: args.acceptNewHostKeys === true };
+      const outDir = args.out && inventory.pairs.length > 1 ? `${args.out}-${pair.name}` : args.out;
+      const code = await runToReport(
+        { loaded, outDir, resultsRoot: args.results, json: args.json, quiet: args.quiet, lab: { inventory, pair, ssh } },
+        present(args),
+      );
+      if (code === EXIT.interrupted) return code;
+      if (code !== EXIT.ok && worst === EXIT.ok) worst = code;
+    }
+    return worst;
+  }
+  return runToReport({ loaded, outDir: args.out, resultsRoot: args.results, json: args.json, quiet: args.quiet }, present(args));
+}
+
+function present(args: { json: boolean }) {
+  return ({ summary, report }: FinishedRun) => {
     if (args.json) {
       data({
         runId: summary.runId,
@@ -92,5 +131,5 @@ export async function handler(args: {
       human(report.table);
       human('');
     }
-  });
+  };
 }

@@ -5,6 +5,7 @@
 import { UserError } from './errors.js';
 import type { HostFacts } from './host.js';
 import type { RunTiming } from './run-timing.js';
+import type { LabPreflight } from './inventory-preflight.js';
 import { isRecord } from './json-access.js';
 import type { CpuPlan, NetnsNames, TopologyInfo } from './topology.js';
 import type { TrialStatus } from './trial.js';
@@ -71,6 +72,8 @@ export interface RunMeta {
   /** null until the topology is up, and for good when creating it failed. */
   topology: RecordedTopology | null;
   ledgerFile: string;
+  /** Lab mode: the inventory, the pair of hosts this run used and each host's preflight (runners/lab-run.ts). */
+  lab?: LabRunRecord;
   /** The Soft-RoCE VM boot (image, accel, timing: runners/vm-batch.ts), when VM trials ran. */
   softRoceVm?: Record<string, unknown>;
   // Written when the run ends: a run killed before that has none of them.
@@ -80,6 +83,17 @@ export interface RunMeta {
   orchestratorCpuS?: number;
   /** Wall time against the tools' measured windows (core/run-timing.ts); absent in older runs. */
   timing?: RunTiming;
+}
+
+export interface LabRunRecord {
+  inventoryFile: string;
+  pair: string;
+  hosts: { client: string; server: string };
+  /** Where the run's folder (native programs, pid files, artifacts) was on each host. */
+  remoteRunDirs: { client: string; server: string };
+  preflight: { client: LabPreflight; server: LabPreflight };
+  /** Tool or package versions that differ between the two hosts, and other doubts about the numbers. */
+  warnings: string[];
 }
 
 const RUN_STATUSES: readonly RunStatus[] = ['running', 'completed', 'interrupted', 'failed', 'killed'];

@@ -2,7 +2,8 @@
 // to. Declared here, not in paths/, because run.json records both (core/run-meta.ts).
 
 export interface TopologyInfo {
-  kind: 'netns';
+  /** netns: two namespaces on this machine; lab: two hosts over SSH (runners/lab-executor.ts). */
+  kind: 'netns' | 'lab';
   /** The run's short id: part of every name the run creates (namespaces, veths, DPDK prefixes). */
   runTag: string;
   client: EndpointInfo;
@@ -11,7 +12,7 @@ export interface TopologyInfo {
 }
 
 export interface EndpointInfo {
-  /** Network namespace name (null would mean the host's own namespace, e.g. on lab hosts). */
+  /** Network namespace name; in lab mode the inventory's host name (processes run in its own namespace). */
   netns: string;
   ifname: string;
   ip: string;

@@ -25,6 +25,8 @@ export interface ProcessOutcome {
   cpu: (ProcessCpu & { complete: boolean }) | null;
   /** Writing raw/<…>.json after the exit failed (a full disk). */
   rawError?: unknown;
+  /** Lab mode: the ssh connection to the process's host was lost (why, in ssh's words). */
+  lostConnection?: string;
 }
 
 export interface RunningProcess {

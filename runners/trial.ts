@@ -10,7 +10,7 @@ import { getDriver } from '../drivers/registry.js';
 import { impossibleValues } from '../drivers/value-checks.js';
 import type { ArtifactFile } from '../drivers/types.js';
 import { getNetnsRecipe, getRecipe, pathAvailability } from '../paths/registry.js';
-import type { ArtifactSpec, CpuPlan, PreparedPath, ProcessSpec, ReadArtifact, TopologyInfo, TrialContext } from '../paths/types.js';
+import type { ArtifactSpec, CpuPlan, PreparedPath, ProcessSpec, ReadArtifact, ReadyCheck, TopologyInfo, TrialContext } from '../paths/types.js';
 import { nsPerPacket } from './cpu.js';
 import { measureCpu, pathCpus, sampleBaseline } from './trial-cpu.js';
 import { DiskFullError, diskError } from '../core/safe-write.js';
@@ -36,6 +36,20 @@ export interface TrialEnv {
   prepared: PreparedPath;
   /** The path's set-up failed: every trial of the block fails with this reason. */
   setupError: string | null;
+  /** Lab mode (runners/lab-executor.ts): processes run on remote hosts; absent = local namespaces. */
+  executor?: TrialExecutor;
+}
+
+/** Where and how a trial's processes run when not in this machine's namespaces. */
+export interface TrialExecutor {
+  spawn(o: { spec: ProcessSpec; name: string; timeoutMs?: number }): RunningProcess;
+  waitReady(proc: RunningProcess, check: ReadyCheck | undefined): Promise<void>;
+  /** Where a process writes the artifact `name` (a path on its host). */
+  artifactPath(name: string): string;
+  /** Copies the artifacts back; returns them with local paths. */
+  fetchArtifacts(artifacts: ArtifactSpec[]): Promise<ArtifactSpec[]>;
+  /** The path cannot run on these hosts: the reason and the fix. */
+  unavailableReason(planned: PlannedTrial): string | null;
 }
 
 /** Ports 20000–29999, one per trial index, so a socket lingering from the last trial never interferes. */
@@ -51,6 +65,9 @@ function netnsFor(spec: ProcessSpec, env: TrialEnv): string | null {
   if (!ns) throw new Error(`${spec.role} runs in namespace "${spec.place}", which the path did not prepare`);
   return ns;
 }
+
+/** CPU not taken (lab mode: the processes ran on other hosts). */
+const UNMEASURED_CPU: CpuCost = { coresBusy: null, nsPerPacket: null, perCpu: [] };
 
 class Interrupted extends Error {}
 class ServiceDied extends Error {}
@@ -78,8 +95,20 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
     durationS,
     warmupS: env.warmupS,
     port: trialPort(planned.index),
-    artifactPath: (name) => join(env.rawDir, `${planned.trialId}${tag}-${name}`),
+    artifactPath: (name) =>
+      env.executor ? env.executor.artifactPath(`${planned.trialId}${tag}-${name}`) : join(env.rawDir, `${planned.trialId}${tag}-${name}`),
   };
+  const ex = env.executor;
+  const spawn = (spec: ProcessSpec, name: string, timeoutMs?: number): RunningProcess =>
+    ex
+      ? ex.spawn({ spec, name, ...(timeoutMs !== undefined ? { timeoutMs } : {}) })
+      : spawnTrialProcess({
+          spec,
+          netns: netnsFor(spec, env),
+          rawBase: join(env.rawDir, name),
+          ledger: env.ledger,
+          ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        });
   const { processes, artifacts = [] } = recipe.plan(ctx, planned.options);
   const services: RunningProcess[] = [];
   const stopAll = async () => {
@@ -93,9 +122,11 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
   let releaseTracefs: (() => Promise<void>) | null = null;
   const cpus = pathCpus(env.cpu, processes);
   try {
-    // What the path's CPUs do with nothing of the trial running: the idle baseline.
-    const baseline = await sampleBaseline(cpus);
-    if (processes.some((p) => p.tracefs)) releaseTracefs = await ensureTracefs(env.ledger);
+    // What the path's CPUs do with nothing of the trial running: the idle baseline (this machine's
+    // CPUs; in lab mode the processes run elsewhere and no CPU is taken).
+    const baseline = ex ? null : await sampleBaseline(cpus);
+    // Lab hosts mount their own tracefs (not done by lab mode yet): only a local trial mounts it here.
+    if (!ex && processes.some((p) => p.tracefs)) releaseTracefs = await ensureTracefs(env.ledger);
     // Services started so far, by role: a tracer that filters by process id is planned with them.
     const pids: Record<string, number> = {};
     for (const declared of processes.filter((p) => p.kind === 'service')) {
@@ -104,15 +135,10 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
       for (let attempt = 1; ; attempt++) {
         if (env.signal.aborted) throw new Interrupted();
         const suffix = attempt > 1 ? `-attempt${attempt}` : '';
-        const proc = spawnTrialProcess({
-          spec,
-          netns: netnsFor(spec, env),
-          rawBase: join(env.rawDir, `${planned.trialId}${tag}-${spec.role}${suffix}`),
-          ledger: env.ledger,
-        });
+        const proc = spawn(spec, `${planned.trialId}${tag}-${spec.role}${suffix}`);
         services.push(proc);
         try {
-          await waitReady(proc, spec.ready);
+          await (ex ? ex.waitReady(proc, spec.ready) : waitReady(proc, spec.ready));
           if (proc.pid !== null) pids[spec.role] = proc.pid;
           break;
         } catch (err) {
@@ -125,28 +151,28 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
     const measureSpec = processes.find((p) => p.kind === 'measure');
     if (!measureSpec) throw new Error(`recipe for ${planned.path} planned no measuring process`);
     if (env.signal.aborted) throw new Interrupted();
-    const measure = spawnTrialProcess({
-      spec: measureSpec,
-      netns: netnsFor(measureSpec, env),
-      rawBase: join(env.rawDir, `${planned.trialId}${tag}-${measureSpec.role}`),
-      ledger: env.ledger,
-      timeoutMs: env.trialTimeoutS * 1000,
-    });
+    const measure = spawn(measureSpec, `${planned.trialId}${tag}-${measureSpec.role}`, env.trialTimeoutS * 1000);
     const stopMeasure = () => void measure.stop(1000);
     env.signal.addEventListener('abort', stopMeasure, { once: true });
     // Tools without a duration of their own are stopped with SIGINT, which makes them print
     // their final statistics; that is a normal end, not a timeout.
     const stopTimer = measureSpec.stopAfterS === undefined ? null : setTimeout(() => void measure.stop(10_000), measureSpec.stopAfterS * 1000);
-    const cpuDone = measureCpu(measure, services, { cpus, baseline, window: measureSpec.measuredWindow });
+    // In lab mode this machine only orchestrates: its CPU time says nothing about the hosts' (unknown, never 0).
+    const cpuDone = baseline === null ? null : measureCpu(measure, services, { cpus, baseline, window: measureSpec.measuredWindow });
     const measureOutcome = await measure.done;
-    const windowed = await cpuDone;
+    const windowed = cpuDone === null ? { cost: UNMEASURED_CPU, noisy: null } : await cpuDone;
     if (stopTimer) clearTimeout(stopTimer);
     env.signal.removeEventListener('abort', stopMeasure);
     if (env.signal.aborted) throw new Interrupted();
+    // A lost ssh connection is the cause of whatever the tool's output lacks: say so.
+    if (measureOutcome.lostConnection) throw new Error(measureOutcome.lostConnection);
     // A service that died under the client (testpmd failing to start its port, out of memory) is
     // the cause of whatever the client saw: report it, not the client's "no replies".
     const died = services.find((s) => s.exited());
-    if (died) throw new ServiceDied(await earlyExitReason(died));
+    if (died) {
+      const o = await died.done;
+      throw new ServiceDied(o.lostConnection ?? (await earlyExitReason(died)));
+    }
     for (const s of services) s.sampleCpu();
     const serviceOutcomes: ProcessOutcome[] = [];
     for (const s of [...services].reverse()) serviceOutcomes.unshift(await s.stop());
@@ -243,7 +269,7 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
     ...extra,
   });
 
-  const unsupported = unavailableReason(planned, env.host);
+  const unsupported = env.executor ? env.executor.unavailableReason(planned) : unavailableReason(planned, env.host);
   if (unsupported) return finish('unsupported', noMeasurement(planned.msgSizeBytes, unsupported));
   if (env.setupError) return finish('failed', noMeasurement(planned.msgSizeBytes, env.setupError));
 
@@ -277,7 +303,7 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
         ]),
       );
     }
-    const artifacts = await readArtifacts(phase.artifacts);
+    const artifacts = await readArtifacts(env.executor ? await env.executor.fetchArtifacts(phase.artifacts) : phase.artifacts);
     Object.assign(native, recipe.nativeFromArtifacts ? recipe.nativeFromArtifacts(artifacts) : Object.fromEntries(artifacts.map((a) => [a.kind, a.content])));
     raw.push(...artifacts.map((a) => relative(env.runDir, a.path)));
     const cpu: CpuCost = { ...phase.cpu, nsPerPacket: phase.cpu.coresBusy === null ? null : nsPerPacket(phase.cpu.coresBusy, packetRate(m)) };

@@ -1,0 +1,217 @@
+// A pair of lab hosts during a run: connections, per-host ledgers and run folders, the native
+// programs copied over, the topology read from the hosts (test addresses from the inventory,
+// MACs from `ip link`), and the TrialExecutor that runs a recipe's processes there. Recipes stay
+// as they are: `client` and `server` places map onto the pair's hosts.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LabHost, LabPair } from '../core/inventory.js';
+import { hostWarnings, versionMismatches, type LabPreflight } from '../core/inventory-preflight.js';
+import { nativeBinary } from '../core/project.js';
+import type { TopologyInfo } from '../core/topology.js';
+import { getRecipe, pathAvailability } from '../paths/registry.js';
+import type { ArtifactSpec, Place, ProcessSpec, SetupCommand } from '../paths/types.js';
+import type { PlannedTrial } from '../suites/plan.js';
+import { NATIVE_BINARIES } from './host-probe.js';
+import { LabLedger } from './lab-ledger.js';
+import { preflightHost, type RemoteFacts } from './lab-preflight.js';
+import { remoteKillArgv, spawnRemoteProcess, waitRemoteReady } from './lab-process.js';
+import type { RunningProcess } from './process.js';
+import { SshHost, type SshSettings } from './ssh.js';
+import type { TrialExecutor } from './trial.js';
+
+type Role = 'client' | 'server';
+
+export interface LabPairSession {
+  pair: LabPair;
+  ssh: Record<Role, SshHost>;
+  ledgers: Record<Role, LabLedger>;
+  remoteRunDirs: Record<Role, string>;
+  nativeDirs: Record<Role, string>;
+  remote: Record<Role, RemoteFacts>;
+  topology: TopologyInfo;
+  warnings: string[];
+  close(): Promise<void>;
+}
+
+/** The run's folder on a host: under its remote dir, named by the run (unique, simple). */
+export function remoteRunDir(host: LabHost, runTag: string): string {
+  return `${host.remoteDir}/${runTag}-${host.name}`;
+}
+
+/** Remote argv of the one-time preparation of a host: folders for pid files, artifacts and programs. */
+export function prepareArgv(dir: string, artifactsDir: string): string[] {
+  return ['mkdir', '-p', '--', `${dir}/pids`, `${dir}/bin`, artifactsDir];
+}
+
+async function macOf(ssh: SshHost, ifname: string): Promise<string> {
+  // `ip -j link show dev IF` prints [{"ifname":"ens1f0","address":"b8:…",…}]
+  const { stdout } = await ssh.run(['ip', '-j', 'link', 'show', 'dev', ifname]);
+  const mac = (JSON.parse(stdout) as { address?: string }[])[0]?.address;
+  if (!mac) throw new Error(`${ssh.name}: no MAC address reported for ${ifname}`);
+  return mac;
+}
+
+/** Everything a host of the pair had from this run goes: processes, adjustments, its run folder. */
+export async function cleanHost(ssh: SshHost, ledger: LabLedger): Promise<string[]> {
+  const problems: string[] = [];
+  for (const p of [...ledger.snapshot.processes]) {
+    await ssh.run(remoteKillArgv(p.pidFile, 'KILL'), { allowFailure: true, timeoutMs: 10_000 }).catch((e: Error) => problems.push(e.message));
+  }
+  for (const u of [...ledger.snapshot.undo].reverse()) {
+    const r = await ssh.run(u.argv, { allowFailure: true, timeoutMs: 15_000 }).catch((e: Error) => ({ exitCode: -1, stderr: e.message }));
+    if (r.exitCode !== 0) problems.push(`${ssh.name}: undoing "${u.why}" (${u.argv.join(' ')}) failed: ${r.stderr.trim()}`);
+  }
+  const rm = await ssh
+    .run(['rm', '-rf', '--', ledger.snapshot.remoteRunDir], { allowFailure: true, timeoutMs: 30_000 })
+    .catch((e: Error) => ({ exitCode: -1, stderr: e.message }));
+  if (rm.exitCode !== 0) problems.push(`${ssh.name}: removing ${ledger.snapshot.remoteRunDir} failed: ${rm.stderr.trim()}`);
+  if (problems.length === 0) ledger.update((d) => ((d.processes = []), (d.undo = [])));
+  return problems;
+}
+
+export async function openPair(pair: LabPair, runTag: string, settings: SshSettings, mtu: number, cpusWanted: number[]): Promise<LabPairSession> {
+  const roles: Role[] = ['client', 'server'];
+  const ssh = { client: new SshHost(pair.client, settings), server: new SshHost(pair.server, settings) };
+  const dirs = { client: remoteRunDir(pair.client, runTag), server: remoteRunDir(pair.server, runTag) };
+  // Written before anything happens on the hosts: cleanup knows where to look from the start.
+  const ledgers = { client: new LabLedger(runTag, pair.client, dirs.client), server: new LabLedger(runTag, pair.server, dirs.server) };
+  const artifactsDir = `${dirs.client}/artifacts`;
+  const nativeDirs = { client: pair.client.nativeDir ?? `${dirs.client}/bin`, server: pair.server.nativeDir ?? `${dirs.server}/bin` };
+  const close = async () => {
+    const problems: string[] = [];
+    for (const r of roles) {
+      problems.push(...(await cleanHost(ssh[r], ledgers[r])));
+      await ssh[r].close();
+      if (problems.length === 0) ledgers[r].close();
+    }
+    if (problems.length > 0) throw new Error(`cleaning the lab hosts left work for \`bypassbench cleanup --inventory\`:\n${problems.join('\n')}`);
+  };
+  try {
+    await Promise.all(roles.map((r) => ssh[r].connect()));
+    for (const r of roles) {
+      await ssh[r].run(prepareArgv(dirs[r], artifactsDir));
+      if (!pair[r].nativeDir) {
+        // The native programs built here are copied: the hosts must share this machine's architecture and libraries (see README "Lab mode").
+        for (const b of NATIVE_BINARIES) if (existsSync(nativeBinary(b))) await ssh[r].copyTo(nativeBinary(b), `${dirs[r]}/bin/${b}`);
+      }
+    }
+    const remote = { client: await preflightHost(ssh.client, nativeDirs.client), server: await preflightHost(ssh.server, nativeDirs.server) };
+    const [clientMac, serverMac] = await Promise.all([macOf(ssh.client, pair.client.testIface), macOf(ssh.server, pair.server.testIface)]);
+    const warnings = [
+      ...hostWarnings(remote.client.preflight, cpusWanted),
+      ...hostWarnings(remote.server.preflight, cpusWanted),
+      ...versionMismatches(remote.client.preflight, remote.server.preflight),
+    ];
+    for (const r of roles) remote[r].preflight.warnings = warnings.filter((w) => w.startsWith(`${pair[r].name}:`));
+    const topology: TopologyInfo = {
+      kind: 'lab',
+      runTag,
+      mtu,
+      client: { netns: pair.client.name, ifname: pair.client.testIface, ip: pair.client.testIp, mac: clientMac },
+      server: { netns: pair.server.name, ifname: pair.server.testIface, ip: pair.server.testIp, mac: serverMac },
+    };
+    return { pair, ssh, ledgers, remoteRunDirs: dirs, nativeDirs, remote, topology, warnings, close };
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  }
+}
+
+function roleOf(place: Place, what: string): Role {
+  if (place === 'client') return 'client';
+  if (place === 'server') return 'server';
+  throw new Error(`${what} runs in "${place}", which lab mode has no host for (only client and server)`);
+}
+
+/** The recipe's argv with the local native programs replaced by their copies on the host. */
+export function hostArgv(argv: readonly string[], nativeDir: string): string[] {
+  const local = Object.fromEntries(NATIVE_BINARIES.map((b) => [nativeBinary(b), `${nativeDir}/${b}`]));
+  return argv.map((a) => local[a] ?? a);
+}
+
+/** Why a path cannot run on this pair (checked per host), or null. */
+export function labUnavailableReason(planned: PlannedTrial, s: LabPairSession): string | null {
+  const recipe = getRecipe(planned.path);
+  if (recipe.runner !== 'netns') {
+    return `${planned.path} runs in the Soft-RoCE VM on this machine, which lab mode does not drive (fix: run it without --inventory; perftest between the hosts' RDMA devices is not built yet)`;
+  }
+  const setup = recipe.setup?.(planned.options, s.topology);
+  if (setup && ((setup.namespaces?.length ?? 0) > 0 || (setup.links?.length ?? 0) > 0)) {
+    return `${planned.path} with these options needs extra namespaces or veth links on one machine, which two lab hosts do not have (fix: run it locally, or choose options without a middle hop)`;
+  }
+  if (setup?.hugepages) return `${planned.path} needs hugepages reserved on the host, which lab mode does not do yet (fix: run it locally)`;
+  for (const r of ['client', 'server'] as const) {
+    const a = pathAvailability(recipe, s.remote[r].facts);
+    if (a.status === 'unsupported') return `on ${r} host ${s.pair[r].name}: ${a.reason} (fix: ${a.fix})`;
+  }
+  return null;
+}
+
+export function labExecutor(s: LabPairSession, rawDir: string): TrialExecutor {
+  const artifactsDir = `${s.remoteRunDirs.client}/artifacts`;
+  return {
+    spawn: ({ spec, name, timeoutMs }) => {
+      const role = roleOf(spec.place, spec.role);
+      const dir = join(rawDir, s.pair[role].name);
+      mkdirSync(dir, { recursive: true });
+      const hostSpec: ProcessSpec = { ...spec, argv: hostArgv(spec.argv, s.nativeDirs[role]) };
+      return spawnRemoteProcess({
+        ssh: s.ssh[role],
+        spec: hostSpec,
+        rawBase: join(dir, name),
+        ledger: s.ledgers[role],
+        remoteRunDir: s.remoteRunDirs[role],
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      });
+    },
+    waitReady: (proc: RunningProcess, check) => {
+      const role = roleOf(proc.spec.place, proc.spec.role);
+      return waitRemoteReady(s.ssh[role], proc as RunningProcess & { remotePid: Promise<number | null> }, check);
+    },
+    artifactPath: (name) => `${artifactsDir}/${name}`,
+    fetchArtifacts: async (artifacts: ArtifactSpec[]) => {
+      const out: ArtifactSpec[] = [];
+      for (const a of artifacts) {
+        const name = a.path.split('/').at(-1)!;
+        // The client's run folder holds the artifacts (the server reaches the same path when a test lab shares it).
+        const local = join(rawDir, s.pair.client.name, name);
+        mkdirSync(join(rawDir, s.pair.client.name), { recursive: true });
+        await s.ssh.client.copyFrom(a.path, local);
+        out.push({ ...a, path: local });
+      }
+      return out;
+    },
+    unavailableReason: (planned) => labUnavailableReason(planned, s),
+  };
+}
+
+/** Runs a path's set-up adjustments on the hosts, each undo in the host's ledger before the change. */
+export async function applySetupCommands(s: LabPairSession, commands: SetupCommand[]): Promise<() => Promise<void>> {
+  const done: { role: Role; argv: string[]; why: string }[] = [];
+  const undoAll = async () => {
+    for (const u of done.reverse()) {
+      await s.ssh[u.role].run(u.argv, { allowFailure: true }).catch(() => undefined);
+      s.ledgers[u.role].update((d) => (d.undo = d.undo.filter((x) => x.argv.join('\0') !== u.argv.join('\0'))));
+    }
+    done.length = 0;
+  };
+  try {
+    for (const cmd of commands) {
+      const role = roleOf(cmd.place, `set-up "${cmd.why}"`);
+      if (cmd.undo) {
+        const entry = { argv: cmd.undo, why: cmd.why };
+        s.ledgers[role].update((d) => d.undo.push(entry));
+        done.push({ role, argv: cmd.undo, why: cmd.why });
+      }
+      await s.ssh[role].run(cmd.do).catch((err: Error) => {
+        throw new Error(`setting up on ${s.pair[role].name} (${cmd.why}) failed: ${err.message}`);
+      });
+    }
+  } catch (err) {
+    await undoAll();
+    throw err;
+  }
+  return undoAll;
+}
+
+export type { LabPreflight };
