@@ -18,7 +18,7 @@
 //      t on log p99 per repetition, adjusted over the verdict set's cells in decideAll).
 // Verdict: all passed → bypass-wins; any failed → no-win (reason = first failure in that
 // order); otherwise unknown → insufficient-data. Before that: a missing kernel measurement, no
-// usable bypass path, or repetitions that disagree (p99 spread > maxSpreadRel) give
+// usable bypass path, or repetitions that disagree (p99 spread > maxSpreadRel, when no per-repetition test was possible) give
 // insufficient-data, because no check computed from such data can be trusted.
 import { pathFamily } from '../core/trial.js';
 import { benjaminiHochberg } from './significance.js';
@@ -137,7 +137,10 @@ export function decide(input: DecisionInput, thresholds: Partial<SelectiveWinThr
       `attribution check failed: ${checkFailures.join('; ')}`,
       checkFailures.map((f) => `attribution check failed: ${f}`),
     );
-  if (repetitions.agree === false) return insufficient(disagreementReason(kernel, best, repetitions));
+  // Wide repetition ranges block the verdict only where no test on the per-repetition values was
+  // possible: with one, check 4 judges the difference against that very spread (a wide spread makes
+  // it fail as "not beyond noise"), and the range stays in the verdict as a description.
+  if (repetitions.agree === false && !checks.beyondSpread.p99?.test) return insufficient(disagreementReason(kernel, best, repetitions));
 
   const ordered = [checks.kernelBottleneck, checks.gain, checks.steadyLoad, checks.beyondSpread];
   const failed = ordered.filter((c) => c.status === 'failed').map((c) => c.detail);

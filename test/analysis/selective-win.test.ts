@@ -300,12 +300,21 @@ describe('decide: insufficient-data', () => {
     expect(v.excludedPaths).toEqual([{ pathLabel: 'afxdp', why: 'no p99 measured' }]);
   });
 
-  it('when repetitions disagree too much, even if a check fails', () => {
-    const v = decide(winningInput({ kernel: path('kernel-udp', [30, 42, 70]), loadCv: 0.9 }));
+  it('when repetitions disagree too much and only their ranges are known, even if a check fails', () => {
+    const { p99ValuesUs: _, ...rangesOnly } = path('kernel-udp', [30, 42, 70]);
+    const v = decide(winningInput({ kernel: rangesOnly, loadCv: 0.9 }));
     expect(v.verdict).toBe('insufficient-data');
     expect(v.repetitions).toMatchObject({ agree: false, maxSpreadRel: 0.5 });
     expect(v.repetitions.kernelSpreadRel).toBeCloseTo(40 / 42, 10);
     expect(v.reason).toBe('repetitions disagree: kernel-udp p99 varies 95 % across 3 repetitions (> 50 %)');
+  });
+
+  it('with per-repetition values, a wide spread is judged by the test of check 4, and still recorded', () => {
+    const v = decide(winningInput({ kernel: path('kernel-udp', [30, 42, 70]) }));
+    expect(v.repetitions).toMatchObject({ agree: false, maxSpreadRel: 0.5 });
+    expect(v.checks.beyondSpread.p99?.test).toBeDefined();
+    expect(v.reason).not.toMatch(/repetitions disagree/);
+    expect(['bypass-wins', 'no-win']).toContain(v.verdict);
   });
 
   it('without attribution while the kernel path holds the rate', () => {
