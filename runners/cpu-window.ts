@@ -127,7 +127,18 @@ export function windowCost(
   // Busy time on the path's CPUs that neither the path's processes, the kernel's softirq/irq work,
   // nor the orchestrator account for: somebody else was running there.
   const foreignCores = Math.max(0, cores(BUSY_KEYS) - cores(IRQ_KEYS) - processCores - orchestratorCores);
-  const coresBusy = round3(processCores + heldCores + irqCores);
+  // Per-process and per-CPU times are sampled at different instants and tick granularity, so the
+  // sum can overshoot a little; never report more than the whole machine was busy in the window.
+  const machineBusyCores =
+    ticksOn(
+      a.cpus,
+      b.cpus,
+      b.cpus.map((c) => c.cpu),
+      BUSY_KEYS,
+    ) /
+    TICKS_PER_S /
+    windowS;
+  const coresBusy = round3(Math.min(processCores + heldCores + irqCores, machineBusyCores));
   const noisy =
     foreignCores > FOREIGN_CORES_TOLERANCE
       ? `foreign load on the path's CPUs (${opts.cpus.join(',')}): ${foreignCores.toFixed(2)} cores busy outside the path's processes during the ${opts.window} window` +
