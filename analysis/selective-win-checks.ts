@@ -172,7 +172,10 @@ export function checkGain(
   const detail =
     busyPollingSentence(pair, best, t) ??
     (scenario
-      ? `${name} would save ${pct(gainRel)} of ${ofWhat} (${us(savingUs ?? 0)} of the scenario's ${us(scenario.creditedKernelP99Us ?? 0)} kernel part) < ${pct(t.gainMin)}`
+      ? gainRel < 0
+        ? // A slower bypass path adds to the scenario's p99 instead of saving: say it that way round.
+          `${name} would add ${pct(-gainRel)} to ${ofWhat} (+${us(-(savingUs ?? 0))} on the scenario's ${us(scenario.creditedKernelP99Us ?? 0)} kernel part)`
+        : `${name} would save ${pct(gainRel)} of ${ofWhat} (${us(savingUs ?? 0)} of the scenario's ${us(scenario.creditedKernelP99Us ?? 0)} kernel part) < ${pct(t.gainMin)}`
       : gainShortfall(gainRel, name, cpu, t));
   if (sustains === null) return { ...base, status: 'unknown', detail: `${detail}, and whether it sustains a rate the kernel cannot is unknown` };
   return { ...base, status: 'failed', detail };
