@@ -272,6 +272,8 @@ function parseLatencyBlock(blockLines: string[], serverNo: number | null, totalR
     receivedPackets: validDuration?.receivedMessages ?? null,
     lossRatio: counts && expectedReplies > 0 ? counts.dropped / expectedReplies : null,
     latencyUs,
+    // sockperf times each reply from the moment it actually sent the request (its pacing never skips).
+    latencyFrom: latencyUs ? 'send' : null,
     throughputGbps: null,
     msgRateMpps: null,
     measuredS: validDuration?.runTimeS ?? null,

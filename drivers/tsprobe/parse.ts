@@ -140,6 +140,8 @@ export function parseTsprobe(output: ToolOutput): Measurement[] {
     throughputGbps: null,
     msgRateMpps: s.achievedPps === null ? null : s.achievedPps / 1e6,
     measuredS: s.measuredS,
+    // The client's own warm-up (sent and discarded inside the measured process), as it reports it.
+    warmupS: typeof s.warmupS === 'number' ? s.warmupS : null,
     native,
   };
   if (s.received === 0) return [{ ...base, status: 'failed', error: `no replies: ${s.sent} requests sent to ${s.server}, none answered` }];
