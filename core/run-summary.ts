@@ -11,6 +11,8 @@ export interface SummaryRow {
   ok: number;
   statuses: TrialStatus[];
   achievedPps: number | null;
+  /** Repetitions whose client fell more than 2 % short of the offered rate (rateReached false): their latency was not measured at it. */
+  rateShortRepetitions?: number;
   lossRatio: number | null;
   p50Us: number | null;
   p99Us: number | null;

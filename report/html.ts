@@ -13,6 +13,7 @@ import { haltpollText } from './metadata.js';
 import type { ReportModel } from './model.js';
 import { VERDICT_COLORS, type ChartSpec } from './charts/index.js';
 import { chartScripts, esc, pageHead } from './page.js';
+import { achievedText } from './table.js';
 
 export { esc } from './page.js';
 
@@ -126,7 +127,7 @@ function summarySection(model: ReportModel): string {
     td(esc(pathDisplay(r.pathLabel, r.emulated)), r.emulated ? 'emulated' : ''),
     num(r.msgSizeBytes === null ? MISSING : String(r.msgSizeBytes)),
     num(r.offeredPps === null ? 'closed loop' : fmtPps(r.offeredPps)),
-    num(fmtPps(r.achievedPps)),
+    num(esc(achievedText(r))),
     num(fmtPct(r.lossRatio)),
     num(fmtUs(r.p50Us)),
     num(esc(tailText(r.p99Us, r.latencySamples, 99, fmtUs))),
@@ -197,7 +198,7 @@ function trialsSection(model: ReportModel): string {
       num(t.offeredPps === null ? 'closed loop' : fmtPps(t.offeredPps)),
       num(String(t.repetition)),
       td(esc(t.status), t.status === 'ok' ? '' : 'bad'),
-      num(fmtPps(t.achievedPps)),
+      num(fmtPps(t.achievedPps) + (t.rateReached === false ? ' (short)' : '')),
       num(fmtPct(t.lossRatio)),
       num(fmtUs(t.latencyUs?.p50)),
       num(esc(tailText(t.latencyUs?.p99, t.latencyUs?.samples, 99, fmtUs, t.latencyUs?.max))),

@@ -8,6 +8,7 @@ import { KERNEL_SIDE_BY_SIDE_HEADER, kernelSideBySide, kernelSideBySideCells } f
 import { haltpollText } from './metadata.js';
 import type { ReportModel } from './model.js';
 import { SEARCH_TABLE_HEADER, searchTableRows } from './search-summary.js';
+import { achievedText, RATE_SHORT_NOTE } from './table.js';
 
 export interface MarkdownChart {
   title: string;
@@ -129,7 +130,7 @@ export function renderMarkdown(model: ReportModel, charts: readonly MarkdownChar
         pathDisplay(r.pathLabel, r.emulated),
         r.msgSizeBytes === null ? MISSING : String(r.msgSizeBytes),
         r.offeredPps === null ? 'closed loop' : fmtPps(r.offeredPps),
-        fmtPps(r.achievedPps),
+        achievedText(r),
         fmtPct(r.lossRatio),
         fmtUs(r.p50Us),
         tailText(r.p99Us, r.latencySamples, 99, fmtUs),
@@ -141,6 +142,7 @@ export function renderMarkdown(model: ReportModel, charts: readonly MarkdownChar
       [false, true, true, true, true, true, true, true, true, true, true],
     ),
   );
+  if (model.rows.some((r) => r.rateShortRepetitions)) out.push('', RATE_SHORT_NOTE);
 
   if (model.searches?.length) {
     out.push(

@@ -23,6 +23,7 @@ export function rowFromGroup(g: TrialGroup, byId: Map<string, TrialRecord>): Sum
     ok: g.repetitions.ok,
     statuses: Object.keys(g.repetitions.byStatus) as TrialStatus[],
     achievedPps: g.achievedPps?.median ?? null,
+    rateShortRepetitions: members.filter((t) => t.status === 'ok' && t.rateReached === false).length,
     lossRatio: g.lossRatio?.median ?? null,
     p50Us: g.latencyUs.p50?.median ?? null,
     p99Us: p99?.median ?? null,
@@ -56,6 +57,13 @@ export function summarizeTrials(trials: readonly TrialRecord[]): SummaryRow[] {
   return rowsInRunOrder(groupTrials(trials, { bootstrapResamples: 100 }), trials);
 }
 
+/** The achieved rate, marked where repetitions fell short of the offered one: "15.4k (short ×2)". */
+export function achievedText(r: Pick<SummaryRow, 'achievedPps' | 'rateShortRepetitions'>): string {
+  return fmtPps(r.achievedPps) + (r.rateShortRepetitions ? ` (short ×${r.rateShortRepetitions})` : '');
+}
+
+export const RATE_SHORT_NOTE = '(short ×N) = N repetitions fell more than 2 % short of the offered rate: their latency was not measured at that rate.';
+
 export const TAIL_NOTE = 'n/a (N samples) = too few samples for that percentile: p99 needs ≥ 1000, p99.9 ≥ 10000 (10 beyond it).';
 
 export function renderTable(rows: readonly SummaryRow[]): string {
@@ -64,7 +72,7 @@ export function renderTable(rows: readonly SummaryRow[]): string {
     pathDisplay(r.pathLabel, r.emulated),
     r.msgSizeBytes === null ? '—' : String(r.msgSizeBytes),
     r.offeredPps === null ? 'closed loop' : fmtPps(r.offeredPps),
-    fmtPps(r.achievedPps),
+    achievedText(r),
     fmtPct(r.lossRatio),
     fmtUs(r.p50Us),
     tailText(r.p99Us, r.latencySamples, 99, fmtUs),
@@ -80,6 +88,7 @@ export function renderTable(rows: readonly SummaryRow[]): string {
     .map((r) => `  ${r.pathLabel} ${r.msgSizeBytes ?? ''} B ${r.offeredPps === null ? 'closed loop' : `${r.offeredPps} pps`}: ${r.error}`);
   if (notes.length) out.push('', 'Not measured / failed:', ...[...new Set(notes)]);
   if (rows.some((r) => r.p99Reliable === false || r.p999Reliable === false)) out.push('', TAIL_NOTE);
+  if (rows.some((r) => r.rateShortRepetitions)) out.push('', RATE_SHORT_NOTE);
   if (rows.some((r) => r.emulated)) out.push('', '(emulated) = measured under emulation (QEMU TCG): says nothing about real hardware.');
   const kernels = renderKernelSideBySide(rows);
   if (kernels) out.push('', kernels);
