@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunFolder } from '../core/run-folder.js';
-import { HUGETLBFS_MOUNT_ROOT } from './hugepages.js';
+import { HUGETLBFS_MOUNT_ROOT, POOL_LOCK } from './hugepages.js';
 import { isSameProcessAlive, liveOwnerRunIds, readLedgers, readStartTicks, type LedgerData } from './ledger.js';
 import { deleteNetns, NETNS_PATTERN, netnsPids } from './netns.js';
 import { killGroup, run, tryRun } from './exec.js';
@@ -203,6 +203,20 @@ export async function cleanup(opts: { dryRun?: boolean; force?: boolean } = {}):
   }
   // hugetlbfs mount points of killed runs (runners/hugepages.ts makes them).
   await sweepHugetlbfs(dryRun, opts.force ?? false, actions, skipped);
+  // The hugepage pool's lock, left by a run killed while it resized the pool.
+  if (existsSync(POOL_LOCK)) {
+    let owner: string[] = [];
+    try {
+      owner = readFileSync(join(POOL_LOCK, 'owner'), 'utf8').split(' ');
+    } catch {
+      // no owner written: its run died between mkdir and write
+    }
+    const pid = Number(owner[0]);
+    const ticks = owner[1] ? Number(owner[1]) : null;
+    if (!(pid > 0 && pid !== process.pid && isSameProcessAlive(pid, ticks))) {
+      await act(actions, `remove the hugepage pool lock ${POOL_LOCK} (its run is gone)`, dryRun, () => rmSync(POOL_LOCK, { recursive: true, force: true }));
+    }
+  }
   const links = await run(['ip', '-o', 'link', 'show', 'type', 'veth'], { allowFailure: true }).catch(() => ({ stdout: '' }));
   for (const line of links.stdout.split('\n')) {
     // "12: bba1b2c3c0@if11: <BROADCAST,…>": index, name@peer

@@ -2,7 +2,8 @@
 // other processes may use it at the same time, so a reservation adds pages on top of what is
 // there and its release takes back only what it added. hugetlbfs is mounted only when no mount
 // exists, and only a mount this module made is ever unmounted.
-import { readFile, writeFile, mkdir, rmdir } from 'node:fs/promises';
+import { readFile, writeFile, mkdir, rmdir, rm } from 'node:fs/promises';
+import { isSameProcessAlive, readStartTicks } from './ledger.js';
 import { run } from './exec.js';
 import { pausePoint } from './test-pause.js';
 
@@ -116,10 +117,12 @@ export async function reserveHugepages(pages: number, record: (intent: HugepageI
   if (before.pageSizeKb === null) {
     throw new Error('reserveHugepages: the kernel reports no hugepage support (no Hugepagesize in /proc/meminfo)');
   }
-  const previousPages = await readNrHugepages();
-  record({ previousTotal: previousPages, addedPages: pages, mountPoint: null });
-  pausePoint('hugepages-pool');
-  const totalPages = await writeNrHugepages(previousPages + pages);
+  const { previousPages, totalPages } = await withPoolLock(async () => {
+    const previous = await readNrHugepages();
+    record({ previousTotal: previous, addedPages: pages, mountPoint: null });
+    pausePoint('hugepages-pool');
+    return { previousPages: previous, totalPages: await writeNrHugepages(previous + pages) };
+  });
   if (totalPages < previousPages + pages) {
     await shrinkPool(totalPages - previousPages);
     record(null);
@@ -160,10 +163,47 @@ export async function reserveHugepages(pages: number, record: (intent: HugepageI
   return reservation;
 }
 
+/**
+ * The pool size is a read-modify-write of one global number: two runs growing or shrinking it at
+ * the same instant would lose one change (both read 512, both write 256: 256 pages left behind).
+ * A lock folder (mkdir is atomic) with its owner's pid inside serialises those few lines; a lock
+ * whose owner died (kill -9 in between) is taken over.
+ */
+export const POOL_LOCK = '/run/bypassbench-hugepages.lock';
+
+async function withPoolLock<T>(fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      await mkdir(POOL_LOCK);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = await readFile(`${POOL_LOCK}/owner`, 'utf8').catch(() => null);
+      const [pid, ticks] = (owner ?? '').split(' ').map(Number);
+      // No owner file yet: its owner is between mkdir and write; wait unless it takes too long.
+      if (owner !== null && !isSameProcessAlive(pid ?? 0, Number.isFinite(ticks) ? (ticks as number) : null)) {
+        await rm(POOL_LOCK, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`hugepage pool: ${POOL_LOCK} held by pid ${pid ?? '?'} for over 10 s`, { cause: err });
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+  try {
+    await writeFile(`${POOL_LOCK}/owner`, `${process.pid} ${readStartTicks(process.pid) ?? ''}`);
+    return await fn();
+  } finally {
+    await rm(POOL_LOCK, { recursive: true, force: true });
+  }
+}
+
 /** Takes `pages` back out of the pool; pages still in use become surplus and free on exit. */
 async function shrinkPool(pages: number): Promise<void> {
-  const current = await readNrHugepages();
-  await writeNrHugepages(Math.max(0, current - pages));
+  await withPoolLock(async () => {
+    const current = await readNrHugepages();
+    await writeNrHugepages(Math.max(0, current - pages));
+  });
 }
 
 /** Reservations whose pages went back, so a release that failed later on can be retried. */
