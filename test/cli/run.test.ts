@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { TrialRecord } from '../../core/trial.js';
 import { leftovers, shortIdOf, startCli } from '../helpers/system.js';
+import { loadRun } from '../../core/run-folder.js';
 
 describe('bypassbench run (real, netns + sockperf)', () => {
   it('measures kernel UDP and TCP, saves the run and leaves nothing behind', async () => {
@@ -16,10 +16,7 @@ describe('bypassbench run (real, netns + sockperf)', () => {
     expect(summary.status).toBe('completed');
     expect(summary.counts.ok).toBe(4);
 
-    const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as TrialRecord);
+    const trials = loadRun(out).trials;
     expect(trials).toHaveLength(4);
     for (const t of trials) {
       expect(t.status).toBe('ok');

@@ -5,18 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import type { TrialRecord } from '../../core/trial.js';
 import { leftovers, shortIdOf, startCli } from '../helpers/system.js';
+import { loadRun } from '../../core/run-folder.js';
 
 describe('AF_XDP paths (real, netns + bb-afxdp)', () => {
   it('measures kernel-to-afxdp and afxdp and leaves no XDP program behind', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'bb-afxdp-')), 'run');
     const result = await startCli(['run', 'test/fixtures/suites/afxdp-tiny.yaml', '--out', out, '--quiet']);
     expect(result.stderr).not.toMatch(/unexpected error/);
-    const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as TrialRecord);
+    const trials = loadRun(out).trials;
     expect(trials).toHaveLength(6);
     for (const t of trials) {
       expect(t.status, `${t.pathLabel} ${t.offeredPps}: ${t.error}`).toBe('ok');
@@ -44,10 +41,7 @@ describe('AF_XDP paths (real, netns + bb-afxdp)', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'bb-afxdp-co-')), 'run');
     const result = await startCli(['run', 'test/fixtures/suites/afxdp-overrate.yaml', '--out', out, '--quiet']);
     expect(result.stderr).not.toMatch(/unexpected error/);
-    const [t] = readFileSync(join(out, 'trials.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as TrialRecord);
+    const [t] = loadRun(out).trials;
     expect(t!.status, t!.error ?? '').toBe('ok');
     // A ping-pong that waits for each reply cannot offer 400 kpps on this machine.
     expect(t!.achievedPps!).toBeLessThan(t!.offeredPps! * 0.98);

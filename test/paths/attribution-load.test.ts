@@ -10,16 +10,14 @@ import type { WorkloadSteadiness } from '../../analysis/steadiness.js';
 import type { TrialRecord } from '../../core/trial.js';
 import type { TsprobeClientSummary } from '../../drivers/tsprobe/index.js';
 import { leftovers, shortIdOf, startCli } from '../helpers/system.js';
+import { loadRun } from '../../core/run-folder.js';
 
 async function runSuite(suite: string): Promise<{ trials: TrialRecord[]; out: string }> {
   const out = join(mkdtempSync(join(tmpdir(), 'bb-probe-load-')), 'run');
   const result = await startCli(['run', suite, '--out', out, '--quiet']);
   expect(result.stderr).not.toMatch(/unexpected error/);
   expect(result.exitCode).toBe(0);
-  const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as TrialRecord);
+  const trials = loadRun(out).trials;
   const meta = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { runId: string };
   expect(await leftovers(shortIdOf(meta.runId), out)).toEqual([]);
   return { trials, out };

@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { attribute, type AttributionResult } from '../../analysis/attribution.js';
 import { workloadSteadiness } from '../../analysis/steadiness.js';
-import type { TrialRecord } from '../../core/trial.js';
 import { parseTsprobeRecords, TSPROBE_RECORDS } from '../../drivers/tsprobe/index.js';
 import { attributionOptionsSchema, attributionRecipe } from '../../paths/attribution.js';
 import { fixturePath } from '../helpers/fixtures.js';
 import { leftovers, shortIdOf, startCli } from '../helpers/system.js';
 import { tracefsMounted } from '../../runners/tracefs.js';
+import { loadRun } from '../../core/run-folder.js';
 
 describe('attribution recipe (pure)', () => {
   it('turns the records its driver read into native.attribution and the workload steadiness', () => {
@@ -59,10 +59,7 @@ describe('attribution path (real, netns + bb-tsprobe)', () => {
     const result = await startCli(['run', 'test/fixtures/suites/attribution-tiny.yaml', '--out', out, '--quiet']);
     expect(result.stderr).not.toMatch(/unexpected error/);
     expect(result.exitCode).toBe(0);
-    const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as TrialRecord);
+    const trials = loadRun(out).trials;
     const share = (label: string) => {
       const t = trials.find((x) => x.pathLabel === label)!;
       expect(t.status).toBe('ok');
@@ -95,10 +92,7 @@ describe('wake-up measured (real, netns + bb-tsprobe + bpftrace)', () => {
     const result = await startCli(['run', 'test/fixtures/suites/attribution-wakeup.yaml', '--out', out, '--quiet']);
     expect(result.stderr).not.toMatch(/unexpected error/);
     expect(result.exitCode).toBe(0);
-    const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as TrialRecord);
+    const trials = loadRun(out).trials;
     const split = (label: string) => {
       const t = trials.find((x) => x.pathLabel === label)!;
       expect(t.status).toBe('ok');

@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { TrialRecord } from '../../core/trial.js';
 import { leftovers, shortIdOf, startCli } from '../helpers/system.js';
+import { loadRun } from '../../core/run-folder.js';
 
 const hugepages = () => Number(readFileSync('/proc/sys/vm/nr_hugepages', 'utf8'));
 
@@ -16,10 +16,7 @@ describe('DPDK paths (real, netns + dpdk-testpmd)', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'bb-dpdk-')), 'run');
     const result = await startCli(['run', 'test/fixtures/suites/dpdk-tiny.yaml', '--out', out, '--quiet']);
     expect(result.stderr).not.toMatch(/unexpected error/);
-    const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as TrialRecord);
+    const trials = loadRun(out).trials;
     expect(trials.map((t) => t.pathLabel)).toEqual(['dpdk-afxdp', 'dpdk-afpacket', 'dpdk-wire', 'dpdk-null', 'dpdk-txrx', 'dpdk-afxdp-xsk']);
     for (const t of trials) {
       expect(t.status, `${t.path}: ${t.error}`).toBe('ok');

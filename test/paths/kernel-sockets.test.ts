@@ -5,11 +5,12 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PATH_FAMILY, type TrialRecord } from '../../core/trial.js';
+import { PATH_FAMILY } from '../../core/trial.js';
 import { PATH_RECIPES } from '../../paths/registry.js';
 import { busyPollSocketOptionsSchema, kernelUdpBusyPollRecipe, kernelUdpRecipe, kernelTcpBusyPollRecipe } from '../../paths/kernel-sockets.js';
 import type { TrialContext } from '../../paths/types.js';
 import { leftovers, shortIdOf, startCli } from '../helpers/system.js';
+import { loadRun } from '../../core/run-folder.js';
 
 const ctx: TrialContext = {
   topology: {
@@ -71,10 +72,7 @@ describe('tuned kernel references (real, netns + sockperf)', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'bb-busypoll-')), 'run');
     const result = await startCli(['run', 'test/fixtures/suites/busypoll-tiny.yaml', '--out', out, '--quiet']);
     expect(result.stderr).not.toMatch(/unexpected error/);
-    const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as TrialRecord);
+    const trials = loadRun(out).trials;
     expect(trials).toHaveLength(6);
     const meta = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { runId: string; cpuPlan: { poller: number; client: number } };
     for (const t of trials) {

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ServiceAttributionResult } from '../../analysis/service-attribution.js';
-import type { TrialRecord } from '../../core/trial.js';
 import { serviceOptionsSchema } from '../../paths/service.js';
 import { leftovers, shortIdOf, startCli } from '../helpers/system.js';
+import { loadRun } from '../../core/run-folder.js';
 
 describe('service options', () => {
   it('name the field of a bad combination', () => {
@@ -24,10 +24,7 @@ describe('service path (real: Java and Node services, bpftrace, runtime logs)', 
     const out = join(mkdtempSync(join(tmpdir(), 'bb-svc-')), 'run');
     const result = await startCli(['run', 'test/fixtures/suites/service-tiny.yaml', '--out', out, '--quiet']);
     expect(result.stderr).not.toMatch(/unexpected error/);
-    const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as TrialRecord);
+    const trials = loadRun(out).trials;
     const attributed = (label: string) => {
       const t = trials.find((x) => x.pathLabel === label)!;
       expect(t.status, `${label}: ${t.error}`).toBe('ok');

@@ -6,19 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunMeta } from '../../core/run-meta.js';
-import type { TrialRecord } from '../../core/trial.js';
 import { FOREIGN_CORES_TOLERANCE } from '../../runners/cpu-window.js';
 import { leftovers, shortIdOf, startCli } from '../helpers/system.js';
+import { loadRun } from '../../core/run-folder.js';
 
 describe('CPU over the measured window (real, netns)', () => {
   it('takes a blocking and a busy-polling path over their counted windows', { timeout: 180_000 }, async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'bb-cpuwin-')), 'run');
     const result = await startCli(['run', 'test/fixtures/suites/cpu-window.yaml', '--out', out, '--quiet']);
     expect(result.stderr).not.toMatch(/unexpected error/);
-    const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as TrialRecord);
+    const trials = loadRun(out).trials;
     expect(trials).toHaveLength(2);
     for (const t of trials) {
       expect(t.status, `${t.pathLabel}: ${t.error}`).toBe('ok');

@@ -2,11 +2,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { TrialRecord } from '../../core/trial.js';
 import type { PathSearch } from '../../core/search-result.js';
 import { plannedSearches } from '../../runners/search-phase.js';
 import { parseSuite } from '../../suites/load.js';
 import { startCli } from '../helpers/system.js';
+import { loadRun } from '../../core/run-folder.js';
 
 describe('plannedSearches', () => {
   const suite = (search: string) =>
@@ -81,10 +81,7 @@ describe('a real throughput search (kernel UDP, sockperf under-load)', () => {
     expect(readFileSync(join(out, 'report.txt'), 'utf8')).toMatch(/kernel-udp 64 B: [a-z-]+ after \d+ trials/);
     if (s.ndrPps !== null && s.pdrPps !== null) expect(s.ndrPps).toBeLessThanOrEqual(s.pdrPps);
     if (s.pdrPps !== null) expect(s.pdrPps).toBeLessThanOrEqual(200000);
-    const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as TrialRecord);
+    const trials = loadRun(out).trials;
     const searchTrials = trials.filter((t) => t.search);
     expect(searchTrials).toHaveLength(s.trialCount);
     for (const t of searchTrials) {

@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { TrialRecord } from '../../core/trial.js';
 import { startCli } from '../helpers/system.js';
+import { loadRun } from '../../core/run-folder.js';
 
 describe('Soft-RoCE paths in a suite (real QEMU VM)', () => {
   it('runs rdma-rxe trials in one boot and records them as emulated', async () => {
@@ -13,10 +13,7 @@ describe('Soft-RoCE paths in a suite (real QEMU VM)', () => {
     const result = await startCli(['run', 'test/fixtures/suites/rdma-tiny.yaml', '--out', out, '--quiet']);
     expect(result.stderr).not.toMatch(/unexpected error/);
     expect(result.exitCode).toBe(0);
-    const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as TrialRecord);
+    const trials = loadRun(out).trials;
     expect(trials).toHaveLength(2);
     for (const t of trials) {
       expect(t.status).toBe('ok');
