@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,6 +83,20 @@ void spin_until(int64_t deadline_ns) {
   while (now_ns() < deadline_ns) {
     for (int i = 0; i < 64; i++) work += (uint64_t)i * 2654435761u;
   }
+}
+
+void prefault(void *p, size_t len) {
+  /* volatile: a plain store of zero into calloc'd memory may be optimised away. */
+  volatile uint8_t *b = p;
+  long page = sysconf(_SC_PAGESIZE);
+  size_t step = page > 0 ? (size_t)page : 4096;
+  for (size_t off = 0; off < len; off += step) b[off] = 0;
+  if (len > 0) b[len - 1] = 0;
+}
+
+long minor_faults(void) {
+  struct rusage ru;
+  return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_minflt : -1;
 }
 
 void die(const char *fmt, ...) {
@@ -235,6 +250,9 @@ void ts_sock_init(struct ts_sock *s, int fd, const struct ts_opts *opts) {
   s->id_sent = calloc(ID_RING, sizeof *s->id_sent);
   s->id_valid = calloc(ID_RING, 1);
   if (!s->id_seq || !s->id_sent || !s->id_valid) die("out of memory");
+  prefault(s->id_seq, ID_RING * sizeof *s->id_seq);
+  prefault(s->id_sent, ID_RING * sizeof *s->id_sent);
+  prefault(s->id_valid, ID_RING);
 }
 
 static ssize_t send_once(struct ts_sock *s, const void *buf, size_t len, const struct sockaddr_in *to,
@@ -427,6 +445,7 @@ void follow_init(struct follow_q *q, uint32_t cap) {
   q->cap = cap;
   q->items = calloc(cap, sizeof *q->items);
   if (!q->items) die("out of memory");
+  prefault(q->items, cap * sizeof *q->items);
 }
 
 void follow_push(struct follow_q *q, uint64_t seq, uint32_t slot, int64_t ns) {

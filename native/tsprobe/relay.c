@@ -183,6 +183,7 @@ int cmd_relay(int argc, char **argv) {
   memset(&r, 0, sizeof r);
   r.pend = calloc(PENDING, sizeof *r.pend);
   if (!r.pend) die("out of memory");
+  prefault(r.pend, PENDING * sizeof *r.pend);
   int ffd = socket(AF_INET, SOCK_DGRAM, 0);
   int bfd = socket(AF_INET, SOCK_DGRAM, 0);
   if (ffd < 0 || bfd < 0) die("socket: %s", strerror(errno));

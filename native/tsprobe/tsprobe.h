@@ -84,6 +84,13 @@ struct tsp_follow {
 int64_t now_ns(void);
 void spin_until(int64_t deadline_ns);
 
+/* Writes every page of [p, p + len) once, so the hot path never takes the first-touch page fault
+ * (calloc'd memory is mapped lazily: on a VM a first touch can also exit to the host). */
+void prefault(void *p, size_t len);
+/* Minor page faults of this process so far (getrusage): the summary reports those taken while
+ * sending, which should be ~0 once everything the loop touches is prefaulted. */
+long minor_faults(void);
+
 /* ---- options ---- */
 int parse_hostport(const char *s, struct sockaddr_in *out);
 void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
