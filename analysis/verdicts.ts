@@ -5,6 +5,7 @@ import { median } from 'simple-statistics';
 import { pathFamily, type TrialRecord } from '../core/trial.js';
 import { toKernelAttribution, type AttributionResult } from './attribution.js';
 import { poolKernelAttribution } from './attribution-bands.js';
+import { probeKernelReference, receiveModeClause } from './probe-kernel-check.js';
 import type { PathSearch } from '../core/search-result.js';
 import type { Verdict, VerdictSettings } from '../core/verdict.js';
 import { decideAll, inputsFromGroups, resolveThresholds, type KernelAttribution } from './selective-win.js';
@@ -159,11 +160,10 @@ export function computeVerdicts(
   const checked = inputs.map((withoutScenario) => {
     const input = scenario === undefined ? withoutScenario : { ...withoutScenario, scenario };
     if (!input.attribution || !kernelIsUdp) return input;
-    const failure = probeRttDisagreement(
-      probeRttP50ForCell(trials, input.msgSizeBytes, input.offeredPps, attributionLabel),
-      input.kernel?.p50Us ?? null,
-      kernelPathLabel,
-    );
+    // Like with like: a kernel UDP path that waits for replies as the probe does (probe-kernel-check.ts).
+    const ref = probeKernelReference(trials, input.msgSizeBytes, input.offeredPps, attributionLabel, kernelPathLabel, input.kernel?.p50Us ?? null);
+    const disagreement = probeRttDisagreement(probeRttP50ForCell(trials, input.msgSizeBytes, input.offeredPps, attributionLabel), ref.p50Us, ref.label);
+    const failure = disagreement === null ? null : disagreement + receiveModeClause(ref);
     if (!failure) return input;
     return { ...input, attribution: { ...input.attribution, checkFailures: [...(input.attribution.checkFailures ?? []), failure] } };
   });

@@ -148,9 +148,18 @@ export interface Measurement {
    * actual send ('send': a slow client hides part of the delay it caused). null: unknown.
    */
   latencyFrom?: 'schedule' | 'send' | null;
+  /**
+   * How the measuring client waited for its replies: 'block' (a blocking receive: every reply
+   * wakes it, as sockperf's default client) or 'spin' (non-blocking receives in a loop: it never
+   * sleeps, as the busy-polling references). The probe-vs-kernel check compares like with like.
+   * null/absent: not applicable or not recorded.
+   */
+  receiveMode?: ReceiveMode | null;
   /** The tool's numbers with the tool's own meaning (for example sockperf's half round trip). */
   native: Record<string, unknown>;
 }
+
+export type ReceiveMode = 'block' | 'spin';
 
 export interface TrialRecord extends Omit<Measurement, 'status'> {
   trialId: string;

@@ -141,6 +141,8 @@ function kernelSocketRecipe(path: 'kernel-udp' | 'kernel-tcp'): NetnsRecipe<Kern
     openLoop: (o) => ({ ...o, mode: 'under-load', replyEvery: 1, fullLog: false }),
     wholeSecondDurations: true,
     plan: (ctx, options) => plan(ctx, options, protocol),
+    // sockperf's default client (and server) receive with blocking recvfrom(): each reply wakes it.
+    combine: (measured: Measurement) => ({ ...measured, receiveMode: 'block' }),
   };
 }
 
@@ -157,7 +159,11 @@ function busyPollRecipe(path: 'kernel-udp-busypoll' | 'kernel-tcp-busypoll'): Ne
     openLoop: (o) => ({ ...o, mode: 'under-load', replyEvery: 1, fullLog: false }),
     wholeSecondDurations: true,
     plan: (ctx, options) => plan(ctx, options, protocol, { usec: options.busyPollUsec }),
-    combine: (measured: Measurement, _services, options) => ({ ...measured, native: { ...measured.native, busyPoll: busyPollRecord(options) } }),
+    combine: (measured: Measurement, _services, options) => ({
+      ...measured,
+      receiveMode: 'spin',
+      native: { ...measured.native, busyPoll: busyPollRecord(options) },
+    }),
   };
 }
 

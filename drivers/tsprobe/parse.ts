@@ -74,6 +74,10 @@ export interface TsprobeClientSummary {
   t0Ns: string;
   timestamping: { client: TsprobeSocketStamps; serverTxStamps: number; flushes: number; flushFollowups: number };
   pacing: 'busy' | 'sleep';
+  /** How the client waited for replies (absent from builds before receive modes). */
+  rxMode?: 'block' | 'spin';
+  /** Page faults the send loop took (builds that prefault its memory report it): ~0 expected. */
+  minorFaultsWhileSending?: number;
   txSched: boolean;
   errors: { message: string; count: number }[];
 }
@@ -136,6 +140,8 @@ export function parseTsprobe(output: ToolOutput): Measurement[] {
     lossRatio: s.lossRatio,
     latencyUs: latencyFromSummary(s.latencyFromScheduleUs ?? s.rttUs),
     latencyFrom: fromSchedule ? 'schedule' : 'send',
+    // Builds before --rx-mode only had blocking receives.
+    receiveMode: s.rxMode === 'spin' ? 'spin' : 'block',
     unsentRequests: s.unsent ?? null,
     throughputGbps: null,
     msgRateMpps: s.achievedPps === null ? null : s.achievedPps / 1e6,

@@ -81,6 +81,8 @@ describe('tuned kernel references (real, netns + sockperf)', () => {
       expect(l.p50).toBeGreaterThan(0);
       expect(l.p99!).toBeGreaterThanOrEqual(l.p50!);
       expect(t.achievedPps!).toBeLessThanOrEqual(t.offeredPps! * 1.05);
+      // How the client waited for replies, for the probe-vs-kernel check (like with like).
+      expect(t.receiveMode).toBe(t.path === 'kernel-udp' ? 'block' : 'spin');
       if (t.path === 'kernel-udp') continue;
       expect(t.native['busyPoll']).toMatchObject({ mode: 'nonblocking-spin', soBusyPollUsec: 50, preferBusyPoll: false, sysctls: {} });
       // The spinning server keeps its CPU busy whatever the rate.

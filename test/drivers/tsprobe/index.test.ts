@@ -119,6 +119,36 @@ const expected: Record<string, { kind: 'client-ok' | 'client-failed' | 'server' 
       txId: 'cmsg',
     },
   },
+  'rxmode-raw64-5k-block': {
+    kind: 'client-ok',
+    params: {
+      role: 'client',
+      binary: BIN,
+      serverIp: '10.237.0.2',
+      port: 7000,
+      msgSizeBytes: 64,
+      offeredPps: 5000,
+      durationS: 0.5,
+      warmupS: 0.2,
+      rxMode: 'block',
+      recordsPath: records('rxmode-raw64-5k-block'),
+    },
+  },
+  'rxmode-raw64-5k-spin': {
+    kind: 'client-ok',
+    params: {
+      role: 'client',
+      binary: BIN,
+      serverIp: '10.237.0.2',
+      port: 7000,
+      msgSizeBytes: 64,
+      offeredPps: 5000,
+      durationS: 0.5,
+      warmupS: 0.2,
+      rxMode: 'spin',
+      recordsPath: records('rxmode-raw64-5k-spin'),
+    },
+  },
   'bare-json256-poisson-2k': {
     kind: 'client-ok',
     params: {
@@ -277,6 +307,18 @@ describe('fixture details', () => {
     expect(native.timestamping.client.hardware).toMatchObject({ requested: true, iface: 'h5a0', status: 'unsupported' });
     expect(native.timestamping.client.rxHardware).toBe(0);
     expect(native.timestamping.client.txHardware).toBe(0);
+  });
+
+  test('the receive mode is recorded (receiveMode); builds before receive modes only blocked', () => {
+    for (const mode of ['block', 'spin'] as const) {
+      const { m, native } = parseOne(`rxmode-raw64-5k-${mode}`);
+      expect(native.rxMode).toBe(mode);
+      expect(m.receiveMode).toBe(mode);
+      // The send loop's memory is prefaulted: a handful of faults, not one every few requests.
+      expect(native.minorFaultsWhileSending).toBeGreaterThanOrEqual(0);
+      expect(native.minorFaultsWhileSending).toBeLessThan(native.sent / 10);
+    }
+    expect(parseOne('bare-raw64-5k').m.receiveMode).toBe('block');
   });
 
   test('TX_SCHED stamps and SCM_TS_OPT_ID ids are reported when asked for', () => {
