@@ -75,6 +75,7 @@ describe('attribution path (real, netns + bb-tsprobe)', () => {
       return a;
     };
     const bare = share('bare');
+    expect(trials.find((x) => x.pathLabel === 'bare')!.receiveMode).toBe('block');
     const heavy = share('app-heavy');
     expect(heavy.relays).toBe(2);
     expect(heavy.components.hops.p50Us).toBeGreaterThan(0);
@@ -101,6 +102,8 @@ describe('wake-up measured (real, netns + bb-tsprobe + bpftrace)', () => {
       expect(a.kernelRxSplit).not.toBeNull();
       expect(a.remainders).toEqual(['other']);
       expect(t.native['threadIds']).toMatchObject({ client: expect.any(Number), server: expect.any(Number) });
+      // The record says how the client waited for replies (the probe-vs-kernel check's like with like).
+      expect(t.receiveMode).toBe(label);
       return a.kernelRxSplit!;
     };
     const block = split('block');
