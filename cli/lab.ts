@@ -17,6 +17,8 @@ export interface LabArgs {
   inventory?: string;
   knownHosts?: string;
   acceptNewHostKeys?: boolean;
+  /** Overrides the suite's `lab.pairs`. */
+  pairs?: 'sequential' | 'parallel';
 }
 
 export function labOptions<T>(y: Argv<T>) {
@@ -27,6 +29,11 @@ export function labOptions<T>(y: Argv<T>) {
       type: 'boolean',
       default: false,
       describe: 'lab mode: record the key of a host seen for the first time (StrictHostKeyChecking=accept-new); a changed key still fails',
+    })
+    .option('pairs', {
+      type: 'string',
+      choices: ['sequential', 'parallel'] as const,
+      describe: "lab mode: run the inventory's pairs one after the other or all at once (pairs sharing a host are refused); default: the suite's lab.pairs",
     });
 }
 

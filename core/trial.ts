@@ -116,6 +116,11 @@ export interface CpuCost {
   foreignCores?: number | null;
   /** The orchestrator's own CPU during the window (sampling, bookkeeping), cores; not the path's. */
   orchestratorCores?: number | null;
+  /**
+   * Lab mode: each host's figures by host name (its own CPUs, processes, noise; the orchestrator
+   * there is the remote CPU sampler); the top-level figures are their sums.
+   */
+  hosts?: Record<string, CpuCost>;
 }
 
 /** What a driver's parse() can say about one measurement. The runner adds identity and context. */
