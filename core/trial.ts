@@ -188,6 +188,12 @@ export interface TrialRecord extends Omit<Measurement, 'status'> {
    * null. A noisy trial is kept and shown as such; it is not silently dropped.
    */
   noisy?: string | null;
+  /**
+   * Lab mode: seconds from the trial's start to its measuring tool's traffic starting (the tool's
+   * start line, as it streamed back over ssh): what starting processes over SSH costs per trial.
+   * null: the tool prints no start line; absent in local runs.
+   */
+  trafficStartS?: number | null;
   /** Set by throughput searches: which search the trial belongs to. */
   search?: { kind: 'ndr' | 'pdr' | 'mrr'; step: number } | null;
 }

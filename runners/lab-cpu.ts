@@ -224,11 +224,13 @@ export async function windowTimes(
   measure: RunningProcess,
   window: MeasuredWindow | undefined,
   spawnedAtMs: number,
-): Promise<{ startMs: number; endMs: number; kind: 'measured' | 'process' }> {
+): Promise<{ startMs: number; endMs: number; kind: 'measured' | 'process'; markerAtEpochMs: number | null }> {
   let markerAt: number | null = null;
+  let markerAtEpochMs: number | null = null;
   while (window && !measure.exited()) {
     if (safeRead(measure.stdoutFile).includes(window.startMarker) || safeRead(measure.stderrFile).includes(window.startMarker)) {
       markerAt = performance.now();
+      markerAtEpochMs = Date.now();
       break;
     }
     await new Promise((r) => setTimeout(r, 10));
@@ -237,15 +239,22 @@ export async function windowTimes(
   const exitAt = performance.now();
   if (window && markerAt !== null) {
     const startMs = markerAt + window.offsetS * 1000;
-    return { startMs, endMs: Math.min(exitAt, startMs + window.lengthS * 1000), kind: 'measured' };
+    return { startMs, endMs: Math.min(exitAt, startMs + window.lengthS * 1000), kind: 'measured', markerAtEpochMs };
   }
-  return { startMs: spawnedAtMs, endMs: exitAt, kind: 'process' };
+  return { startMs: spawnedAtMs, endMs: exitAt, kind: 'process', markerAtEpochMs };
 }
 
 /** A trial's CPU sampling on the pair's hosts (runners/lab-executor.ts starts it). */
 export interface RemoteCpu {
-  /** The path's cost over the measuring process's window, per host and summed; call right after spawning it. */
-  measure(measure: RunningProcess, services: readonly RunningProcess[], window: MeasuredWindow | undefined): Promise<WindowCost>;
+  /**
+   * The path's cost over the measuring process's window, per host and summed; call right after
+   * spawning it. trafficAtMs: Date.now() when the tool's start line arrived (null: none).
+   */
+  measure(
+    measure: RunningProcess,
+    services: readonly RunningProcess[],
+    window: MeasuredWindow | undefined,
+  ): Promise<WindowCost & { trafficAtMs: number | null }>;
   stop(): Promise<void>;
 }
 
@@ -318,7 +327,7 @@ export function remoteCpu(
           window: w.kind,
         });
       }
-      return combineHosts(costs);
+      return { ...combineHosts(costs), trafficAtMs: w.markerAtEpochMs };
     },
     async stop() {
       await Promise.all(samplers.map((s) => s.proc.stop(1000)));

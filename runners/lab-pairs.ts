@@ -3,7 +3,7 @@
 // runs on one host would measure each other's load, and their ledgers, hugepages and tracefs
 // mounts would collide. Each pair stays a run of its own, its folder and run.json naming its hosts.
 import { UserError } from '../core/errors.js';
-import type { LabHost, LabPair } from '../core/inventory.js';
+import type { LabPair } from '../core/inventory.js';
 
 export type PairsMode = 'sequential' | 'parallel';
 

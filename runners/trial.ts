@@ -84,6 +84,8 @@ interface PhaseResult {
   /** Foreign load on the path's CPUs during the window, or null. */
   noisy: string | null;
   artifacts: ArtifactSpec[];
+  /** Lab mode: Date.now() when the measuring tool's start line arrived (null: none; undefined: local). */
+  trafficAtMs?: number | null;
 }
 
 /** Runs the recipe's processes once: services, then the measuring process (which warms itself up). */
@@ -164,10 +166,11 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
     // their final statistics; that is a normal end, not a timeout.
     const stopTimer = measureSpec.stopAfterS === undefined ? null : setTimeout(() => void measure.stop(10_000), measureSpec.stopAfterS * 1000);
     // In lab mode this machine only orchestrates: its CPU time says nothing about the hosts' (unknown, never 0).
+    let trafficAtMs: number | null | undefined;
     const cpuDone =
       baseline !== null
         ? measureCpu(measure, services, { cpus, baseline, window: measureSpec.measuredWindow })
-        : (remote?.measure(measure, services, measureSpec.measuredWindow) ?? null);
+        : (remote?.measure(measure, services, measureSpec.measuredWindow).then((r) => ((trafficAtMs = r.trafficAtMs), r)) ?? null);
     const measureOutcome = await measure.done;
     const windowed = cpuDone === null ? { cost: UNMEASURED_CPU, noisy: null } : await cpuDone;
     if (stopTimer) clearTimeout(stopTimer);
@@ -192,6 +195,7 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
       cpu: windowed.cost,
       noisy: windowed.noisy,
       artifacts,
+      ...(trafficAtMs === undefined ? {} : { trafficAtMs }),
     };
   } finally {
     env.signal.removeEventListener('abort', onAbort);
@@ -318,7 +322,9 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
     raw.push(...artifacts.map((a) => relative(env.runDir, a.path)));
     const cpu: CpuCost = { ...phase.cpu, nsPerPacket: phase.cpu.coresBusy === null ? null : nsPerPacket(phase.cpu.coresBusy, packetRate(m)) };
     const { status, ...measurement } = m;
-    return finish(status, { ...measurement, native }, { cpu, raw, warmupS: m.warmupS ?? null, noisy: phase.noisy });
+    const traffic =
+      phase.trafficAtMs === undefined ? {} : { trafficStartS: phase.trafficAtMs === null ? null : (phase.trafficAtMs - startedAt.getTime()) / 1000 };
+    return finish(status, { ...measurement, native }, { cpu, raw, warmupS: m.warmupS ?? null, noisy: phase.noisy, ...traffic });
   } catch (err) {
     if (err instanceof Interrupted || env.signal.aborted) return null;
     // A full disk ends the run (nothing more can be saved); the run says so and cleans up.

@@ -2,7 +2,7 @@
 // host's test interface (hugepages reserved and released there), a throughput search across the
 // hosts, and the wake-up tracer on each host (tracefs mounted there and unmounted after).
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadRun, RunFolder } from '../../core/run-folder.js';
@@ -77,6 +77,18 @@ describe.skipIf(!enabled)('lab mode: dpdk, searches and the wake-up tracer acros
     const by = (p: string) => trials.find((t) => t.path === p)!;
     expect(by('dpdk-afxdp').status).toBe('ok');
     expect(by('dpdk-afxdp').latencyUs?.p50).toBeGreaterThan(0);
+    // CPU measured on each host over the window: present and sane, never 0 for "not measured".
+    const cpu = by('dpdk-afxdp').cpu!;
+    expect(Object.keys(cpu.hosts ?? {}).sort()).toEqual([`lab${lab.tag}c`, `lab${lab.tag}s`]);
+    for (const h of Object.values(cpu.hosts ?? {})) {
+      if (h.coresBusy === null) continue;
+      expect(h.coresBusy).toBeGreaterThanOrEqual(0);
+      expect(h.coresBusy).toBeLessThanOrEqual(cpus().length);
+    }
+    // The busy-polling reflector alone keeps its host's core busy.
+    expect(cpu.hosts?.[`lab${lab.tag}s`]?.coresBusy).toBeGreaterThan(0);
+    expect(cpu.coresBusy).toBeLessThanOrEqual(2 * cpus().length);
+    expect(by('dpdk-afxdp').trafficStartS).toBeGreaterThan(0);
     expect(by('dpdk-afpacket').status).toBe('ok');
     // A middle namespace has no counterpart on two hosts: unsupported, with the fix.
     expect(by('dpdk-wire').status).toBe('unsupported');
@@ -128,5 +140,47 @@ describe.skipIf(!enabled)('lab mode: dpdk, searches and the wake-up tracer acros
     expect(readdirSync(join(out, 'raw', `lab${lab.tag}s`)).some((f) => f.endsWith('-tracer.stdout'))).toBe(true);
     expect(readdirSync(join(out, 'raw', `lab${lab.tag}c`)).some((f) => f.endsWith('-tracer-client.stdout'))).toBe(true);
     expectClean(lab, state);
+  }, 900_000);
+
+  it('runs two pairs that share no host in parallel, each run tagged with its hosts', async () => {
+    lab = createSshLab();
+    const other = createSshLab();
+    try {
+      const dir = temp('bb-labp-');
+      const state = temp('bb-state-');
+      const inventory = join(dir, 'two-pairs.yml');
+      const host = (l: SshLab, role: 'client' | 'server') => {
+        const h = l.hosts[role];
+        return (
+          `        ${h.name}: { ansible_host: ${h.mgmtIp}, bypassbench_test_ip: ${h.testIp}, bypassbench_remote_dir: ${h.remoteDir},` +
+          ` ansible_ssh_private_key_file: ${l.keyFile}, bypassbench_known_hosts_file: ${l.knownHostsFile} }\n`
+        );
+      };
+      writeFileSync(
+        inventory,
+        `all:\n  vars: { ansible_user: root, bypassbench_test_iface: test0 }\n  children:\n    client:\n      hosts:\n${host(lab, 'client')}${host(other, 'client')}` +
+          `    server:\n      hosts:\n${host(lab, 'server')}${host(other, 'server')}`,
+      );
+      const out = join(dir, 'run');
+      const file = suite(dir, 'rates: [2000]\ndurationS: 3\npaths:\n  - path: kernel-udp\n');
+      const r = await startCli(['run', file, '--inventory', inventory, '--pairs', 'parallel', '--out', out, '--quiet'], { BYPASSBENCH_STATE_DIR: state });
+      expect(r.stderr).not.toMatch(/unexpected error/);
+      const windows: [number, number][] = [];
+      for (const l of [lab, other]) {
+        const pairOut = `${out}-${l.hosts.client.name}+${l.hosts.server.name}`;
+        const run = loadRun(pairOut);
+        expect(run.meta.lab?.hosts).toEqual({ client: l.hosts.client.name, server: l.hosts.server.name });
+        const [t] = run.trials;
+        expect(t?.status).toBe('ok');
+        const start = Date.parse(t!.startedAt);
+        windows.push([start, start + t!.durationS * 1000]);
+      }
+      // At once: the two pairs' trials overlap in time.
+      expect(Math.max(windows[0]![0], windows[1]![0])).toBeLessThan(Math.min(windows[0]![1], windows[1]![1]));
+      expectClean(lab, state);
+      expectClean(other, state);
+    } finally {
+      other.destroy();
+    }
   }, 900_000);
 });
