@@ -16,7 +16,7 @@ const POOL_LOCK = '/run/bypassbench-hugepages.lock';
 
 /**
  * Adds $1 (negative: removes) 2 MiB pages to the host's pool under the pool lock ($0), prints the
- * pool size after. A constant script: the lock path and the count are arguments, never code.
+ * pool size before and after ("256 512"). A constant script: the lock path and the count are arguments, never code.
  * A lock whose owner is dead is taken over, as runners/hugepages.ts does.
  */
 const POOL_SCRIPT = [
@@ -30,7 +30,7 @@ const POOL_SCRIPT = [
   'echo $$ > "$0/owner"',
   'n=$(cat /proc/sys/vm/nr_hugepages); t=$((n + $1)); [ $t -lt 0 ] && t=0',
   'echo $t > /proc/sys/vm/nr_hugepages; r=$?',
-  'cat /proc/sys/vm/nr_hugepages',
+  'echo "$n $(cat /proc/sys/vm/nr_hugepages)"',
   'rm -rf "$0"',
   'exit $r',
 ].join('\n');
@@ -39,8 +39,6 @@ export function hugepagePoolArgv(deltaPages: number): string[] {
   return ['sh', '-c', POOL_SCRIPT, POOL_LOCK, String(deltaPages)];
 }
 
-/** Mounts hugetlbfs at $0 unless the host has a hugetlbfs mount; prints "mounted" when it did. */
-const HUGETLBFS_SCRIPT = 'grep -q " hugetlbfs " /proc/mounts && exit 0; mkdir -p "$0" && mount -t hugetlbfs nodev "$0" && echo mounted';
 const TRACEFS = '/sys/kernel/tracing';
 
 /** Where each process of the block's path runs, planned once with the block's first trial. */
@@ -105,19 +103,29 @@ export async function applyLabBlockSetup(s: LabPairSession, planned: PlannedTria
       // The path's pages are for all its testpmd processes: each host gets its share.
       const pages = Math.ceil(setup.hugepages / Math.max(1, dpdkHosts.length));
       for (const role of dpdkHosts) {
-        const r = await change(role, hugepagePoolArgv(pages), hugepagePoolArgv(-pages), `${pages} hugepages reserved for testpmd`);
-        const before = Number(r.stdout.trim()) - pages;
-        // The kernel grants fewer pages than asked when memory is fragmented.
-        const check = await s.ssh[role].run(['cat', '/proc/meminfo']);
-        // "HugePages_Total:     256"
-        const total = Number(/^HugePages_Total:\s+(\d+)/m.exec(check.stdout)?.[1] ?? NaN);
-        if (!(total >= before + pages)) throw new Error(`${s.pair[role].name}: asked the kernel for ${pages} more hugepages, the pool holds ${total}`);
-        const mountPoint = `${s.remoteRunDirs[role]}/hugetlbfs`;
-        const m = await s.ssh[role].run(['sh', '-c', HUGETLBFS_SCRIPT, mountPoint]);
-        if (m.stdout.includes('mounted')) {
-          const undo = ['umount', mountPoint];
-          s.ledgers[role].update((d) => d.undo.push({ argv: undo, why: `hugetlbfs mounted at ${mountPoint}` }));
-          done.push({ role, argv: undo, why: `hugetlbfs mounted at ${mountPoint}` });
+        const why = `${pages} hugepages reserved for testpmd`;
+        const r = await change(role, hugepagePoolArgv(pages), hugepagePoolArgv(-pages), why);
+        // "256 512": the pool before and after; the kernel grants fewer pages than asked when memory is fragmented.
+        const [before, after] = r.stdout.trim().split(/\s+/).map(Number);
+        const granted = (after ?? NaN) - (before ?? NaN);
+        if (!(granted >= pages)) {
+          // Give back only what was added, not what was asked for.
+          const undo = hugepagePoolArgv(-Math.max(0, granted || 0));
+          const entry = done.find((d) => d.role === role && d.why === why)!;
+          s.ledgers[role].update((d) => d.undo.filter((u) => u.why === why).forEach((u) => (u.argv = undo)));
+          entry.argv = undo;
+          throw new Error(`${s.pair[role].name}: asked the kernel for ${pages} more hugepages, it granted ${granted} (pool ${before} → ${after})`);
+        }
+        // DPDK needs a hugetlbfs mount; one is made (in the run's folder) only when the host has none.
+        const mounted = await s.ssh[role].run(['grep', '-q', ' hugetlbfs ', '/proc/mounts'], { allowFailure: true });
+        if (mounted.exitCode !== 0) {
+          const mountPoint = `${s.remoteRunDirs[role]}/hugetlbfs`;
+          await change(
+            role,
+            ['sh', '-c', 'mkdir -p "$0" && mount -t hugetlbfs nodev "$0"', mountPoint],
+            ['umount', mountPoint],
+            `hugetlbfs mounted at ${mountPoint}`,
+          );
         }
       }
     }

@@ -99,11 +99,13 @@ describe('parallel pairs', () => {
 });
 
 describe('hugepages on a lab host', () => {
-  it('the pool script changes the pool under the pool lock and prints its size (a change of 0 here)', () => {
+  it('the pool script changes the pool under the pool lock and prints its size before and after (a change of 0 here)', () => {
     const argv = hugepagePoolArgv(0);
     const before = execFileSync('cat', ['/proc/sys/vm/nr_hugepages'], { encoding: 'utf8' }).trim();
-    const printed = execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8' }).trim();
-    expect(Number(printed)).toBeGreaterThanOrEqual(0);
+    // "256 256": the pool before and after (a change of 0).
+    const [was, now] = execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8' }).trim().split(' ').map(Number);
+    expect(Number.isInteger(was)).toBe(true);
+    expect(now).toBe(was);
     expect(Number.isInteger(Number(before))).toBe(true);
     // The count is an argument, never part of the script.
     expect(argv.slice(0, 2)).toEqual(['sh', '-c']);
