@@ -17,11 +17,12 @@ export interface WakeupInterval {
 
 /**
  * The events of one thread, moved onto the records' clock (monotonic + offset − t0). The offset
- * is exact to the two clock reads that bracket it (well under 1 µs).
+ * is exact to the two clock reads that bracket it (well under 1 µs). The thread's own host's
+ * offset: on lab hosts each kernel has its own monotonic clock (the records' realtime is shared).
  */
 export function wakeupsOnRecordClock(events: readonly WakeupEvent[], thread: ThreadInfo, client: ThreadInfo): WakeupInterval[] {
   if (client.t0Ns === null) throw new UserError("thread-info of the client has no t0Ns: pass the client role's --thread-info file");
-  const shift = BigInt(client.realtimeMinusMonotonicNs) - client.t0Ns;
+  const shift = BigInt(thread.realtimeMinusMonotonicNs) - client.t0Ns;
   return events
     .filter((e) => e.tid === thread.tid)
     .map((e) => ({ kind: e.kind, fromNs: Number(BigInt(e.wakeNs) + shift), toNs: Number(BigInt(e.switchNs) + shift) }))

@@ -4,6 +4,7 @@ import type { Argv } from 'yargs';
 import type { Inventory, LabPair } from '../core/inventory.js';
 import { hostArgv, prepareArgv, remoteRunDir } from '../runners/lab-executor.js';
 import { preflightCommands } from '../runners/lab-preflight.js';
+import { hugepagePoolArgv } from '../runners/lab-setup.js';
 import { pinnedArgv, remoteProcessArgv } from '../runners/lab-process.js';
 import { defaultSshSettings, sshArgv, type SshSettings } from '../runners/ssh.js';
 import { trialPort } from '../runners/trial.js';
@@ -17,6 +18,8 @@ export interface LabArgs {
   inventory?: string;
   knownHosts?: string;
   acceptNewHostKeys?: boolean;
+  /** Overrides the suite's `lab.pairs`. */
+  pairs?: 'sequential' | 'parallel';
 }
 
 export function labOptions<T>(y: Argv<T>) {
@@ -27,6 +30,11 @@ export function labOptions<T>(y: Argv<T>) {
       type: 'boolean',
       default: false,
       describe: 'lab mode: record the key of a host seen for the first time (StrictHostKeyChecking=accept-new); a changed key still fails',
+    })
+    .option('pairs', {
+      type: 'string',
+      choices: ['sequential', 'parallel'] as const,
+      describe: "lab mode: run the inventory's pairs one after the other or all at once (pairs sharing a host are refused); default: the suite's lab.pairs",
     });
 }
 
@@ -79,13 +87,18 @@ export function labDryRun(
     }
     const netns = getNetnsRecipe(planned.path);
     const setup = netns.setup?.(planned.options, topology);
-    if (setup && ((setup.namespaces?.length ?? 0) > 0 || (setup.links?.length ?? 0) > 0 || setup.hugepages)) {
-      lines.push(`  ${planned.trialId} ${planned.pathLabel}: unsupported in lab mode with these options (extra namespaces, links or hugepages)`);
+    if (setup && ((setup.namespaces?.length ?? 0) > 0 || (setup.links?.length ?? 0) > 0)) {
+      lines.push(`  ${planned.trialId} ${planned.pathLabel}: unsupported in lab mode with these options (extra namespaces or links)`);
       continue;
     }
     lines.push(
       `  ${planned.trialId} ${planned.pathLabel} ${planned.msgSizeBytes} B ${planned.offeredPps === null ? 'closed loop' : `${planned.offeredPps} pps`}`,
     );
+    if (setup?.hugepages) {
+      lines.push(
+        `    set-up: ${setup.hugepages} hugepages shared among the hosts running testpmd, ${show(hugepagePoolArgv(setup.hugepages))}, undo with the negative count`,
+      );
+    }
     for (const cmd of netns.setupCommands?.(topology, NOTHING_PREPARED, planned.options) ?? []) {
       lines.push(`    set-up on ${cmd.place}: ${show(cmd.do)}${cmd.undo ? `, undo ${show(cmd.undo)}` : ''}`);
     }

@@ -7,6 +7,15 @@ import { data, human } from './output.js';
 import { runToReport, type FinishedRun } from './run-flow.js';
 import { labDryRun, labOptions, loadLab, sshSettingsOf, type LabArgs } from './lab.js';
 import { resolveCpuPlan } from '../runners/open-run.js';
+import { checkParallelPairs, runPairs, type PairsMode } from '../runners/lab-pairs.js';
+import type { Inventory } from '../core/inventory.js';
+
+/** --pairs wins over the suite's lab.pairs; parallel pairs must share no host. */
+function pairsMode(args: LabArgs, suiteMode: PairsMode, inventory: Inventory): PairsMode {
+  const mode = args.pairs ?? suiteMode;
+  if (mode === 'parallel') checkParallelPairs(inventory.file, inventory.pairs);
+  return mode;
+}
 
 /** A bigger plan is usually a typo in rates or sizes: it runs only with --yes. */
 export const MAX_TRIALS_WITHOUT_YES = 1000;
@@ -67,7 +76,10 @@ export async function handler(
     const settings = sshSettingsOf(args, '/run/bypassbench/ssh-RUNID');
     // As the run will: the suite's CPUs, else this machine's defaults, unless the inventory names CPUs.
     const cpu = resolveCpuPlan(loaded.suite.cpu, cpus().length, loaded.file);
-    human(`${loaded.file}: ${plan.length} trials per pair, ${inventory.pairs.length} pair(s) from ${inventory.file}, one after the other`);
+    const mode = pairsMode(args, loaded.suite.lab.pairs, inventory);
+    human(
+      `${loaded.file}: ${plan.length} trials per pair, ${inventory.pairs.length} pair(s) from ${inventory.file}, ${mode === 'parallel' ? 'all at once' : 'one after the other'}`,
+    );
     for (const pair of inventory.pairs) {
       const first = (l: number[] | null) => l?.[0];
       const pairCpu = { ...cpu, client: first(pair.client.cpus.client) ?? cpu.client, server: first(pair.server.cpus.server) ?? cpu.server };
@@ -96,19 +108,22 @@ export async function handler(
   }
 
   if (inventory) {
-    // Each pair is a run of its own (its folder and run.json name the pair), one after the other.
-    let worst: number = EXIT.ok;
-    for (const pair of inventory.pairs) {
-      const ssh = { knownHostsFile: args.knownHosts ?? null, acceptNewHostKeys: args.acceptNewHostKeys === true };
-      const outDir = args.out && inventory.pairs.length > 1 ? `${args.out}-${pair.name}` : args.out;
-      const code = await runToReport(
-        { loaded, outDir, resultsRoot: args.results, json: args.json, quiet: args.quiet, lab: { inventory, pair, ssh } },
-        present(args),
-      );
-      if (code === EXIT.interrupted) return code;
-      if (code !== EXIT.ok && worst === EXIT.ok) worst = code;
-    }
-    return worst;
+    // Each pair is a run of its own (its folder and run.json name the pair): one after the other, or all at once.
+    const mode = pairsMode(args, loaded.suite.lab.pairs, inventory);
+    const codes = await runPairs(
+      inventory.pairs,
+      mode,
+      (pair) => {
+        const ssh = { knownHostsFile: args.knownHosts ?? null, acceptNewHostKeys: args.acceptNewHostKeys === true };
+        const outDir = args.out && inventory.pairs.length > 1 ? `${args.out}-${pair.name}` : args.out;
+        // Progress lines of runs going at once would interleave: parallel pairs report at their end.
+        const quiet = args.quiet || (mode === 'parallel' && inventory.pairs.length > 1);
+        return runToReport({ loaded, outDir, resultsRoot: args.results, json: args.json, quiet, lab: { inventory, pair, ssh } }, present(args));
+      },
+      EXIT.interrupted,
+    );
+    if (codes.includes(EXIT.interrupted)) return EXIT.interrupted;
+    return codes.find((c) => c !== EXIT.ok) ?? EXIT.ok;
   }
   return runToReport({ loaded, outDir: args.out, resultsRoot: args.results, json: args.json, quiet: args.quiet }, present(args));
 }

@@ -116,6 +116,11 @@ export interface CpuCost {
   foreignCores?: number | null;
   /** The orchestrator's own CPU during the window (sampling, bookkeeping), cores; not the path's. */
   orchestratorCores?: number | null;
+  /**
+   * Lab mode: each host's figures by host name (its own CPUs, processes, noise; the orchestrator
+   * there is the remote CPU sampler); the top-level figures are their sums.
+   */
+  hosts?: Record<string, CpuCost>;
 }
 
 /** What a driver's parse() can say about one measurement. The runner adds identity and context. */
@@ -192,6 +197,12 @@ export interface TrialRecord extends Omit<Measurement, 'status'> {
    * null. A noisy trial is kept and shown as such; it is not silently dropped.
    */
   noisy?: string | null;
+  /**
+   * Lab mode: seconds from the trial's start to its measuring tool's traffic starting (the tool's
+   * start line, as it streamed back over ssh): what starting processes over SSH costs per trial.
+   * null: the tool prints no start line; absent in local runs.
+   */
+  trafficStartS?: number | null;
   /** Set by throughput searches: which search the trial belongs to. */
   search?: { kind: 'ndr' | 'pdr' | 'mrr'; step: number } | null;
 }

@@ -68,6 +68,8 @@ export const attributionOptionsSchema = z
 export type AttributionOptions = z.infer<typeof attributionOptionsSchema>;
 
 const hopName = (i: number) => `hop${i + 1}`;
+/** Lab mode: the client host's wake-up tracer (the server host's is "tracer"). */
+const CLIENT_TRACER = 'tracer-client';
 
 /** client → hop1 → … → hopN → server: link k joins place k and place k+1. */
 function chain(hops: number): string[] {
@@ -113,11 +115,13 @@ export const attributionRecipe: NetnsRecipe<AttributionOptions> = {
     const threadInfo = (role: string) => ctx.artifactPath(`${role}-thread.json`);
     const measured = o.wakeup === 'tracepoints';
     const processes: ProcessSpec[] = [];
+    // Lab hosts are separate kernels: each host's tracer sees only its own threads.
+    const lab = topology.kind === 'lab';
     if (measured) {
       // Started first and stopped last, so it sees every request; its stdout is the event log.
-      processes.push({
-        role: 'tracer',
-        place: 'host',
+      const tracer = (role: string, place: ProcessSpec['place']): ProcessSpec => ({
+        role,
+        place,
         driver: 'bpftrace',
         kind: 'service',
         cpu: null,
@@ -125,6 +129,8 @@ export const attributionRecipe: NetnsRecipe<AttributionOptions> = {
         ready: { outputIncludes: 'Attaching' },
         tracefs: true,
       });
+      processes.push(tracer('tracer', lab ? 'server' : 'host'));
+      if (lab) processes.push(tracer(CLIENT_TRACER, 'client'));
     }
     processes.push({
       role: 'server',
@@ -198,21 +204,26 @@ export const attributionRecipe: NetnsRecipe<AttributionOptions> = {
         // The tracer's stdout file (the runner names it raw/<trial>-<role>.stdout).
         { driver: bpftraceDriver.name, kind: BPFTRACE_WAKEUPS, path: ctx.artifactPath('tracer.stdout') },
       );
+      if (lab) artifacts.push({ driver: bpftraceDriver.name, kind: BPFTRACE_WAKEUPS, path: ctx.artifactPath(`${CLIENT_TRACER}.stdout`) });
     }
     return { processes, artifacts };
   },
   nativeFromArtifacts: (artifacts: ReadArtifact[]) => {
     const records = artifacts.find((a) => a.kind === TSPROBE_RECORDS)?.content as TsprobeRecord[] | undefined;
     const infos = artifacts.filter((a) => a.kind === TSPROBE_THREAD_INFO).map((a) => a.content as ThreadInfo);
-    const events = artifacts.find((a) => a.kind === BPFTRACE_WAKEUPS)?.content as WakeupEvent[] | undefined;
+    const traces = artifacts.filter((a) => a.kind === BPFTRACE_WAKEUPS);
+    // Lab mode: the client host's own tracer, else the one tracer that saw both threads.
+    const clientTrace = traces.find((a) => a.path.endsWith(`${CLIENT_TRACER}.stdout`));
+    const events = traces.find((a) => a !== clientTrace)?.content as WakeupEvent[] | undefined;
+    const clientEvents = (clientTrace?.content ?? events) as WakeupEvent[] | undefined;
     const client = infos.find((i) => i.role === 'client');
     const server = infos.find((i) => i.role === 'server');
     const wakeups =
-      events && client && server
+      events && clientEvents && client && server
         ? {
             source: 'bpftrace sched_wakeup/sched_switch',
             server: wakeupsOnRecordClock(events, server, client),
-            client: wakeupsOnRecordClock(events, client, client),
+            client: wakeupsOnRecordClock(clientEvents, client, client),
           }
         : undefined;
     // The record keeps the attribution, not the raw events (they stay in raw/).

@@ -9,9 +9,10 @@ import { hostWarnings, versionMismatches, type LabPreflight } from '../core/inve
 import { nativeBinary } from '../core/project.js';
 import type { TopologyInfo } from '../core/topology.js';
 import { getRecipe, pathAvailability } from '../paths/registry.js';
-import type { ArtifactSpec, Place, ProcessSpec, SetupCommand } from '../paths/types.js';
+import type { ArtifactSpec, Place, ProcessSpec } from '../paths/types.js';
 import type { PlannedTrial } from '../suites/plan.js';
 import { NATIVE_BINARIES } from './host-probe.js';
+import { remoteCpu, SampleStream, samplerArgv, waitSamples, type HostSampler } from './lab-cpu.js';
 import { LabLedger } from './lab-ledger.js';
 import { preflightHost, type RemoteFacts } from './lab-preflight.js';
 import { remoteKillArgv, spawnRemoteProcess, waitRemoteReady } from './lab-process.js';
@@ -30,6 +31,8 @@ export interface LabPairSession {
   remote: Record<Role, RemoteFacts>;
   topology: TopologyInfo;
   warnings: string[];
+  /** Sets the static neighbour entry for the peer (again: a path's set-up may have flushed it). */
+  neighbourArgv: Record<Role, string[]>;
   close(): Promise<void>;
 }
 
@@ -88,6 +91,13 @@ export async function openPair(pair: LabPair, runTag: string, settings: SshSetti
   };
   try {
     await Promise.all(roles.map((r) => ssh[r].connect()));
+    // The server writes its artifacts under the same path as the client (the recipe names one
+    // path per artifact): that folder, outside the server's run folder, goes at the end too.
+    if (dirs.server !== dirs.client) {
+      // A constant script: removes the artifacts folder, then the folder above it only if empty.
+      const argv = ['sh', '-c', 'rm -rf -- "$0/artifacts"; rmdir -- "$0" 2>/dev/null; true', dirs.client];
+      ledgers.server.update((d) => d.undo.push({ argv, why: "the artifacts folder on the server host (under the client's run folder path)" }));
+    }
     for (const r of roles) {
       await ssh[r].run(prepareArgv(dirs[r], artifactsDir));
       if (!pair[r].nativeDir) {
@@ -103,6 +113,18 @@ export async function openPair(pair: LabPair, runTag: string, settings: SshSetti
       ...versionMismatches(remote.client.preflight, remote.server.preflight),
     ];
     for (const r of roles) remote[r].preflight.warnings = warnings.filter((w) => w.startsWith(`${pair[r].name}:`));
+    // Static neighbour entries for the peer, as the local topology has: a reflector that takes
+    // every frame off the wire (XDP, af_packet) never answers ARP. Ledgered before, deleted at the end.
+    const peers = { client: { ip: pair.server.testIp, mac: serverMac }, server: { ip: pair.client.testIp, mac: clientMac } };
+    const neighbourArgv = {} as Record<Role, string[]>;
+    for (const r of roles) {
+      const { ip, mac } = peers[r];
+      // Gone already when a path's set-up took the address off the interface (its entries went with it).
+      const undo = ['sh', '-c', 'ip neigh del "$0" dev "$1" 2>/dev/null; true', ip, pair[r].testIface];
+      ledgers[r].update((d) => d.undo.push({ argv: undo, why: `static neighbour ${ip} on ${pair[r].testIface}` }));
+      neighbourArgv[r] = ['ip', 'neigh', 'replace', ip, 'lladdr', mac, 'dev', pair[r].testIface, 'nud', 'permanent'];
+      await ssh[r].run(neighbourArgv[r]);
+    }
     const topology: TopologyInfo = {
       kind: 'lab',
       runTag,
@@ -110,7 +132,7 @@ export async function openPair(pair: LabPair, runTag: string, settings: SshSetti
       client: { netns: pair.client.name, ifname: pair.client.testIface, ip: pair.client.testIp, mac: clientMac },
       server: { netns: pair.server.name, ifname: pair.server.testIface, ip: pair.server.testIp, mac: serverMac },
     };
-    return { pair, ssh, ledgers, remoteRunDirs: dirs, nativeDirs, remote, topology, warnings, close };
+    return { pair, ssh, ledgers, remoteRunDirs: dirs, nativeDirs, remote, topology, warnings, neighbourArgv, close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;
@@ -139,7 +161,6 @@ export function labUnavailableReason(planned: PlannedTrial, s: LabPairSession): 
   if (setup && ((setup.namespaces?.length ?? 0) > 0 || (setup.links?.length ?? 0) > 0)) {
     return `${planned.path} with these options needs extra namespaces or veth links on one machine, which two lab hosts do not have (fix: run it locally, or choose options without a middle hop)`;
   }
-  if (setup?.hugepages) return `${planned.path} needs hugepages reserved on the host, which lab mode does not do yet (fix: run it locally)`;
   for (const r of ['client', 'server'] as const) {
     const a = pathAvailability(recipe, s.remote[r].facts);
     if (a.status === 'unsupported') return `on ${r} host ${s.pair[r].name}: ${a.reason} (fix: ${a.fix})`;
@@ -173,45 +194,63 @@ export function labExecutor(s: LabPairSession, rawDir: string): TrialExecutor {
       const out: ArtifactSpec[] = [];
       for (const a of artifacts) {
         const name = a.path.split('/').at(-1)!;
-        // The client's run folder holds the artifacts (the server reaches the same path when a test lab shares it).
-        const local = join(rawDir, s.pair.client.name, name);
-        mkdirSync(join(rawDir, s.pair.client.name), { recursive: true });
-        await s.ssh.client.copyFrom(a.path, local);
-        out.push({ ...a, path: local });
+        // A process's stdout named as an artifact (a tracer's event log) is here already: it streamed into raw/<host>/.
+        const streamed = (['client', 'server'] as const).map((r) => join(rawDir, s.pair[r].name, name)).find((f) => existsSync(f));
+        if (streamed) {
+          out.push({ ...a, path: streamed });
+          continue;
+        }
+        // Every host writes under the same artifacts folder path; the file is on the host whose process wrote it.
+        out.push({ ...a, path: await copyArtifact(s, a.path, name, rawDir) });
       }
       return out;
     },
     unavailableReason: (planned) => labUnavailableReason(planned, s),
+    startCpu: async ({ prefix, plan, specs }) => {
+      const samplers: HostSampler[] = [];
+      for (const role of ['client', 'server'] as const) {
+        const dir = join(rawDir, s.pair[role].name);
+        mkdirSync(dir, { recursive: true });
+        const spec: ProcessSpec = {
+          role: 'cpu-sampler',
+          place: role,
+          driver: 'none',
+          kind: 'service',
+          cpu: null,
+          argv: samplerArgv(`${s.remoteRunDirs[role]}/pids`, `${prefix}-`),
+        };
+        const name = `${prefix}-cpu-sampler`;
+        const proc = spawnRemoteProcess({ ssh: s.ssh[role], spec, rawBase: join(dir, name), ledger: s.ledgers[role], remoteRunDir: s.remoteRunDirs[role] });
+        samplers.push({ host: s.pair[role].name, role, proc, stream: new SampleStream(proc.stdoutFile) });
+      }
+      // Two samples before anything of the trial starts: the idle baseline of each host's CPUs.
+      if (!(await waitSamples(samplers, 2, 10_000))) {
+        await Promise.all(samplers.map((x) => x.proc.stop(1000)));
+        return null;
+      }
+      return remoteCpu(samplers, plan, specs, (p) => {
+        const place: string = p.place;
+        return place === 'client' || place === 'server' ? place : null;
+      });
+    },
   };
 }
 
-/** Runs a path's set-up adjustments on the hosts, each undo in the host's ledger before the change. */
-export async function applySetupCommands(s: LabPairSession, commands: SetupCommand[]): Promise<() => Promise<void>> {
-  const done: { role: Role; argv: string[]; why: string }[] = [];
-  const undoAll = async () => {
-    for (const u of done.reverse()) {
-      await s.ssh[u.role].run(u.argv, { allowFailure: true }).catch(() => undefined);
-      s.ledgers[u.role].update((d) => (d.undo = d.undo.filter((x) => x.argv.join('\0') !== u.argv.join('\0'))));
+async function copyArtifact(s: LabPairSession, remotePath: string, name: string, rawDir: string): Promise<string> {
+  const errors: string[] = [];
+  for (const r of ['client', 'server'] as const) {
+    const dir = join(rawDir, s.pair[r].name);
+    mkdirSync(dir, { recursive: true });
+    const local = join(dir, name);
+    const found = await s.ssh[r].run(['test', '-f', remotePath], { allowFailure: true, timeoutMs: 10_000 });
+    if (found.exitCode !== 0) {
+      errors.push(`not on ${s.pair[r].name}`);
+      continue;
     }
-    done.length = 0;
-  };
-  try {
-    for (const cmd of commands) {
-      const role = roleOf(cmd.place, `set-up "${cmd.why}"`);
-      if (cmd.undo) {
-        const entry = { argv: cmd.undo, why: cmd.why };
-        s.ledgers[role].update((d) => d.undo.push(entry));
-        done.push({ role, argv: cmd.undo, why: cmd.why });
-      }
-      await s.ssh[role].run(cmd.do).catch((err: Error) => {
-        throw new Error(`setting up on ${s.pair[role].name} (${cmd.why}) failed: ${err.message}`);
-      });
-    }
-  } catch (err) {
-    await undoAll();
-    throw err;
+    await s.ssh[r].copyFrom(remotePath, local);
+    return local;
   }
-  return undoAll;
+  throw new Error(`artifact ${remotePath} was not written on either host (${errors.join(', ')})`);
 }
 
 export type { LabPreflight };

@@ -1,15 +1,19 @@
 // A suite on one pair of lab hosts over SSH: the same run folder, records and report as a local
 // run, with the trials' processes on the hosts (runners/lab-executor.ts). Each pair of an
 // inventory is its own run (folder name and run.json name the pair), one after the other.
-// The grid only: throughput searches and the Soft-RoCE VM phase are local-only for now.
+// The grid, then the suite's throughput searches; the Soft-RoCE VM phase is not run in lab mode
+// (it emulates RDMA in a VM on this machine, which says nothing about the hosts): its trials are
+// `unsupported` with that reason (RDMA between the hosts' devices is paths/rdma.ts's lab side).
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { Inventory, LabPair } from '../core/inventory.js';
-import { getNetnsRecipe } from '../paths/registry.js';
 import { closeRun, type RunOutcome } from './close-run.js';
 import { ledgerDir } from './ledger.js';
-import { applySetupCommands, labExecutor, openPair, type LabPairSession } from './lab-executor.js';
+import { labExecutor, openPair, type LabPairSession } from './lab-executor.js';
+import { applyLabBlockSetup } from './lab-setup.js';
+import { runSearches } from './search-phase.js';
+import type { PlannedTrial } from '../suites/plan.js';
 import { openRun, type RunOptions } from './open-run.js';
 import { NOTHING_PREPARED } from './path-setup.js';
 import { RunRecorder } from './recorder.js';
@@ -35,7 +39,7 @@ export async function executeLabRun(opts: RunOptions, lab: LabOptions): Promise<
   const cpuAtStart = process.cpuUsage();
   let session: LabPairSession | null = null;
   let outcome: RunOutcome = { status: 'completed' };
-  let undoBlock: (() => Promise<void>) | null = null;
+  const block: { undo: (() => Promise<void>) | null } = { undo: null };
   const settings = labSshSettings(run.shortId, lab.ssh);
   try {
     // The inventory's CPU lists win over the suite's (which were checked against this machine, not the hosts).
@@ -69,37 +73,51 @@ export async function executeLabRun(opts: RunOptions, lab: LabOptions): Promise<
       description: `${lab.pair.client.name} ${s.topology.client.ifname} (${s.topology.client.ip}) ⇄ ${lab.pair.server.name} ${s.topology.server.ifname} (${s.topology.server.ip}) over SSH`,
     });
     const executor = labExecutor(s, run.folder.rawDir);
+    // A path's set-up lives for one block of its consecutive trials (as runners/path-blocks.ts does locally).
     let blockKey: string | null = null;
     let setupError: string | null = null;
+    const enterBlock = async (key: string, planned: PlannedTrial) => {
+      if (key === blockKey) return;
+      if (block.undo) await block.undo();
+      block.undo = null;
+      setupError = null;
+      blockKey = key;
+      if (executor.unavailableReason(planned)) return;
+      try {
+        block.undo = await applyLabBlockSetup(s, planned, run.cpu);
+      } catch (err) {
+        setupError = (err as Error).message;
+      }
+    };
     for (const planned of run.plan) {
       if (signal.aborted) break;
-      const key = `${planned.repetition}/${planned.pathIndex}`;
-      if (key !== blockKey) {
-        if (undoBlock) await undoBlock();
-        undoBlock = null;
-        setupError = null;
-        blockKey = key;
-        if (!executor.unavailableReason(planned)) {
-          const recipe = getNetnsRecipe(planned.path);
-          try {
-            undoBlock = await applySetupCommands(s, recipe.setupCommands?.(s.topology, NOTHING_PREPARED, planned.options) ?? []);
-          } catch (err) {
-            setupError = (err as Error).message;
-          }
-        }
-      }
+      await enterBlock(`grid/${planned.repetition}/${planned.pathIndex}`, planned);
       const position = recorder.advance();
       run.emit({ type: 'trial:start', trial: planned, position, total: run.plan.length, phase: 'grid' });
       const record = await runTrial(planned, labEnv(run, s, executor, setupError));
       if (!record) break;
       recorder.record(planned, record);
     }
+    if (!signal.aborted && run.loaded.suite.search) {
+      // The throughput searches, each trial through the same executor, after the grid (as locally).
+      const searches = await runSearches(
+        run.loaded,
+        run.plan.length,
+        async (planned, durationS) => {
+          await enterBlock(`search/${planned.pathIndex}`, planned);
+          run.emit({ type: 'trial:start', trial: planned, position: recorder.position, total: run.plan.length, phase: 'search' });
+          return runTrial(planned, { ...labEnv(run, s, executor, setupError), durationS, warmupS: 0 });
+        },
+        (planned, record) => recorder.record(planned, record),
+      );
+      run.folder.writeSearches(searches);
+    }
     if (signal.aborted) outcome = { status: 'interrupted' };
   } catch (err) {
     outcome = { status: signal.aborted ? 'interrupted' : 'failed', error: (err as Error).message };
     if (err instanceof UserError) throw err;
   } finally {
-    if (undoBlock) await undoBlock().catch(() => undefined);
+    if (block.undo) await block.undo().catch(() => undefined);
     if (session) {
       await session.close().catch((err: Error) => {
         outcome = { ...outcome, error: [outcome.error, err.message].filter(Boolean).join('\n') };

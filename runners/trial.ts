@@ -18,6 +18,7 @@ import { printable } from '../core/text.js';
 import type { Ledger } from './ledger.js';
 import { earlyExitReason, safeRead, spawnTrialProcess, waitReady, type ProcessOutcome, type RunningProcess } from './process.js';
 import { ensureTracefs } from './tracefs.js';
+import type { RemoteCpu } from './lab-cpu.js';
 
 export interface TrialEnv {
   runId: string;
@@ -50,6 +51,8 @@ export interface TrialExecutor {
   fetchArtifacts(artifacts: ArtifactSpec[]): Promise<ArtifactSpec[]>;
   /** The path cannot run on these hosts: the reason and the fix. */
   unavailableReason(planned: PlannedTrial): string | null;
+  /** Starts CPU sampling on the hosts before the trial's services (runners/lab-cpu.ts); null: CPU not measured. */
+  startCpu?(o: { prefix: string; plan: CpuPlan; specs: readonly ProcessSpec[] }): Promise<RemoteCpu | null>;
 }
 
 /** Ports 20000–29999, one per trial index, so a socket lingering from the last trial never interferes. */
@@ -81,6 +84,8 @@ interface PhaseResult {
   /** Foreign load on the path's CPUs during the window, or null. */
   noisy: string | null;
   artifacts: ArtifactSpec[];
+  /** Lab mode: Date.now() when the measuring tool's start line arrived (null: none; undefined: local). */
+  trafficAtMs?: number | null;
 }
 
 /** Runs the recipe's processes once: services, then the measuring process (which warms itself up). */
@@ -120,11 +125,14 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
   const onAbort = () => void stopAll();
   env.signal.addEventListener('abort', onAbort, { once: true });
   let releaseTracefs: (() => Promise<void>) | null = null;
+  let remote: RemoteCpu | null = null;
   const cpus = pathCpus(env.cpu, processes);
   try {
     // What the path's CPUs do with nothing of the trial running: the idle baseline (this machine's
     // CPUs; in lab mode the processes run elsewhere and no CPU is taken).
     const baseline = ex ? null : await sampleBaseline(cpus);
+    // Lab mode: a sampler per host, started now so its first samples are the hosts' idle baseline.
+    remote = ex?.startCpu ? await ex.startCpu({ prefix: `${planned.trialId}${tag}`, plan: env.cpu, specs: processes }) : null;
     // Lab hosts mount their own tracefs (not done by lab mode yet): only a local trial mounts it here.
     if (!ex && processes.some((p) => p.tracefs)) releaseTracefs = await ensureTracefs(env.ledger);
     // Services started so far, by role: a tracer that filters by process id is planned with them.
@@ -158,7 +166,11 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
     // their final statistics; that is a normal end, not a timeout.
     const stopTimer = measureSpec.stopAfterS === undefined ? null : setTimeout(() => void measure.stop(10_000), measureSpec.stopAfterS * 1000);
     // In lab mode this machine only orchestrates: its CPU time says nothing about the hosts' (unknown, never 0).
-    const cpuDone = baseline === null ? null : measureCpu(measure, services, { cpus, baseline, window: measureSpec.measuredWindow });
+    let trafficAtMs: number | null | undefined;
+    const cpuDone =
+      baseline !== null
+        ? measureCpu(measure, services, { cpus, baseline, window: measureSpec.measuredWindow })
+        : (remote?.measure(measure, services, measureSpec.measuredWindow).then((r) => ((trafficAtMs = r.trafficAtMs), r)) ?? null);
     const measureOutcome = await measure.done;
     const windowed = cpuDone === null ? { cost: UNMEASURED_CPU, noisy: null } : await cpuDone;
     if (stopTimer) clearTimeout(stopTimer);
@@ -183,10 +195,12 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
       cpu: windowed.cost,
       noisy: windowed.noisy,
       artifacts,
+      ...(trafficAtMs === undefined ? {} : { trafficAtMs }),
     };
   } finally {
     env.signal.removeEventListener('abort', onAbort);
     await stopAll();
+    await remote?.stop();
     // After the tracer stopped: unmounting under a running bpftrace fails.
     if (releaseTracefs) await releaseTracefs();
   }
@@ -308,7 +322,9 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
     raw.push(...artifacts.map((a) => relative(env.runDir, a.path)));
     const cpu: CpuCost = { ...phase.cpu, nsPerPacket: phase.cpu.coresBusy === null ? null : nsPerPacket(phase.cpu.coresBusy, packetRate(m)) };
     const { status, ...measurement } = m;
-    return finish(status, { ...measurement, native }, { cpu, raw, warmupS: m.warmupS ?? null, noisy: phase.noisy });
+    const traffic =
+      phase.trafficAtMs === undefined ? {} : { trafficStartS: phase.trafficAtMs === null ? null : (phase.trafficAtMs - startedAt.getTime()) / 1000 };
+    return finish(status, { ...measurement, native }, { cpu, raw, warmupS: m.warmupS ?? null, noisy: phase.noisy, ...traffic });
   } catch (err) {
     if (err instanceof Interrupted || env.signal.aborted) return null;
     // A full disk ends the run (nothing more can be saved); the run says so and cleans up.

@@ -120,6 +120,12 @@ export const verdictSchema = z.strictObject({
     .default({}),
 });
 
+/** Lab mode (`run --inventory`): how the inventory's pairs run. Ignored by local runs. */
+export const labSuiteSchema = z.strictObject({
+  /** sequential: one pair after the other; parallel: all at once (refused when pairs share a host). */
+  pairs: z.enum(['sequential', 'parallel'], { error: 'must be sequential or parallel' }).default('sequential'),
+});
+
 export const suiteSchema = z.strictObject({
   name: simpleName(40),
   description: z.string().optional(),
@@ -147,6 +153,7 @@ export const suiteSchema = z.strictObject({
   cpu: cpuPlanSchema.default({}),
   search: searchSchema.optional(),
   verdict: verdictSchema.default({ thresholds: {} }),
+  lab: labSuiteSchema.default({ pairs: 'sequential' }),
 });
 
 export type RateSweep = z.infer<typeof rateSweepSchema>;

@@ -43,7 +43,10 @@ export function sshdAvailable(): boolean {
 
 /** `extraVars` adds inventory variables per host (e.g. a missing tool's PATH). */
 export function createSshLab(opts: { extraVars?: Partial<Record<'client' | 'server', Record<string, string>>> } = {}): SshLab {
-  const n = 100 + Math.floor(Math.random() * 150);
+  // A /24 no other lab on this machine uses right now (labs of parallel tests share the root namespace's routes).
+  const used = new Set([...sh(['ip', 'route']).matchAll(/10\.250\.(\d+)\./g)].map((m) => Number(m[1])));
+  const free = Array.from({ length: 150 }, (_, i) => 100 + i).filter((i) => !used.has(i));
+  const n = free[Math.floor(Math.random() * free.length)] ?? 100 + Math.floor(Math.random() * 150);
   const tag = `${process.pid.toString(36).slice(-3)}${n.toString(36)}`;
   const dir = mkdtempSync(join(tmpdir(), `bblab-${tag}-`));
   const host = (role: 'client' | 'server', last: number): SshLabHost => ({
