@@ -8,6 +8,7 @@ import { poolKernelAttribution } from './attribution-bands.js';
 import type { PathSearch } from '../core/search-result.js';
 import type { Verdict, VerdictSettings } from '../core/verdict.js';
 import { decideAll, inputsFromGroups, resolveThresholds, type KernelAttribution } from './selective-win.js';
+import { serviceVerdicts } from './selective-win-service.js';
 import { groupTrials } from './stats.js';
 import type { WorkloadSteadiness } from './steadiness.js';
 
@@ -124,12 +125,14 @@ export function computeVerdicts(
   scenario?: string,
 ): Verdict[] {
   if (settings.scenarios?.length) {
-    return settings.scenarios.flatMap((sc) =>
+    const perScenario = settings.scenarios.flatMap((sc) =>
       computeVerdicts(trials, searches, { ...settings, scenarios: undefined, attributionPath: sc.attributionPath }, sc.name).map((v) => ({
         ...v,
         scenario: sc.name,
       })),
     );
+    // Service verdicts do not depend on the scenario's probe: once, after the scenarios.
+    return [...perScenario, ...computeVerdicts(trials, searches, { ...settings, scenarios: undefined }).filter((v) => v.service)];
   }
   const attributionLabel = settings.attributionPath ?? trials.find((t) => t.path === 'attribution')?.pathLabel;
   const thresholds = resolveThresholds(settings.thresholds ?? {}, 'verdict.thresholds');
@@ -167,5 +170,7 @@ export function computeVerdicts(
     if (!failure) return input;
     return { ...input, attribution: { ...input.attribution, checkFailures: [...(input.attribution.checkFailures ?? []), failure] } };
   });
-  return decideAll(checked, thresholds);
+  const bare = decideAll(checked, thresholds);
+  // Each real service (a `service` path) gets its own verdicts from its own attribution, at the same cells.
+  return scenario === undefined ? [...bare, ...serviceVerdicts(trials, inputs, thresholds)] : bare;
 }
