@@ -125,9 +125,16 @@ export function serviceInsufficient(label: string, cell: Cell): string | null {
  * (same kernel, tuned and bypass paths), the rule applied to the service's own attribution.
  */
 export function serviceVerdicts(trials: readonly TrialRecord[], cells: readonly DecisionInput[], thresholds: SelectiveWinThresholds): Verdict[] {
-  const labels = [...new Set(trials.filter((t) => t.path === 'service' && !t.search).map((t) => t.pathLabel))];
+  const services = trials.filter((t) => t.path === 'service' && !t.search);
+  const labels = [...new Set(services.map((t) => t.pathLabel))];
+  // Cells where a service ran without any bare path get an input with none (the bound may still decide).
+  const all = [...cells];
+  for (const t of services) {
+    if (!all.some((c) => c.msgSizeBytes === t.msgSizeBytes && c.offeredPps === t.offeredPps))
+      all.push({ msgSizeBytes: t.msgSizeBytes, offeredPps: t.offeredPps, kernel: null, tunedKernels: [], attribution: null, bypass: [], loadCv: null });
+  }
   return labels.flatMap((label) => {
-    const judged = cells.map((input) => ({ input, cell: serviceCell(trials, label, input.msgSizeBytes, input.offeredPps) })).filter((x) => x.cell.trials > 0);
+    const judged = all.map((input) => ({ input, cell: serviceCell(trials, label, input.msgSizeBytes, input.offeredPps) })).filter((x) => x.cell.trials > 0);
     const inputs = judged.map(({ input, cell }) => {
       const tunedMeasured = (input.tunedKernels ?? []).some((k) => k.p99Us !== null);
       return { ...input, scenario: `service ${label}`, attribution: serviceKernelAttribution(label, cell, tunedMeasured) };

@@ -137,7 +137,8 @@ export function computeVerdicts(
   const attributionLabel = settings.attributionPath ?? trials.find((t) => t.path === 'attribution')?.pathLabel;
   const thresholds = resolveThresholds(settings.thresholds ?? {}, 'verdict.thresholds');
   const kernelPathLabel = settings.kernelPath ?? defaultKernelPath(trials);
-  if (!kernelPathLabel) return [];
+  // Without any kernel path, a service can still be judged on its own attribution (selective-win-service.ts's bound).
+  if (!kernelPathLabel) return scenario === undefined ? serviceVerdicts(trials, [], thresholds) : [];
   const grid = trials.filter((t) => !t.search && t.path !== 'attribution');
   // Candidates: every path that measured latency (the net_null ceiling, say, measures none).
   const measuresLatency = (label: string) => grid.some((t) => t.pathLabel === label && t.latencyUs?.p99 != null);
