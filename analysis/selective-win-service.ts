@@ -6,11 +6,15 @@
 // applies to that part. The client's kernel and the wire are a remainder on the service side and
 // are not credited. When the kernel part is small, the reason names what dominates in the seed's
 // words: GC pauses, the service hop, application time (serialization included), waiting to run.
+// Fewer than MIN_P99_REQUESTS matched requests over the repetitions: the tail is too thin to judge.
 import { median } from 'simple-statistics';
 import type { TrialRecord } from '../core/trial.js';
 import type { ServiceVerdictDetail, Verdict } from '../core/verdict.js';
 import { MIN_MATCHED_RATIO, type ServiceAttributionResult, type ServiceComponentName } from './service-attribution.js';
 import { decideAll, type DecisionInput, type KernelAttribution, type SelectiveWinThresholds } from './selective-win.js';
+
+/** Matched requests (over the cell's repetitions) below which the service's p99 shares are not judged. */
+export const MIN_P99_REQUESTS = 1000;
 
 type OkAttribution = Extract<ServiceAttributionResult, { status: 'ok' }>;
 
@@ -79,6 +83,12 @@ export function serviceDetail(label: string, cell: Cell): ServiceVerdictDetail {
  */
 export function serviceKernelAttribution(label: string, cell: Cell, tunedMeasured: boolean): KernelAttribution | null {
   if (cell.ok.length === 0) return null;
+  // A tail share from a handful of requests decides nothing: the same bar as a p99 anywhere in the project.
+  const matched = cell.ok.reduce((n, r) => n + r.a.matched, 0);
+  const thin =
+    matched < MIN_P99_REQUESTS
+      ? `service ${label}: ${matched} matched requests over ${cell.ok.length} repetition(s); a p99 needs ≥ ${MIN_P99_REQUESTS}: run longer trials, a higher rate or more repetitions`
+      : null;
   const withWakeup = (k: 'shareP50' | 'shareP99') =>
     medianOrNull(cell.ok.map((r) => r.a.components.kernelRx![k] + r.a.components.kernelTx![k] + r.a.components.wakeup![k]));
   const components = (Object.keys(DOMINATES) as ServiceComponentName[])
@@ -87,8 +97,9 @@ export function serviceKernelAttribution(label: string, cell: Cell, tunedMeasure
     .filter((c) => c.shareP99 !== null);
   return {
     kernelShareP50: withWakeup('shareP50'),
-    kernelShareP99: withWakeup('shareP99'),
-    components,
+    kernelShareP99: thin ? null : withWakeup('shareP99'),
+    ...(thin ? { shareP99Reason: thin } : {}),
+    components: thin ? [] : components,
     wakeupShareP99: shareOf(cell.ok, 'wakeup', 'shareP99'),
     wakeupShareP50: shareOf(cell.ok, 'wakeup', 'shareP50'),
     rttP50Us: medianOrNull(cell.ok.map((r) => r.a.rttUs.p50)),
@@ -147,7 +158,8 @@ export function serviceVerdicts(trials: readonly TrialRecord[], cells: readonly 
       const sourced = { ...v, scenario: `service ${label}`, service };
       if (why) return { ...sourced, verdict: 'insufficient-data', reason: why, reasons: [why, ...v.reasons.filter((r) => r !== v.reason)] };
       const bound = v.verdict === 'insufficient-data' ? kernelBound(label, inputs[i]!, thresholds) : null;
-      return bound ? { ...sourced, verdict: 'no-win', reason: bound, reasons: [bound, ...v.reasons] } : sourced;
+      const decided = bound ? { ...sourced, verdict: 'no-win' as const, reason: bound, reasons: [bound, ...v.reasons] } : sourced;
+      return withDownstreamPauses(decided, service.downstreamPausesShareP99);
     });
   });
 }
@@ -171,4 +183,11 @@ export function kernelBound(label: string, input: DecisionInput, t: SelectiveWin
   const dominates = top && (top.shareP99 ?? 0) > credited ? `${top.says ?? `${top.name} dominates`} (${pct(top.shareP99 ?? 0)} of p99); ` : '';
   const what = tunedMeasured ? 'kernel part without wake-up (busy polling removes that)' : 'kernel part';
   return `${dominates}even removing service ${label}'s whole ${what}, ${pct(credited)} of its RTT p99, would save less than ${pct(t.gainMin)}`;
+}
+
+/** "the service hop dominates (98 % of p99" gains ", the downstream's GC pauses 85 % inside it" when they were measured. */
+function withDownstreamPauses(v: Verdict, shareP99: number | null): Verdict {
+  if (shareP99 === null) return v;
+  const add = (r: string) => r.replace(/^(the service hop dominates \([\d.]+ % of p99)/, `$1, the downstream's GC pauses ${pct(shareP99)} inside it`);
+  return { ...v, reason: add(v.reason), reasons: v.reasons.map(add) };
 }

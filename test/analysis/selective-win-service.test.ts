@@ -38,7 +38,7 @@ describe('service verdicts of a real run (Java, Node with forced GC, a Node chai
   it('names what dominates in the seed’s words when it is not the kernel', () => {
     expect(of('node-gc').verdict).toBe('no-win');
     expect(of('node-gc').reason).toMatch(/^GC pauses dominate \(\d+ % of p99\)/);
-    expect(of('node-chain-gc').reason).toMatch(/^the service hop dominates \(\d+ % of p99\)/);
+    expect(of('node-chain-gc').reason).toMatch(/^the service hop dominates \(\d+ % of p99, the downstream's GC pauses \d+ % inside it\)/);
     expect(of('java').reason).toMatch(/dominate/);
     expect(of('java').service!.sharesP99.hops).toBeNull();
   });
@@ -143,6 +143,13 @@ const bare = (extra: Partial<DecisionInput> = {}): DecisionInput => ({
 });
 
 describe('service verdict rule (hand-made inputs)', () => {
+  it('a tail from fewer than 1000 matched requests is not judged', () => {
+    const cell = serviceCell([serviceTrial('a', { kernelRx: 0.05, kernelTx: 0.05, wakeup: 0, pauses: 0.8 }, 990)], 'svc', 200, 1000);
+    const v = decide({ ...bare(), scenario: 'service svc', attribution: serviceKernelAttribution('svc', cell, false) });
+    expect(v.verdict).toBe('insufficient-data');
+    expect(v.reason).toMatch(/service svc: 990 matched requests over 1 repetition\(s\); a p99 needs ≥ 1000/);
+  });
+
   it('below 95 % matched requests the service is insufficient-data, naming the ratio and the step', () => {
     const cell = serviceCell([serviceTrial('a', { kernelRx: 0.5, kernelTx: 0.2, wakeup: 0 }, 900)], 'svc', 200, 1000);
     expect(serviceInsufficient('svc', cell)).toMatch(/service svc: only 90\.0 % of 1000 answered requests matched .*at least 95 %.*arrival 100/);
