@@ -104,17 +104,19 @@ export function checkKernelBottleneck(
   const shortfall = `${what} only ${pct(judged)} of p99 < ${pct(t.kernelShareMin)}${wake}`;
   const detail =
     dominant !== null && dominant.shareP99 > judged
-      ? `${dominant.name} is ${pct(dominant.shareP99)} of p99 (${what} only ${pct(judged)} < ${pct(t.kernelShareMin)})${wake}`
+      ? dominant.says
+        ? `${dominant.says} (${pct(dominant.shareP99)} of p99; ${what} only ${pct(judged)} < ${pct(t.kernelShareMin)})${wake}`
+        : `${dominant.name} is ${pct(dominant.shareP99)} of p99 (${what} only ${pct(judged)} < ${pct(t.kernelShareMin)})${wake}`
       : shortfall;
   if (sustains === null) return { ...base, status: 'unknown', detail: `${shortfall}, and whether the kernel path holds the rate is unknown` };
   return { ...base, status: 'failed', detail };
 }
 
-function dominantNonKernel(attribution: KernelAttribution | null): { name: string; shareP99: number } | null {
-  let best: { name: string; shareP99: number } | null = null;
+function dominantNonKernel(attribution: KernelAttribution | null): { name: string; shareP99: number; says?: string } | null {
+  let best: { name: string; shareP99: number; says?: string } | null = null;
   for (const c of attribution?.components ?? []) {
     if (/^kernel/i.test(c.name) || c.shareP99 === null) continue;
-    if (best === null || c.shareP99 > best.shareP99) best = { name: c.name, shareP99: c.shareP99 };
+    if (best === null || c.shareP99 > best.shareP99) best = { name: c.name, shareP99: c.shareP99, ...(c.says ? { says: c.says } : {}) };
   }
   return best;
 }
@@ -155,12 +157,13 @@ export function checkGain(
     return { ...base, status: 'failed', detail: `no bypass path holds the ${lossPct(t.lossGoal)} loss goal (${name} loses ${lossPct(best.lossRatio ?? 0)})` };
   }
   // In a scenario the gain is a share of the scenario's own RTT p99 (selective-win-scenario.ts).
-  const ofWhat = scenario ? `scenario ${scenario.scenario}'s RTT p99 (${us(scenario.rttP99Us ?? 0)})` : 'p99';
+  const subject = scenario?.subject ?? `scenario ${scenario?.scenario ?? ''}`;
+  const ofWhat = scenario ? `${subject}'s RTT p99 (${us(scenario.rttP99Us ?? 0)})` : 'p99';
   if (scenario && gainRel === null) {
     return {
       ...base,
       status: 'unknown',
-      detail: `the saving in scenario ${scenario.scenario} is unknown (its RTT, kernel share or the bypass cut was not measured)`,
+      detail: `the saving in ${subject} is unknown (its RTT, kernel share or the bypass cut was not measured)`,
     };
   }
   if (gainRel !== null && gainRel >= t.gainMin) {
@@ -174,11 +177,16 @@ export function checkGain(
     (scenario
       ? gainRel < 0
         ? // A slower bypass path adds to the scenario's p99 instead of saving: say it that way round.
-          `${name} would add ${pct(-gainRel)} to ${ofWhat} (+${us(-(savingUs ?? 0))} on the scenario's ${us(scenario.creditedKernelP99Us ?? 0)} kernel part)`
-        : `${name} would save ${pct(gainRel)} of ${ofWhat} (${us(savingUs ?? 0)} of the scenario's ${us(scenario.creditedKernelP99Us ?? 0)} kernel part) < ${pct(t.gainMin)}`
+          `${name} would add ${pct(-gainRel)} to ${ofWhat} (+${us(-(savingUs ?? 0))} on the ${theKind(scenario)}'s ${us(scenario.creditedKernelP99Us ?? 0)} kernel part)`
+        : `${name} would save ${pct(gainRel)} of ${ofWhat} (${us(savingUs ?? 0)} of the ${theKind(scenario)}'s ${us(scenario.creditedKernelP99Us ?? 0)} kernel part) < ${pct(t.gainMin)}`
       : gainShortfall(gainRel, name, cpu, t));
   if (sustains === null) return { ...base, status: 'unknown', detail: `${detail}, and whether it sustains a rate the kernel cannot is unknown` };
   return { ...base, status: 'failed', detail };
+}
+
+/** "scenario" or "service": what the saving's experiment is, for sentences. */
+function theKind(s: ScenarioSaving): string {
+  return s.subject?.split(' ')[0] ?? 'scenario';
 }
 
 /**

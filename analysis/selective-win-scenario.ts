@@ -22,6 +22,7 @@ export function scenarioSaving(scenario: string, a: KernelAttribution | null, by
   const savingP99Us = product(bypassCutRel, creditedKernelP99Us);
   return {
     scenario,
+    ...(a?.subject ? { subject: a.subject } : {}),
     rttP50Us: a?.rttP50Us ?? null,
     rttP99Us,
     kernelP50Us: product(a?.kernelShareP50, a?.rttP50Us),
@@ -52,7 +53,24 @@ export function verdictSources(
     { field: 'bypassP99Us', from: ref(best), how: 'median p99 of the best bypass path' },
     { field: 'checks.kernelBottleneck.kernelShareP99', from: probe, how: 'kernel TX + RX share of the probe’s tail (≥ p99) RTT, median over repetitions' },
   ];
-  if (scenario) {
+  if (scenario?.subject) {
+    // A service's own attribution (analysis/selective-win-service.ts): shares of its RTT, measured service-side.
+    const s = scenario.subject;
+    sources[3] = {
+      field: 'checks.kernelBottleneck.kernelShareP99',
+      from: probe,
+      how: `${s}’s kernel RX work + TX + waiting to run, share of its tail (≥ p99) RTT, median over repetitions (the client’s kernel and the wire are a remainder, not credited)`,
+    };
+    sources.push(
+      { field: 'scenarioSaving.rttP99Us', from: probe, how: `${s}’s RTT p99 at the client, median over repetitions` },
+      { field: 'kernelAttributableP99Us', from: probe, how: `${s}’s kernel share ${fmt(a?.kernelShareP99)} × its RTT p99 ${fmt(scenario.rttP99Us)} µs` },
+      {
+        field: 'expectedP99SavingUs',
+        from: [...ref(bestKernel), ...ref(best), ...probe],
+        how: `bypass cut ${fmt(scenario.bypassCutRel)} of ${bestKernel?.pathLabel ?? '?'}’s p99 (bare paths) × ${s}’s credited kernel part ${fmt(scenario.creditedKernelP99Us)} µs; % of its RTT p99`,
+      },
+    );
+  } else if (scenario) {
     sources.push(
       { field: 'scenarioSaving.rttP99Us', from: probe, how: `the probe’s RTT p99 in scenario ${scenario.scenario}, median over repetitions` },
       {

@@ -14,6 +14,8 @@ export type {
   RuleChecks,
   ScenarioSaving,
   SelectiveWinThresholds,
+  ServiceShares,
+  ServiceVerdictDetail,
   SteadyLoadCheck,
   Verdict,
   VerdictSource,
@@ -67,7 +69,8 @@ export interface KernelAttribution {
   /** Kernel TX + RX (both sides) of p50/p99, wake-up included (kernel RX counts waiting to run). */
   kernelShareP50: number | null;
   kernelShareP99: number | null;
-  components: { name: string; shareP99: number | null }[];
+  /** says: the sentence naming it when it dominates, e.g. "GC pauses dominate" (else "<name> is x % of p99"). */
+  components: { name: string; shareP99: number | null; says?: string }[];
   /**
    * The part of kernelShareP99 that is waiting to run (sched_wakeup → sched_switch, measured):
    * removable by busy polling, so not credited to bypass when a tuned kernel reference was
@@ -84,6 +87,8 @@ export interface KernelAttribution {
   wakeupShareP50?: number | null;
   /** The experiment: the attribution entry's label and its trials. */
   source?: ExperimentRef | null;
+  /** What the experiment is called in sentences ("service java"); absent = the probe. */
+  subject?: string;
 }
 
 /** One experiment a number came from: a path entry (its label) and its trials at this size × rate. */

@@ -16,6 +16,10 @@ export interface ServiceRequest {
   endNs: number;
   rttUs: number;
   us: Record<ServiceComponentName, number>;
+  /** A chain's hop: forward send → downstream reply received (records' clock, ns). */
+  hop?: Interval;
+  /** The part of the hop the downstream service spent in its runtime's pauses (its own log), µs. */
+  hopDownstreamPausesUs?: number;
 }
 
 export interface ServiceComponentStats {
@@ -51,19 +55,14 @@ export type ServiceAttributionResult =
       serviceKernelShare: { p50: number; p99: number };
       dominant: { p50: ServiceComponentName; p99: ServiceComponentName };
       /** The runtime's pauses and the requests they delayed; null = "pauses: not observed". */
-      pauses: {
-        runtime: RuntimePauses['runtime'];
-        source: string;
-        /** The runtime's start on the trace clock (CLOCK_MONOTONIC ns), from its own log. */
-        runtimeStartMonoNs: number | null;
-        collections: number;
-        count: number;
-        totalUs: number;
-        maxUs: number;
-        delayedRequests: number;
-        /** The longest pauses (up to 20), with the requests each overlapped. */
-        longest: ObservedPause[];
-      } | null;
+      pauses: PauseSummary | null;
+      /**
+       * A chain's downstream runtime pauses, inside the hop (hops includes them): their µs per request
+       * and share, like a component, and the pauses with the requests whose hop they overlapped.
+       * null: not a chain, or the downstream's runtime has no known log; absent in records written before.
+       */
+      hopSplit?: { downstreamPauses: ServiceComponentStats } | null;
+      downstreamPauses?: PauseSummary | null;
       serialization: string;
       remainders: ServiceComponentName[];
     }
@@ -75,12 +74,29 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 const mean = (v: readonly number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 
+export interface PauseSummary {
+  runtime: RuntimePauses['runtime'];
+  source: string;
+  /** The runtime's start on the trace clock (CLOCK_MONOTONIC ns), from its own log. */
+  runtimeStartMonoNs: number | null;
+  collections: number;
+  count: number;
+  totalUs: number;
+  maxUs: number;
+  delayedRequests: number;
+  /** The longest pauses (up to 20), with the requests each overlapped. */
+  longest: ObservedPause[];
+}
+
 export interface ServiceStatsInput {
   requests: ServiceRequest[];
   offered: number;
   unmatched: Record<string, number>;
   pauses: RuntimePauses | null;
   pausesOnRecordClock: Interval[];
+  /** A chain's downstream pause log (null: not observed) and its pauses on the records' clock. */
+  downstreamPauses?: RuntimePauses | null;
+  downstreamPausesOnRecordClock?: Interval[];
   chained: boolean;
   requestBytes: number | null;
   minMatchedRatio: number;
@@ -136,24 +152,52 @@ export function serviceStats(s: ServiceStatsInput): ServiceAttributionResult {
     components,
     serviceKernelShare: { p50: kshare('shareP50'), p99: kshare('shareP99') },
     dominant: { p50: top('shareP50'), p99: top('shareP99') },
-    pauses: s.pauses ? pauseSummary(s.pauses, s.pausesOnRecordClock, s.requests) : null,
+    pauses: s.pauses ? pauseSummary(s.pauses, s.pausesOnRecordClock, s.requests.map(spanOf)) : null,
+    ...(s.chained ? downstreamSplit(s, band, tail, bandRtt, tailRtt) : {}),
     serialization: 'inside application: the service does not expose its decode/encode time',
     remainders: ['clientAndWire'],
   };
 }
 
-function pauseSummary(
-  p: RuntimePauses,
-  onRecordClock: Interval[],
-  requests: readonly ServiceRequest[],
-): NonNullable<Extract<ServiceAttributionResult, { status: 'ok' }>['pauses']> {
-  const sortedReqs = [...requests].sort((a, b) => a.startNs - b.startNs);
+const spanOf = (r: ServiceRequest) => ({ seq: r.seq, fromNs: r.startNs, toNs: r.endNs });
+
+/** The downstream's pauses inside the hop: per request µs (stats like a component) and the requests whose hop each overlapped. */
+function downstreamSplit(
+  s: ServiceStatsInput,
+  band: readonly ServiceRequest[],
+  tail: readonly ServiceRequest[],
+  bandRtt: number,
+  tailRtt: number,
+): { hopSplit: { downstreamPauses: ServiceComponentStats } | null; downstreamPauses: PauseSummary | null } {
+  if (!s.downstreamPauses) return { hopSplit: null, downstreamPauses: null };
+  const of = (r: ServiceRequest) => r.hopDownstreamPausesUs ?? 0;
+  const sorted = s.requests.map(of).sort((a, b) => a - b);
+  return {
+    hopSplit: {
+      downstreamPauses: {
+        p50Us: percentile(sorted, 50),
+        p99Us: percentile(sorted, 99),
+        shareP50: mean(band.map(of)) / bandRtt,
+        shareP99: mean(tail.map(of)) / tailRtt,
+      },
+    },
+    downstreamPauses: pauseSummary(
+      s.downstreamPauses,
+      s.downstreamPausesOnRecordClock ?? [],
+      s.requests.filter((r) => r.hop).map((r) => ({ seq: r.seq, ...r.hop! })),
+    ),
+  };
+}
+
+/** spans: each matched request's window the pauses are checked against (its service-side span, or its hop). */
+function pauseSummary(p: RuntimePauses, onRecordClock: Interval[], spans: readonly (Interval & { seq: number })[]): PauseSummary {
+  const sortedReqs = [...spans].sort((a, b) => a.fromNs - b.fromNs);
   const delayed = new Set<number>();
   const observed: ObservedPause[] = onRecordClock.map((iv, i) => {
     let n = 0;
     for (const r of sortedReqs) {
-      if (r.startNs >= iv.toNs) break;
-      if (r.endNs > iv.fromNs) {
+      if (r.fromNs >= iv.toNs) break;
+      if (r.toNs > iv.fromNs) {
         n++;
         delayed.add(r.seq);
       }

@@ -40,6 +40,8 @@ export interface ServiceAttributionInput {
   downstreamPid?: number;
   /** The runtime's pause log; null = the runtime is unknown or has no log ("pauses: not observed"). */
   pauses: RuntimePauses | null;
+  /** A chain's downstream service's own pause log (charged inside the hop); null/absent = not observed. */
+  downstreamPauses?: RuntimePauses | null;
 }
 
 /** A forward-only cursor over one time-sorted event stream. */
@@ -123,7 +125,11 @@ export function attributeService(input: ServiceAttributionInput): ServiceAttribu
     list.push({ fromNs: rec(w.fromNs), toNs: rec(w.toNs) });
     waitsByTid.set(w.tid, list);
   }
-  const pauses: Interval[] = (input.pauses?.pauses ?? []).map((p) => ({ fromNs: rec(p.startNs), toNs: rec(p.startNs + p.durationNs) }));
+  const onRecordClock = (p: RuntimePauses | null | undefined): Interval[] =>
+    (p?.pauses ?? []).map((x) => ({ fromNs: rec(x.startNs), toNs: rec(x.startNs + x.durationNs) }));
+  const pauses = onRecordClock(input.pauses);
+  // The downstream's pauses, from its own log: measured inside each hop, never a remainder of it.
+  const downstreamPauses = chained && input.downstreamPauses ? onRecordClock(input.downstreamPauses) : null;
 
   const unmatched: UnmatchedSteps = { arrival: 0, receive: 0, hop: 0, send: 0, departure: 0, clientStamps: 0 };
   const requests: ServiceRequest[] = [];
@@ -200,6 +206,8 @@ export function attributeService(input: ServiceAttributionInput): ServiceAttribu
       endNs: replyNs,
       rttUs: r.rttNs / 1e3,
       us: Object.fromEntries(Object.entries(components).map(([k, v]) => [k, v / 1e3])) as Record<ServiceComponentName, number>,
+      ...(hop ? { hop } : {}),
+      ...(hop && downstreamPauses ? { hopDownstreamPausesUs: overlapNs(downstreamPauses, hop) / 1e3 } : {}),
     });
   }
   return serviceStats({
@@ -208,6 +216,8 @@ export function attributeService(input: ServiceAttributionInput): ServiceAttribu
     unmatched,
     pauses: input.pauses,
     pausesOnRecordClock: pauses,
+    downstreamPauses: chained ? (input.downstreamPauses ?? null) : null,
+    downstreamPausesOnRecordClock: downstreamPauses ?? [],
     chained,
     requestBytes,
     minMatchedRatio: MIN_MATCHED_RATIO,

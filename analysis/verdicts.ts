@@ -9,6 +9,7 @@ import { probeKernelReference, receiveModeClause } from './probe-kernel-check.js
 import type { PathSearch } from '../core/search-result.js';
 import type { Verdict, VerdictSettings } from '../core/verdict.js';
 import { decideAll, inputsFromGroups, resolveThresholds, type KernelAttribution } from './selective-win.js';
+import { serviceVerdicts } from './selective-win-service.js';
 import { groupTrials } from './stats.js';
 import type { WorkloadSteadiness } from './steadiness.js';
 
@@ -125,17 +126,20 @@ export function computeVerdicts(
   scenario?: string,
 ): Verdict[] {
   if (settings.scenarios?.length) {
-    return settings.scenarios.flatMap((sc) =>
+    const perScenario = settings.scenarios.flatMap((sc) =>
       computeVerdicts(trials, searches, { ...settings, scenarios: undefined, attributionPath: sc.attributionPath }, sc.name).map((v) => ({
         ...v,
         scenario: sc.name,
       })),
     );
+    // Service verdicts do not depend on the scenario's probe: once, after the scenarios.
+    return [...perScenario, ...computeVerdicts(trials, searches, { ...settings, scenarios: undefined }).filter((v) => v.service)];
   }
   const attributionLabel = settings.attributionPath ?? trials.find((t) => t.path === 'attribution')?.pathLabel;
   const thresholds = resolveThresholds(settings.thresholds ?? {}, 'verdict.thresholds');
   const kernelPathLabel = settings.kernelPath ?? defaultKernelPath(trials);
-  if (!kernelPathLabel) return [];
+  // Without any kernel path, a service can still be judged on its own attribution (selective-win-service.ts's bound).
+  if (!kernelPathLabel) return scenario === undefined ? serviceVerdicts(trials, [], thresholds) : [];
   const grid = trials.filter((t) => !t.search && t.path !== 'attribution');
   // Candidates: every path that measured latency (the net_null ceiling, say, measures none).
   const measuresLatency = (label: string) => grid.some((t) => t.pathLabel === label && t.latencyUs?.p99 != null);
@@ -167,5 +171,7 @@ export function computeVerdicts(
     if (!failure) return input;
     return { ...input, attribution: { ...input.attribution, checkFailures: [...(input.attribution.checkFailures ?? []), failure] } };
   });
-  return decideAll(checked, thresholds);
+  const bare = decideAll(checked, thresholds);
+  // Each real service (a `service` path) gets its own verdicts from its own attribution, at the same cells.
+  return scenario === undefined ? [...bare, ...serviceVerdicts(trials, inputs, thresholds)] : bare;
 }

@@ -96,8 +96,8 @@ export interface KernelBottleneckCheck {
    */
   kernelShareJudgedP99?: number | null;
   kernelShareMin: number;
-  /** The largest non-kernel component of p99, when attribution names one. */
-  dominantNonKernel: { name: string; shareP99: number } | null;
+  /** The largest non-kernel component of p99, when attribution names one ("says": its sentence, e.g. "GC pauses dominate"). */
+  dominantNonKernel: { name: string; shareP99: number; says?: string } | null;
   /** The best kernel configuration exceeds the loss goal at R while the best bypass path holds it. */
   kernelLosesWhereBypassHolds: boolean | null;
 }
@@ -205,6 +205,46 @@ export interface VerdictBase {
   scenarioSaving?: ScenarioSaving | null;
   /** Where each number came from: the path entry and trials at this size × rate, and how it was computed. */
   sources?: VerdictSource[];
+  /** A service's verdict (a `service` path): its own attribution, from the same trials (scenario is then "service <label>"). */
+  service?: ServiceVerdictDetail;
+}
+
+/** Shares of a service's RTT band (p50 band or ≥ p99 tail), medians over repetitions; null = not observed. */
+export interface ServiceShares {
+  /** Kernel RX work + kernel TX on the service side (measured by tracepoints). */
+  kernel: number | null;
+  /** Waiting to run (sched_wakeup → sched_switch) before the receive returned. */
+  wakeup: number | null;
+  queueing: number | null;
+  /** Runtime (GC) pauses from the runtime's own log. */
+  pauses: number | null;
+  /** The handler, serialization included (an unmodified service does not expose it apart). */
+  application: number | null;
+  /** A chain's hop (downstream service and its network legs), downstream pauses included. */
+  hops: number | null;
+  /** The client's kernel and the wire: a remainder on the service side. */
+  clientAndWire: number | null;
+}
+
+/** What a service's verdict was judged on (analysis/selective-win-service.ts). */
+export interface ServiceVerdictDetail {
+  label: string;
+  trials: number;
+  /** Repetitions whose attribution was ok. */
+  attributed: number;
+  /** Answered requests over the cell's trials, and the share matched to the service's events. */
+  requests: number;
+  matchedRatio: number | null;
+  minMatchedRatio: number;
+  rttP50Us: number | null;
+  rttP99Us: number | null;
+  sharesP50: ServiceShares;
+  sharesP99: ServiceShares;
+  /** A chain's downstream runtime pauses inside the hop, share of the p99 tail; null = not a chain or not observed. */
+  downstreamPausesShareP99: number | null;
+  /** Where the pauses came from; null = "pauses: not observed". */
+  pausesObserved: string | null;
+  serialization: string | null;
 }
 
 /** A verdict number and the experiments behind it. */
@@ -225,6 +265,8 @@ export interface VerdictSource {
  */
 export interface ScenarioSaving {
   scenario: string;
+  /** What the sentences call it ("scenario app-heavy", "service java"); absent = "scenario <name>". */
+  subject?: string;
   rttP50Us: number | null;
   rttP99Us: number | null;
   kernelP50Us: number | null;

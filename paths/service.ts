@@ -11,7 +11,7 @@ import { attributeService } from '../analysis/service-attribution.js';
 import { UserError } from '../core/errors.js';
 import { nativeBinary, projectRoot } from '../core/project.js';
 import { BPFTRACE_SERVICE_TRACE, SERVICE_TRACE_READY, bpftraceDriver, buildServiceTraceCommand, type ServiceTrace } from '../drivers/bpftrace/index.js';
-import { JVM_LOG, NODE_GC_LOG, serviceDriver, type RuntimePauses } from '../drivers/service/index.js';
+import { JVM_LOG, JVM_LOG_DOWNSTREAM, NODE_GC_LOG, NODE_GC_LOG_DOWNSTREAM, serviceDriver, type RuntimePauses } from '../drivers/service/index.js';
 import { TSPROBE_RECORDS, TSPROBE_THREAD_INFO, tsprobeDriver, type ThreadInfo, type TsprobeRecord } from '../drivers/tsprobe/index.js';
 import type { ArtifactSpec, NetnsRecipe, ProcessSpec, ReadArtifact, TrialContext, TrialProcesses } from './types.js';
 
@@ -120,17 +120,19 @@ export const serviceRecipe: NetnsRecipe<ServiceOptions> = {
     const pauseLog = runtime ? ctx.artifactPath(runtime === 'jvm' ? 'jvm.log' : 'node-gc.jsonl') : null;
     const processes: ProcessSpec[] = [];
     let forward: string | null = null;
+    // A chain's downstream service logs its own pauses the same way; they are charged inside the hop.
+    const downstreamLog = o.chain && runtime ? ctx.artifactPath(runtime === 'jvm' ? 'jvm-downstream.log' : 'node-gc-downstream.jsonl') : null;
     if (o.chain) {
       const downPort = port + DOWNSTREAM_PORT_OFFSET;
       forward = `${ip}:${downPort}`;
-      // The downstream runtime's pauses are not logged: the hop's time is measured at the front as a whole.
+      const downArgv = demoArgv({ ...o, crashAfter: 0 }, ip, downPort, null);
       processes.push({
         role: 'downstream',
         place: 'server',
         driver: serviceDriver.name,
         kind: 'service',
         cpu: ctx.cpu.server,
-        argv: demoArgv({ ...o, crashAfter: 0 }, ip, downPort, null),
+        argv: downstreamLog ? withPauseLog(downArgv, runtime, downstreamLog) : downArgv,
         ready: { udpPort: downPort, timeoutMs: 30_000 },
       });
     }
@@ -169,6 +171,8 @@ export const serviceRecipe: NetnsRecipe<ServiceOptions> = {
     processes.push(client);
     if (o.trace === 'on') artifacts.push({ driver: bpftraceDriver.name, kind: BPFTRACE_SERVICE_TRACE, path: ctx.artifactPath('tracer.stdout') });
     if (pauseLog) artifacts.push({ driver: serviceDriver.name, kind: runtime === 'jvm' ? JVM_LOG : NODE_GC_LOG, path: pauseLog });
+    if (downstreamLog)
+      artifacts.push({ driver: serviceDriver.name, kind: runtime === 'jvm' ? JVM_LOG_DOWNSTREAM : NODE_GC_LOG_DOWNSTREAM, path: downstreamLog });
     return { processes, artifacts };
   },
   nativeFromArtifacts: (artifacts: ReadArtifact[]) => serviceNative(artifacts),
@@ -238,6 +242,8 @@ export function serviceNative(artifacts: readonly ReadArtifact[]): Record<string
   const client = artifacts.find((a) => a.kind === TSPROBE_THREAD_INFO)?.content as ThreadInfo | undefined;
   const trace = artifacts.find((a) => a.kind === BPFTRACE_SERVICE_TRACE)?.content as ServiceTrace | undefined;
   const pauses = (artifacts.find((a) => a.kind === JVM_LOG || a.kind === NODE_GC_LOG)?.content as RuntimePauses | undefined) ?? null;
+  const downstreamPauses =
+    (artifacts.find((a) => a.kind === JVM_LOG_DOWNSTREAM || a.kind === NODE_GC_LOG_DOWNSTREAM)?.content as RuntimePauses | undefined) ?? null;
   const tracing = trace ? 'bpftrace drivers/bpftrace/service.bt (tracepoints)' : 'off';
   if (!records || !client || !trace) return { serviceTracing: tracing, serviceAttribution: null };
   if (trace.pid === null) throw new UserError('service tracer output has no "pids" line: the tracer did not start');
@@ -248,6 +254,7 @@ export function serviceNative(artifacts: readonly ReadArtifact[]): Record<string
     pid: trace.pid,
     ...(trace.downstreamPid !== null ? { downstreamPid: trace.downstreamPid } : {}),
     pauses,
+    downstreamPauses,
   });
   return { serviceTracing: tracing, serviceAttribution };
 }

@@ -13,6 +13,7 @@ import { haltpollText } from './metadata.js';
 import type { ReportModel } from './model.js';
 import { VERDICT_COLORS, type ChartSpec } from './charts/index.js';
 import { chartScripts, esc, pageHead } from './page.js';
+import { SERVICE_VERDICT_HEADER, SERVICE_VERDICT_NOTE, SERVICE_VERDICT_NUMERIC, serviceVerdictCells, serviceVerdicts } from './service-verdicts.js';
 import { achievedText } from './table.js';
 
 export { esc } from './page.js';
@@ -97,6 +98,14 @@ function verdictSection(model: ReportModel, charts: HtmlChart[]): string {
         'verdicts',
       ),
     );
+  }
+  const services = serviceVerdicts(model.verdicts);
+  if (services.length) {
+    parts.push('<h3>Per service</h3>', `<p>${esc(SERVICE_VERDICT_NOTE)}</p>`);
+    const rows = services.map((v) =>
+      serviceVerdictCells(v).map((c, i) => (i === 3 ? td(verdictBadge(v.verdict)) : SERVICE_VERDICT_NUMERIC[i] ? num(c) : td(esc(c)))),
+    );
+    parts.push(table([...SERVICE_VERDICT_HEADER], rows, 'services'));
   }
   if (model.thresholds) {
     parts.push('<h3>Thresholds</h3>');

@@ -8,6 +8,7 @@ import { KERNEL_SIDE_BY_SIDE_HEADER, kernelSideBySide, kernelSideBySideCells } f
 import { haltpollText } from './metadata.js';
 import type { ReportModel } from './model.js';
 import { SEARCH_TABLE_HEADER, searchTableRows } from './search-summary.js';
+import { SERVICE_VERDICT_HEADER, SERVICE_VERDICT_NOTE, SERVICE_VERDICT_NUMERIC, serviceVerdictCells, serviceVerdicts } from './service-verdicts.js';
 import { achievedText, RATE_SHORT_NOTE } from './table.js';
 
 export interface MarkdownChart {
@@ -102,6 +103,12 @@ export function renderMarkdown(model: ReportModel, charts: readonly MarkdownChar
         [false, false, false, false, true, false, true, true, true, true, false],
       ),
     );
+  }
+
+  const services = serviceVerdicts(model.verdicts);
+  if (services.length) {
+    out.push('', '### Per service', '', SERVICE_VERDICT_NOTE, '');
+    out.push(mdTable([...SERVICE_VERDICT_HEADER], services.map(serviceVerdictCells), [...SERVICE_VERDICT_NUMERIC]));
   }
 
   const kernels = kernelSideBySide(model.rows);

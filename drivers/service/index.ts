@@ -10,6 +10,9 @@ export * from './runtime-pauses.js';
 /** Artifact kinds: the JVM's -Xlog file and the Node GC observer's JSON lines, both read as RuntimePauses. */
 export const JVM_LOG = 'jvm-log';
 export const NODE_GC_LOG = 'node-gc-log';
+/** The same logs of a chain's downstream service (its pauses are charged inside the hop). */
+export const JVM_LOG_DOWNSTREAM = 'jvm-log-downstream';
+export const NODE_GC_LOG_DOWNSTREAM = 'node-gc-log-downstream';
 
 function detect(host: HostFacts): Availability {
   const java = host.binaries['java'];
@@ -36,5 +39,7 @@ export const serviceDriver: Driver<undefined> = {
   artifactReaders: {
     [JVM_LOG]: async (file) => parseJvmLog(file.text(), file.path),
     [NODE_GC_LOG]: async (file) => parseNodeGcLog(file.text(), file.path),
+    [JVM_LOG_DOWNSTREAM]: async (file) => parseJvmLog(file.text(), file.path),
+    [NODE_GC_LOG_DOWNSTREAM]: async (file) => parseNodeGcLog(file.text(), file.path),
   },
 };

@@ -1,7 +1,8 @@
 // Real, unmodified services (services/) under the open-loop client in namespaces, traced by
 // bpftrace (tracepoints) with the runtime's own pause log: components present and sane per
 // request, forced collections found and charged to the requests they overlapped, a chain's hop
-// measured, a crashing service failing its trial with nothing left behind, and bad PIDs refused.
+// measured (with the downstream's own pauses inside it), each service's verdict naming what
+// dominates, a crashing service failing its trial with nothing left behind, and bad PIDs refused.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { ServiceAttributionResult } from '../../analysis/service-attribution.js';
 import { serviceOptionsSchema } from '../../paths/service.js';
 import { leftovers, shortIdOf, startCli } from '../helpers/system.js';
-import { loadRun } from '../../core/run-folder.js';
+import { loadRun, RunFolder } from '../../core/run-folder.js';
 
 describe('service options', () => {
   it('name the field of a bad combination', () => {
@@ -49,6 +50,20 @@ describe('service path (real: Java and Node services, bpftrace, runtime logs)', 
     const chain = attributed('java-chain');
     expect(chain.chained).toBe(true);
     expect(chain.components.hops!.p50Us).toBeGreaterThan(0);
+    // A chain's downstream pauses, from the downstream's own log, measured inside the hop.
+    const nodeChain = attributed('node-chain-gc');
+    expect(nodeChain.downstreamPauses!.runtime).toBe('node');
+    expect(nodeChain.downstreamPauses!.longest.some((p) => p.cause === 'major (forced)' && p.overlappedRequests > 0)).toBe(true);
+    expect(nodeChain.downstreamPauses!.delayedRequests).toBeGreaterThan(0);
+    expect(nodeChain.hopSplit!.downstreamPauses.p99Us).toBeGreaterThan(0);
+    expect(nodeChain.hopSplit!.downstreamPauses.p99Us).toBeLessThanOrEqual(nodeChain.components.hops!.p99Us + 1e-6);
+    expect(chain.downstreamPauses!.runtime).toBe('jvm');
+    // Each service gets its own verdict; the Node service with forced collections: pauses named.
+    const verdicts = RunFolder.open(out).readVerdicts()!;
+    const nodeVerdict = verdicts.find((v) => v.service?.label === 'node')!;
+    expect(nodeVerdict.verdict, nodeVerdict.reason).toBe('no-win');
+    expect(nodeVerdict.reason).toMatch(/^GC pauses dominate \(\d+(\.\d)? % of p99\)/);
+    expect(verdicts.filter((v) => v.service).map((v) => v.service!.label)).toEqual(['java', 'node', 'java-chain', 'node-chain-gc', 'node-crash']);
     const crash = trials.find((x) => x.pathLabel === 'node-crash')!;
     expect(crash.status).toBe('failed');
     expect(crash.error).toMatch(/service/);
