@@ -12,6 +12,7 @@ import { NOTHING_PREPARED } from '../runners/path-setup.js';
 import type { TopologyInfo } from '../core/topology.js';
 import type { PlannedTrial } from '../suites/plan.js';
 import { loadInventory } from '../suites/inventory.js';
+import { lookupMac, type MacLookup } from '../runners/lab-macs.js';
 
 export interface LabArgs {
   inventory?: string;
@@ -38,15 +39,39 @@ export function sshSettingsOf(args: LabArgs, controlDir: string): SshSettings {
   return { ...defaultSshSettings(controlDir), knownHostsFile: args.knownHosts ?? null, acceptNewHostKeys: args.acceptNewHostKeys === true };
 }
 
-/** The topology a dry run plans with: addresses from the inventory; MACs are read from the hosts at run time. */
-function dryTopology(pair: LabPair, mtu: number): TopologyInfo {
+/** Stand-ins for MACs a dry run could not read: clearly not real (locally administered, 00:…). */
+const PLACEHOLDER_MAC = { client: '00:00:00:00:00:01', server: '00:00:00:00:00:02' } as const;
+
+/** What the dry run knows of each host's test-interface MAC: read from the host, or why not. */
+export type DryRunMacs = Record<'client' | 'server', MacLookup>;
+
+/** The topology a dry run plans with: addresses from the inventory, MACs as read (or placeholders). */
+function dryTopology(pair: LabPair, mtu: number, macs: DryRunMacs): TopologyInfo {
+  const mac = (r: 'client' | 'server') => ('mac' in macs[r] ? macs[r].mac : PLACEHOLDER_MAC[r]);
   return {
     kind: 'lab',
     runTag: 'dryrun',
     mtu,
-    client: { netns: pair.client.name, ifname: pair.client.testIface, ip: pair.client.testIp, mac: '00:00:00:00:00:01' },
-    server: { netns: pair.server.name, ifname: pair.server.testIface, ip: pair.server.testIp, mac: '00:00:00:00:00:02' },
+    client: { netns: pair.client.name, ifname: pair.client.testIface, ip: pair.client.testIp, mac: mac('client') },
+    server: { netns: pair.server.name, ifname: pair.server.testIface, ip: pair.server.testIp, mac: mac('server') },
   };
+}
+
+/** One line per host: the MAC the plan uses and where it came from. */
+export function macLines(pair: LabPair, macs: DryRunMacs): string[] {
+  return (['client', 'server'] as const).map((r) => {
+    const m = macs[r];
+    const what = `  MAC of ${pair[r].testIface} on ${pair[r].name}:`;
+    return 'mac' in m
+      ? `${what} ${m.mac} (read from the host now with ip -j link show dev ${pair[r].testIface})`
+      : `${what} PLACEHOLDER ${PLACEHOLDER_MAC[r]}: the host did not answer (${m.error}); the run reads the real one with ip -j link show dev ${pair[r].testIface} when it connects`;
+  });
+}
+
+/** Reads both hosts' MACs for the dry run (one short connection each, nothing left behind). */
+export async function dryRunMacs(pair: LabPair, settings: SshSettings): Promise<DryRunMacs> {
+  const [client, server] = await Promise.all([lookupMac(pair.client, settings), lookupMac(pair.server, settings)]);
+  return { client, server };
 }
 
 /** Lines of the lab dry run for one pair: set-up, preflight and every trial process, as the argv each host runs. */
@@ -55,16 +80,18 @@ export function labDryRun(
   plan: PlannedTrial[],
   settings: SshSettings,
   o: { durationS: number; warmupS: number; mtu: number; cpu: { client: number; server: number; poller: number; orchestrator: number } },
+  macs: DryRunMacs,
 ): string[] {
   const lines: string[] = [];
-  const topology = dryTopology(pair, o.mtu);
+  const topology = dryTopology(pair, o.mtu, macs);
   const dirs = { client: remoteRunDir(pair.client, 'RUNID'), server: remoteRunDir(pair.server, 'RUNID') };
   const native = { client: pair.client.nativeDir ?? `${dirs.client}/bin`, server: pair.server.nativeDir ?? `${dirs.server}/bin` };
   const show = (argv: string[]) => JSON.stringify(argv);
   lines.push(
     `pair ${pair.name}: ${pair.client.name} (${pair.client.address}, ${pair.client.testIface} ${pair.client.testIp}) ⇄ ${pair.server.name} (${pair.server.address}, ${pair.server.testIface} ${pair.server.testIp})`,
   );
-  lines.push(`  (MAC addresses 00:00:00:00:00:01/02 stand for the ones read from the hosts at run time; RUNID for the run's id)`);
+  lines.push(...macLines(pair, macs));
+  lines.push(`  (RUNID stands for the run's id)`);
   for (const role of ['client', 'server'] as const) {
     const host = pair[role];
     lines.push(`  ${role} ${host.name}: ssh argv prefix ${show(sshArgv(host, settings, ['true']).slice(0, -1))}`);

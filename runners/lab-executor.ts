@@ -13,6 +13,7 @@ import type { ArtifactSpec, Place, ProcessSpec, SetupCommand } from '../paths/ty
 import type { PlannedTrial } from '../suites/plan.js';
 import { NATIVE_BINARIES } from './host-probe.js';
 import { LabLedger } from './lab-ledger.js';
+import { macArgv, parseIpLinkMac } from './lab-macs.js';
 import { preflightHost, type RemoteFacts } from './lab-preflight.js';
 import { remoteKillArgv, spawnRemoteProcess, waitRemoteReady } from './lab-process.js';
 import type { RunningProcess } from './process.js';
@@ -44,11 +45,8 @@ export function prepareArgv(dir: string, artifactsDir: string): string[] {
 }
 
 async function macOf(ssh: SshHost, ifname: string): Promise<string> {
-  // `ip -j link show dev IF` prints [{"ifname":"ens1f0","address":"b8:…",…}]
-  const { stdout } = await ssh.run(['ip', '-j', 'link', 'show', 'dev', ifname]);
-  const mac = (JSON.parse(stdout) as { address?: string }[])[0]?.address;
-  if (!mac) throw new Error(`${ssh.name}: no MAC address reported for ${ifname}`);
-  return mac;
+  const { stdout } = await ssh.run(macArgv(ifname));
+  return parseIpLinkMac(stdout, ssh.name, ifname);
 }
 
 /** Everything a host of the pair had from this run goes: processes, adjustments, its run folder. */

@@ -1,0 +1,95 @@
+// The lab dry run: MACs read from the hosts when they answer, a labelled placeholder otherwise;
+// the exact argv it prints. The real part uses the namespace lab (two sshd "hosts").
+import { execFileSync } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { labDryRun, macLines, type DryRunMacs } from '../../cli/lab.js';
+import type { LabHost, LabPair } from '../../core/inventory.js';
+import { parseIpLinkMac } from '../../runners/lab-macs.js';
+import { defaultSshSettings } from '../../runners/ssh.js';
+import { loadSuite } from '../../suites/load.js';
+import { planTrials } from '../../suites/plan.js';
+import { createSshLab, sshdAvailable, type SshLab } from '../helpers/ssh-lab.js';
+import { startCli } from '../helpers/system.js';
+
+const host = (name: string, role: 'client' | 'server', testIp: string): LabHost => ({
+  name,
+  role,
+  address: `${name}.lab.example`,
+  user: 'root',
+  port: 22,
+  keyFile: null,
+  knownHostsFile: null,
+  testIp,
+  testIface: 'ens1f0',
+  cpus: { client: null, server: null, poller: null },
+  pci: null,
+  numaNode: null,
+  rdmaDev: null,
+  gidIndex: null,
+  remoteDir: '/tmp/bypassbench-lab',
+  nativeDir: null,
+});
+const pair: LabPair = { name: 'a+b', client: host('a', 'client', '198.18.0.1'), server: host('b', 'server', '198.18.0.2') };
+const cpu = { client: 0, server: 1, poller: 1, orchestrator: 0 };
+
+describe('parseIpLinkMac', () => {
+  it('reads the address of ip -j link (as this machine prints it) and names host and interface otherwise', () => {
+    const veth = execFileSync('ip', ['-j', 'link', 'show', 'dev', 'lo'], { encoding: 'utf8' });
+    expect(parseIpLinkMac(veth, 'h', 'lo')).toBe('00:00:00:00:00:00');
+    expect(() => parseIpLinkMac('[{"ifname":"wg0","link_type":"none"}]', 'h', 'wg0')).toThrow(/h: no MAC address reported for wg0/);
+    expect(() => parseIpLinkMac('Device "x" does not exist.', 'h', 'x')).toThrow(/h: `ip -j link show dev x` printed no JSON/);
+  });
+});
+
+describe('labDryRun MAC lines', () => {
+  const plan = planTrials(loadSuite('suites/lab.yaml'));
+  const settings = defaultSshSettings('/run/bypassbench/ssh-RUNID');
+  const o = { durationS: 2, warmupS: 0, mtu: 1500, cpu };
+
+  it('a MAC read from the host goes into the plan (AF_XDP client addresses the server by it)', () => {
+    const macs: DryRunMacs = { client: { mac: '0c:42:a1:00:00:0a' }, server: { mac: '0c:42:a1:00:00:0b' } };
+    const lines = labDryRun(pair, plan, settings, o, macs);
+    expect(lines).toContain('  MAC of ens1f0 on b: 0c:42:a1:00:00:0b (read from the host now with ip -j link show dev ens1f0)');
+    const afxdp = lines.find((l) => l.includes('bb-afxdp","ping"'));
+    expect(afxdp).toContain('"--dst-mac","0c:42:a1:00:00:0b"');
+  });
+
+  it('an unreachable host gets a labelled placeholder that says when the real one is read', () => {
+    const macs: DryRunMacs = { client: { mac: '0c:42:a1:00:00:0a' }, server: { error: 'ssh: connect to host b.lab.example port 22: Connection refused' } };
+    expect(macLines(pair, macs)[1]).toBe(
+      '  MAC of ens1f0 on b: PLACEHOLDER 00:00:00:00:00:02: the host did not answer (ssh: connect to host b.lab.example port 22: Connection refused); the run reads the real one with ip -j link show dev ens1f0 when it connects',
+    );
+  });
+});
+
+describe.skipIf(!sshdAvailable())('dry run on the namespace lab', () => {
+  let lab: SshLab | null = null;
+  afterEach(() => {
+    lab?.destroy();
+    lab = null;
+  });
+
+  it('prints the MACs the hosts really have; a host whose sshd is down gets the placeholder', async () => {
+    lab = createSshLab();
+    const real = (role: 'client' | 'server') =>
+      (JSON.parse(execFileSync('ip', ['-n', lab!.hosts[role].netns, '-j', 'link', 'show', 'dev', 'test0'], { encoding: 'utf8' })) as { address: string }[])[0]!
+        .address;
+    const args = ['run', 'suites/lab.yaml', '--inventory', lab.inventoryFile, '--known-hosts', lab.knownHostsFile, '--dry-run'];
+    const up = await startCli(args);
+    expect(up.exitCode).toBe(0);
+    expect(up.stdout + up.stderr).toContain(`MAC of test0 on lab${lab.tag}c: ${real('client')} (read from the host now`);
+    expect(up.stdout + up.stderr).toContain(`MAC of test0 on lab${lab.tag}s: ${real('server')} (read from the host now`);
+    lab.killSshd('server');
+    const down = await startCli(args);
+    expect(down.exitCode).toBe(0);
+    expect(down.stdout + down.stderr).toContain(`MAC of test0 on lab${lab.tag}c: ${real('client')} (read`);
+    expect(down.stdout + down.stderr).toMatch(
+      new RegExp(`MAC of test0 on lab${lab.tag}s: PLACEHOLDER 00:00:00:00:00:02: the host did not answer \\(.+\\); the run reads`),
+    );
+    // Nothing of the dry run stays on the hosts: only their sshd (the client's) runs there.
+    for (const role of ['client', 'server'] as const) {
+      const comms = lab.pids(role).map((p) => execFileSync('cat', [`/proc/${p}/comm`], { encoding: 'utf8' }).trim());
+      expect(comms.filter((c) => c !== 'sshd')).toEqual([]);
+    }
+  }, 180_000);
+});
