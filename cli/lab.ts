@@ -1,7 +1,8 @@
 // Lab-mode options shared by run, doctor and cleanup (--inventory and the SSH settings), and the
 // dry run that prints every remote argv per host without connecting to any.
 import type { Argv } from 'yargs';
-import type { Inventory, LabPair } from '../core/inventory.js';
+import { UnsupportedError } from '../core/errors.js';
+import type { Inventory, LabHost, LabPair } from '../core/inventory.js';
 import { hostArgv, prepareArgv, remoteRunDir } from '../runners/lab-executor.js';
 import { preflightCommands } from '../runners/lab-preflight.js';
 import { pinnedArgv, remoteProcessArgv } from '../runners/lab-process.js';
@@ -13,6 +14,7 @@ import type { TopologyInfo } from '../core/topology.js';
 import type { PlannedTrial } from '../suites/plan.js';
 import { loadInventory } from '../suites/inventory.js';
 import { lookupMac, type MacLookup } from '../runners/lab-macs.js';
+import { endpointHardware, pciFactCommands, planPciBind, type PciBindOptions } from '../runners/lab-pci.js';
 
 export interface LabArgs {
   inventory?: string;
@@ -52,8 +54,8 @@ function dryTopology(pair: LabPair, mtu: number, macs: DryRunMacs): TopologyInfo
     kind: 'lab',
     runTag: 'dryrun',
     mtu,
-    client: { netns: pair.client.name, ifname: pair.client.testIface, ip: pair.client.testIp, mac: mac('client') },
-    server: { netns: pair.server.name, ifname: pair.server.testIface, ip: pair.server.testIp, mac: mac('server') },
+    client: { netns: pair.client.name, ifname: pair.client.testIface, ip: pair.client.testIp, mac: mac('client'), hw: endpointHardware(pair.client, null).hw },
+    server: { netns: pair.server.name, ifname: pair.server.testIface, ip: pair.server.testIp, mac: mac('server'), hw: endpointHardware(pair.server, null).hw },
   };
 }
 
@@ -72,6 +74,46 @@ export function macLines(pair: LabPair, macs: DryRunMacs): string[] {
 export async function dryRunMacs(pair: LabPair, settings: SshSettings): Promise<DryRunMacs> {
   const [client, server] = await Promise.all([lookupMac(pair.client, settings), lookupMac(pair.server, settings)]);
   return { client, server };
+}
+
+/**
+ * The dpdk-pci binding as a dry run can show it: the look-ups, then bind and restore with the
+ * driver the run reads at that time (the host is not asked here; refusals and IOMMU checks happen then).
+ */
+export function pciBindLines(host: LabHost, o: PciBindOptions): string[] {
+  if (!host.pci) return [`    dpdk-pci: ${host.name} has no bypassbench_pci: the path is unsupported on this pair`];
+  const show = (argv: string[]) => JSON.stringify(argv);
+  const lines = Object.entries(pciFactCommands(host.pci)).map(([name, argv]) => `    dpdk-pci look-up on ${host.name} ${name}: ${show(argv)}`);
+  lines.push(`    dpdk-pci look-up on ${host.name} status: ${show(['dpdk-devbind.py', '--status-dev', 'net'])}`);
+  if (!o.allowBind) {
+    lines.push(
+      `    dpdk-pci on ${host.name}: allowBind is false: ${host.pci} is used only if it is already on vfio-pci (or bifurcated, mlx5); nothing is bound`,
+    );
+    return lines;
+  }
+  const DRIVER = 'ORIGINAL_DRIVER';
+  const plan = planPciBind(
+    host,
+    {
+      pci: host.pci,
+      devbind: 'dpdk-devbind.py',
+      status: null,
+      driver: DRIVER,
+      netdevs: [host.testIface],
+      addresses: [{ local: host.testIp, prefixlen: 24 }],
+      iommuGroups: 1,
+      vfioLoaded: false,
+      noIommuMode: null,
+      managementIp: null,
+      defaultRouteDevs: [],
+    },
+    o,
+  );
+  if (plan.status !== 'ready')
+    return [...lines, `    dpdk-pci on ${host.name}: ${plan.status === 'refused' ? plan.reason : `${plan.reason} (fix: ${plan.fix})`}`];
+  lines.push(`    (${DRIVER}: the driver read from the host at run time; the address and /24 stand for what ip -j addr shows then)`);
+  for (const c of plan.commands) lines.push(`    dpdk-pci set-up on ${host.name} (${c.why}): ${show(c.do)}${c.undo ? `, undo ${show(c.undo)}` : ''}`);
+  return lines;
 }
 
 /** Lines of the lab dry run for one pair: set-up, preflight and every trial process, as the argv each host runs. */
@@ -98,8 +140,13 @@ export function labDryRun(
     lines.push(`    prepare  ${show(prepareArgv(dirs[role], `${dirs.client}/artifacts`))}`);
     for (const [name, argv] of Object.entries(preflightCommands(host, native[role]))) lines.push(`    preflight ${name}: ${show(argv)}`);
   }
+  let pciShown = false;
   for (const planned of plan) {
     const recipe = getRecipe(planned.path);
+    if (planned.path === 'dpdk-pci' && !pciShown) {
+      pciShown = true;
+      lines.push(...pciBindLines(pair.server, planned.options as PciBindOptions));
+    }
     if (recipe.runner !== 'netns') {
       lines.push(`  ${planned.trialId} ${planned.pathLabel}: unsupported in lab mode (runs in the Soft-RoCE VM)`);
       continue;
@@ -116,20 +163,25 @@ export function labDryRun(
     for (const cmd of netns.setupCommands?.(topology, NOTHING_PREPARED, planned.options) ?? []) {
       lines.push(`    set-up on ${cmd.place}: ${show(cmd.do)}${cmd.undo ? `, undo ${show(cmd.undo)}` : ''}`);
     }
-    const { processes } = netns.plan(
-      {
-        topology,
-        prepared: NOTHING_PREPARED,
-        cpu: o.cpu,
-        msgSizeBytes: planned.msgSizeBytes,
-        offeredPps: planned.offeredPps,
-        durationS: o.durationS,
-        warmupS: o.warmupS,
-        port: trialPort(planned.index),
-        artifactPath: (name) => `${dirs.client}/artifacts/${planned.trialId}-${name}`,
-      },
-      planned.options,
-    );
+    const ctx = {
+      topology,
+      prepared: NOTHING_PREPARED,
+      cpu: o.cpu,
+      msgSizeBytes: planned.msgSizeBytes,
+      offeredPps: planned.offeredPps,
+      durationS: o.durationS,
+      warmupS: o.warmupS,
+      port: trialPort(planned.index),
+      artifactPath: (name: string) => `${dirs.client}/artifacts/${planned.trialId}-${name}`,
+    };
+    let processes;
+    try {
+      processes = netns.plan(ctx, planned.options).processes;
+    } catch (err) {
+      if (!(err instanceof UnsupportedError)) throw err;
+      lines.push(`    unsupported on this pair: ${err.message} (fix: ${err.fix})`);
+      continue;
+    }
     for (const p of processes) {
       const role = p.place === 'server' ? 'server' : 'client';
       const argv = pinnedArgv({ ...p, argv: hostArgv(p.argv, native[role]) });

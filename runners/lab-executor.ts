@@ -14,6 +14,7 @@ import type { PlannedTrial } from '../suites/plan.js';
 import { NATIVE_BINARIES } from './host-probe.js';
 import { LabLedger } from './lab-ledger.js';
 import { macArgv, parseIpLinkMac } from './lab-macs.js';
+import { endpointHardware } from './lab-pci.js';
 import { preflightHost, type RemoteFacts } from './lab-preflight.js';
 import { remoteKillArgv, spawnRemoteProcess, waitRemoteReady } from './lab-process.js';
 import type { RunningProcess } from './process.js';
@@ -101,12 +102,15 @@ export async function openPair(pair: LabPair, runTag: string, settings: SshSetti
       ...versionMismatches(remote.client.preflight, remote.server.preflight),
     ];
     for (const r of roles) remote[r].preflight.warnings = warnings.filter((w) => w.startsWith(`${pair[r].name}:`));
+    // The inventory's NIC facts (PCI, NUMA, RDMA device) and DPDK lcores near the NIC, per host.
+    const hw = { client: endpointHardware(pair.client, remote.client.preflight), server: endpointHardware(pair.server, remote.server.preflight) };
+    for (const r of roles) if (hw[r].warning) warnings.push(hw[r].warning);
     const topology: TopologyInfo = {
       kind: 'lab',
       runTag,
       mtu,
-      client: { netns: pair.client.name, ifname: pair.client.testIface, ip: pair.client.testIp, mac: clientMac },
-      server: { netns: pair.server.name, ifname: pair.server.testIface, ip: pair.server.testIp, mac: serverMac },
+      client: { netns: pair.client.name, ifname: pair.client.testIface, ip: pair.client.testIp, mac: clientMac, hw: hw.client.hw },
+      server: { netns: pair.server.name, ifname: pair.server.testIface, ip: pair.server.testIp, mac: serverMac, hw: hw.server.hw },
     };
     return { pair, ssh, ledgers, remoteRunDirs: dirs, nativeDirs, remote, topology, warnings, close };
   } catch (err) {

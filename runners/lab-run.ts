@@ -10,6 +10,8 @@ import { getNetnsRecipe } from '../paths/registry.js';
 import { closeRun, type RunOutcome } from './close-run.js';
 import { ledgerDir } from './ledger.js';
 import { applySetupCommands, labExecutor, openPair, type LabPairSession } from './lab-executor.js';
+import { preparePciBlock } from './lab-pci-block.js';
+import type { DpdkPciOptions } from '../paths/dpdk-pci.js';
 import { openRun, type RunOptions } from './open-run.js';
 import { NOTHING_PREPARED } from './path-setup.js';
 import { RunRecorder } from './recorder.js';
@@ -71,6 +73,8 @@ export async function executeLabRun(opts: RunOptions, lab: LabOptions): Promise<
     const executor = labExecutor(s, run.folder.rawDir);
     let blockKey: string | null = null;
     let setupError: string | null = null;
+    // A block whose hardware is not there (dpdk-pci without binding allowed, no IOMMU …): its trials are unsupported.
+    let blockUnsupported: string | null = null;
     for (const planned of run.plan) {
       if (signal.aborted) break;
       const key = `${planned.repetition}/${planned.pathIndex}`;
@@ -78,11 +82,24 @@ export async function executeLabRun(opts: RunOptions, lab: LabOptions): Promise<
         if (undoBlock) await undoBlock();
         undoBlock = null;
         setupError = null;
+        blockUnsupported = null;
         blockKey = key;
         if (!executor.unavailableReason(planned)) {
           const recipe = getNetnsRecipe(planned.path);
           try {
-            undoBlock = await applySetupCommands(s, recipe.setupCommands?.(s.topology, NOTHING_PREPARED, planned.options) ?? []);
+            const pci = planned.path === 'dpdk-pci' ? await preparePciBlock(s, planned.options as DpdkPciOptions) : null;
+            for (const message of pci?.notes ?? []) run.emit({ type: 'warning', message });
+            blockUnsupported = pci?.unsupported ?? null;
+            undoBlock = pci?.undo ?? null;
+            if (!blockUnsupported) {
+              const undoCommands = await applySetupCommands(s, recipe.setupCommands?.(s.topology, NOTHING_PREPARED, planned.options) ?? []);
+              const undoPci = undoBlock;
+              // The path's own adjustments first, then the NIC goes back to its driver.
+              undoBlock = async () => {
+                await undoCommands();
+                if (undoPci) await undoPci();
+              };
+            }
           } catch (err) {
             setupError = (err as Error).message;
           }
@@ -90,7 +107,8 @@ export async function executeLabRun(opts: RunOptions, lab: LabOptions): Promise<
       }
       const position = recorder.advance();
       run.emit({ type: 'trial:start', trial: planned, position, total: run.plan.length, phase: 'grid' });
-      const record = await runTrial(planned, labEnv(run, s, executor, setupError));
+      const blockExecutor = blockUnsupported ? { ...executor, unavailableReason: () => blockUnsupported } : executor;
+      const record = await runTrial(planned, labEnv(run, s, blockExecutor, setupError));
       if (!record) break;
       recorder.record(planned, record);
     }

@@ -2,7 +2,7 @@
 // the exact argv it prints. The real part uses the namespace lab (two sshd "hosts").
 import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { labDryRun, macLines, type DryRunMacs } from '../../cli/lab.js';
+import { labDryRun, macLines, pciBindLines, type DryRunMacs } from '../../cli/lab.js';
 import type { LabHost, LabPair } from '../../core/inventory.js';
 import { parseIpLinkMac } from '../../runners/lab-macs.js';
 import { defaultSshSettings } from '../../runners/ssh.js';
@@ -59,6 +59,30 @@ describe('labDryRun MAC lines', () => {
     expect(macLines(pair, macs)[1]).toBe(
       '  MAC of ens1f0 on b: PLACEHOLDER 00:00:00:00:00:02: the host did not answer (ssh: connect to host b.lab.example port 22: Connection refused); the run reads the real one with ip -j link show dev ens1f0 when it connects',
     );
+  });
+});
+
+describe('dry run of dpdk-pci binding', () => {
+  const server = { ...pair.server, pci: '0000:3b:00.0' };
+  it('prints the look-ups, then bind and restore with the driver read at run time', () => {
+    const lines = pciBindLines(server, { allowBind: true, unsafeNoIommu: false });
+    expect(lines).toContain('    dpdk-pci look-up on b status: ["dpdk-devbind.py","--status-dev","net"]');
+    expect(lines).toContain('    dpdk-pci look-up on b driver: ["sh","-c","readlink \\"$0/bus/pci/devices/$1/driver\\" || true","/sys","0000:3b:00.0"]');
+    expect(lines).toContain('    dpdk-pci set-up on b (load vfio-pci): ["modprobe","vfio-pci"], undo ["modprobe","-r","vfio-pci"]');
+    expect(lines).toContain(
+      '    dpdk-pci set-up on b (bind 0000:3b:00.0 to vfio-pci (was ORIGINAL_DRIVER)): ["dpdk-devbind.py","-b","vfio-pci","0000:3b:00.0"], undo ["dpdk-devbind.py","-b","ORIGINAL_DRIVER","0000:3b:00.0"]',
+    );
+    expect(lines).toContain(
+      '    dpdk-pci set-up on b (put 198.18.0.2/24 back on ens1f0): ["true"], undo ["ip","addr","replace","198.18.0.2/24","dev","ens1f0"]',
+    );
+  });
+  it('without allowBind nothing is bound; without bypassbench_pci the path is unsupported', () => {
+    expect(pciBindLines(server, { allowBind: false, unsafeNoIommu: false }).at(-1)).toMatch(
+      /allowBind is false: 0000:3b:00\.0 is used only if it is already on vfio-pci/,
+    );
+    expect(pciBindLines(pair.server, { allowBind: true, unsafeNoIommu: false })).toEqual([
+      '    dpdk-pci: b has no bypassbench_pci: the path is unsupported on this pair',
+    ]);
   });
 });
 
