@@ -2,6 +2,8 @@
 // pure readers of the tools' outputs. Reported and recorded in run.json, never changed: a lab
 // engineer decides whether a governor, an IRQ spread or a cross-node CPU choice is acceptable.
 
+import type { RdmaFacts } from './rdma-devices.js';
+
 export interface LabPreflight {
   host: string;
   role: 'client' | 'server';
@@ -41,6 +43,8 @@ export interface LabPreflight {
     txModes: string[];
     rxFilters: string[];
   } | null;
+  /** ibv_devinfo and `rdma link show`: the host's RDMA devices (null: neither tool answered). */
+  rdma?: RdmaFacts | null;
   /** ethtool -l: the NIC's queue counts (null: no channel support; absent in records made before it was read). */
   channels?: EthtoolChannels | null;
   /** NUMA node of the NIC (sysfs; -1 or null when the machine has one node) and the node of each chosen CPU. */

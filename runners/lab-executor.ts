@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { LabHost, LabPair } from '../core/inventory.js';
 import { hostWarnings, versionMismatches, type LabPreflight } from '../core/inventory-preflight.js';
 import { nativeBinary } from '../core/project.js';
+import { rdmaDeviceCheck } from '../core/rdma-devices.js';
 import type { TopologyInfo } from '../core/topology.js';
 import { getRecipe, pathAvailability } from '../paths/registry.js';
 import type { ArtifactSpec, Place, ProcessSpec, SetupCommand } from '../paths/types.js';
@@ -105,6 +106,10 @@ export async function openPair(pair: LabPair, runTag: string, settings: SshSetti
     // The inventory's NIC facts (PCI, NUMA, RDMA device) and DPDK lcores near the NIC, per host.
     const hw = { client: endpointHardware(pair.client, remote.client.preflight), server: endpointHardware(pair.server, remote.server.preflight) };
     for (const r of roles) if (hw[r].warning) warnings.push(hw[r].warning);
+    for (const r of roles) {
+      const rdma = pair[r].rdmaDev ? rdmaDeviceCheck(pair[r], remote[r].preflight.rdma ?? null).warning : null;
+      if (rdma) warnings.push(rdma);
+    }
     const topology: TopologyInfo = {
       kind: 'lab',
       runTag,
@@ -135,7 +140,7 @@ export function hostArgv(argv: readonly string[], nativeDir: string): string[] {
 export function labUnavailableReason(planned: PlannedTrial, s: LabPairSession): string | null {
   const recipe = getRecipe(planned.path);
   if (recipe.runner !== 'netns') {
-    return `${planned.path} runs in the Soft-RoCE VM on this machine, which lab mode does not drive (fix: run it without --inventory; perftest between the hosts' RDMA devices is not built yet)`;
+    return `${planned.path} runs in the Soft-RoCE VM on this machine, which lab mode does not drive (fix: run it without --inventory, or use the rdma path: perftest between the hosts' bypassbench_rdma_dev devices)`;
   }
   const setup = recipe.setup?.(planned.options, s.topology);
   if (setup && ((setup.namespaces?.length ?? 0) > 0 || (setup.links?.length ?? 0) > 0)) {
@@ -145,6 +150,9 @@ export function labUnavailableReason(planned: PlannedTrial, s: LabPairSession): 
   for (const r of ['client', 'server'] as const) {
     const a = pathAvailability(recipe, s.remote[r].facts);
     if (a.status === 'unsupported') return `on ${r} host ${s.pair[r].name}: ${a.reason} (fix: ${a.fix})`;
+    // perftest between the hosts: the inventory's device must exist on each host and be up.
+    const rdma = planned.path === 'rdma' ? rdmaDeviceCheck(s.pair[r], s.remote[r].preflight.rdma ?? null).problem : null;
+    if (rdma) return `${rdma.reason} (fix: ${rdma.fix})`;
   }
   return null;
 }

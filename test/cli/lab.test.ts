@@ -86,6 +86,56 @@ describe('dry run of dpdk-pci binding', () => {
   });
 });
 
+describe('dry run of the hardware paths', () => {
+  const hwPair: LabPair = {
+    name: 'a+b',
+    client: { ...pair.client, rdmaDev: 'mlx5_0', gidIndex: 3 },
+    server: { ...pair.server, rdmaDev: 'mlx5_1', gidIndex: 3, pci: '0000:3b:00.0', cpus: { client: null, server: [18], poller: [19] } },
+  };
+  const lines = labDryRun(
+    hwPair,
+    planTrials(loadSuite('test/fixtures/suites/lab-hw-local.yaml')),
+    defaultSshSettings('/run/bypassbench/ssh-RUNID'),
+    { durationS: 1, warmupS: 0, mtu: 1500, cpu },
+    {
+      client: { mac: '0c:42:a1:00:00:0a' },
+      server: { mac: '0c:42:a1:00:00:0b' },
+    },
+  );
+  const wrapped = (argv: string[]) => JSON.stringify(argv).slice(1, -1);
+  it('perftest between the hosts: the exact argv each host runs', () => {
+    const server = lines.find((l) => l.includes('service server on b:') && l.includes('ib_write_lat'));
+    const client = lines.find((l) => l.includes('measure client on a:') && l.includes('ib_write_lat'));
+    expect(server).toContain(wrapped(['ib_write_lat', '-d', 'mlx5_1', '-x', '3', '-p', '18515', '-s', '64', '-n', '1000']));
+    expect(client).toContain(wrapped(['ib_write_lat', '-d', 'mlx5_0', '-x', '3', '-p', '18515', '-s', '64', '-n', '1000', '198.18.0.2']));
+  });
+  it('dpdk-pci: the binding, the static neighbour, testpmd on the NIC with the inventory lcores', () => {
+    expect(lines).toContain(
+      '    dpdk-pci set-up on b (bind 0000:3b:00.0 to vfio-pci (was ORIGINAL_DRIVER)): ["dpdk-devbind.py","-b","vfio-pci","0000:3b:00.0"], undo ["dpdk-devbind.py","-b","ORIGINAL_DRIVER","0000:3b:00.0"]',
+    );
+    expect(lines).toContain(
+      '    set-up on client: ["ip","neigh","replace","198.18.0.2","lladdr","0c:42:a1:00:00:0b","dev","ens1f0","nud","permanent"], undo ["ip","neigh","del","198.18.0.2","dev","ens1f0"]',
+    );
+    const testpmd = lines.find((l) => l.includes('service reflector on b:'));
+    expect(testpmd).toContain(
+      wrapped([
+        'stdbuf',
+        '-oL',
+        'dpdk-testpmd',
+        '-l',
+        '18-19',
+        '--in-memory',
+        '--file-prefix',
+        'bbdryrun',
+        '-a',
+        '0000:3b:00.0',
+        '--',
+        '--forward-mode=5tswap',
+      ]),
+    );
+  });
+});
+
 describe.skipIf(!sshdAvailable())('dry run on the namespace lab', () => {
   let lab: SshLab | null = null;
   afterEach(() => {
