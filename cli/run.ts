@@ -5,7 +5,7 @@ import { planTrials } from '../suites/plan.js';
 import { enablePaths, loadSuite } from '../suites/load.js';
 import { data, human } from './output.js';
 import { runToReport, type FinishedRun } from './run-flow.js';
-import { labDryRun, labOptions, loadLab, sshSettingsOf, type LabArgs } from './lab.js';
+import { dryRunMacs, labDryRun, labOptions, loadLab, sshSettingsOf, type LabArgs } from './lab.js';
 import { resolveCpuPlan } from '../runners/open-run.js';
 import { checkParallelPairs, runPairs, type PairsMode } from '../runners/lab-pairs.js';
 import type { Inventory } from '../core/inventory.js';
@@ -51,7 +51,7 @@ export function builder(y: Argv) {
     })
     .example('$0 run suites/quick.yaml', 'the default suite on the local two-namespace topology')
     .example('$0 run suites/quick.yaml --dry-run', 'show the trials it would run')
-    .example('$0 run suites/lab.yaml --inventory lab.yml --dry-run', 'every remote argv per lab host, without connecting')
+    .example('$0 run suites/lab.yaml --inventory lab.yml --dry-run', 'every remote argv per lab host (MACs read from the hosts when they answer)')
     .example('$0 run suites/quick.yaml --enable rdma-rxe', 'add the Soft-RoCE path (emulated; the first run downloads a Debian kernel)');
 }
 
@@ -83,7 +83,8 @@ export async function handler(
     for (const pair of inventory.pairs) {
       const first = (l: number[] | null) => l?.[0];
       const pairCpu = { ...cpu, client: first(pair.client.cpus.client) ?? cpu.client, server: first(pair.server.cpus.server) ?? cpu.server };
-      for (const line of labDryRun(pair, plan, settings, { durationS, warmupS: loaded.suite.warmupS, mtu: loaded.suite.topology.mtu, cpu: pairCpu }))
+      const macs = await dryRunMacs(pair, settings);
+      for (const line of labDryRun(pair, plan, settings, { durationS, warmupS: loaded.suite.warmupS, mtu: loaded.suite.topology.mtu, cpu: pairCpu }, macs))
         human(line);
     }
     return EXIT.ok;

@@ -2,6 +2,8 @@
 // pure readers of the tools' outputs. Reported and recorded in run.json, never changed: a lab
 // engineer decides whether a governor, an IRQ spread or a cross-node CPU choice is acceptable.
 
+import type { RdmaFacts } from './rdma-devices.js';
+
 export interface LabPreflight {
   host: string;
   role: 'client' | 'server';
@@ -30,7 +32,21 @@ export interface LabPreflight {
   /** ethtool -c: coalescing settings, or null when the driver has none ("Operation not supported"). */
   coalescing: Record<string, string> | null;
   /** ethtool -T: what timestamping the NIC offers. */
-  timestamping: { hardwareTx: boolean; hardwareRx: boolean; ptpClock: string | null; capabilities: string[] } | null;
+  timestamping: {
+    hardwareTx: boolean;
+    hardwareRx: boolean;
+    /** hardware-raw-clock: stamps come back raw (SOF_TIMESTAMPING_RAW_HARDWARE), which the probe asks for. */
+    hardwareRawClock: boolean;
+    ptpClock: string | null;
+    capabilities: string[];
+    /** HWTSTAMP_TX_* modes ("off", "on", "onestep-sync") and RX filters ("all" stamps every packet, "ptpv2-event" only PTP). */
+    txModes: string[];
+    rxFilters: string[];
+  } | null;
+  /** ibv_devinfo and `rdma link show`: the host's RDMA devices (null: neither tool answered). */
+  rdma?: RdmaFacts | null;
+  /** ethtool -l: the NIC's queue counts (null: no channel support; absent in records made before it was read). */
+  channels?: EthtoolChannels | null;
   /** NUMA node of the NIC (sysfs; -1 or null when the machine has one node) and the node of each chosen CPU. */
   nicNumaNode: number | null;
   cpuNodes: Record<string, number | null>;
@@ -70,28 +86,111 @@ export function parseEthtoolFeatures(text: string): Record<string, boolean> {
   return out;
 }
 
-/** ethtool -c: "rx-usecs: 8" per line; null when the driver does not support coalescing. */
+/**
+ * ethtool -c: "rx-usecs: 8" per line; null when the driver does not support coalescing. Values
+ * the driver does not have ("n/a") are left out, never 0; the paired lines ("Adaptive RX: on  TX:
+ * off", "CQE mode RX: n/a  TX: n/a") become adaptive-rx/adaptive-tx and cqe-mode-rx/cqe-mode-tx.
+ */
 export function parseEthtoolCoalesce(text: string, exitCode: number): Record<string, string> | null {
   if (exitCode !== 0) return null;
   const out: Record<string, string> = {};
-  // "rx-usecs:\t8" or "Adaptive RX: on  TX: on"
-  for (const m of text.matchAll(/^([A-Za-z][A-Za-z0-9 -]*):\s*(\S.*)$/gm)) if (!m[1]!.startsWith('Coalesce parameters')) out[m[1]!.trim()] = m[2]!.trim();
+  const keep = (key: string, value: string) => {
+    if (value !== 'n/a') out[key] = value;
+  };
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    // "Adaptive RX: on  TX: off" (older ethtool: one space) and "CQE mode RX: n/a  TX: n/a"
+    const pair = /^(Adaptive|CQE mode)\s+RX:\s*(\S+)\s+TX:\s*(\S+)$/.exec(line);
+    if (pair) {
+      const base = pair[1]!.toLowerCase().replace(' ', '-');
+      keep(`${base}-rx`, pair[2]!);
+      keep(`${base}-tx`, pair[3]!);
+      continue;
+    }
+    // "rx-usecs:\t8", "pkt-rate-low:\t\tn/a"
+    const kv = /^([a-z][a-z0-9-]*):\s*(\S.*)$/.exec(line);
+    if (kv) keep(kv[1]!, kv[2]!.trim());
+  }
   return out;
 }
 
-/** ethtool -T: capabilities and whether hardware TX/RX timestamps exist. */
+type ChannelCounts = Record<'rx' | 'tx' | 'other' | 'combined', number | null>;
+
+export interface EthtoolChannels {
+  /** "Pre-set maximums" and "Current hardware settings"; null where the driver prints n/a. */
+  max: ChannelCounts;
+  current: ChannelCounts;
+}
+
+/** ethtool -l: queue (channel) counts, maximum and current; null when the driver has none. */
+export function parseEthtoolChannels(text: string, exitCode: number): EthtoolChannels | null {
+  if (exitCode !== 0 || !/Current hardware settings:/.test(text)) return null;
+  const empty = (): ChannelCounts => ({ rx: null, tx: null, other: null, combined: null });
+  const out: EthtoolChannels = { max: empty(), current: empty() };
+  let section: keyof EthtoolChannels | null = null;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line.startsWith('Pre-set maximums')) section = 'max';
+    else if (line.startsWith('Current hardware settings')) section = 'current';
+    // "RX:\t\t64", "Combined:       n/a"
+    const m = /^(RX|TX|Other|Combined):\s*(\d+|n\/a)$/.exec(line);
+    if (m && section) out[section][m[1]!.toLowerCase() as keyof ChannelCounts] = m[2] === 'n/a' ? null : Number(m[2]);
+  }
+  return out;
+}
+
+/**
+ * ethtool -T: what the NIC can stamp. Read by section ("Capabilities:", "Hardware Transmit
+ * Timestamp Modes:", "Hardware Receive Filter Modes:"), because the modes ("off", "on", "all") are
+ * indented words too; a paste that lost its indentation still reads.
+ */
 export function parseEthtoolTimestamping(text: string): LabPreflight['timestamping'] {
   if (!/Capabilities:/.test(text)) return null;
-  // "\thardware-transmit" under "Capabilities:" (older ethtool: "\thardware-transmit     (SOF_TIMESTAMPING_TX_HARDWARE)")
-  const caps = [...text.matchAll(/^\s+([a-z-]+(?:-[a-z]+)*)\s*(?:\(SOF_[A-Z_]+\))?\s*$/gm)].map((m) => m[1]!);
+  const sections: Record<'caps' | 'tx' | 'rx', string[]> = { caps: [], tx: [], rx: [] };
+  let section: keyof typeof sections | null = null;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    // A header: "Capabilities:", "Hardware Transmit Timestamp Modes:" (or "…: none" on one line), "PTP Hardware Clock: 0"
+    const header = /^([A-Z][A-Za-z ]+):\s*(.*)$/.exec(line);
+    if (header) {
+      const name = header[1]!;
+      section = name === 'Capabilities' ? 'caps' : name.startsWith('Hardware Transmit') ? 'tx' : name.startsWith('Hardware Receive') ? 'rx' : null;
+      continue;
+    }
+    // "hardware-transmit     (SOF_TIMESTAMPING_TX_HARDWARE)", "off", "ptpv2-l4-event        (HWTSTAMP_FILTER_PTP_V2_L4_EVENT)"
+    const item = /^([a-z][a-z0-9-]*)\s*(?:\([A-Z0-9_]+\))?$/.exec(line);
+    if (item && section) sections[section].push(item[1]!);
+  }
   // "PTP Hardware Clock: 0" or "PTP Hardware Clock: none"
   const ptp = /PTP Hardware Clock:\s*(\S+)/.exec(text)?.[1] ?? null;
   return {
-    hardwareTx: caps.includes('hardware-transmit'),
-    hardwareRx: caps.includes('hardware-receive'),
-    ptpClock: ptp === 'none' ? null : ptp,
-    capabilities: caps,
+    hardwareTx: sections.caps.includes('hardware-transmit'),
+    hardwareRx: sections.caps.includes('hardware-receive'),
+    hardwareRawClock: sections.caps.includes('hardware-raw-clock'),
+    ptpClock: ptp === null || ptp === 'none' ? null : ptp,
+    capabilities: sections.caps,
+    txModes: sections.tx,
+    rxFilters: sections.rx,
   };
+}
+
+/**
+ * Whether the probe can get NIC stamps on both directions for every packet: hardware TX and RX,
+ * raw hardware clock, TX mode "on" and RX filter "all" (a PTP-only filter stamps nothing the probe
+ * sends). The reason says what is missing, for the record and `doctor`.
+ */
+export function hardwareTimestampSupport(ts: LabPreflight['timestamping']): { usable: boolean; reason: string } {
+  if (ts === null) return { usable: false, reason: 'ethtool -T printed no timestamping capabilities' };
+  const missing = [
+    ...(ts.hardwareTx ? [] : ['hardware-transmit']),
+    ...(ts.hardwareRx ? [] : ['hardware-receive']),
+    ...(ts.hardwareRawClock ? [] : ['hardware-raw-clock']),
+    ...(ts.txModes.length === 0 || ts.txModes.includes('on') ? [] : ['TX mode "on"']),
+    ...(ts.rxFilters.length === 0 || ts.rxFilters.includes('all') ? [] : [`RX filter "all" (has ${ts.rxFilters.join(', ')})`]),
+  ];
+  return missing.length === 0
+    ? { usable: true, reason: `hardware stamps offered (PTP clock ${ts.ptpClock ?? 'not reported'})` }
+    : { usable: false, reason: `the NIC lacks ${missing.join(', ')}` };
 }
 
 /** A key=value of /proc/cmdline ("isolcpus=2-5" → "2-5"). */

@@ -17,6 +17,18 @@ export interface EndpointInfo {
   ifname: string;
   ip: string;
   mac: string;
+  /** Lab mode: the test NIC's hardware as the inventory and the host's preflight give it. */
+  hw?: EndpointHardware;
+}
+
+/** What a lab host's inventory says about its test NIC (bypassbench_pci, _numa_node, _rdma_dev, _gid_index). */
+export interface EndpointHardware {
+  pci: string | null;
+  numaNode: number | null;
+  rdmaDev: string | null;
+  gidIndex: number | null;
+  /** DPDK lcores from the host's CPU lists, on the NIC's NUMA node where known (null: the run's CPU plan). */
+  lcores: { main: number; forwarding: number[] } | null;
 }
 
 /** What the default topology named its namespaces and veth ends (runners/netns.ts). */

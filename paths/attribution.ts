@@ -5,6 +5,8 @@
 // selective-win rule reads at the same size and rate. With `wakeup: tracepoints` (the default) a
 // bpftrace side process records when each probe thread waited to run (sched_wakeup →
 // sched_switch), so kernel RX splits into protocol work and waiting, measured (analysis/wakeup.ts).
+import { timestampSource } from '../drivers/tsprobe/timestamp-source.js';
+import type { TsprobeSocketStamps } from '../drivers/tsprobe/parse.js';
 import { z } from 'zod';
 import { attribute } from '../analysis/attribution.js';
 import { workloadSteadiness } from '../analysis/steadiness.js';
@@ -54,6 +56,12 @@ export const attributionOptionsSchema = z
     rxMode: z.enum(['block', 'spin'], { error: 'must be block or spin' }).default('block'),
     /** tracepoints: bpftrace measures waiting to run (needs bpftrace; tracefs is mounted for the trial); off: not measured. */
     wakeup: z.enum(['tracepoints', 'off'], { error: 'must be tracepoints or off' }).default('tracepoints'),
+    /** Ask both NICs for hardware timestamps (SIOCSHWTSTAMP on the test interfaces); the record says what each side got. */
+    hwTimestamps: z.boolean().default(false),
+  })
+  .refine((o) => !o.hwTimestamps || o.hops === 0, {
+    error: 'hwTimestamps needs hops: 0 (the relays run on veths, which have no NIC stamps)',
+    path: ['hwTimestamps'],
   })
   .refine((o) => o.pauseUs > 0 === o.pauseEveryMs > 0, { error: 'pauseUs and pauseEveryMs go together (both > 0, or both 0)', path: ['pauseUs'] })
   .refine(
@@ -145,6 +153,7 @@ export const attributionRecipe: NetnsRecipe<AttributionOptions> = {
         port: ctx.port,
         codec: o.codec,
         rxMode: o.rxMode,
+        ...(o.hwTimestamps ? { hwTimestamps: true, iface: topology.server.ifname } : {}),
         ...(measured ? { threadInfoPath: threadInfo('server') } : {}),
         ...(o.serviceUs > 0 ? { serviceUs: o.serviceUs } : {}),
         ...(o.pauseUs > 0 ? { pauseUs: o.pauseUs, pauseEveryMs: o.pauseEveryMs } : {}),
@@ -193,6 +202,7 @@ export const attributionRecipe: NetnsRecipe<AttributionOptions> = {
         pacing: o.pacing,
         recordsPath,
         rxMode: o.rxMode,
+        ...(o.hwTimestamps ? { hwTimestamps: true, iface: topology.client.ifname } : {}),
         ...(measured ? { threadInfoPath: threadInfo('client') } : {}),
       }),
     });
@@ -207,6 +217,17 @@ export const attributionRecipe: NetnsRecipe<AttributionOptions> = {
       if (lab) artifacts.push({ driver: bpftraceDriver.name, kind: BPFTRACE_WAKEUPS, path: ctx.artifactPath(`${CLIENT_TRACER}.stdout`) });
     }
     return { processes, artifacts };
+  },
+  // Which stamps each side got (hardware or software) and why, from the two probes' summaries.
+  combine: (m, services) => {
+    const client = (m.native as { timestamping?: { client?: TsprobeSocketStamps } }).timestamping?.client;
+    const server = (services.server?.native as { timestamping?: TsprobeSocketStamps } | undefined)?.timestamping;
+    // The server's summary is no measurement (the tsprobe driver parses only the client's), so it
+    // reaches the record only where a build passes it on; otherwise raw/<trial>-server.stdout has it.
+    const serverSource = server
+      ? timestampSource(server)
+      : { source: 'unknown' as const, reason: "the server's summary is not passed to the record; its timestamping.hardware is in raw/<trial>-server.stdout" };
+    return { ...m, native: { ...m.native, timestampSource: { client: timestampSource(client), server: serverSource } } };
   },
   nativeFromArtifacts: (artifacts: ReadArtifact[]) => {
     const records = artifacts.find((a) => a.kind === TSPROBE_RECORDS)?.content as TsprobeRecord[] | undefined;

@@ -28,7 +28,7 @@ export const dpdkOptionsSchema = z.strictObject({
 export type DpdkOptions = z.infer<typeof dpdkOptionsSchema>;
 
 /** One DPDK runtime prefix per run: /var/run/dpdk/<prefix>, removed after the path. */
-const prefixOf = (topology: TopologyInfo) => `bb${topology.runTag}`;
+export const prefixOf = (topology: TopologyInfo) => `bb${topology.runTag}`;
 
 /**
  * testpmd is ready once its ports are started and forwarding begins:
@@ -36,7 +36,7 @@ const prefixOf = (topology: TopologyInfo) => `bb${topology.runTag}`;
  * Not "Set 5tswap packet forwarding mode", its first line, printed before EAL init and port
  * set-up. EAL init can take seconds when two runs allocate memory at once, hence the wait.
  */
-const TESTPMD_FORWARDING = { outputIncludes: 'packet forwarding - ports=', timeoutMs: 30_000 } as const;
+export const TESTPMD_FORWARDING = { outputIncludes: 'packet forwarding - ports=', timeoutMs: 30_000 } as const;
 
 function memoryOf(o: DpdkOptions): TestpmdMemory {
   return o.memory === 'hugepages' ? { kind: 'hugepages', inMemory: true } : { kind: 'no-huge', memMb: 1024, totalMbufs: 8192 };
@@ -82,7 +82,7 @@ const reflectorWarmupS = (ctx: TrialContext) => Math.max(1, ctx.warmupS);
  * The client of a reflector (bb-afxdp; sockperf ignores echoed replies): a kernel UDP socket
  * (sock-ping / sock-load), or an AF_XDP socket on the client veth.
  */
-function reflectorClient(ctx: TrialContext, o: DpdkOptions): ProcessSpec {
+export function reflectorClient(ctx: TrialContext, o: DpdkOptions): ProcessSpec {
   const role = ctx.offeredPps === null ? 'ping' : o.mode;
   const { topology } = ctx;
   const side =

@@ -11,6 +11,7 @@ import { afxdpRecipeBoth, kernelToAfxdpRecipe } from './afxdp.js';
 import { attributionRecipe } from './attribution.js';
 import { serviceRecipe } from './service.js';
 import { dpdkAfpacketRecipe, dpdkAfxdpRecipe, dpdkNullRecipe, dpdkTxrxRecipe, dpdkWireRecipe } from './dpdk.js';
+import { dpdkPciRecipe } from './dpdk-pci.js';
 
 // Each recipe has its own options type; the registry only needs the common shape.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -30,6 +31,7 @@ export const PATH_RECIPES: readonly AnyRecipe[] = [
   dpdkWireRecipe,
   dpdkNullRecipe,
   dpdkTxrxRecipe,
+  dpdkPciRecipe,
   attributionRecipe,
   serviceRecipe,
   rdmaRxeRecipe,

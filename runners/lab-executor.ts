@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { LabHost, LabPair } from '../core/inventory.js';
 import { hostWarnings, versionMismatches, type LabPreflight } from '../core/inventory-preflight.js';
 import { nativeBinary } from '../core/project.js';
+import { rdmaDeviceCheck } from '../core/rdma-devices.js';
 import type { TopologyInfo } from '../core/topology.js';
 import { getRecipe, pathAvailability } from '../paths/registry.js';
 import type { ArtifactSpec, Place, ProcessSpec } from '../paths/types.js';
@@ -14,6 +15,8 @@ import type { PlannedTrial } from '../suites/plan.js';
 import { NATIVE_BINARIES } from './host-probe.js';
 import { remoteCpu, SampleStream, samplerArgv, waitSamples, type HostSampler } from './lab-cpu.js';
 import { LabLedger } from './lab-ledger.js';
+import { macArgv, parseIpLinkMac } from './lab-macs.js';
+import { endpointHardware } from './lab-pci.js';
 import { preflightHost, type RemoteFacts } from './lab-preflight.js';
 import { remoteKillArgv, spawnRemoteProcess, waitRemoteReady } from './lab-process.js';
 import type { RunningProcess } from './process.js';
@@ -47,11 +50,8 @@ export function prepareArgv(dir: string, artifactsDir: string): string[] {
 }
 
 async function macOf(ssh: SshHost, ifname: string): Promise<string> {
-  // `ip -j link show dev IF` prints [{"ifname":"ens1f0","address":"b8:…",…}]
-  const { stdout } = await ssh.run(['ip', '-j', 'link', 'show', 'dev', ifname]);
-  const mac = (JSON.parse(stdout) as { address?: string }[])[0]?.address;
-  if (!mac) throw new Error(`${ssh.name}: no MAC address reported for ${ifname}`);
-  return mac;
+  const { stdout } = await ssh.run(macArgv(ifname));
+  return parseIpLinkMac(stdout, ssh.name, ifname);
 }
 
 /** Everything a host of the pair had from this run goes: processes, adjustments, its run folder. */
@@ -113,6 +113,13 @@ export async function openPair(pair: LabPair, runTag: string, settings: SshSetti
       ...versionMismatches(remote.client.preflight, remote.server.preflight),
     ];
     for (const r of roles) remote[r].preflight.warnings = warnings.filter((w) => w.startsWith(`${pair[r].name}:`));
+    // The inventory's NIC facts (PCI, NUMA, RDMA device) and DPDK lcores near the NIC, per host.
+    const hw = { client: endpointHardware(pair.client, remote.client.preflight), server: endpointHardware(pair.server, remote.server.preflight) };
+    for (const r of roles) if (hw[r].warning) warnings.push(hw[r].warning);
+    for (const r of roles) {
+      const rdma = pair[r].rdmaDev ? rdmaDeviceCheck(pair[r], remote[r].preflight.rdma ?? null).warning : null;
+      if (rdma) warnings.push(rdma);
+    }
     // Static neighbour entries for the peer, as the local topology has: a reflector that takes
     // every frame off the wire (XDP, af_packet) never answers ARP. Ledgered before, deleted at the end.
     const peers = { client: { ip: pair.server.testIp, mac: serverMac }, server: { ip: pair.client.testIp, mac: clientMac } };
@@ -129,8 +136,8 @@ export async function openPair(pair: LabPair, runTag: string, settings: SshSetti
       kind: 'lab',
       runTag,
       mtu,
-      client: { netns: pair.client.name, ifname: pair.client.testIface, ip: pair.client.testIp, mac: clientMac },
-      server: { netns: pair.server.name, ifname: pair.server.testIface, ip: pair.server.testIp, mac: serverMac },
+      client: { netns: pair.client.name, ifname: pair.client.testIface, ip: pair.client.testIp, mac: clientMac, hw: hw.client.hw },
+      server: { netns: pair.server.name, ifname: pair.server.testIface, ip: pair.server.testIp, mac: serverMac, hw: hw.server.hw },
     };
     return { pair, ssh, ledgers, remoteRunDirs: dirs, nativeDirs, remote, topology, warnings, neighbourArgv, close };
   } catch (err) {
@@ -155,7 +162,7 @@ export function hostArgv(argv: readonly string[], nativeDir: string): string[] {
 export function labUnavailableReason(planned: PlannedTrial, s: LabPairSession): string | null {
   const recipe = getRecipe(planned.path);
   if (recipe.runner !== 'netns') {
-    return `${planned.path} runs in the Soft-RoCE VM on this machine, which lab mode does not drive (fix: run it without --inventory; perftest between the hosts' RDMA devices is not built yet)`;
+    return `${planned.path} runs in the Soft-RoCE VM on this machine, which lab mode does not drive (fix: run it without --inventory, or use the rdma path: perftest between the hosts' bypassbench_rdma_dev devices)`;
   }
   const setup = recipe.setup?.(planned.options, s.topology);
   if (setup && ((setup.namespaces?.length ?? 0) > 0 || (setup.links?.length ?? 0) > 0)) {
@@ -164,6 +171,9 @@ export function labUnavailableReason(planned: PlannedTrial, s: LabPairSession): 
   for (const r of ['client', 'server'] as const) {
     const a = pathAvailability(recipe, s.remote[r].facts);
     if (a.status === 'unsupported') return `on ${r} host ${s.pair[r].name}: ${a.reason} (fix: ${a.fix})`;
+    // perftest between the hosts: the inventory's device must exist on each host and be up.
+    const rdma = planned.path === 'rdma' ? rdmaDeviceCheck(s.pair[r], s.remote[r].preflight.rdma ?? null).problem : null;
+    if (rdma) return `${rdma.reason} (fix: ${rdma.fix})`;
   }
   return null;
 }

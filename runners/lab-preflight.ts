@@ -5,6 +5,7 @@ import type { HostFacts } from '../core/host.js';
 import type { LabHost } from '../core/inventory.js';
 import {
   cmdlineValue,
+  parseEthtoolChannels,
   parseEthtoolCoalesce,
   parseEthtoolFeatures,
   parseEthtoolInfo,
@@ -12,6 +13,7 @@ import {
   parseEthtoolTimestamping,
   type LabPreflight,
 } from '../core/inventory-preflight.js';
+import { parseIbvDevinfo, parseRdmaLink } from '../core/rdma-devices.js';
 import { KNOWN_BINARIES, KNOWN_PACKAGES, NATIVE_BINARIES, readMeminfoHugepages } from './host-probe.js';
 import type { SshHost } from './ssh.js';
 
@@ -39,6 +41,9 @@ export function preflightCommands(host: LabHost, nativeDir: string): Record<stri
     ethtoolFeatures: ['ethtool', '-k', dev],
     ethtoolCoalesce: ['ethtool', '-c', dev],
     ethtoolTimestamping: ['ethtool', '-T', dev],
+    ethtoolChannels: ['ethtool', '-l', dev],
+    ibvDevinfo: ['ibv_devinfo'],
+    rdmaLink: ['rdma', 'link', 'show'],
     nicNuma: ['cat', `/sys/class/net/${dev}/device/numa_node`],
     // "node0 0-15": each NUMA node and its CPU list.
     cpuNodes: ['sh', '-c', 'for d in /sys/devices/system/node/node[0-9]*; do [ -e "$d" ] && echo "${d##*/} $(cat "$d"/cpulist)"; done'],
@@ -146,6 +151,11 @@ export async function preflightHost(ssh: SshHost, nativeDir: string): Promise<Re
     offloads: parseEthtoolFeatures(ok('ethtoolFeatures') ?? ''),
     coalescing: coalesce ? parseEthtoolCoalesce(coalesce.stdout, coalesce.exitCode) : null,
     timestamping: ok('ethtoolTimestamping') ? parseEthtoolTimestamping(ok('ethtoolTimestamping')!) : null,
+    channels: out.ethtoolChannels ? parseEthtoolChannels(out.ethtoolChannels.stdout, out.ethtoolChannels.exitCode) : null,
+    rdma:
+      ok('ibvDevinfo') === null && ok('rdmaLink') === null
+        ? null
+        : { devices: parseIbvDevinfo(ok('ibvDevinfo') ?? ''), links: parseRdmaLink(ok('rdmaLink') ?? '') },
     nicNumaNode: ssh.host.numaNode ?? (nicNuma !== null && /^-?\d+$/.test(nicNuma.trim()) ? Number(nicNuma.trim()) : null),
     cpuNodes,
     hugepages: { total: hp.total, free: hp.free, sizeKb: hp.sizeKb },
@@ -213,6 +223,8 @@ export function unreachablePreflight(host: LabHost, error: string): LabPreflight
     offloads: {},
     coalescing: null,
     timestamping: null,
+    channels: null,
+    rdma: null,
     nicNumaNode: null,
     cpuNodes: {},
     hugepages: { total: 0, free: 0, sizeKb: null },

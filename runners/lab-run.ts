@@ -11,8 +11,10 @@ import type { Inventory, LabPair } from '../core/inventory.js';
 import { closeRun, type RunOutcome } from './close-run.js';
 import { ledgerDir } from './ledger.js';
 import { labExecutor, openPair, type LabPairSession } from './lab-executor.js';
+import { preparePciBlock } from './lab-pci-block.js';
 import { applyLabBlockSetup } from './lab-setup.js';
 import { runSearches } from './search-phase.js';
+import type { DpdkPciOptions } from '../paths/dpdk-pci.js';
 import type { PlannedTrial } from '../suites/plan.js';
 import { openRun, type RunOptions } from './open-run.js';
 import { NOTHING_PREPARED } from './path-setup.js';
@@ -76,25 +78,40 @@ export async function executeLabRun(opts: RunOptions, lab: LabOptions): Promise<
     // A path's set-up lives for one block of its consecutive trials (as runners/path-blocks.ts does locally).
     let blockKey: string | null = null;
     let setupError: string | null = null;
+    // A block whose hardware is not there (dpdk-pci without binding allowed, no IOMMU …): its trials are unsupported.
+    let blockUnsupported: string | null = null;
     const enterBlock = async (key: string, planned: PlannedTrial) => {
       if (key === blockKey) return;
       if (block.undo) await block.undo();
       block.undo = null;
       setupError = null;
+      blockUnsupported = null;
       blockKey = key;
       if (executor.unavailableReason(planned)) return;
       try {
-        block.undo = await applyLabBlockSetup(s, planned, run.cpu);
+        const pci = planned.path === 'dpdk-pci' ? await preparePciBlock(s, planned.options as DpdkPciOptions) : null;
+        for (const message of pci?.notes ?? []) run.emit({ type: 'warning', message });
+        blockUnsupported = pci?.unsupported ?? null;
+        const undoPci = pci?.undo ?? null;
+        block.undo = undoPci;
+        if (blockUnsupported) return;
+        const undoSetup = await applyLabBlockSetup(s, planned, run.cpu);
+        // The path's own adjustments first, then the NIC goes back to its driver.
+        block.undo = async () => {
+          await undoSetup();
+          if (undoPci) await undoPci();
+        };
       } catch (err) {
         setupError = (err as Error).message;
       }
     };
+    const blockExecutor = () => (blockUnsupported ? { ...executor, unavailableReason: () => blockUnsupported } : executor);
     for (const planned of run.plan) {
       if (signal.aborted) break;
       await enterBlock(`grid/${planned.repetition}/${planned.pathIndex}`, planned);
       const position = recorder.advance();
       run.emit({ type: 'trial:start', trial: planned, position, total: run.plan.length, phase: 'grid' });
-      const record = await runTrial(planned, labEnv(run, s, executor, setupError));
+      const record = await runTrial(planned, labEnv(run, s, blockExecutor(), setupError));
       if (!record) break;
       recorder.record(planned, record);
     }
@@ -106,7 +123,7 @@ export async function executeLabRun(opts: RunOptions, lab: LabOptions): Promise<
         async (planned, durationS) => {
           await enterBlock(`search/${planned.pathIndex}`, planned);
           run.emit({ type: 'trial:start', trial: planned, position: recorder.position, total: run.plan.length, phase: 'search' });
-          return runTrial(planned, { ...labEnv(run, s, executor, setupError), durationS, warmupS: 0 });
+          return runTrial(planned, { ...labEnv(run, s, blockExecutor(), setupError), durationS, warmupS: 0 });
         },
         (planned, record) => recorder.record(planned, record),
       );

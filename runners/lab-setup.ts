@@ -64,11 +64,8 @@ const roleOfPlace = (place: string): Role | null => (place === 'client' || place
  * Sets the block up on the hosts; returns its undo. On failure, undoes what it did and throws
  * (the block's trials then fail with that reason).
  */
-export async function applyLabBlockSetup(s: LabPairSession, planned: PlannedTrial, cpu: CpuPlan): Promise<() => Promise<void>> {
-  const recipe = getNetnsRecipe(planned.path);
-  const setup = recipe.setup?.(planned.options, s.topology);
-  const processes = plannedProcesses(s, planned, cpu);
-  const hostsOf = (pick: (p: ProcessSpec) => boolean) => [...new Set(processes.filter(pick).flatMap((p) => roleOfPlace(p.place) ?? []))];
+/** Changes on the hosts, each undo ledgered before its change; `undoAll` reverses them in order. */
+function hostChanges(s: LabPairSession, what: string) {
   const done: { role: Role; argv: string[]; why: string }[] = [];
   const undoAll = async () => {
     for (const u of done.reverse()) {
@@ -84,9 +81,38 @@ export async function applyLabBlockSetup(s: LabPairSession, planned: PlannedTria
       done.push({ role, argv: undo, why });
     }
     return s.ssh[role].run(argv, { timeoutMs: 30_000 }).catch((err: Error) => {
-      throw new Error(`setting up ${planned.path} on ${s.pair[role].name} (${why}) failed: ${err.message}`);
+      throw new Error(`setting up ${what} on ${s.pair[role].name} (${why}) failed: ${err.message}`);
     });
   };
+  /** A recipe's set-up commands, on the host of each command's place. */
+  const commands = async (list: SetupCommand[]) => {
+    for (const cmd of list) {
+      const role = roleOfPlace(cmd.place);
+      if (!role) throw new Error(`set-up "${cmd.why}" runs in "${cmd.place}", which lab mode has no host for (only client and server)`);
+      await change(role, cmd.do, cmd.undo ?? null, cmd.why);
+    }
+  };
+  return { done, undoAll, change, commands };
+}
+
+/** Runs set-up commands with their undo ledgered first; returns the undo of all of them (none left on failure). */
+export async function applySetupCommands(s: LabPairSession, list: SetupCommand[], what = 'a block'): Promise<() => Promise<void>> {
+  const c = hostChanges(s, what);
+  try {
+    await c.commands(list);
+  } catch (err) {
+    await c.undoAll();
+    throw err;
+  }
+  return c.undoAll;
+}
+
+export async function applyLabBlockSetup(s: LabPairSession, planned: PlannedTrial, cpu: CpuPlan): Promise<() => Promise<void>> {
+  const recipe = getNetnsRecipe(planned.path);
+  const setup = recipe.setup?.(planned.options, s.topology);
+  const processes = plannedProcesses(s, planned, cpu);
+  const hostsOf = (pick: (p: ProcessSpec) => boolean) => [...new Set(processes.filter(pick).flatMap((p) => roleOfPlace(p.place) ?? []))];
+  const { done, undoAll, change, commands } = hostChanges(s, planned.path);
   try {
     // A previous block that took an address off an interface flushed its neighbour entries.
     for (const role of ['client', 'server'] as const) await s.ssh[role].run(s.neighbourArgv[role], { timeoutMs: 15_000 });
@@ -135,12 +161,7 @@ export async function applyLabBlockSetup(s: LabPairSession, planned: PlannedTria
       if (there.exitCode === 0) continue;
       await change(role, ['mount', '-t', 'tracefs', 'nodev', TRACEFS], ['umount', TRACEFS], 'tracefs mounted for the wake-up tracer');
     }
-    const commands: SetupCommand[] = recipe.setupCommands?.(s.topology, NOTHING_PREPARED, planned.options) ?? [];
-    for (const cmd of commands) {
-      const role = roleOfPlace(cmd.place);
-      if (!role) throw new Error(`set-up "${cmd.why}" runs in "${cmd.place}", which lab mode has no host for (only client and server)`);
-      await change(role, cmd.do, cmd.undo ?? null, cmd.why);
-    }
+    await commands(recipe.setupCommands?.(s.topology, NOTHING_PREPARED, planned.options) ?? []);
   } catch (err) {
     await undoAll();
     throw err;

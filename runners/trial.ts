@@ -15,6 +15,7 @@ import { nsPerPacket } from './cpu.js';
 import { measureCpu, pathCpus, sampleBaseline } from './trial-cpu.js';
 import { DiskFullError, diskError } from '../core/safe-write.js';
 import { printable } from '../core/text.js';
+import { UnsupportedError } from '../core/errors.js';
 import type { Ledger } from './ledger.js';
 import { earlyExitReason, safeRead, spawnTrialProcess, waitReady, type ProcessOutcome, type RunningProcess } from './process.js';
 import { ensureTracefs } from './tracefs.js';
@@ -327,6 +328,8 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
     return finish(status, { ...measurement, native }, { cpu, raw, warmupS: m.warmupS ?? null, noisy: phase.noisy, ...traffic });
   } catch (err) {
     if (err instanceof Interrupted || env.signal.aborted) return null;
+    // A recipe that finds the topology lacks what it needs (a lab's PCI NIC, RDMA device): unsupported, with the fix.
+    if (err instanceof UnsupportedError) return finish('unsupported', noMeasurement(planned.msgSizeBytes, `${err.message} (fix: ${err.fix})`));
     // A full disk ends the run (nothing more can be saved); the run says so and cleans up.
     const disk = diskError(err, (err as NodeJS.ErrnoException).path ?? env.rawDir);
     if (disk instanceof DiskFullError) throw disk;

@@ -24,6 +24,7 @@ export const PATH_COLORS: Readonly<Record<PathName, string>> = {
   'dpdk-wire': '#999933', // Tol olive
   'dpdk-null': '#DDCC77', // Tol sand
   'dpdk-txrx': '#44AA99', // Tol teal
+  'dpdk-pci': '#AA4499', // Tol purple
   'rdma-rxe': '#CC79A7', // Okabe–Ito reddish purple
   rdma: '#882255', // Tol wine
   attribution: '#777777',

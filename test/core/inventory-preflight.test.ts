@@ -42,8 +42,11 @@ describe('preflight readers on real ethtool captures (veth)', () => {
     expect(parseEthtoolTimestamping(capture('veth-T.txt'))).toEqual({
       hardwareTx: false,
       hardwareRx: false,
+      hardwareRawClock: false,
       ptpClock: null,
       capabilities: ['software-transmit', 'software-receive', 'software-system-clock'],
+      txModes: [],
+      rxFilters: [],
     });
   });
 
