@@ -1,8 +1,8 @@
 // Where the throughput search (analysis/search.ts) measures next, for one target in one phase.
 //
 // In order: the previous phase's bounds are verified at this phase's duration (short trials guide,
-// only full-length ones bound); an open side is found (maxPps first, or expanding upwards from a
-// lower bound); the bracket is narrowed at the loss-curve estimate, kept honest by the ITP rule;
+// only full-length ones bound); an open side is found (maxPps first, expanding upwards from a
+// lower bound, or stepping down from an upper bound near the knee); the bracket is narrowed at the loss-curve estimate, kept honest by the ITP rule;
 // and once it is narrow enough, a bound it rests on that is still undecided (one failing trial,
 // say) is measured again, so noisy single losses are judged by the exceed ratio.
 //
