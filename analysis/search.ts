@@ -282,7 +282,12 @@ function describeBounds(ndr: TargetBounds, pdr: TargetBounds, count: number, fle
       const bracket = `[${b.lowerPps ?? 'none'}, ${b.upperPps ?? 'none'}] pps`;
       const width = b.widthRel === null ? 'no lower bound' : `width ${pct(b.widthRel)}`;
       const generator = b.upperIsGeneratorLimit ? ', upper bound is where the generator fell short: the device may do more' : '';
-      parts.push(`${name} ${b.state} in ${bracket} (${width}${generator})`);
+      // Narrow enough, yet open: a bound it rests on had one failing trial and needed a second.
+      const undecided =
+        b.state === 'open' && b.widthRel !== null && b.widthRel <= options.goalWidth * (1 + 1e-9)
+          ? ', narrow enough but a bound is still undecided: it needed another trial'
+          : '';
+      parts.push(`${name} ${b.state} in ${bracket} (${width}${generator}${undecided})`);
     }
   }
   return parts.join('; ');

@@ -144,6 +144,10 @@ describe('searchThroughput on noisy devices (seeded)', () => {
       expect(r.trials.every((t) => t.offeredPps > capacity * 0.5 || t.step === 1)).toBe(true);
       if (r.ndrPps !== null) expect(r.ndrPps).toBeGreaterThan(capacity * 0.9);
     }
+    // A bracket already narrow enough whose bound needed a second trial when the budget ran out says so.
+    const narrowButOpen = results.filter((r) => (['ndr', 'pdr'] as const).some((k) => r[k].state === 'open' && (r[k].widthRel ?? 1) <= GOAL));
+    expect(narrowButOpen.length).toBeGreaterThan(0);
+    for (const r of narrowButOpen) expect(r.stopDetail).toContain('narrow enough but a bound is still undecided');
   });
 
   it('stops at the budget and says how wide the bracket still is', async () => {
