@@ -150,6 +150,22 @@ describe('searchThroughput on noisy devices (seeded)', () => {
     for (const r of narrowButOpen) expect(r.stopDetail).toContain('narrow enough but a bound is still undecided');
   });
 
+  it('says when loss did not follow the offered rate (lossy trials far below the MRR)', async () => {
+    // Like the kernel→AF_XDP path at load average 15–37: 2–16 % lost at every rate from 5 to 30 kpps.
+    const random = seededRandom(3);
+    const flat: MeasureFn = async (offeredPps) => {
+      const capacityLoss = offeredPps > 25_000 ? 1 - 25_000 / offeredPps : 0;
+      return { achievedPps: offeredPps, lossRatio: Math.max(capacityLoss, random() < 0.8 ? 0.02 + 0.1 * random() : 0), status: 'ok' };
+    };
+    const result = await searchThroughput(options, flat);
+    expectHonest(result);
+    expect(result.stopReason).toBe('budget');
+    expect(result.stopDetail).toMatch(/loss did not follow the offered rate: \d+ trial\(s\) below half the MRR \(25000 pps\)/);
+    // A converged search on a device with a knee says nothing of the kind.
+    const clean = await searchThroughput(options, noisyDevice(capacityPps, {}, 1));
+    expect(clean.stopDetail).not.toContain('did not follow');
+  });
+
   it('stops at the budget and says how wide the bracket still is', async () => {
     const result = await searchThroughput({ ...options, maxTrials: 3 }, noisyDevice(capacityPps, { spikeProbability: 0.3 }, 7));
     expect(result.stopReason).toBe('budget');
