@@ -1,8 +1,8 @@
 // Where the throughput search (analysis/search.ts) measures next, for one target in one phase.
 //
 // In order: the previous phase's bounds are verified at this phase's duration (short trials guide,
-// only full-length ones bound); an open side is found (maxPps first, or expanding upwards from a
-// lower bound); the bracket is narrowed at the loss-curve estimate, kept honest by the ITP rule;
+// only full-length ones bound); an open side is found (maxPps first, expanding upwards from a
+// lower bound, or stepping down from an upper bound near the knee); the bracket is narrowed at the loss-curve estimate, kept honest by the ITP rule;
 // and once it is narrow enough, a bound it rests on that is still undecided (one failing trial,
 // say) is measured again, so noisy single losses are judged by the exceed ratio.
 //
@@ -29,6 +29,13 @@ const ITP_SLACK_STEPS = 2;
 /** Relative agreement between measured and capacity-model loss above U that counts as "capacity-limited". */
 const CAPACITY_FIT = 0.25;
 
+/**
+ * With no lower bound and no loss-curve estimate, an upper bound that lost less than this is near
+ * the knee (a noisy loss, a flat tail): step down from it instead of bisecting towards minPps. A
+ * heavier loss (total loss at maxPps, say) says nothing about how far below the knee is: bisect.
+ */
+const DOWN_STEP_MAX_LOSS = 0.5;
+
 /** A load that lost this many times more than a higher one is taken for a spike and measured again. */
 const SPIKE_FACTOR = 1.5;
 
@@ -38,10 +45,14 @@ export interface RateMemo {
   itpBudget: number | null;
   /** Upward expansions from a lower bound with no upper bound above it. */
   expansions: number;
+  /** Downward steps from an upper bound with no lower bound below it. */
+  downSteps: number;
+  /** The rate of the last trial an estimate at or below the lower bound pulled one goal width above it. */
+  pulledUpTo: number | null;
 }
 
 export function newMemo(): RateMemo {
-  return { itpBudget: null, expansions: 0 };
+  return { itpBudget: null, expansions: 0, downSteps: 0, pulledUpTo: null };
 }
 
 /** The state the bracket would have if its tentative bounds held; null while it needs narrowing. */
@@ -140,6 +151,20 @@ function narrow(bracket: Bracket, rule: PhaseRule, options: Required<SearchOptio
   // Nothing passed and the bracket has closed onto minPps: only minPps itself is left to try.
   if (lower === null && widthLog <= goalLog * (1 + WIDTH_EPSILON)) return options.minPps;
 
+  const estimate = estimateRate(lossTarget, bracket);
+  // Nothing has passed yet, but the upper bound's loss says the knee is near: step down from it
+  // (to the estimate, and at least one goal width, doubling each time), as MLRsearch's external
+  // search does. On a noisy machine the estimate lands just above the knee again and again; bisecting
+  // [minPps, U] then would spend four trials climbing back up from far below (11 kpps after
+  // failing at 131 kpps, seen on AF_XDP under load).
+  if (lower === null && ((estimate !== null && estimate > lowPps) || upper.effectiveLoss < DOWN_STEP_MAX_LOSS)) {
+    memo.downSteps += 1;
+    const stepped = Math.log(upper.offeredPps) - goalLog * 2 ** (memo.downSteps - 1);
+    const rate = Math.round(Math.exp(estimate !== null && estimate > lowPps ? Math.min(Math.log(estimate), stepped) : stepped));
+    if (rate > lowPps && rate < upper.offeredPps) return rate;
+    return options.minPps;
+  }
+
   const halvingsNeeded = Math.max(0, Math.ceil(Math.log2(widthLog / goalLog)));
   // A non-monotonic result can widen the bracket past what the budget covers: start afresh.
   if (memo.itpBudget === null || widthLog > goalLog * 2 ** memo.itpBudget) memo.itpBudget = halvingsNeeded + ITP_SLACK_STEPS;
@@ -147,15 +172,19 @@ function narrow(bracket: Bracket, rule: PhaseRule, options: Required<SearchOptio
   const radius = goalLog * 2 ** (memo.itpBudget - 1) - widthLog / 2;
   memo.itpBudget -= 1;
 
-  const estimate = estimateRate(lossTarget, bracket);
   // An estimate more than one goal width outside the bracket contradicts the measurements (total
-  // loss at U gives "capacity 0", for example): bisect instead of crawling along a bound.
+  // loss at U gives "capacity 0", for example); so does one that already sent a trial to a goal
+  // width above the lower bound and passed there (on a noisy machine a loss spike at U puts the
+  // capacity below rates that pass, and the search crawled up 0.5 % per passing trial): bisect.
   const estimateLog = estimate !== null && estimate > 0 ? Math.log(estimate) : null;
-  let x = estimateLog !== null && estimateLog > a - goalLog && estimateLog < b + goalLog ? estimateLog : mid;
+  const crawling = memo.pulledUpTo !== null && lower !== null && lower.offeredPps === memo.pulledUpTo && estimateLog !== null && estimateLog <= a;
+  let x = !crawling && estimateLog !== null && estimateLog > a - goalLog && estimateLog < b + goalLog ? estimateLog : mid;
   x = widthLog > 2 * goalLog ? Math.min(Math.max(x, a + goalLog), b - goalLog) : mid;
   if (Math.abs(x - mid) > radius) x = mid + Math.sign(x - mid) * Math.max(radius, 0);
 
   const rate = Math.round(Math.exp(x));
+  // Remember a trial sent to one goal width above the lower bound by an estimate at or below it.
+  memo.pulledUpTo = estimateLog !== null && estimateLog <= a && x === a + goalLog ? rate : null;
   if (rate > lowPps && rate < upper.offeredPps) return rate;
   if (lower === null) return options.minPps;
   return null;

@@ -1,15 +1,20 @@
 // Bench (not a test): does the throughput search converge on this machine, and do repeated
-// searches agree? Runs a search suite (default suites/throughput.yaml: kernel UDP, kernel→AF_XDP,
-// AF_XDP and the two DPDK reflectors at 64 B) `--runs` times through the real CLI, then prints per
-// search: trials, full-length-equivalent trials, bracket widths, NDR/PDR bounds, stop reason, and
-// the relative difference of NDR and PDR between runs.
+// searches agree? Runs the searches of a suite (default suites/throughput.yaml: kernel UDP,
+// kernel→AF_XDP, AF_XDP and the two DPDK reflectors at 64 B) `--runs` times through the real CLI
+// and prints the convergence table of issue 16: per search, whether it converged and why it
+// stopped, trials in full-length equivalents, NDR/PDR brackets and widths; per path, how many
+// runs converged and how far the repeated NDR and PDR lie apart, in %.
 // Goals (issue 16): ≥ 7 of 8 converge to 0.5 % within 12 full-length-equivalent trials; repeated
 // searches agree within 2 %. Numbers from a shared, loaded VM are directional; the bench prints
 // the load average next to them.
-// Usage: node dist/bench/search-convergence.js [--suite suites/throughput.yaml] [--runs 2] [--out DIR]
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// The suite's grid is skipped: the bench runs a copy of the suite whose entries are all disabled
+// and named in search.paths (a disabled entry named there is searched, not gridded).
+// Usage: node dist/bench/search-convergence.js [--suite suites/throughput.yaml] [--runs 2]
+//          [--paths kernel-udp,afxdp] [--out DIR]
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { parseSearches, type PathSearch } from '../core/search-result.js';
 import { run } from '../runners/exec.js';
 
@@ -18,22 +23,62 @@ function arg(name: string, fallback: string): string {
   return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
 }
 
-const suite = arg('suite', 'suites/throughput.yaml');
+const suiteFile = arg('suite', 'suites/throughput.yaml');
 const runs = Number(arg('runs', '2'));
+const wantedPaths = arg('paths', '')
+  .split(',')
+  .map((p) => p.trim())
+  .filter((p) => p !== '');
 const outRoot = arg('out', mkdtempSync(join(tmpdir(), 'bb-search-bench-')));
-/** Repeated searches agree when NDR and PDR differ by at most this, relative to the larger. */
+/** Repeated searches agree when NDR and PDR lie at most this far apart, relative to the larger. */
 const AGREEMENT = 0.02;
+/** The issue's budget for a converged search, in full-length-equivalent trials. */
+const GOAL_TRIALS = 12;
 
-function pct(x: number | null): string {
-  return x === null ? '–' : `${(x * 100).toFixed(2)} %`;
+if (!Number.isInteger(runs) || runs < 1) {
+  console.error(`--runs must be a whole number ≥ 1, got ${arg('runs', '')}`);
+  process.exit(2);
 }
 
-function relDiff(a: number | null, b: number | null): number | null {
-  if (a === null || b === null) return null;
-  return Math.abs(a - b) / Math.max(a, b);
+interface SuiteEntry {
+  path: string;
+  label?: string;
+  enabled?: boolean;
+}
+
+/** The suite with every entry disabled and the wanted ones named in search.paths: searches only. */
+function benchSuite(): { file: string; labels: string[] } {
+  const suite = parse(readFileSync(suiteFile, 'utf8')) as { name: string; paths: SuiteEntry[]; search?: Record<string, unknown> };
+  if (!suite.search) throw new Error(`${suiteFile} has no search section: nothing to bench`);
+  const all = suite.paths.map((p) => p.label ?? p.path);
+  const chosen =
+    wantedPaths.length > 0
+      ? wantedPaths
+      : ((suite.search['paths'] as string[] | undefined) ?? suite.paths.filter((p) => p.enabled !== false).map((p) => p.label ?? p.path));
+  const unknown = chosen.filter((name) => !all.includes(name) && !suite.paths.some((p) => p.path === name));
+  if (unknown.length > 0) throw new Error(`--paths: ${unknown.join(', ')} not in ${suiteFile} (its paths: ${all.join(', ')})`);
+  suite.paths = suite.paths.map((p) => ({ ...p, enabled: false }));
+  suite.search['paths'] = chosen;
+  mkdirSync(outRoot, { recursive: true });
+  const file = join(outRoot, 'bench-suite.yaml');
+  writeFileSync(file, `# ${suiteFile} for bench/search-convergence.ts: searches of ${chosen.join(', ')}, no grid\n${stringify(suite)}`);
+  return { file, labels: chosen };
+}
+
+const pct = (x: number | null): string => (x === null ? '–' : `${(x * 100).toFixed(2)} %`);
+const bracket = (b: PathSearch['ndr']): string => `${b.lowerPps ?? '–'}–${b.upperPps ?? '–'}`;
+const goalMet = (s: PathSearch): boolean => s.stopReason === 'converged' && s.fullLengthEquivalentTrials <= GOAL_TRIALS;
+
+/** How far repeated values lie apart: (max − min) / max; null when a run has none. */
+function spread(values: readonly (number | null)[]): number | null {
+  if (values.length < 2 || values.some((v) => v === null)) return null;
+  const nums = values as number[];
+  return (Math.max(...nums) - Math.min(...nums)) / Math.max(...nums);
 }
 
 async function main(): Promise<void> {
+  const benchStarted = Date.now();
+  const { file, labels } = benchSuite();
   const perRun: { dir: string; searches: PathSearch[]; wallS: number; load: string }[] = [];
   for (let i = 1; i <= runs; i++) {
     const dir = join(outRoot, `run-${i}`);
@@ -42,48 +87,68 @@ async function main(): Promise<void> {
       .join(' ');
     const started = Date.now();
     // The real CLI, as a user runs it; a long timeout because a search runs as many trials as it takes.
-    await run([process.execPath, 'dist/cli/main.js', 'run', suite, '--out', dir, '--quiet'], { timeoutMs: 60 * 60_000, allowFailure: true });
-    const file = join(dir, 'search.json');
-    perRun.push({ dir, searches: parseSearches(JSON.parse(readFileSync(file, 'utf8')), file), wallS: (Date.now() - started) / 1000, load });
+    await run([process.execPath, 'dist/cli/main.js', 'run', file, '--out', dir, '--quiet'], { timeoutMs: 60 * 60_000, allowFailure: true });
+    const searchFile = join(dir, 'search.json');
+    perRun.push({ dir, searches: parseSearches(JSON.parse(readFileSync(searchFile, 'utf8')), searchFile), wallS: (Date.now() - started) / 1000, load });
   }
 
   const lines: string[] = [];
-  lines.push(`suite ${suite}; ${runs} runs; load average (1/5/15 min) at each run's start: ${perRun.map((r) => r.load).join(' | ')}`);
+  lines.push(
+    `suite ${suiteFile} (searches of ${labels.join(', ')}); ${runs} run(s); load average (1/5/15 min) at each run's start: ${perRun.map((r) => r.load).join(' | ')}`,
+  );
   lines.push('');
-  lines.push('| run | path | stop | trials | full-length eq. | NDR pps | NDR bracket | NDR width | PDR pps | PDR bracket | PDR width | MRR pps |');
-  lines.push('|---|---|---|---:|---:|---:|---|---:|---:|---|---:|---:|');
+  lines.push(
+    '| run | path | converged (≤ 12) | stop | trials | full-length eq. | NDR pps | NDR bracket | NDR width | PDR pps | PDR bracket | PDR width | MRR pps |',
+  );
+  lines.push('|---|---|---|---|---:|---:|---:|---|---:|---:|---|---:|---:|');
   perRun.forEach((r, i) => {
     for (const s of r.searches) {
       lines.push(
-        `| ${i + 1} | ${s.pathLabel} ${s.msgSizeBytes} B | ${s.stopReason} | ${s.trialCount} | ${s.fullLengthEquivalentTrials} | ${s.ndrPps ?? '–'} | ${s.ndr.lowerPps ?? '–'}–${s.ndr.upperPps ?? '–'} ${s.ndr.state} | ${pct(s.ndr.widthRel)} | ${s.pdrPps ?? '–'} | ${s.pdr.lowerPps ?? '–'}–${s.pdr.upperPps ?? '–'} ${s.pdr.state} | ${pct(s.pdr.widthRel)} | ${s.mrrPps === null ? '–' : Math.round(s.mrrPps)} |`,
+        `| ${i + 1} | ${s.pathLabel} ${s.msgSizeBytes} B | ${goalMet(s) ? 'yes' : 'no'} | ${s.stopReason} | ${s.trialCount} | ${s.fullLengthEquivalentTrials} | ${s.ndrPps ?? '–'} | ${bracket(s.ndr)} ${s.ndr.state} | ${pct(s.ndr.widthRel)} | ${s.pdrPps ?? '–'} | ${bracket(s.pdr)} ${s.pdr.state} | ${pct(s.pdr.widthRel)} | ${s.mrrPps === null ? '–' : Math.round(s.mrrPps)} |`,
       );
     }
   });
   const all = perRun.flatMap((r) => r.searches);
-  const goalMet = all.filter((s) => s.stopReason === 'converged' && s.fullLengthEquivalentTrials <= 12).length;
   lines.push('');
-  lines.push(`converged within 12 full-length-equivalent trials: ${goalMet} of ${all.length} searches`);
-  if (perRun.length >= 2) {
+  lines.push(`converged to the goal width within ${GOAL_TRIALS} full-length-equivalent trials: ${all.filter(goalMet).length} of ${all.length} searches`);
+
+  // Per path over the runs: convergence count and agreement of the repeated searches.
+  const keys = [...new Set(all.map((s) => `${s.pathLabel}\u0000${s.msgSizeBytes}`))];
+  lines.push('');
+  lines.push('| path | converged | full-length eq. per run | NDR per run | NDR apart | PDR per run | PDR apart | agree (≤ 2 %) |');
+  lines.push('|---|---:|---|---|---:|---|---:|---|');
+  let agreeing = 0;
+  for (const key of keys) {
+    const [label, size] = key.split('\u0000') as [string, string];
+    const each = perRun.map((r) => r.searches.find((s) => s.pathLabel === label && s.msgSizeBytes === Number(size)) ?? null);
+    const found = each.filter((s): s is PathSearch => s !== null);
+    const dn = spread(each.map((s) => s?.ndrPps ?? null));
+    const dp = spread(each.map((s) => s?.pdrPps ?? null));
+    const agree = dn !== null && dp !== null && dn <= AGREEMENT && dp <= AGREEMENT;
+    if (agree) agreeing++;
+    lines.push(
+      `| ${label} ${size} B | ${found.filter(goalMet).length}/${each.length} | ${found.map((s) => s.fullLengthEquivalentTrials).join(', ')} | ${each.map((s) => s?.ndrPps ?? '–').join(', ')} | ${pct(dn)} | ${each.map((s) => s?.pdrPps ?? '–').join(', ')} | ${pct(dp)} | ${runs < 2 ? 'n/a (one run)' : agree ? 'yes' : 'no'} |`,
+    );
+  }
+  if (runs >= 2) {
     lines.push('');
-    lines.push('| path | NDR run 1 | NDR run 2 | NDR diff | PDR run 1 | PDR run 2 | PDR diff | agree (≤ 2 %) |');
-    lines.push('|---|---:|---:|---:|---:|---:|---:|---|');
-    let agreeing = 0;
-    for (const a of perRun[0]!.searches) {
-      const b = perRun[1]!.searches.find((x) => x.pathLabel === a.pathLabel && x.msgSizeBytes === a.msgSizeBytes);
-      if (!b) continue;
-      const dn = relDiff(a.ndrPps, b.ndrPps);
-      const dp = relDiff(a.pdrPps, b.pdrPps);
-      const agree = dn !== null && dp !== null && dn <= AGREEMENT && dp <= AGREEMENT;
-      if (agree) agreeing++;
-      lines.push(
-        `| ${a.pathLabel} ${a.msgSizeBytes} B | ${a.ndrPps ?? '–'} | ${b.ndrPps ?? '–'} | ${pct(dn)} | ${a.pdrPps ?? '–'} | ${b.pdrPps ?? '–'} | ${pct(dp)} | ${agree ? 'yes' : 'no'} |`,
-      );
-    }
-    lines.push('');
-    lines.push(`repeated searches agreeing within 2 %: ${agreeing} of ${perRun[0]!.searches.length}`);
+    lines.push(`repeated searches agreeing within 2 % (NDR and PDR): ${agreeing} of ${keys.length} paths`);
   }
   lines.push('');
-  lines.push(`wall time per run: ${perRun.map((r) => `${r.wallS.toFixed(0)} s`).join(', ')}; run folders: ${perRun.map((r) => r.dir).join(', ')}`);
+  lines.push('why each search stopped:');
+  perRun.forEach((r, i) => {
+    for (const s of r.searches) lines.push(`  run ${i + 1} ${s.pathLabel} ${s.msgSizeBytes} B: ${s.stopReason}: ${s.stopDetail}`);
+  });
+  lines.push('');
+  const totalS = (Date.now() - benchStarted) / 1000;
+  lines.push(
+    `wall time per run: ${perRun.map((r) => `${r.wallS.toFixed(0)} s`).join(', ')}; bench total ${totalS.toFixed(0)} s (${(totalS / 60).toFixed(1)} min)`,
+  );
+  lines.push(
+    `run folders: ${perRun.map((r) => r.dir).join(', ')}; load average at the end: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   const text = lines.join('\n');
   writeFileSync(join(outRoot, 'search-convergence.md'), `${text}\n`);
   console.log(text);

@@ -133,6 +133,12 @@ export interface Measurement {
   msgSizeBytes: number | null;
   /** Packets (or messages) per second the client actually sent. */
   achievedPps: number | null;
+  /**
+   * How achievedPps was computed: 'window' = requests sent within the requested window ÷ that
+   * window (open-loop clients that know it); 'elapsed' = sent ÷ the tool's own elapsed time,
+   * which can run past the window and read a full schedule as short. null/absent: not said.
+   */
+  achievedFrom?: 'window' | 'elapsed' | null;
   sentPackets: number | null;
   receivedPackets: number | null;
   /** Fraction of expected replies that never came back, 0..1. */

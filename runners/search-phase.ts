@@ -2,6 +2,7 @@
 // analysis/search.ts, each of its trials a real open-loop trial of the path, recorded in
 // trials.jsonl (with `search: {kind, step}`) like any other. Results go to search.json.
 // It runs after the grid, so it never delays the grid's trials.
+import { availableParallelism, loadavg } from 'node:os';
 import type { PlannedTrial } from '../suites/plan.js';
 import type { PathSearch } from '../core/search-result.js';
 import type { TrialRecord } from '../core/trial.js';
@@ -48,6 +49,7 @@ export async function runSearches(
     const entry = loaded.suite.paths[s.pathIndex]!;
     const pathLabel = entry.label ?? entry.path;
     let interrupted = false;
+    const loadBefore = loadavg()[0]!;
     const result = await searchThroughput(
       {
         minPps: settings.minPps,
@@ -85,10 +87,15 @@ export async function runSearches(
         return { achievedPps: record.achievedPps, lossRatio: record.lossRatio, status: record.status, error: record.error };
       },
     );
+    // What else ran: on a shared machine, loss follows other processes' CPU use (a fact for the reader, not a verdict).
+    const machine = `1-min load average ${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} CPUs during the search`;
     // A search stopped by a signal did not fail to measure: say what happened.
     const ended = interrupted
-      ? { stopReason: 'interrupted' as const, stopDetail: `interrupted by a signal; the step it was running is not counted; so far: ${result.stopDetail}` }
-      : {};
+      ? {
+          stopReason: 'interrupted' as const,
+          stopDetail: `interrupted by a signal; the step it was running is not counted; so far: ${result.stopDetail}; ${machine}`,
+        }
+      : { stopDetail: `${result.stopDetail}; ${machine}` };
     results.push({ ...result, ...ended, pathLabel, path: entry.path, msgSizeBytes: s.msgSizeBytes });
     if (interrupted) break;
   }

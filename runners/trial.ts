@@ -298,7 +298,13 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
       return finish('timed-out', noMeasurement(planned.msgSizeBytes, `no result after ${env.trialTimeoutS} s; the client was stopped`), { raw });
     }
     const driver = getDriver(phase.measureDriver);
-    const parsed = driver.parse({ stdout: safeRead(phase.measure.stdoutFile), stderr: safeRead(phase.measure.stderrFile), exitCode: phase.measure.exitCode });
+    // The argv tells a parser what was asked (sockperf's -t: its send rate is over the requested window).
+    const parsed = driver.parse({
+      stdout: safeRead(phase.measure.stdoutFile),
+      stderr: safeRead(phase.measure.stderrFile),
+      exitCode: phase.measure.exitCode,
+      argv: phase.measure.argv,
+    });
     const services = parseServices(phase.services);
     const recipe = getNetnsRecipe(planned.path);
     const m = parsed[0] && recipe.combine ? recipe.combine(parsed[0], services, planned.options) : parsed[0];

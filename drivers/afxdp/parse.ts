@@ -63,6 +63,9 @@ export interface AfxdpClientOutput extends AfxdpOutputBase {
     unexpected: number;
     timeouts?: number;
     unsent?: number;
+    /** load, newer versions: requests the schedule asked for in the window; of `sent`, those sent after it. */
+    scheduled?: number;
+    sentLate?: number;
     txRingFull: number;
     sendErrors: number;
     lastSendError?: string;
@@ -70,8 +73,10 @@ export interface AfxdpClientOutput extends AfxdpOutputBase {
     warmupReceived: number;
   };
   lossRatio: number | null;
-  rates: { offeredPps: number | null; achievedPps: number | null; receivedPps: number | null };
-  durations: { warmupS: number; measuredS: number | null; drainS: number | null; totalS: number | null };
+  /** achievedFrom (load, newer versions): 'window' = sent within the requested window ÷ that window. */
+  rates: { offeredPps: number | null; achievedPps: number | null; receivedPps: number | null; achievedFrom?: 'window' | 'elapsed' };
+  /** windowS/overrunS (load, newer versions): the requested window, and how far sending ran past it. */
+  durations: { warmupS: number; measuredS: number | null; drainS: number | null; totalS: number | null; windowS?: number; overrunS?: number };
   sendLagUs?: { mean: number | null; max: number | null };
   latencyKind: 'rtt';
   /** From each request's actual send (the service time). */
@@ -125,6 +130,8 @@ function clientMeasurement(out: AfxdpClientOutput, native: Record<string, unknow
     error: null,
     msgSizeBytes: out.config.payloadBytes,
     achievedPps: out.rates.achievedPps,
+    // Older versions divided by the elapsed time and did not say so.
+    achievedFrom: out.rates.achievedFrom ?? 'elapsed',
     sentPackets: out.counts.sent,
     receivedPackets: received,
     lossRatio: out.lossRatio,

@@ -85,6 +85,8 @@ export interface RunContext {
   protocol: string | null;
   mode: string | null;
   msgSizeBytes: number | null;
+  /** The run time asked for with -t/--time (from the argv the runner passes; null for a paste). */
+  requestedRunS: number | null;
   warnings: string[];
 }
 
@@ -192,6 +194,8 @@ function parseLatencyBlock(blockLines: string[], serverNo: number | null, totalR
     mode: context.mode,
     serverNo,
     totalRun,
+    /** The -t the run was asked for (null: not known), over which achievedPps is computed. */
+    requestedRunS: context.requestedRunS,
     warnings,
   };
   const stop = blockLines.find((line) => NO_VALID.test(line) || END_BEFORE_START.test(line));
@@ -254,20 +258,13 @@ function parseLatencyBlock(blockLines: string[], serverNo: number | null, totalR
   };
   // Dropped counts expected replies (every --reply-every-th message), so the ratio is of replies.
   const expectedReplies = counts && validDuration ? validDuration.receivedMessages + counts.dropped : 0;
-  // The send rate comes from this run's [Total Run] (messages over the timed run): the [Valid
-  // Duration] window is cut between observed packets, and after a stall its RunTime can be much
-  // shorter than the span of the messages it counts (2814 messages in "0.383 s" at 5000/s).
-  const achievedPps =
-    totalRun && totalRun.runTimeS > 0
-      ? totalRun.sentMessages / totalRun.runTimeS
-      : validDuration && validDuration.runTimeS > 0
-        ? validDuration.sentMessages / validDuration.runTimeS
-        : null;
+  const { achievedPps, achievedFrom } = sendRate(totalRun, validDuration, context.requestedRunS);
   return {
     status: 'ok',
     error: null,
     msgSizeBytes: context.msgSizeBytes,
     achievedPps,
+    achievedFrom,
     sentPackets: validDuration?.sentMessages ?? null,
     receivedPackets: validDuration?.receivedMessages ?? null,
     lossRatio: counts && expectedReplies > 0 ? counts.dropped / expectedReplies : null,
@@ -281,4 +278,24 @@ function parseLatencyBlock(blockLines: string[], serverNo: number | null, totalR
     warmupS: totalRun && totalRun.warmupMs !== null ? totalRun.warmupMs / 1000 : null,
     native: { ...native },
   };
+}
+
+/**
+ * The send rate of a latency run. With the -t it was asked for: the messages of its [Total Run]
+ * over that requested run time (sockperf stops on its timer, so they were sent within it); its own
+ * RunTime runs past -t when the client is descheduled as the timer fires (3.002 s for -t 3 on a
+ * loaded VM), which read a complete schedule as short. Without it (a paste): over that RunTime.
+ * The [Valid Duration] window is the last resort: it is cut between observed packets, and after a
+ * stall its RunTime can be much shorter than the span of the messages it counts (2814 messages in
+ * "0.383 s" at 5000/s).
+ */
+function sendRate(
+  totalRun: TotalRun | null,
+  validDuration: ValidDuration | null,
+  requestedRunS: number | null,
+): { achievedPps: number | null; achievedFrom: 'window' | 'elapsed' | null } {
+  if (totalRun && requestedRunS !== null && requestedRunS > 0) return { achievedPps: totalRun.sentMessages / requestedRunS, achievedFrom: 'window' };
+  if (totalRun && totalRun.runTimeS > 0) return { achievedPps: totalRun.sentMessages / totalRun.runTimeS, achievedFrom: 'elapsed' };
+  if (validDuration && validDuration.runTimeS > 0) return { achievedPps: validDuration.sentMessages / validDuration.runTimeS, achievedFrom: 'elapsed' };
+  return { achievedPps: null, achievedFrom: null };
 }

@@ -139,7 +139,7 @@ function parseThroughput(lines: string[], context: RunContext): Measurement {
 }
 
 /** What a run says about itself besides results: version, protocol, mode and size from a pasted command. */
-function runContext(lines: string[], fallbackVersion: string | null): RunContext {
+function runContext(lines: string[], fallbackVersion: string | null, requestedRunS: number | null): RunContext {
   const first = <T>(f: (line: string) => T | undefined): T | undefined => lines.map(f).find((v) => v !== undefined);
   const command = first((line) => COMMAND_LINE.exec(line) ?? undefined);
   const parameters = first((line) => PARAMETERS_LINE.exec(line)?.[1]);
@@ -149,8 +149,21 @@ function runContext(lines: string[], fallbackVersion: string | null): RunContext
     protocol: first((line) => TARGET_LINE.exec(line)?.[4]) ?? null,
     mode: command?.[1] ?? null,
     msgSizeBytes: size ? Number(size[1]) : null,
+    requestedRunS,
     warnings: lines.map((line) => INFO.exec(line)?.[1]).filter((w): w is string => w !== undefined),
   };
+}
+
+/** The run time the client was asked for: sockperf's `-t S` / `--time S` (whole seconds, or `--time=S`). */
+function requestedRunTimeS(argv: readonly string[] | undefined): number | null {
+  if (!argv) return null;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = a === '-t' || a === '--time' ? argv[i + 1] : a.startsWith('--time=') ? a.slice('--time='.length) : undefined;
+    // A number of seconds as sockperf takes it: "3", "2.5".
+    if (value !== undefined && /^\d+(\.\d+)?$/.test(value)) return Number(value);
+  }
+  return null;
 }
 
 export function parseSockperf(output: ToolOutput): Measurement[] {
@@ -167,8 +180,11 @@ export function parseSockperf(output: ToolOutput): Measurement[] {
     const failure = toolFailure(lines);
     return [failedMeasurement(failure ?? 'this is sockperf server output; only the client measures', base)];
   }
-  return splitRuns(lines).flatMap((run) => {
-    const context = runContext(run, version);
+  const runs = splitRuns(lines);
+  // The argv belongs to a single run the runner started; a paste of several runs has none.
+  const requestedRunS = runs.length === 1 ? requestedRunTimeS(output.argv) : null;
+  return runs.flatMap((run) => {
+    const context = runContext(run, version, requestedRunS);
     const failure = toolFailure(run);
     if (failure) return [failedMeasurement(failure, { ...base, version: context.version, toolVersion: context.version })];
     if (run.some((line) => THROUGHPUT_TOTAL.test(line) || MESSAGE_RATE.test(line))) return [parseThroughput(run, context)];

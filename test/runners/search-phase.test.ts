@@ -77,6 +77,7 @@ describe('a real throughput search (kernel UDP, sockperf under-load)', () => {
     expect(s.fullLengthEquivalentTrials).toBeLessThanOrEqual(5);
     expect(['converged', 'budget', 'generator-limit', 'all-rates-lossy']).toContain(s.stopReason);
     expect(s.stopDetail).toMatch(/full-length-equivalent/);
+    expect(s.stopDetail).toMatch(/1-min load average \d+\.\d → \d+\.\d on \d+ CPUs during the search$/);
     // The closing summary and report.txt say why the search stopped.
     expect(readFileSync(join(out, 'report.txt'), 'utf8')).toMatch(/kernel-udp 64 B: [a-z-]+ after \d+ trials/);
     if (s.ndrPps !== null && s.pdrPps !== null) expect(s.ndrPps).toBeLessThanOrEqual(s.pdrPps);

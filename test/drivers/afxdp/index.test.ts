@@ -54,6 +54,38 @@ const expected: Record<string, { status: 'ok' | 'failed'; error?: RegExp; params
       busyPoll: true,
     },
   },
+  'window-load-20k': {
+    status: 'ok',
+    params: {
+      role: 'load',
+      ifname: 'hwa0',
+      dstMac: '02:37:00:00:00:02',
+      dstIp: '10.237.0.2',
+      msgSizeBytes: 64,
+      offeredPps: 20000,
+      durationS: 2,
+      warmupS: 0.2,
+      busyPoll: true,
+    },
+  },
+  'window-sock-load-20k': {
+    status: 'ok',
+    params: { role: 'load', transport: 'socket', bindIp: '10.237.0.1', dstIp: '10.237.0.2', msgSizeBytes: 64, offeredPps: 20000, durationS: 2, warmupS: 0.2 },
+  },
+  'window-load-overload': {
+    status: 'ok',
+    params: {
+      role: 'load',
+      ifname: 'hwa0',
+      dstMac: '02:37:00:00:00:02',
+      dstIp: '10.237.0.2',
+      msgSizeBytes: 64,
+      offeredPps: 3000000,
+      durationS: 1,
+      warmupS: 0.1,
+      busyPoll: true,
+    },
+  },
   'reflect-sigint': {
     status: 'ok',
     params: { role: 'reflector', ifname: 'h3b0', busyPoll: true },
@@ -420,5 +452,49 @@ describe('detect', () => {
       const availability = afxdpDriver.detect(host(true, binaries));
       expect(availability).toMatchObject({ status: 'unsupported', fix: expect.stringMatching(/make -C native build\/bb-afxdp/) });
     }
+  });
+});
+
+describe('open-loop achieved rate: sent within the requested window ÷ that window', () => {
+  const windowed = ['window-load-20k', 'window-sock-load-20k', 'window-load-overload'];
+  const partsOf = (name: string) => {
+    const m = parseOne(name);
+    return {
+      m,
+      counts: m.native['counts'] as Record<string, number>,
+      durations: m.native['durations'] as Record<string, number>,
+      offered: (expected[name]!.params as AfxdpClientParams).offeredPps!,
+    };
+  };
+
+  test.each(windowed)('%s: the count over the window, whatever the elapsed time', (name) => {
+    const { m, counts, durations, offered } = partsOf(name);
+    expect(m.achievedFrom).toBe('window');
+    expect(durations['windowS']).toBe((expected[name]!.params as AfxdpClientParams).durationS);
+    expect(m.achievedPps).toBeCloseTo((counts['sent']! - counts['sentLate']!) / durations['windowS']!, 6);
+    // what the schedule asked for in the window: sent or left unsent
+    expect(counts['scheduled']).toBe(Math.floor(offered * durations['windowS']!));
+    expect(counts['sent']! + counts['unsent']!).toBe(counts['scheduled']);
+    expect(m.achievedPps!).toBeLessThanOrEqual(offered);
+    expect(durations['overrunS']).toBeGreaterThanOrEqual(0);
+  });
+
+  test('sending ran past the window in these captures (a loaded VM), which the elapsed time would have counted', () => {
+    for (const name of windowed) {
+      const { m, counts, durations } = partsOf(name);
+      expect(durations['measuredS']).toBeCloseTo(durations['windowS']! + durations['overrunS']!, 6);
+      expect(m.achievedPps!).toBeGreaterThanOrEqual(counts['sent']! / durations['measuredS']!);
+    }
+  });
+
+  test('a rate the client cannot reach stays short: the unsent requests are not counted', () => {
+    const { m, counts, offered } = partsOf('window-load-overload');
+    expect(counts['unsent']).toBeGreaterThan(0);
+    expect(m.achievedPps!).toBeLessThan(offered * 0.5);
+    expect(m.unsentRequests).toBe(counts['unsent']);
+  });
+
+  test('older captures did not say how the rate was computed: elapsed', () => {
+    expect(parseOne('load-10k').achievedFrom).toBe('elapsed');
   });
 });

@@ -57,6 +57,34 @@ const expected: Record<string, { status: 'ok' | 'failed'; error?: RegExp; params
       replyEvery: 1,
     },
   },
+  'udp-underload-window-20k': {
+    status: 'ok',
+    params: {
+      role: 'client',
+      protocol: 'udp',
+      serverIp: '10.237.0.2',
+      port: 12237,
+      mode: 'under-load',
+      msgSizeBytes: 64,
+      durationS: 3,
+      mps: 20000,
+      replyEvery: 1,
+    },
+  },
+  'udp-underload-window-overrun': {
+    status: 'ok',
+    params: {
+      role: 'client',
+      protocol: 'udp',
+      serverIp: '10.77.0.2',
+      port: 20005,
+      mode: 'under-load',
+      msgSizeBytes: 64,
+      durationS: 3,
+      mps: 21746,
+      replyEvery: 1,
+    },
+  },
   'udp-underload-default-fullrtt': {
     status: 'ok',
     params: { role: 'client', protocol: 'udp', serverIp: '10.231.0.2', port: 12231, mode: 'under-load', msgSizeBytes: 64, durationS: 2, mps: 20000 },
@@ -403,5 +431,38 @@ describe('detect', () => {
       const availability = sockperfDriver.detect(host(binaries));
       expect(availability).toMatchObject({ status: 'unsupported', fix: 'apt-get install sockperf' });
     }
+  });
+});
+
+describe('send rate over the requested run time (the throughput search compares it with the offered rate)', () => {
+  const withArgv = (name: string) => {
+    const fixture = loadFixture(TOOL, name);
+    return sockperfDriver.parse({ ...fixture, argv: fixture.meta.argv })[0]!;
+  };
+  const totalRunOf = (m: Measurement) => m.native['totalRun'] as { runTimeS: number; sentMessages: number };
+
+  test.each(['udp-underload-window-20k', 'udp-underload-window-overrun'])('%s: with its argv, [Total Run] messages ÷ the -t asked for', (name) => {
+    const m = withArgv(name);
+    const requested = Number(loadFixture(TOOL, name).meta.argv[loadFixture(TOOL, name).meta.argv.indexOf('-t') + 1]);
+    expect(m.achievedFrom).toBe('window');
+    expect(m.native['requestedRunS']).toBe(requested);
+    expect(m.achievedPps).toBeCloseTo(totalRunOf(m).sentMessages / requested, 9);
+  });
+
+  test('a run whose own RunTime ran past -t (3.002 s for -t 3) no longer reads short for it', () => {
+    const windowed = withArgv('udp-underload-window-overrun');
+    const elapsed = parseOne('udp-underload-window-overrun');
+    expect(totalRunOf(elapsed).runTimeS).toBeGreaterThan(3);
+    expect(elapsed.achievedFrom).toBe('elapsed');
+    expect(elapsed.achievedPps).toBeCloseTo(totalRunOf(elapsed).sentMessages / totalRunOf(elapsed).runTimeS, 9);
+    expect(windowed.achievedPps!).toBeGreaterThan(elapsed.achievedPps!);
+  });
+
+  test('without an argv (a paste), or with one that has no -t, the elapsed time of [Total Run] as before', () => {
+    const fixture = loadFixture(TOOL, 'udp-underload-reply1-fullrtt');
+    const noTime = sockperfDriver.parse({ ...fixture, argv: ['sockperf', 'under-load', '-i', '10.231.0.2'] })[0]!;
+    expect(noTime.achievedFrom).toBe('elapsed');
+    expect(noTime.native['requestedRunS']).toBeNull();
+    expect(noTime.achievedPps).toBe(parseOne('udp-underload-reply1-fullrtt').achievedPps);
   });
 });
