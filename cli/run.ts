@@ -33,6 +33,7 @@ export function builder(y: Argv) {
     .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan and exit without running anything' })
     .option('json', { type: 'boolean', default: false, describe: 'print the run summary as JSON on stdout' })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
+    .option('verbose', { type: 'boolean', default: false, describe: 'the closing summary also says where the wall time went (largest fixed costs, per path)' })
     .option('yes', { type: 'boolean', default: false, describe: `run a plan of more than ${MAX_TRIALS_WITHOUT_YES} trials` })
     .option('enable', {
       type: 'string',
@@ -54,6 +55,7 @@ export async function handler(
     dryRun: boolean;
     json: boolean;
     quiet: boolean;
+    verbose?: boolean;
     enable: string[];
     yes?: boolean;
   } & LabArgs,
@@ -102,7 +104,7 @@ export async function handler(
       const ssh = { knownHostsFile: args.knownHosts ?? null, acceptNewHostKeys: args.acceptNewHostKeys === true };
       const outDir = args.out && inventory.pairs.length > 1 ? `${args.out}-${pair.name}` : args.out;
       const code = await runToReport(
-        { loaded, outDir, resultsRoot: args.results, json: args.json, quiet: args.quiet, lab: { inventory, pair, ssh } },
+        { loaded, outDir, resultsRoot: args.results, json: args.json, quiet: args.quiet, verbose: args.verbose === true, lab: { inventory, pair, ssh } },
         present(args),
       );
       if (code === EXIT.interrupted) return code;
@@ -110,7 +112,10 @@ export async function handler(
     }
     return worst;
   }
-  return runToReport({ loaded, outDir: args.out, resultsRoot: args.results, json: args.json, quiet: args.quiet }, present(args));
+  return runToReport(
+    { loaded, outDir: args.out, resultsRoot: args.results, json: args.json, quiet: args.quiet, verbose: args.verbose === true },
+    present(args),
+  );
 }
 
 function present(args: { json: boolean }) {
