@@ -360,17 +360,25 @@ export function attribute(records: readonly TsprobeRecord[], options: Attributio
   };
 }
 
-const SAME_HOST_ORDER: [keyof TsprobeRecord, keyof TsprobeRecord][] = [
-  ['cSendNs', 'cTxNs'],
-  ['cTxNs', 'cRxNs'],
-  ['cRxNs', 'cRetNs'],
-  ['sRxNs', 'sRetNs'],
-  ['sRetNs', 'sDecNs'],
-  ['sDecNs', 'sHdlNs'],
-  ['sHdlNs', 'sEncNs'],
-  ['sEncNs', 'sSendNs'],
-  ['sSendNs', 'sTxNs'],
-];
+/**
+ * Same-host stamps out of order (client: send ≤ TX ≤ RX ≤ return; server: RX ≤ return ≤ decode ≤
+ * handler ≤ encode ≤ send ≤ TX). Plain comparisons: this runs on every complete record (70 000 at
+ * 20 kpps × 3.4 s), and a table of key pairs read by name cost a third of a second there.
+ */
+function outOfOrder(r: TsprobeRecord): boolean {
+  const v = (x: number | null) => x as number;
+  return (
+    v(r.cSendNs) > v(r.cTxNs) ||
+    v(r.cTxNs) > v(r.cRxNs) ||
+    v(r.cRxNs) > v(r.cRetNs) ||
+    v(r.sRxNs) > v(r.sRetNs) ||
+    v(r.sRetNs) > v(r.sDecNs) ||
+    v(r.sDecNs) > v(r.sHdlNs) ||
+    v(r.sHdlNs) > v(r.sEncNs) ||
+    v(r.sEncNs) > v(r.sSendNs) ||
+    v(r.sSendNs) > v(r.sTxNs)
+  );
+}
 
 /** Checks that do not follow from the sum (which holds by construction, `other` absorbing any gap). */
 function runChecks(records: readonly TsprobeRecord[], perRequest: readonly RequestComponents[], toleranceUs: number): AttributionCheck[] {
@@ -380,12 +388,12 @@ function runChecks(records: readonly TsprobeRecord[], perRequest: readonly Reque
     const pct = ((100 * violations) / n).toFixed(1);
     return { name, passed, violations, detail: `${violations} of ${n} requests (${pct} %) ${what}; at most ${100 * CHECK_VIOLATION_MAX_RATIO} % may` };
   };
-  const outOfOrder = records.filter((r) => SAME_HOST_ORDER.some(([a, b]) => (r[a] as number) > (r[b] as number))).length;
+  const outOfOrderCount = records.filter(outOfOrder).length;
   const negativeWire = perRequest.filter((c) => c.nicWire < -toleranceUs).length;
   return [
     check(
       'timestamp-order',
-      outOfOrder,
+      outOfOrderCount,
       'have same-host timestamps out of order (send ≤ TX ≤ RX ≤ return; RX ≤ return ≤ decode ≤ handler ≤ encode ≤ send ≤ TX)',
     ),
     check('nic-wire-nonnegative', negativeWire, `have NIC/wire time below −${toleranceUs} µs`),
