@@ -39,7 +39,7 @@ export interface ShareBand {
 }
 
 /** Nearest-rank percentile of ascending values (the probe's own definition). */
-export function percentile(sorted: readonly number[], p: number): number {
+export function percentile(sorted: ArrayLike<number>, p: number): number {
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[Math.min(rank, sorted.length) - 1] as number;
 }
@@ -54,7 +54,7 @@ export function bandSums(members: readonly ({ rttUs: number } & Record<string, n
 /** The requests whose RTT lies between two percentiles, inclusive. */
 export function selectBand<T extends { rttUs: number }>(
   requests: readonly T[],
-  rttSorted: readonly number[],
+  rttSorted: ArrayLike<number>,
   fromPct: number,
   toPct: number,
 ): { fromUs: number; toUs: number; members: T[] } {

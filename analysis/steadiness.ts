@@ -36,17 +36,17 @@ export interface WorkloadSteadiness {
   decidedByWindowMs: number | null;
 }
 
-function countWindow(sortedNs: readonly number[], originNs: number, widthNs: number, windows: number): number[] {
+function countWindow(sortedNs: ArrayLike<number>, originNs: number, widthNs: number, windows: number): number[] {
   const counts = new Array<number>(windows).fill(0);
-  for (const t of sortedNs) {
-    const bin = Math.floor((t - originNs) / widthNs);
+  for (let i = 0; i < sortedNs.length; i++) {
+    const bin = Math.floor(((sortedNs[i] as number) - originNs) / widthNs);
     if (bin >= 0 && bin < windows) counts[bin] = (counts[bin] as number) + 1;
   }
   return counts;
 }
 
 /** One window size's counts and CVs; null when fewer than MIN_WINDOWS full windows fit. */
-export function windowSteadiness(sortedNs: readonly number[], windowMs: number): WindowSteadiness | null {
+export function windowSteadiness(sortedNs: ArrayLike<number>, windowMs: number): WindowSteadiness | null {
   const first = sortedNs[0];
   const last = sortedNs[sortedNs.length - 1];
   if (first === undefined || last === undefined || sortedNs.length < 2) return null;
@@ -67,7 +67,8 @@ export function windowSteadiness(sortedNs: readonly number[], windowMs: number):
 
 /** The steadiness statistic of a set of arrival times (ns, any order, nulls ignored). */
 export function workloadSteadiness(arrivalNs: readonly (number | null)[], source: string): WorkloadSteadiness {
-  const sorted = arrivalNs.filter((t): t is number => t !== null && Number.isFinite(t)).sort((a, b) => a - b);
+  // A typed array's numeric sort: far faster than a comparator on a 20 kpps trial's 70 000 arrivals.
+  const sorted = Float64Array.from(arrivalNs.filter((t): t is number => t !== null && Number.isFinite(t))).sort();
   const first = sorted[0];
   const last = sorted[sorted.length - 1];
   const spanS = first !== undefined && last !== undefined ? (last - first) / 1e9 : 0;

@@ -2,7 +2,8 @@
 // progress, analyse it and write its report, let the command present the result, say why a run
 // failed, and turn how it ended into the exit code.
 import { EXIT } from '../core/errors.js';
-import { formatRunTiming } from '../core/run-timing.js';
+import { RunFolder } from '../core/run-folder.js';
+import { formatRunTiming, formatTimingDetail } from '../core/run-timing.js';
 import type { LoadedSuite } from '../suites/load.js';
 import { executeRun, type RunSummary } from '../runners/run.js';
 import { executeLabRun, type LabOptions } from '../runners/lab-run.js';
@@ -20,6 +21,8 @@ export interface RunFlowOptions {
   json: boolean;
   /** No progress output. */
   quiet?: boolean;
+  /** The closing summary adds where the wall time went (the largest fixed costs, each path's trials). */
+  verbose?: boolean;
   /** Lab mode: the trials run on this pair of hosts over SSH. */
   lab?: LabOptions;
 }
@@ -64,11 +67,20 @@ export async function runToReport(opts: RunFlowOptions, present: (run: FinishedR
       human(`${err.message}; run folder: ${summary.runDir}`);
       return EXIT.interrupted;
     }
+    const reportS = (performance.now() - reportStartMs) / 1000;
+    if (summary.timing) {
+      // run.json was written when the run closed; the report's own time joins it now.
+      summary.timing.reportS = Math.round(reportS * 100) / 100;
+      const folder = RunFolder.open(summary.runDir);
+      const meta = folder.readMeta();
+      if (meta.timing) folder.writeMeta({ ...meta, timing: { ...meta.timing, reportS: summary.timing.reportS } });
+    }
     for (const w of report.warnings) human(`warning: ${w}`);
     present({ summary, report });
     if (!opts.json) {
       if (summary.error) human(`run failed: ${summary.error}`);
-      if (summary.timing) human(`${formatRunTiming(summary.timing)}; report ${((performance.now() - reportStartMs) / 1000).toFixed(0)} s`);
+      if (summary.timing) human(`${formatRunTiming(summary.timing)}; report ${reportS.toFixed(0)} s`);
+      if (summary.timing && opts.verbose) for (const line of formatTimingDetail(summary.timing)) human(line);
       human(`run folder: ${summary.runDir}`);
       human(`report:     ${report.files.find((f) => f.endsWith('report.html'))}`);
     }

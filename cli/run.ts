@@ -42,6 +42,7 @@ export function builder(y: Argv) {
     .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan and exit without running anything' })
     .option('json', { type: 'boolean', default: false, describe: 'print the run summary as JSON on stdout' })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
+    .option('verbose', { type: 'boolean', default: false, describe: 'the closing summary also says where the wall time went (largest fixed costs, per path)' })
     .option('yes', { type: 'boolean', default: false, describe: `run a plan of more than ${MAX_TRIALS_WITHOUT_YES} trials` })
     .option('enable', {
       type: 'string',
@@ -63,6 +64,7 @@ export async function handler(
     dryRun: boolean;
     json: boolean;
     quiet: boolean;
+    verbose?: boolean;
     enable: string[];
     yes?: boolean;
   } & LabArgs,
@@ -119,14 +121,20 @@ export async function handler(
         const outDir = args.out && inventory.pairs.length > 1 ? `${args.out}-${pair.name}` : args.out;
         // Progress lines of runs going at once would interleave: parallel pairs report at their end.
         const quiet = args.quiet || (mode === 'parallel' && inventory.pairs.length > 1);
-        return runToReport({ loaded, outDir, resultsRoot: args.results, json: args.json, quiet, lab: { inventory, pair, ssh } }, present(args));
+        return runToReport(
+          { loaded, outDir, resultsRoot: args.results, json: args.json, quiet, verbose: args.verbose === true, lab: { inventory, pair, ssh } },
+          present(args),
+        );
       },
       EXIT.interrupted,
     );
     if (codes.includes(EXIT.interrupted)) return EXIT.interrupted;
     return codes.find((c) => c !== EXIT.ok) ?? EXIT.ok;
   }
-  return runToReport({ loaded, outDir: args.out, resultsRoot: args.results, json: args.json, quiet: args.quiet }, present(args));
+  return runToReport(
+    { loaded, outDir: args.out, resultsRoot: args.results, json: args.json, quiet: args.quiet, verbose: args.verbose === true },
+    present(args),
+  );
 }
 
 function present(args: { json: boolean }) {

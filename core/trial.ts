@@ -2,6 +2,7 @@
 // Units live in the names. Latency is always the round-trip time; a tool's own numbers (which may
 // be half a round trip) stay under `native` with their own semantics. Missing values are null,
 // never 0: a zero is a measurement.
+import type { TrialSteps } from './trial-steps.js';
 
 /** The data paths the tool knows. Kernel paths go through the socket stack; the rest bypass it. */
 export const PATH_NAMES = [
@@ -213,6 +214,8 @@ export interface TrialRecord extends Omit<Measurement, 'status'> {
   trafficStartS?: number | null;
   /** Set by throughput searches: which search the trial belongs to. */
   search?: { kind: 'ndr' | 'pdr' | 'mrr'; step: number } | null;
+  /** Where the trial's wall time went, by step (core/trial-steps.ts); absent in older runs. */
+  stepsS?: TrialSteps;
 }
 
 export function emptyLatency(): LatencyUs {

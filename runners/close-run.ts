@@ -27,7 +27,7 @@ export function closeRun(
   meta.error = outcome.error ?? null;
   meta.counts = counts;
   meta.orchestratorCpuS = Math.round(((used.user + used.system) / 1e6) * 1000) / 1000;
-  meta.timing = runTiming((Date.parse(meta.endedAt) - Date.parse(meta.startedAt)) / 1000, records);
+  meta.timing = runTiming((Date.parse(meta.endedAt) - Date.parse(meta.startedAt)) / 1000, records, run.clock?.steps);
   run.folder.writeMeta(meta);
   run.emit({ type: 'run:done', status: outcome.status, counts });
 }

@@ -8,6 +8,7 @@ import { runFolderName, shortId } from '../core/ids.js';
 import { projectRoot, projectVersion } from '../core/project.js';
 import { RunFolder } from '../core/run-folder.js';
 import { RUN_META_SCHEMA_VERSION, type RunMeta } from '../core/run-meta.js';
+import { RunClock, type RunStep } from '../core/run-timing.js';
 import type { CpuPlan } from '../core/topology.js';
 import type { LoadedSuite } from '../suites/load.js';
 import { planTrials, type PlannedTrial } from '../suites/plan.js';
@@ -44,6 +45,13 @@ export interface OpenRun {
   trialTimeoutS: number;
   signal: AbortSignal;
   emit: (e: RunEvent) => void;
+  /** The run's own steps outside trials, timed for run.json `timing` (absent: not timed). */
+  clock?: RunClock;
+}
+
+/** Runs `fn`, charging its time to the run's own step (run.json timing.runStepsS). */
+export function timed<T>(run: OpenRun, step: RunStep, fn: () => Promise<T>): Promise<T> {
+  return run.clock ? run.clock.time(step, fn) : fn();
 }
 
 /** Default placement on this kind of machine: see "CPU placement" in the README. */
@@ -105,7 +113,9 @@ export async function openRun(opts: RunOptions): Promise<OpenRun> {
   };
   folder.writeMeta(meta);
   emit({ type: 'run:start', runId, runDir: folder.dir, total: plan.length });
-  return { loaded, host, cpu, plan, shortId: id, runId, folder, ledger, meta, trialTimeoutS, signal: opts.signal, emit };
+  const clock = new RunClock();
+  clock.add('openS', (Date.now() - startedAt.getTime()) / 1000);
+  return { loaded, host, cpu, plan, shortId: id, runId, folder, ledger, meta, trialTimeoutS, signal: opts.signal, emit, clock };
 }
 
 /** The default topology, recorded in run.json once it is up. */

@@ -5,7 +5,7 @@ import type { TrialRecord } from '../core/trial.js';
 import { getNetnsRecipe } from '../paths/registry.js';
 import type { PlannedTrial } from '../suites/plan.js';
 import type { NetnsTopology } from './netns.js';
-import type { OpenRun } from './open-run.js';
+import { timed, type OpenRun } from './open-run.js';
 import { NOTHING_PREPARED, setUpPath, type PathSetUp } from './path-setup.js';
 import type { TrialPhase } from './run-events.js';
 import { runTrial, unavailableReason } from './trial.js';
@@ -26,7 +26,7 @@ export class PathBlocks {
     const key = `${phase}/${planned.repetition}/${planned.pathIndex}`;
     if (this.block?.key !== key) {
       await this.end();
-      this.block = { key, setUp: await this.setUp(planned) };
+      this.block = { key, setUp: await timed(run, 'pathSetupS', () => this.setUp(planned)) };
     }
     const { setUp } = this.block;
     return runTrial(planned, {
@@ -49,7 +49,8 @@ export class PathBlocks {
 
   /** Undoes the current block's set-up, if any. */
   async end(): Promise<void> {
-    if (this.block?.setUp.kind === 'ready') await this.block.setUp.setUp.teardown();
+    const setUp = this.block?.setUp;
+    if (setUp?.kind === 'ready') await timed(this.run, 'pathSetupS', () => setUp.setUp.teardown());
     this.block = null;
   }
 

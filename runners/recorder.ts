@@ -46,7 +46,9 @@ export class RunRecorder {
   record(planned: PlannedTrial, measured: TrialRecord): void {
     // Every record, whichever phase or runner made it, says whether it sustained its rate.
     const record: TrialRecord = { ...measured, rateReached: measured.status === 'ok' ? rateReached(measured.offeredPps, measured.achievedPps) : null };
+    const t0 = performance.now();
     this.run.folder.appendTrial(record);
+    this.run.clock?.add('recordS', (performance.now() - t0) / 1000);
     this.records.push(record);
     this.counts[record.status]++;
     const phase = record.search ? 'search' : 'grid';

@@ -8,7 +8,7 @@ import { closeRun, type RunOutcome } from './close-run.js';
 import type { RunTiming } from '../core/run-timing.js';
 import { runGrid } from './grid-phase.js';
 import type { NetnsTopology } from './netns.js';
-import { openRun, setUpTopology, type RunOptions } from './open-run.js';
+import { openRun, setUpTopology, timed, type RunOptions } from './open-run.js';
 import { PathBlocks } from './path-blocks.js';
 import { RunRecorder } from './recorder.js';
 import type { RunStatus } from './run-events.js';
@@ -35,7 +35,7 @@ export async function executeRun(opts: RunOptions): Promise<RunSummary> {
   let blocks: PathBlocks | null = null;
   let outcome: RunOutcome = { status: 'completed' };
   try {
-    topology = await setUpTopology(run);
+    topology = await timed(run, 'topologyS', () => setUpTopology(run));
     blocks = new PathBlocks(run, topology);
     const vmTrials = await runGrid(run, blocks, recorder);
     if (!signal.aborted && run.loaded.suite.search) await runSearchPhase(run, blocks, recorder);
@@ -47,7 +47,7 @@ export async function executeRun(opts: RunOptions): Promise<RunSummary> {
     if (err instanceof UserError) throw err;
   } finally {
     await blocks?.end().catch(() => undefined);
-    await topology?.destroy();
+    await timed(run, 'topologyS', async () => topology?.destroy());
     closeRun(run, outcome, recorder.counts, cpuAtStart, recorder.records);
   }
   return { runId: run.runId, runDir: run.folder.dir, ...outcome, records: recorder.records, counts: recorder.counts, timing: run.meta.timing ?? null };

@@ -76,7 +76,7 @@ export async function measureCpu(
   measure: RunningProcess,
   services: readonly RunningProcess[],
   opts: { cpus: readonly number[]; baseline: CpuBaseline; window: MeasuredWindow | undefined },
-): Promise<WindowCost> {
+): Promise<WindowCost & { windowAtMs?: { startMs: number; endMs: number } }> {
   const snap = () =>
     takeSnapshot(
       [measure, ...services].map((p) => ({
@@ -97,7 +97,12 @@ export async function measureCpu(
   try {
     if (opts.window) {
       const w = await measuredSnapshots(measure, opts.window, snap, () => last);
-      if (w) return windowCost(w.start, w.end, { cpus: opts.cpus, baseline: opts.baseline, window: 'measured' });
+      // When the counted window started and ended (performance.now()): the trial's steps split the tool's life by it.
+      if (w)
+        return {
+          ...windowCost(w.start, w.end, { cpus: opts.cpus, baseline: opts.baseline, window: 'measured' }),
+          windowAtMs: { startMs: w.start.atMs, endMs: w.end.atMs },
+        };
     }
     await measure.done;
     return windowCost(first, last, { cpus: opts.cpus, baseline: opts.baseline, window: 'process' });

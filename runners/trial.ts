@@ -16,6 +16,7 @@ import { measureCpu, pathCpus, sampleBaseline } from './trial-cpu.js';
 import { DiskFullError, diskError } from '../core/safe-write.js';
 import { printable } from '../core/text.js';
 import { UnsupportedError } from '../core/errors.js';
+import { StepClock } from '../core/trial-steps.js';
 import type { Ledger } from './ledger.js';
 import { earlyExitReason, safeRead, spawnTrialProcess, waitReady, type ProcessOutcome, type RunningProcess } from './process.js';
 import { ensureTracefs } from './tracefs.js';
@@ -89,8 +90,16 @@ interface PhaseResult {
   trafficAtMs?: number | null;
 }
 
+/** The measuring process's life split by its counted window (performance.now() ms), when known. */
+function toolSteps(clock: StepClock, spawnedAtMs: number, exitedAtMs: number, windowAtMs: { startMs: number; endMs: number } | undefined): void {
+  clock.set('toolS', (exitedAtMs - spawnedAtMs) / 1000);
+  if (!windowAtMs) return;
+  clock.set('toolStartS', (windowAtMs.startMs - spawnedAtMs) / 1000);
+  clock.set('toolExitS', (exitedAtMs - windowAtMs.endMs) / 1000);
+}
+
 /** Runs the recipe's processes once: services, then the measuring process (which warms itself up). */
-async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number, tag: string): Promise<PhaseResult> {
+async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number, tag: string, clock: StepClock): Promise<PhaseResult> {
   const recipe = getNetnsRecipe(planned.path);
   const ctx: TrialContext = {
     topology: env.topology,
@@ -134,6 +143,7 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
     const baseline = ex ? null : await sampleBaseline(cpus);
     // Lab mode: a sampler per host, started now so its first samples are the hosts' idle baseline.
     remote = ex?.startCpu ? await ex.startCpu({ prefix: `${planned.trialId}${tag}`, plan: env.cpu, specs: processes }) : null;
+    clock.lap('baselineS');
     // Lab hosts mount their own tracefs (not done by lab mode yet): only a local trial mounts it here.
     if (!ex && processes.some((p) => p.tracefs)) releaseTracefs = await ensureTracefs(env.ledger);
     // Services started so far, by role: a tracer that filters by process id is planned with them.
@@ -157,9 +167,11 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
         }
       }
     }
+    clock.lap('servicesStartS');
     const measureSpec = processes.find((p) => p.kind === 'measure');
     if (!measureSpec) throw new Error(`recipe for ${planned.path} planned no measuring process`);
     if (env.signal.aborted) throw new Interrupted();
+    const spawnedAtMs = performance.now();
     const measure = spawn(measureSpec, `${planned.trialId}${tag}-${measureSpec.role}`, env.trialTimeoutS * 1000);
     const stopMeasure = () => void measure.stop(1000);
     env.signal.addEventListener('abort', stopMeasure, { once: true });
@@ -173,7 +185,10 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
         ? measureCpu(measure, services, { cpus, baseline, window: measureSpec.measuredWindow })
         : (remote?.measure(measure, services, measureSpec.measuredWindow).then((r) => ((trafficAtMs = r.trafficAtMs), r)) ?? null);
     const measureOutcome = await measure.done;
+    const exitedAtMs = performance.now();
     const windowed = cpuDone === null ? { cost: UNMEASURED_CPU, noisy: null } : await cpuDone;
+    toolSteps(clock, spawnedAtMs, exitedAtMs, 'windowAtMs' in windowed ? windowed.windowAtMs : undefined);
+    clock.skip();
     if (stopTimer) clearTimeout(stopTimer);
     env.signal.removeEventListener('abort', stopMeasure);
     if (env.signal.aborted) throw new Interrupted();
@@ -189,6 +204,7 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
     for (const s of services) s.sampleCpu();
     const serviceOutcomes: ProcessOutcome[] = [];
     for (const s of [...services].reverse()) serviceOutcomes.unshift(await s.stop());
+    clock.lap('servicesStopS');
     return {
       measure: measureOutcome,
       measureDriver: measureSpec.driver,
@@ -271,6 +287,7 @@ function packetRate(m: Measurement): number | null {
 
 export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<TrialRecord | null> {
   const startedAt = new Date();
+  const clock = new StepClock();
   const base = baseRecord(planned, env, startedAt);
   const finish = (status: TrialStatus, m: Omit<Measurement, 'status'>, extra: Partial<TrialRecord> = {}): TrialRecord => ({
     ...base,
@@ -281,6 +298,7 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
     native: m.msgSizeBytes !== null && m.msgSizeBytes !== planned.msgSizeBytes ? { ...m.native, msgSizeBytesSent: m.msgSizeBytes } : m.native,
     status,
     durationS: Math.round(((Date.now() - startedAt.getTime()) / 1000) * 1000) / 1000,
+    stepsS: clock.steps,
     ...extra,
   });
 
@@ -290,7 +308,7 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
 
   try {
     // No separate warm-up run: it would warm another process. Each client warms itself (ctx.warmupS).
-    const phase = await runPhase(planned, env, env.durationS, '');
+    const phase = await runPhase(planned, env, env.durationS, '', clock);
     const rawError = [phase.measure, ...phase.services].find((o) => o.rawError !== undefined)?.rawError;
     if (rawError !== undefined) throw rawError instanceof Error ? rawError : new Error(String(rawError));
     const raw = [phase.measure, ...phase.services].flatMap((o) => [o.stdoutFile, o.stderrFile]).map((f) => relative(env.runDir, f));
@@ -308,6 +326,7 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
     const services = parseServices(phase.services);
     const recipe = getNetnsRecipe(planned.path);
     const m = parsed[0] && recipe.combine ? recipe.combine(parsed[0], services, planned.options) : parsed[0];
+    clock.lap('parseS');
     if (!m) return finish('failed', noMeasurement(planned.msgSizeBytes, 'the tool printed no result'), { raw });
     // The driver checked its own result; a combination with the services' counters is checked here.
     const impossible = m.status === 'ok' ? impossibleValues(m) : [];
@@ -327,6 +346,7 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
     const artifacts = await readArtifacts(env.executor ? await env.executor.fetchArtifacts(phase.artifacts) : phase.artifacts);
     Object.assign(native, recipe.nativeFromArtifacts ? recipe.nativeFromArtifacts(artifacts) : Object.fromEntries(artifacts.map((a) => [a.kind, a.content])));
     raw.push(...artifacts.map((a) => relative(env.runDir, a.path)));
+    clock.lap('analysisS');
     const cpu: CpuCost = { ...phase.cpu, nsPerPacket: phase.cpu.coresBusy === null ? null : nsPerPacket(phase.cpu.coresBusy, packetRate(m)) };
     const { status, ...measurement } = m;
     const traffic =

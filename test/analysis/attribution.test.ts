@@ -329,3 +329,25 @@ function blank(seq: number): TsprobeRecord {
   const [record] = parseTsprobeRecords(`${BASE_HEADER},rtt_ns\n${seq},lost${','.repeat(22)}\n`);
   return record as TsprobeRecord;
 }
+
+describe('timestamp-order check', () => {
+  // Each same-host pair the check compares, swapped in one request of 200: exactly one violation.
+  const PAIRS: [string, string][] = [
+    ['c_send_ns', 'c_tx_ns'],
+    ['c_tx_ns', 'c_rx_ns'],
+    ['c_rx_ns', 'c_ret_ns'],
+    ['s_rx_ns', 's_ret_ns'],
+    ['s_ret_ns', 's_dec_ns'],
+    ['s_dec_ns', 's_hdl_ns'],
+    ['s_hdl_ns', 's_enc_ns'],
+    ['s_enc_ns', 's_send_ns'],
+    ['s_send_ns', 's_tx_ns'],
+  ];
+  test.each(PAIRS)('%s after %s in one request is one violation', (a, b) => {
+    const rows = Array.from({ length: 200 }, (_, i) => baseRow(i));
+    const bad = rows[7]!;
+    [bad[a], bad[b]] = [bad[b]!, bad[a]!];
+    const check = ok(attribute(parseTsprobeRecords(toCsv(rows)), THIN)).checks.find((c) => c.name === 'timestamp-order');
+    expect(check).toMatchObject({ violations: 1, passed: true });
+  });
+});
