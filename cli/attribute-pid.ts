@@ -5,6 +5,7 @@
 // client then runs inside that namespace and sends over its loopback; only loopback or a private
 // test address is accepted, so traffic stays on this host.
 import { existsSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { isPrivateTestAddress } from '../core/validate.js';
 
@@ -15,6 +16,20 @@ export interface RunningTarget {
   netns: 'own' | 'pid';
   /** The named namespace (ip netns) the process is in, when it has a name. */
   netnsName: string | null;
+  /** The runtime, by the program the process runs (/proc/PID/exe): its pauses can then be asked for. */
+  runtime: 'jvm' | 'node' | null;
+}
+
+function runtimeOf(pid: number): RunningTarget['runtime'] {
+  let exe: string;
+  try {
+    exe = basename(readlinkSync(`/proc/${pid}/exe`));
+  } catch {
+    return null;
+  }
+  if (exe === 'java') return 'jvm';
+  if (exe === 'node' || exe === 'nodejs') return 'node';
+  return null;
 }
 
 interface SocketRow {
@@ -108,9 +123,10 @@ export function checkRunningService(pid: number, port: number, protocol: 'udp' |
   }
   const addresses = sockets.map((s) => hexToIPv4(s.local));
   // Any address (0.0.0.0, ::): the service's own loopback.
-  if (addresses.includes('0.0.0.0')) return { address: '127.0.0.1', netns, netnsName: netnsName(pid) };
+  const found = (address: string): RunningTarget => ({ address, netns, netnsName: netnsName(pid), runtime: runtimeOf(pid) });
+  if (addresses.includes('0.0.0.0')) return found('127.0.0.1');
   const usable = addresses.find((a) => a !== null && (a.startsWith('127.') || isPrivateTestAddress(a)));
-  if (usable) return { address: usable, netns, netnsName: netnsName(pid) };
+  if (usable) return found(usable);
   const seen = addresses.map((a, i) => a ?? `IPv6 ${sockets[i]!.local}`).join(', ');
   throw new UserError(
     `--pid ${pid}: the service listens on ${seen} port ${port}; bypassbench sends only to loopback (127.0.0.0/8, 0.0.0.0) or private test addresses (10/8, 172.16/12, 192.168/16, 198.18/15) over IPv4, so traffic stays on this host`,

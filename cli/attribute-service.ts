@@ -7,8 +7,13 @@ import { UserError } from '../core/errors.js';
 import type { TrialRecord } from '../core/trial.js';
 import { parseSuite } from '../suites/load.js';
 import { data, human } from './output.js';
-import { runToReport } from './run-flow.js';
+import { runToReport, type FinishedRun } from './run-flow.js';
 import { checkRunningService } from './attribute-pid.js';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../core/project.js';
+import { switchOnJvmLog } from '../runners/jvm-log.js';
 
 export { checkRunningService } from './attribute-pid.js';
 
@@ -39,6 +44,9 @@ export async function serviceHandler(args: ServiceAttributeArgs): Promise<number
   }
   const tcp = args.protocol === 'tcp' ? { connections: args.connections, framing: args.framing } : {};
   let options: Record<string, unknown>;
+  let jvmLog: string | null = null;
+  let undoJvmLog: (() => Promise<void>) | null = null;
+  let pausesNote: string | null = null;
   if (args.pid !== undefined) {
     if (args.command.length > 0) throw new UserError('give either --pid PID --port PORT or -- COMMAND ARGS…, not both');
     if (args.port === undefined) throw new UserError(`--pid needs --port: the ${args.protocol.toUpperCase()} port the service listens on`);
@@ -47,6 +55,18 @@ export async function serviceHandler(args: ServiceAttributeArgs): Promise<number
       human(
         `--pid ${args.pid}: in network namespace ${target.netnsName ?? `/proc/${args.pid}/ns/net`}; the client runs there and sends to ${target.address}:${args.port}`,
       );
+    if (target.runtime === 'jvm') {
+      // Its gc/safepoint logging, switched on now and off when the run ends (runners/jvm-log.ts).
+      jvmLog = join(tmpdir(), `bypassbench-jvm-${args.pid}-${process.pid}.log`);
+      undoJvmLog = await switchOnJvmLog(args.pid, jvmLog);
+    }
+    pausesNote =
+      target.runtime === 'node'
+        ? 'pauses: not observed (a running Node.js process cannot be attached safely; start it with the preload to see V8 pauses: ' +
+          `BYPASSBENCH_GC_LOG=FILE node --require ${join(projectRoot(), 'services', 'node', 'gc-observer.cjs')} …, or let bypassbench start it: attribute -- node …)`
+        : target.runtime === null
+          ? 'pauses: not observed (no known runtime: the process is neither java nor node)'
+          : null;
     options = {
       pid: args.pid,
       port: args.port,
@@ -54,6 +74,7 @@ export async function serviceHandler(args: ServiceAttributeArgs): Promise<number
       netns: target.netns,
       protocol: args.protocol,
       ...tcp,
+      ...(jvmLog ? { jvmLog } : {}),
       fields: args.fields,
       arrivals: args.arrivals,
     };
@@ -81,27 +102,45 @@ export async function serviceHandler(args: ServiceAttributeArgs): Promise<number
     repetitions: args.repetitions,
     paths: [{ path: 'service', options }],
   });
-  const loaded = parseSuite('bypassbench attribute', suiteText);
-  return runToReport({ loaded, outDir: args.out, json: args.json }, ({ summary }) => {
-    const rows = summary.records.map((t: TrialRecord) => ({
-      msgSizeBytes: t.msgSizeBytes,
-      offeredPps: t.offeredPps,
-      status: t.status,
-      error: t.error,
-      serviceAttribution: (t.native['serviceAttribution'] ?? null) as ServiceAttributionResult | null,
-    }));
-    if (args.json) data({ runDir: summary.runDir, status: summary.status, error: summary.error ?? null, trials: rows });
-    else for (const r of rows) printServiceAttribution(r);
-  });
+  let runDir: string | null = null;
+  try {
+    const loaded = parseSuite('bypassbench attribute', suiteText);
+    return await runToReport({ loaded, outDir: args.out, json: args.json }, ({ summary }) => {
+      runDir = summary.runDir;
+      report(summary, args.json, pausesNote);
+    });
+  } finally {
+    if (undoJvmLog) await undoJvmLog();
+    // The JVM's log goes with the run (raw/), not left in the temporary folder.
+    if (jvmLog && existsSync(jvmLog)) {
+      if (runDir) copyFileSync(jvmLog, join(runDir, 'raw', `jvm-${args.pid}.log`));
+      rmSync(jvmLog, { force: true });
+    }
+  }
 }
 
-function printServiceAttribution(r: {
-  msgSizeBytes: number | null;
-  offeredPps: number | null;
-  status: string;
-  error: string | null;
-  serviceAttribution: ServiceAttributionResult | null;
-}): void {
+function report(summary: FinishedRun['summary'], json: boolean, pausesNote: string | null): void {
+  const rows = summary.records.map((t: TrialRecord) => ({
+    msgSizeBytes: t.msgSizeBytes,
+    offeredPps: t.offeredPps,
+    status: t.status,
+    error: t.error,
+    serviceAttribution: (t.native['serviceAttribution'] ?? null) as ServiceAttributionResult | null,
+  }));
+  if (json) data({ runDir: summary.runDir, status: summary.status, error: summary.error ?? null, trials: rows });
+  else for (const r of rows) printServiceAttribution(r, pausesNote);
+}
+
+function printServiceAttribution(
+  r: {
+    msgSizeBytes: number | null;
+    offeredPps: number | null;
+    status: string;
+    error: string | null;
+    serviceAttribution: ServiceAttributionResult | null;
+  },
+  pausesNote: string | null,
+): void {
   human('');
   human(`${r.msgSizeBytes} B @ ${r.offeredPps} req/s: ${r.status}${r.error ? ` (${r.error})` : ''}`);
   const a = r.serviceAttribution;
@@ -126,6 +165,6 @@ function printServiceAttribution(r: {
   }
   if (a.pauses)
     human(`  pauses (${a.pauses.source}): ${a.pauses.count}, longest ${a.pauses.maxUs.toFixed(0)} µs, ${a.pauses.delayedRequests} requests delayed`);
-  else human('  pauses: not observed (no known runtime log for this service)');
+  else human(`  ${pausesNote ?? 'pauses: not observed (no known runtime log for this service)'}`);
   human(`  serialization: ${a.serialization}`);
 }

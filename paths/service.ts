@@ -52,6 +52,8 @@ export const serviceOptionsSchema = z
     pid: z.number().int().min(1).optional(),
     /** --pid: the address the service listens on, as its namespace sees it (loopback or a private test address). */
     address: z.ipv4({ error: 'must be an IPv4 address' }).optional(),
+    /** --pid of a JVM: the file its gc/safepoint logging was switched on into (jcmd VM.log; runners/jvm-log.ts). */
+    jvmLog: z.string().startsWith('/', { error: 'must be an absolute path' }).optional(),
     /** --pid: the service shares this host's network namespace (own), or has its own (pid: the client enters it). */
     netns: z.enum(['own', 'pid'], { error: 'must be own or pid' }).optional(),
     /** on: bpftrace follows the service; off: no tracer (the overhead bench's baseline). */
@@ -74,7 +76,10 @@ export const serviceOptionsSchema = z
     error: 'chain over tcp is not attributed yet (the hop matching knows datagrams only); use protocol: udp for a chain',
     path: ['chain'],
   })
-  .refine((o) => o.pid !== undefined || (o.address === undefined && o.netns === undefined), { error: 'address and netns go with pid', path: ['address'] });
+  .refine((o) => o.pid !== undefined || (o.address === undefined && o.netns === undefined && o.jvmLog === undefined), {
+    error: 'address, netns and jvmLog go with pid',
+    path: ['address'],
+  });
 export type ServiceOptions = z.infer<typeof serviceOptionsSchema>;
 
 /** The downstream service of a chain listens on the same address, this far above the trial's port (trial ports are 20000–29999). */
@@ -230,6 +235,8 @@ function planRunning(ctx: TrialContext, o: ServiceOptions, pid: number, port: nu
   const { client, artifacts } = clientSpec(ctx, o, 'host', o.address ?? '127.0.0.1', port);
   if (o.netns === 'pid') client.argv = ['nsenter', `--net=/proc/${pid}/ns/net`, '--', ...client.argv];
   if (o.trace === 'on') artifacts.push({ driver: bpftraceDriver.name, kind: BPFTRACE_SERVICE_TRACE, path: ctx.artifactPath('tracer.stdout') });
+  // The running JVM's log since it was switched on (it spans the run's trials; only overlapping pauses are charged).
+  if (o.jvmLog) artifacts.push({ driver: serviceDriver.name, kind: JVM_LOG, path: o.jvmLog });
   return { processes: [...processes, client], artifacts };
 }
 
