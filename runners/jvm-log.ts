@@ -6,8 +6,8 @@
 // other logging, e.g. warnings on stdout, is untouched; checked with `jcmd PID VM.log list`). The
 // undo is written to the state folder before the JVM is touched, so `bypassbench cleanup` undoes it
 // after a crash (sweepJvmLogs), only for the same process (pid and start time).
-import { readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { run, tryRun, which } from './exec.js';
 import { isSameProcessAlive, ledgerDir, readStartTicks } from './ledger.js';
@@ -31,8 +31,16 @@ function offArgv(pid: number, file: string): string[] {
 
 /** Switches the JVM's gc and safepoint logging on into `file`; returns the undo. A clear error when jcmd cannot. */
 export async function switchOnJvmLog(pid: number, file: string): Promise<() => Promise<void>> {
-  if (!which('jcmd')) throw new UserError(`--pid ${pid}: a JVM, but jcmd is not installed: apt-get install openjdk-17-jdk-headless (or run without pauses)`);
   if (/[\s,]/.test(file)) throw new UserError(`JVM log file ${JSON.stringify(file)}: must not contain spaces or commas (jcmd's option syntax)`);
+  // jcmd attaches by sending SIGQUIT, which kills a process that is not a JVM: make sure first.
+  let exe = '';
+  try {
+    exe = basename(readlinkSync(`/proc/${pid}/exe`));
+  } catch {
+    // gone or not readable: refused below
+  }
+  if (exe !== 'java') throw new UserError(`--pid ${pid}: not a JVM (runs ${exe || 'an unreadable program'}); jcmd would kill it`);
+  if (!which('jcmd')) throw new UserError(`--pid ${pid}: a JVM, but jcmd (which reads its pauses) is not installed: apt-get install openjdk-17-jdk-headless`);
   const pending: PendingUndo = { pid, startTicks: readStartTicks(pid), file, undo: offArgv(pid, file) };
   mkdirSync(ledgerDir(), { recursive: true });
   writeFileSync(pendingFile(pid), JSON.stringify(pending));
