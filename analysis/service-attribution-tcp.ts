@@ -11,6 +11,7 @@
 // dropped; requests that shared a segment or a read are counted too (coalesced…). All connection
 // fds become one (requests are matched by order across connections: at the low rates attribution
 // is run at, a request is answered before the next is sent). Writes are taken as one reply each.
+// A chain's front: its connections to the downstream service become one hop fd (see below).
 import type { ServiceTrace } from '../drivers/bpftrace/index.js';
 
 /** IPv4 + UDP header bytes, as the UDP matching expects of an arrival's length. */
@@ -62,11 +63,24 @@ function units(bytes: number, unit: number): number {
 }
 
 /** The trace with one event per request (see the file's comment) and how the byte stream was counted. */
+/** Reads of ≥ 24 bytes on the process's connections (fds it also writes). */
+function connectionReads(trace: ServiceTrace, tgid: number): ServiceTrace['receives'] {
+  const sendFds = new Set(trace.sends.filter((s) => s.tgid === tgid).map((s) => s.fd));
+  return trace.receives.filter((r) => r.tgid === tgid && r.bytes >= MIN_FRAME_BYTES && sendFds.has(r.fd));
+}
+
 export function tcpRequestTrace(trace: ServiceTrace, pid: number): { trace: ServiceTrace; matching: TcpMatching } {
-  const sendFds = new Set(trace.sends.filter((s) => s.tgid === pid).map((s) => s.fd));
-  const reads = trace.receives.filter((r) => r.tgid === pid && r.bytes >= MIN_FRAME_BYTES && sendFds.has(r.fd));
+  const allReads = connectionReads(trace, pid);
+  // A chain's front also reads the downstream's replies: the request's size is then the
+  // downstream's commonest read (it receives only requests), and the front's connections whose
+  // reads are not requests are its hop connections (kept apart, one fd, as a UDP chain's socket).
+  const downstream = trace.downstreamPid ?? null;
+  const requestBytes = mostCommon((downstream !== null ? connectionReads(trace, downstream) : allReads).map((r) => r.bytes));
+  const clientFd = (fd: number) => requestBytes !== null && allReads.filter((r) => r.fd === fd).some((r) => units(r.bytes, requestBytes) > 0);
+  const reads = allReads.filter((r) => clientFd(r.fd));
+  const hopReads = allReads.filter((r) => !clientFd(r.fd));
   const connFds = new Set(reads.map((r) => r.fd));
-  const requestBytes = mostCommon(reads.map((r) => r.bytes));
+  const hopFds = new Set(hopReads.map((r) => r.fd));
   const matching: TcpMatching = {
     protocol: 'tcp',
     requestBytes,
@@ -79,6 +93,13 @@ export function tcpRequestTrace(trace: ServiceTrace, pid: number): { trace: Serv
     unmatchedReads: 0,
   };
   const others = trace.receives.filter((r) => r.tgid !== pid);
+  const hopFd = hopFds.size > 0 ? Math.min(...hopFds) : null;
+  // The hop's replies as one receive each (a read holding two counts twice).
+  const hopReplyBytes = mostCommon(hopReads.map((r) => r.bytes));
+  for (const r of hopReads) {
+    const n = downstream !== null && hopReplyBytes !== null ? Math.max(1, units(r.bytes, hopReplyBytes)) : 0;
+    for (let k = 0; k < n; k++) others.push({ ...r, fd: hopFd! });
+  }
   if (requestBytes === null) return { trace: { ...trace, arrivals: [], departures: [], receives: others }, matching };
   const fd = Math.min(...connFds);
 
@@ -114,6 +135,9 @@ export function tcpRequestTrace(trace: ServiceTrace, pid: number): { trace: Serv
       for (let k = 0; k < n; k++) departures.push({ ns: d.ns, len: ETH_BYTES + IP_UDP_BYTES + replyBytes });
     }
   }
-  const sends = trace.sends.filter((s) => s.tgid !== pid || connFds.has(s.fd)).map((s) => (s.tgid === pid ? { ...s, fd } : s));
-  return { trace: { ...trace, arrivals, departures, receives: [...receives, ...others], sends }, matching };
+  const sends = trace.sends
+    .filter((s) => s.tgid !== pid || connFds.has(s.fd) || (downstream !== null && hopFds.has(s.fd)))
+    .map((s) => (s.tgid !== pid ? s : { ...s, fd: connFds.has(s.fd) ? fd : hopFd! }));
+  const byExit = (a: { exitNs: number }, b: { exitNs: number }) => a.exitNs - b.exitNs;
+  return { trace: { ...trace, arrivals, departures, receives: [...receives, ...others].sort(byExit), sends }, matching };
 }

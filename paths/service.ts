@@ -72,10 +72,6 @@ export const serviceOptionsSchema = z
     error: 'connections and framing go with protocol: tcp',
     path: ['protocol'],
   })
-  .refine((o) => !(o.protocol === 'tcp' && o.chain), {
-    error: 'chain over tcp is not attributed yet (the hop matching knows datagrams only); use protocol: udp for a chain',
-    path: ['chain'],
-  })
   .refine((o) => o.pid !== undefined || (o.address === undefined && o.netns === undefined && o.jvmLog === undefined), {
     error: 'address, netns and jvmLog go with pid',
     path: ['address'],
