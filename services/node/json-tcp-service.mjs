@@ -105,7 +105,10 @@ const server = net.createServer({ noDelay: true }, (sock) => {
     // The hop: one downstream connection per client connection; TCP keeps the replies in order.
     const colon = o.forward.lastIndexOf(':');
     next = net.connect({ host: o.forward.slice(0, colon), port: Number(o.forward.slice(colon + 1)), noDelay: true });
-    next.on('data', framer((f) => sock.write(f), bad));
+    next.on(
+      'data',
+      framer((f) => sock.write(f), bad),
+    );
     next.on('error', () => sock.destroy());
     sock.on('close', () => next.destroy());
   }
