@@ -1,14 +1,21 @@
 // `bypassbench attribute` on a real service: `-- COMMAND ARGS…` (started in the server namespace)
 // or `--pid PID --port PORT` (already running on this host). Builds a one-path suite of the
 // service path and prints, per trial, where the service's requests spent their time.
-import { existsSync, readFileSync, readlinkSync, readdirSync } from 'node:fs';
 import type { ServiceAttributionResult } from '../analysis/service-attribution.js';
 import { SERVICE_COMPONENT_NAMES } from '../analysis/service-attribution.js';
 import { UserError } from '../core/errors.js';
 import type { TrialRecord } from '../core/trial.js';
 import { parseSuite } from '../suites/load.js';
 import { data, human } from './output.js';
-import { runToReport } from './run-flow.js';
+import { runToReport, type FinishedRun } from './run-flow.js';
+import { checkRunningService } from './attribute-pid.js';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../core/project.js';
+import { switchOnJvmLog } from '../runners/jvm-log.js';
+
+export { checkRunningService } from './attribute-pid.js';
 
 export interface ServiceAttributeArgs {
   size: number[];
@@ -22,65 +29,55 @@ export interface ServiceAttributeArgs {
   pid?: number;
   port?: number;
   protocol: 'udp' | 'tcp';
+  /** TCP: persistent connections and framing of the load client. */
+  connections?: number;
+  framing?: 'header' | 'ndjson';
   /** The service's argv (after `--`). */
   command: string[];
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
-/** Sockets of a /proc/<pid>/net/{udp,tcp} table bound to this port (hex local port), by inode. */
-function socketInodes(pid: number, table: 'udp' | 'tcp', port: number): Set<string> {
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  const inodes = new Set<string>();
-  // A table row, e.g. "  12: 0100007F:4E20 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 123456 2 ...":
-  // local address:port, remote, state, …, inode (10th field).
-  for (const line of readFileSync(`/proc/${pid}/net/${table}`, 'utf8').split('\n').slice(1)) {
-    const f = line.trim().split(/\s+/);
-    if (f.length > 9 && f[1]?.endsWith(`:${hexPort}`)) inodes.add(f[9]!);
-  }
-  return inodes;
-}
-
-/** The PID exists, shares this host's network namespace and has a socket of its own on the port; else a clear error. */
-export function checkRunningService(pid: number, port: number, protocol: 'udp' | 'tcp'): void {
-  if (!existsSync(`/proc/${pid}`)) throw new UserError(`--pid ${pid}: no such process (nothing in /proc/${pid})`);
-  let ns: string;
-  try {
-    ns = readlinkSync(`/proc/${pid}/ns/net`);
-  } catch (err) {
-    throw new UserError(`--pid ${pid}: cannot read its network namespace (${(err as Error).message})`);
-  }
-  if (ns !== readlinkSync('/proc/self/ns/net')) {
-    throw new UserError(`--pid ${pid}: the process runs in another network namespace (${ns}); the load client reaches only services on this host's loopback`);
-  }
-  const inodes = new Set([...socketInodes(pid, protocol, port)]);
-  let owned = false;
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    let target: string;
-    try {
-      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-    } catch {
-      continue;
-    }
-    const m = /^socket:\[(\d+)\]$/.exec(target);
-    if (m && inodes.has(m[1]!)) owned = true;
-  }
-  if (!owned)
-    throw new UserError(
-      `--pid ${pid}: the process has no ${protocol.toUpperCase()} socket on port ${port} (checked /proc/${pid}/net/${protocol} and its open files)`,
-    );
-}
-
 export async function serviceHandler(args: ServiceAttributeArgs): Promise<number> {
-  if (args.protocol === 'tcp') {
-    throw new UserError('--protocol tcp: not supported yet: the open-loop client (bb-tsprobe) speaks UDP; attribute a UDP service, or use --protocol udp');
+  if (args.protocol !== 'tcp' && (args.connections !== undefined || args.framing !== undefined)) {
+    throw new UserError('--connections and --framing go with --protocol tcp');
   }
+  const tcp = args.protocol === 'tcp' ? { connections: args.connections, framing: args.framing } : {};
   let options: Record<string, unknown>;
+  let jvmLog: string | null = null;
+  let undoJvmLog: (() => Promise<void>) | null = null;
+  let pausesNote: string | null = null;
   if (args.pid !== undefined) {
     if (args.command.length > 0) throw new UserError('give either --pid PID --port PORT or -- COMMAND ARGS…, not both');
-    if (args.port === undefined) throw new UserError('--pid needs --port: the UDP port the service listens on');
-    checkRunningService(args.pid, args.port, args.protocol);
-    options = { pid: args.pid, port: args.port, fields: args.fields, arrivals: args.arrivals };
+    if (args.port === undefined) throw new UserError(`--pid needs --port: the ${args.protocol.toUpperCase()} port the service listens on`);
+    const target = checkRunningService(args.pid, args.port, args.protocol);
+    if (target.netns === 'pid')
+      human(
+        `--pid ${args.pid}: in network namespace ${target.netnsName ?? `/proc/${args.pid}/ns/net`}; the client runs there and sends to ${target.address}:${args.port}`,
+      );
+    if (target.runtime === 'jvm') {
+      // Its gc/safepoint logging, switched on now and off when the run ends (runners/jvm-log.ts).
+      jvmLog = join(tmpdir(), `bypassbench-jvm-${args.pid}-${process.pid}.log`);
+      undoJvmLog = await switchOnJvmLog(args.pid, jvmLog);
+    }
+    pausesNote =
+      target.runtime === 'node'
+        ? 'pauses: not observed (a running Node.js process cannot be attached safely; start it with the preload to see V8 pauses: ' +
+          `BYPASSBENCH_GC_LOG=FILE node --require ${join(projectRoot(), 'services', 'node', 'gc-observer.cjs')} …, or let bypassbench start it: attribute -- node …)`
+        : target.runtime === null
+          ? 'pauses: not observed (no known runtime: the process is neither java nor node)'
+          : null;
+    options = {
+      pid: args.pid,
+      port: args.port,
+      address: target.address,
+      netns: target.netns,
+      protocol: args.protocol,
+      ...tcp,
+      ...(jvmLog ? { jvmLog } : {}),
+      fields: args.fields,
+      arrivals: args.arrivals,
+    };
   } else {
     if (args.port === undefined && !args.command.some((a) => a.includes('{port}'))) {
       throw new UserError('-- COMMAND: give --port PORT (where the service listens), or write {port} in its arguments for bypassbench to fill in');
@@ -89,6 +86,8 @@ export async function serviceHandler(args: ServiceAttributeArgs): Promise<number
       service: 'command',
       command: args.command,
       ...(args.port !== undefined ? { port: args.port } : {}),
+      protocol: args.protocol,
+      ...tcp,
       fields: args.fields,
       arrivals: args.arrivals,
     };
@@ -103,27 +102,45 @@ export async function serviceHandler(args: ServiceAttributeArgs): Promise<number
     repetitions: args.repetitions,
     paths: [{ path: 'service', options }],
   });
-  const loaded = parseSuite('bypassbench attribute', suiteText);
-  return runToReport({ loaded, outDir: args.out, json: args.json }, ({ summary }) => {
-    const rows = summary.records.map((t: TrialRecord) => ({
-      msgSizeBytes: t.msgSizeBytes,
-      offeredPps: t.offeredPps,
-      status: t.status,
-      error: t.error,
-      serviceAttribution: (t.native['serviceAttribution'] ?? null) as ServiceAttributionResult | null,
-    }));
-    if (args.json) data({ runDir: summary.runDir, status: summary.status, error: summary.error ?? null, trials: rows });
-    else for (const r of rows) printServiceAttribution(r);
-  });
+  let runDir: string | null = null;
+  try {
+    const loaded = parseSuite('bypassbench attribute', suiteText);
+    return await runToReport({ loaded, outDir: args.out, json: args.json }, ({ summary }) => {
+      runDir = summary.runDir;
+      report(summary, args.json, pausesNote);
+    });
+  } finally {
+    if (undoJvmLog) await undoJvmLog();
+    // The JVM's log goes with the run (raw/), not left in the temporary folder.
+    if (jvmLog && existsSync(jvmLog)) {
+      if (runDir) copyFileSync(jvmLog, join(runDir, 'raw', `jvm-${args.pid}.log`));
+      rmSync(jvmLog, { force: true });
+    }
+  }
 }
 
-function printServiceAttribution(r: {
-  msgSizeBytes: number | null;
-  offeredPps: number | null;
-  status: string;
-  error: string | null;
-  serviceAttribution: ServiceAttributionResult | null;
-}): void {
+function report(summary: FinishedRun['summary'], json: boolean, pausesNote: string | null): void {
+  const rows = summary.records.map((t: TrialRecord) => ({
+    msgSizeBytes: t.msgSizeBytes,
+    offeredPps: t.offeredPps,
+    status: t.status,
+    error: t.error,
+    serviceAttribution: (t.native['serviceAttribution'] ?? null) as ServiceAttributionResult | null,
+  }));
+  if (json) data({ runDir: summary.runDir, status: summary.status, error: summary.error ?? null, trials: rows });
+  else for (const r of rows) printServiceAttribution(r, pausesNote);
+}
+
+function printServiceAttribution(
+  r: {
+    msgSizeBytes: number | null;
+    offeredPps: number | null;
+    status: string;
+    error: string | null;
+    serviceAttribution: ServiceAttributionResult | null;
+  },
+  pausesNote: string | null,
+): void {
   human('');
   human(`${r.msgSizeBytes} B @ ${r.offeredPps} req/s: ${r.status}${r.error ? ` (${r.error})` : ''}`);
   const a = r.serviceAttribution;
@@ -148,6 +165,6 @@ function printServiceAttribution(r: {
   }
   if (a.pauses)
     human(`  pauses (${a.pauses.source}): ${a.pauses.count}, longest ${a.pauses.maxUs.toFixed(0)} µs, ${a.pauses.delayedRequests} requests delayed`);
-  else human('  pauses: not observed (no known runtime log for this service)');
+  else human(`  ${pausesNote ?? 'pauses: not observed (no known runtime log for this service)'}`);
   human(`  serialization: ${a.serialization}`);
 }

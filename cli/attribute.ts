@@ -39,13 +39,19 @@ export function builder(y: Argv) {
       describe: 'a real service to start in the server namespace (after --); {ip} and {port} are filled in',
     })
     .option('pid', { type: 'number', describe: 'attribute an already running service on this host (with --port)' })
-    .option('port', { type: 'number', describe: 'the UDP port the real service listens on' })
+    .option('port', { type: 'number', describe: 'the port the real service listens on' })
     .option('protocol', { choices: ['udp', 'tcp'] as const, default: 'udp' as const, describe: "the real service's protocol" })
+    .option('connections', { type: 'number', describe: 'TCP: persistent connections the load is spread over (default 1)' })
+    .option('framing', {
+      choices: ['header', 'ndjson'] as const,
+      describe: "TCP: requests as bb-tsprobe's 24-byte header + JSON body (default), or one JSON object per line with an id",
+    })
     .example(
       '$0 attribute --rate 500 -- java -cp services/build/java JsonUdpService --bind {ip} --port {port}',
       'a real (Java) service, started in the server namespace',
     )
-    .example('$0 attribute --pid 1234 --port 7000', 'an already running UDP service on this host, loaded over loopback')
+    .example('$0 attribute --pid 1234 --port 7000', 'an already running UDP service, loaded over its own loopback (in its network namespace)')
+    .example('$0 attribute --protocol tcp --rate 200 -- node services/node/json-tcp-service.mjs --bind {ip} --port {port}', 'a TCP service')
     .example('$0 attribute --rate 1000 5000', 'bare UDP request/response at two rates')
     .example('$0 attribute --codec json --hops 2 --pause-us 2000 --pause-every-ms 50 --pacing sleep', 'an application-heavy service');
 }
@@ -69,6 +75,8 @@ interface AttributeArgs {
   pid?: number;
   port?: number;
   protocol: 'udp' | 'tcp';
+  connections?: number;
+  framing?: 'header' | 'ndjson';
 }
 
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)} %`);

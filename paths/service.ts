@@ -13,7 +13,9 @@ import { nativeBinary, projectRoot } from '../core/project.js';
 import { BPFTRACE_SERVICE_TRACE, SERVICE_TRACE_READY, bpftraceDriver, buildServiceTraceCommand, type ServiceTrace } from '../drivers/bpftrace/index.js';
 import { JVM_LOG, JVM_LOG_DOWNSTREAM, NODE_GC_LOG, NODE_GC_LOG_DOWNSTREAM, serviceDriver, type RuntimePauses } from '../drivers/service/index.js';
 import { TSPROBE_RECORDS, TSPROBE_THREAD_INFO, tsprobeDriver, type ThreadInfo, type TsprobeRecord } from '../drivers/tsprobe/index.js';
-import type { ArtifactSpec, NetnsRecipe, ProcessSpec, ReadArtifact, TrialContext, TrialProcesses } from './types.js';
+import { buildTsprobeTcpClientCommand } from '../drivers/tsprobe/tcp-command.js';
+import { tcpRequestTrace } from '../analysis/service-attribution-tcp.js';
+import type { ArtifactSpec, NetnsRecipe, ProcessSpec, ReadArtifact, ReadyCheck, TrialContext, TrialProcesses } from './types.js';
 
 export const serviceOptionsSchema = z
   .strictObject({
@@ -36,11 +38,24 @@ export const serviceOptionsSchema = z
     arrivals: z.enum(['fixed', 'poisson']).default('fixed'),
     /** The client sleeps between sends (a spinning client competes with the service on a small VM). */
     pacing: z.enum(['busy', 'sleep']).default('sleep'),
+    /** The service's protocol: udp (datagrams) or tcp (persistent connections; bb-tsprobe tcp-client). */
+    protocol: z.enum(['udp', 'tcp'], { error: 'must be udp or tcp' }).default('udp'),
+    /** tcp: persistent connections the client spreads its requests over (round robin). */
+    connections: z.number().int().min(1).max(64).optional(),
+    /** tcp: header = bb-tsprobe's 24-byte header (length-prefixed) + JSON body; ndjson = one JSON object per line with an "id". */
+    framing: z.enum(['header', 'ndjson'], { error: 'must be header or ndjson' }).optional(),
     /**
-     * An already running service in the host's own namespace (bypassbench attribute --pid): no
-     * service is started; the client loads 127.0.0.1:port over loopback and the tracer follows the pid.
+     * An already running service (bypassbench attribute --pid): no service is started; the client
+     * loads `address`:port from inside the pid's network namespace (over its loopback) and the
+     * tracer follows the pid.
      */
     pid: z.number().int().min(1).optional(),
+    /** --pid: the address the service listens on, as its namespace sees it (loopback or a private test address). */
+    address: z.ipv4({ error: 'must be an IPv4 address' }).optional(),
+    /** --pid of a JVM: the file its gc/safepoint logging was switched on into (jcmd VM.log; runners/jvm-log.ts). */
+    jvmLog: z.string().startsWith('/', { error: 'must be an absolute path' }).optional(),
+    /** --pid: the service shares this host's network namespace (own), or has its own (pid: the client enters it). */
+    netns: z.enum(['own', 'pid'], { error: 'must be own or pid' }).optional(),
     /** on: bpftrace follows the service; off: no tracer (the overhead bench's baseline). */
     trace: z.enum(['on', 'off'], { error: 'must be on or off' }).default('on'),
   })
@@ -52,7 +67,15 @@ export const serviceOptionsSchema = z
     error: 'command goes with service: command (and only with it)',
     path: ['command'],
   })
-  .refine((o) => !(o.service === 'command' && o.chain), { error: 'chain is for the demo services', path: ['chain'] });
+  .refine((o) => !(o.service === 'command' && o.chain), { error: 'chain is for the demo services', path: ['chain'] })
+  .refine((o) => o.protocol === 'tcp' || (o.connections === undefined && o.framing === undefined), {
+    error: 'connections and framing go with protocol: tcp',
+    path: ['protocol'],
+  })
+  .refine((o) => o.pid !== undefined || (o.address === undefined && o.netns === undefined && o.jvmLog === undefined), {
+    error: 'address, netns and jvmLog go with pid',
+    path: ['address'],
+  });
 export type ServiceOptions = z.infer<typeof serviceOptionsSchema>;
 
 /** The downstream service of a chain listens on the same address, this far above the trial's port (trial ports are 20000–29999). */
@@ -77,6 +100,7 @@ function withPauseLog(argv: readonly string[], runtime: Runtime, log: string): s
 }
 
 function demoArgv(o: ServiceOptions, ip: string, port: number, forward: string | null): string[] {
+  const tcp = o.protocol === 'tcp';
   const args = ['--bind', ip, '--port', String(port), '--alloc-kb', String(o.allocKb), '--gc-every-ms', String(o.gcEveryMs)];
   if (o.crashAfter > 0 && !forward) args.push('--crash-after', String(o.crashAfter));
   if (forward) args.push('--forward', forward);
@@ -90,11 +114,16 @@ function demoArgv(o: ServiceOptions, ip: string, port: number, forward: string |
       '-Xmx64m',
       '-cp',
       join(projectRoot(), 'services', 'build', 'java'),
-      'JsonUdpService',
+      tcp ? 'JsonTcpService' : 'JsonUdpService',
       ...args,
     ];
   }
-  return [process.execPath, ...(o.gcEveryMs > 0 ? ['--expose-gc'] : []), join(projectRoot(), 'services', 'node', 'json-udp-service.mjs'), ...args];
+  return [
+    process.execPath,
+    ...(o.gcEveryMs > 0 ? ['--expose-gc'] : []),
+    join(projectRoot(), 'services', 'node', tcp ? 'json-tcp-service.mjs' : 'json-udp-service.mjs'),
+    ...args,
+  ];
 }
 
 function runtimeOf(o: ServiceOptions): Runtime {
@@ -133,7 +162,7 @@ export const serviceRecipe: NetnsRecipe<ServiceOptions> = {
         kind: 'service',
         cpu: ctx.cpu.server,
         argv: downstreamLog ? withPauseLog(downArgv, runtime, downstreamLog) : downArgv,
-        ready: { udpPort: downPort, timeoutMs: 30_000 },
+        ready: readyOn(o, downPort),
       });
     }
     const base = o.service === 'command' ? o.command!.map((a) => a.replaceAll('{ip}', ip).replaceAll('{port}', String(port))) : demoArgv(o, ip, port, forward);
@@ -144,7 +173,7 @@ export const serviceRecipe: NetnsRecipe<ServiceOptions> = {
       kind: 'service',
       cpu: ctx.cpu.server,
       argv: pauseLog ? withPauseLog(base, runtime, pauseLog) : base,
-      ready: { udpPort: port, timeoutMs: 30_000 },
+      ready: readyOn(o, port),
     });
     if (o.trace === 'on') {
       processes.push({
@@ -161,6 +190,7 @@ export const serviceRecipe: NetnsRecipe<ServiceOptions> = {
             pid,
             ...(pids['downstream'] !== undefined ? { downstreamPid: pids['downstream'] } : {}),
             ifname: ctx.topology.server.ifname,
+            tcp: o.protocol === 'tcp',
           });
         },
         ready: { outputIncludes: `${SERVICE_TRACE_READY}\n`, timeoutMs: 30_000 },
@@ -178,7 +208,16 @@ export const serviceRecipe: NetnsRecipe<ServiceOptions> = {
   nativeFromArtifacts: (artifacts: ReadArtifact[]) => serviceNative(artifacts),
 };
 
-/** An already running service on this host: the tracer (pid known now) and the client on loopback. */
+/** Ready once it listens (TCP) or has bound the port (UDP). */
+function readyOn(o: ServiceOptions, port: number): ReadyCheck {
+  return o.protocol === 'tcp' ? { tcpListenPort: port, timeoutMs: 30_000 } : { udpPort: port, timeoutMs: 30_000 };
+}
+
+/**
+ * An already running service: the tracer (pid known now) and the client on the service's own
+ * loopback — in this host's namespace, or entering the pid's (nsenter --net=/proc/PID/ns/net: the
+ * client's traffic stays inside that namespace). Either way requests go over lo there.
+ */
 function planRunning(ctx: TrialContext, o: ServiceOptions, pid: number, port: number): TrialProcesses {
   const processes: ProcessSpec[] = [];
   if (o.trace === 'on') {
@@ -188,13 +227,16 @@ function planRunning(ctx: TrialContext, o: ServiceOptions, pid: number, port: nu
       driver: bpftraceDriver.name,
       kind: 'service',
       cpu: null,
-      argv: buildServiceTraceCommand({ pid, ifname: 'lo' }),
+      argv: buildServiceTraceCommand({ pid, ifname: 'lo', tcp: o.protocol === 'tcp' }),
       ready: { outputIncludes: `${SERVICE_TRACE_READY}\n`, timeoutMs: 30_000 },
       tracefs: true,
     });
   }
-  const { client, artifacts } = clientSpec(ctx, o, 'host', '127.0.0.1', port);
+  const { client, artifacts } = clientSpec(ctx, o, 'host', o.address ?? '127.0.0.1', port);
+  if (o.netns === 'pid') client.argv = ['nsenter', `--net=/proc/${pid}/ns/net`, '--', ...client.argv];
   if (o.trace === 'on') artifacts.push({ driver: bpftraceDriver.name, kind: BPFTRACE_SERVICE_TRACE, path: ctx.artifactPath('tracer.stdout') });
+  // The running JVM's log since it was switched on (it spans the run's trials; only overlapping pauses are charged).
+  if (o.jvmLog) artifacts.push({ driver: serviceDriver.name, kind: JVM_LOG, path: o.jvmLog });
   return { processes: [...processes, client], artifacts };
 }
 
@@ -207,27 +249,31 @@ function clientSpec(
 ): { client: ProcessSpec; artifacts: ArtifactSpec[] } {
   const recordsPath = ctx.artifactPath('tsprobe-records.csv');
   const clientInfo = ctx.artifactPath('client-thread.json');
+  const common = {
+    binary: nativeBinary('bb-tsprobe'),
+    serverIp: ip,
+    port,
+    msgSizeBytes: ctx.msgSizeBytes,
+    offeredPps: ctx.offeredPps ?? 1000,
+    durationS: ctx.durationS,
+    fields: o.fields,
+    arrivals: o.arrivals,
+    recordsPath,
+    threadInfoPath: clientInfo,
+  };
+  const tcpArgv = () =>
+    buildTsprobeTcpClientCommand({
+      ...common,
+      ...(o.connections !== undefined ? { connections: o.connections } : {}),
+      ...(o.framing !== undefined ? { framing: o.framing } : {}),
+    });
   const client: ProcessSpec = {
     role: 'client',
     place,
     driver: tsprobeDriver.name,
     kind: 'measure',
     cpu: ctx.cpu.client,
-    argv: tsprobeDriver.buildCommand({
-      role: 'client',
-      binary: nativeBinary('bb-tsprobe'),
-      serverIp: ip,
-      port,
-      msgSizeBytes: ctx.msgSizeBytes,
-      offeredPps: ctx.offeredPps ?? 1000,
-      durationS: ctx.durationS,
-      codec: 'json',
-      fields: o.fields,
-      arrivals: o.arrivals,
-      pacing: o.pacing,
-      recordsPath,
-      threadInfoPath: clientInfo,
-    }),
+    argv: o.protocol === 'tcp' ? tcpArgv() : tsprobeDriver.buildCommand({ role: 'client', ...common, codec: 'json', pacing: o.pacing }),
   };
   const artifacts: ArtifactSpec[] = [
     { driver: tsprobeDriver.name, kind: TSPROBE_RECORDS, path: recordsPath },
@@ -247,14 +293,16 @@ export function serviceNative(artifacts: readonly ReadArtifact[]): Record<string
   const tracing = trace ? 'bpftrace drivers/bpftrace/service.bt (tracepoints)' : 'off';
   if (!records || !client || !trace) return { serviceTracing: tracing, serviceAttribution: null };
   if (trace.pid === null) throw new UserError('service tracer output has no "pids" line: the tracer did not start');
+  // A TCP service's byte stream becomes one event per request first (analysis/service-attribution-tcp.ts).
+  const tcp = trace.tcp ? tcpRequestTrace(trace, trace.pid) : null;
   const serviceAttribution = attributeService({
     records,
     client,
-    trace,
+    trace: tcp ? tcp.trace : trace,
     pid: trace.pid,
     ...(trace.downstreamPid !== null ? { downstreamPid: trace.downstreamPid } : {}),
     pauses,
     downstreamPauses,
   });
-  return { serviceTracing: tracing, serviceAttribution };
+  return { serviceTracing: tracing, serviceAttribution, ...(tcp ? { serviceTcpMatching: tcp.matching } : {}) };
 }

@@ -7,6 +7,7 @@ import { HUGETLBFS_MOUNT_ROOT, POOL_LOCK } from './hugepages.js';
 import { isSameProcessAlive, liveOwnerRunIds, readLedgers, readStartTicks, type LedgerData } from './ledger.js';
 import { deleteNetns, NETNS_PATTERN, netnsPids } from './netns.js';
 import { killGroup, run, tryRun } from './exec.js';
+import { sweepJvmLogs } from './jvm-log.js';
 
 export interface CleanupAction {
   what: string;
@@ -178,6 +179,8 @@ export async function cleanup(opts: { dryRun?: boolean; force?: boolean } = {}):
     }
     await cleanLedger(data, file, dryRun, actions);
   }
+  // JVM logging a killed `attribute --pid` switched on (runners/jvm-log.ts).
+  for (const what of await sweepJvmLogs(dryRun)) actions.push({ what, done: !dryRun });
   // Orphans: objects with our names whose ledger is gone (or was never written).
   let namespaces: string[] = [];
   try {

@@ -8,6 +8,8 @@
 // - Java's DatagramChannel receives with recvfrom and sends with sendto; Node (libuv) sleeps in
 //   epoll_pwait, then recvmsg (one more returns EAGAIN) and sendmsg.
 // - On veth, net_dev_xmit's len includes the 14-byte Ethernet header, netif_receive_skb's does not.
+// - TCP (the fourth parameter 1): Java's blocking SocketChannel and libuv read/write their
+//   connections; the JVM's log writes are write() calls too (another fd, dropped by the analysis).
 import { join } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { projectRoot } from '../../core/project.js';
@@ -27,18 +29,20 @@ export interface ServiceTraceParams {
   downstreamPid?: number;
   /** The interface where requests arrive and replies leave (the server's veth end, or lo). */
   ifname: string;
+  /** A TCP service: its read/readv and write/writev calls are traced too (absent = UDP). */
+  tcp?: boolean;
 }
 
 function checkPid(field: string, pid: number): void {
   if (!Number.isInteger(pid) || pid < 1 || pid > 4_194_304) throw new UserError(`service tracer: ${field} must be a process id (1..4194304), got ${pid}`);
 }
 
-/** bpftrace's argv: the project's script file and its three positional parameters. */
+/** bpftrace's argv: the project's script file and its four positional parameters. */
 export function buildServiceTraceCommand(p: ServiceTraceParams): string[] {
   checkPid('pid', p.pid);
   if (p.downstreamPid !== undefined) checkPid('downstreamPid', p.downstreamPid);
   assertIfName(p.ifname, 'service tracer: ifname');
-  return ['bpftrace', serviceScriptPath(), String(p.pid), String(p.downstreamPid ?? 0), p.ifname];
+  return ['bpftrace', serviceScriptPath(), String(p.pid), String(p.downstreamPid ?? 0), p.ifname, p.tcp ? '1' : '0'];
 }
 
 /** A receive syscall that returned data, or a send syscall entered, by one of the traced processes. */
@@ -53,6 +57,8 @@ export interface ServiceTrace {
   /** The traced service's process id and its downstream's (null: none), from the script's first line. */
   pid: number | null;
   downstreamPid: number | null;
+  /** Traced as a TCP service (read/write calls included; the pids line's third field, absent before TCP support). */
+  tcp?: boolean;
   /** Packets arriving on the interface: time and length (IP packet). */
   arrivals: { ns: number; len: number }[];
   /** Packets leaving through it: time and length (Ethernet frame). */
@@ -63,8 +69,8 @@ export interface ServiceTrace {
   waits: { kind: 'wakeup' | 'preempted'; tid: number; fromNs: number; toNs: number }[];
 }
 
-// "pids 19304 0": the service's and its downstream's process ids (0 = none).
-const PIDS = /^pids (\d+) (\d+)$/;
+// "pids 19304 0" or "pids 19304 0 1": the service's and its downstream's process ids (0 = none), then the TCP flag.
+const PIDS = /^pids (\d+) (\d+)(?: ([01]))?$/;
 // "R 10993414359659 236" / "X 10993414357193 250": packet in / out, time, length.
 const PACKET = /^([RX]) (\d+) (\d+)$/;
 // "r 19304 19308 4 10993414376269 10993414378375 197": tgid, tid, fd, enter, exit, bytes.
@@ -76,7 +82,7 @@ const WAIT = /^([WP]) (\d+) (\d+) (\d+)$/;
 
 /** Parses service.bt's output; bpftrace's own lines ("Attaching…", "ready", blank) are skipped. */
 export function parseServiceTrace(text: string, source = 'service tracer output'): ServiceTrace {
-  const t: ServiceTrace = { pid: null, downstreamPid: null, arrivals: [], departures: [], receives: [], sends: [], waits: [] };
+  const t: ServiceTrace = { pid: null, downstreamPid: null, tcp: false, arrivals: [], departures: [], receives: [], sends: [], waits: [] };
   text.split('\n').forEach((raw, i) => {
     const line = raw.trim();
     if (line === '' || line === SERVICE_TRACE_READY || line.startsWith('Attaching')) return;
@@ -84,6 +90,7 @@ export function parseServiceTrace(text: string, source = 'service tracer output'
     if (m) {
       t.pid = Number(m[1]);
       t.downstreamPid = m[2] === '0' ? null : Number(m[2]);
+      t.tcp = m[3] === '1';
       return;
     }
     m = PACKET.exec(line);

@@ -7,7 +7,7 @@
 static int usage(void) {
   fprintf(stderr,
           "bb-tsprobe " TSP_VERSION_STR " - UDP request/response probe with SO_TIMESTAMPING\n"
-          "usage: bb-tsprobe server|relay|client [options]   (bb-tsprobe SUBCOMMAND --help)\n"
+          "usage: bb-tsprobe server|relay|client|tcp-client [options]   (bb-tsprobe SUBCOMMAND --help)\n"
           "       bb-tsprobe --version\n");
   return 2;
 }
@@ -22,5 +22,6 @@ int main(int argc, char **argv) {
   if (strcmp(argv[1], "server") == 0) return cmd_server(argc - 1, argv + 1);
   if (strcmp(argv[1], "relay") == 0) return cmd_relay(argc - 1, argv + 1);
   if (strcmp(argv[1], "client") == 0) return cmd_client(argc - 1, argv + 1);
+  if (strcmp(argv[1], "tcp-client") == 0) return cmd_tcp_client(argc - 1, argv + 1);
   return usage();
 }

@@ -218,6 +218,8 @@ int64_t *make_schedule(const struct schedule_cfg *cfg, int64_t span_ns, uint64_t
 int cmd_server(int argc, char **argv);
 int cmd_relay(int argc, char **argv);
 int cmd_client(int argc, char **argv);
+/* The open-loop client for TCP services (tcp_client.c). */
+int cmd_tcp_client(int argc, char **argv);
 
 extern volatile int g_stop;
 /* SIGINT/SIGTERM set g_stop; SIGALRM (the wake-up timer) only interrupts a blocking call. */

@@ -6,8 +6,8 @@ import { fixturePath } from '../../helpers/fixtures.js';
 
 describe('service tracer command', () => {
   it('passes the pids and interface as positional parameters of the project script', () => {
-    expect(buildServiceTraceCommand({ pid: 1234, ifname: 'bb12s0' })).toEqual(['bpftrace', serviceScriptPath(), '1234', '0', 'bb12s0']);
-    expect(buildServiceTraceCommand({ pid: 1234, downstreamPid: 99, ifname: 'lo' })).toEqual(['bpftrace', serviceScriptPath(), '1234', '99', 'lo']);
+    expect(buildServiceTraceCommand({ pid: 1234, ifname: 'bb12s0' })).toEqual(['bpftrace', serviceScriptPath(), '1234', '0', 'bb12s0', '0']);
+    expect(buildServiceTraceCommand({ pid: 1234, downstreamPid: 99, ifname: 'lo' })).toEqual(['bpftrace', serviceScriptPath(), '1234', '99', 'lo', '0']);
   });
   it('refuses a bad pid or interface with the field and value', () => {
     expect(() => buildServiceTraceCommand({ pid: 0, ifname: 'lo' })).toThrow(/pid must be a process id .* got 0/);

@@ -1,0 +1,143 @@
+// TCP services for analysis/service-attribution.ts: a TCP service's trace is turned into one
+// event per request (what a UDP service's trace already is), so the same matching attributes it.
+//
+// TCP is a byte stream: one segment, or one read() of the service, may carry several requests (the
+// client's sends coalesced by TCP, or the service reading late), and pure ACKs are packets too.
+// So every event is counted in request units of the request's size: the connections' reads
+// (fds the service both reads and writes, ≥ 24 bytes) of n × the request size become n receives;
+// data segments whose payload (length less the IP + TCP header, learnt from the commonest segment)
+// is n × the request size become n arrivals, and likewise for replies leaving. Events that fit no
+// whole number of requests are counted (unmatchedSegments, unmatchedReads), never silently
+// dropped; requests that shared a segment or a read are counted too (coalesced…). All connection
+// fds become one (requests are matched by order across connections: at the low rates attribution
+// is run at, a request is answered before the next is sent). Writes are taken as one reply each.
+// A chain's front: its connections to the downstream service become one hop fd (see below).
+import type { ServiceTrace } from '../drivers/bpftrace/index.js';
+
+/** IPv4 + UDP header bytes, as the UDP matching expects of an arrival's length. */
+const IP_UDP_BYTES = 28;
+const ETH_BYTES = 14;
+/** Framing header: nothing shorter is a request or a reply. */
+const MIN_FRAME_BYTES = 24;
+/** A request's size may vary by this many bytes (ndjson: the id's digits). */
+const TOLERANCE_BYTES = 8;
+/** IPv4 (20) + TCP (20) + timestamps option (12): the usual header, when no segment says otherwise. */
+const DEFAULT_HEADER_BYTES = 52;
+
+export interface TcpMatching {
+  protocol: 'tcp';
+  /** The commonest read of a connection: one request's bytes on the stream. */
+  requestBytes: number | null;
+  replyBytes: number | null;
+  /** IP + TCP header bytes of a data segment (learnt from the segments). */
+  headerBytes: number;
+  /** Connection fds of the service (read and written, ≥ 24 bytes). */
+  connections: number;
+  /** Requests that arrived in a segment, or were read in a read(), together with an earlier one. */
+  coalescedSegments: number;
+  coalescedReads: number;
+  /** Data segments and reads that hold no whole number of requests (counted, not used). */
+  unmatchedSegments: number;
+  unmatchedReads: number;
+}
+
+function mostCommon(values: readonly number[]): number | null {
+  const counts = new Map<number, number>();
+  let best: number | null = null;
+  let bestN = 0;
+  for (const v of values) {
+    const n = (counts.get(v) ?? 0) + 1;
+    counts.set(v, n);
+    if (n > bestN) {
+      best = v;
+      bestN = n;
+    }
+  }
+  return best;
+}
+
+/** Whole requests of `unit` bytes in `bytes` (within the tolerance), else 0. */
+function units(bytes: number, unit: number): number {
+  const n = Math.round(bytes / unit);
+  return n >= 1 && Math.abs(bytes - n * unit) <= TOLERANCE_BYTES * n ? n : 0;
+}
+
+/** The trace with one event per request (see the file's comment) and how the byte stream was counted. */
+/** Reads of ≥ 24 bytes on the process's connections (fds it also writes). */
+function connectionReads(trace: ServiceTrace, tgid: number): ServiceTrace['receives'] {
+  const sendFds = new Set(trace.sends.filter((s) => s.tgid === tgid).map((s) => s.fd));
+  return trace.receives.filter((r) => r.tgid === tgid && r.bytes >= MIN_FRAME_BYTES && sendFds.has(r.fd));
+}
+
+export function tcpRequestTrace(trace: ServiceTrace, pid: number): { trace: ServiceTrace; matching: TcpMatching } {
+  const allReads = connectionReads(trace, pid);
+  // A chain's front also reads the downstream's replies: the request's size is then the
+  // downstream's commonest read (it receives only requests), and the front's connections whose
+  // reads are not requests are its hop connections (kept apart, one fd, as a UDP chain's socket).
+  const downstream = trace.downstreamPid ?? null;
+  const requestBytes = mostCommon((downstream !== null ? connectionReads(trace, downstream) : allReads).map((r) => r.bytes));
+  const clientFd = (fd: number) => requestBytes !== null && allReads.filter((r) => r.fd === fd).some((r) => units(r.bytes, requestBytes) > 0);
+  const reads = allReads.filter((r) => clientFd(r.fd));
+  const hopReads = allReads.filter((r) => !clientFd(r.fd));
+  const connFds = new Set(reads.map((r) => r.fd));
+  const hopFds = new Set(hopReads.map((r) => r.fd));
+  const matching: TcpMatching = {
+    protocol: 'tcp',
+    requestBytes,
+    replyBytes: null,
+    headerBytes: DEFAULT_HEADER_BYTES,
+    connections: connFds.size,
+    coalescedSegments: 0,
+    coalescedReads: 0,
+    unmatchedSegments: 0,
+    unmatchedReads: 0,
+  };
+  const others = trace.receives.filter((r) => r.tgid !== pid);
+  const hopFd = hopFds.size > 0 ? Math.min(...hopFds) : null;
+  // The hop's replies as one receive each (a read holding two counts twice).
+  const hopReplyBytes = mostCommon(hopReads.map((r) => r.bytes));
+  for (const r of hopReads) {
+    const n = downstream !== null && hopReplyBytes !== null ? Math.max(1, units(r.bytes, hopReplyBytes)) : 0;
+    for (let k = 0; k < n; k++) others.push({ ...r, fd: hopFd! });
+  }
+  if (requestBytes === null) return { trace: { ...trace, arrivals: [], departures: [], receives: others }, matching };
+  const fd = Math.min(...connFds);
+
+  const receives: ServiceTrace['receives'] = [];
+  for (const r of reads) {
+    const n = units(r.bytes, requestBytes);
+    if (n === 0) matching.unmatchedReads++;
+    matching.coalescedReads += Math.max(0, n - 1);
+    for (let k = 0; k < n; k++) receives.push({ ...r, fd, bytes: requestBytes });
+  }
+
+  // Header bytes: the commonest difference between a segment and the request, if plausible (IP + TCP 40..80).
+  const header = mostCommon(trace.arrivals.map((a) => a.len - requestBytes).filter((h) => h >= 40 && h <= 80));
+  matching.headerBytes = header ?? DEFAULT_HEADER_BYTES;
+  const arrivals: ServiceTrace['arrivals'] = [];
+  for (const a of trace.arrivals) {
+    const payload = a.len - matching.headerBytes;
+    if (payload < MIN_FRAME_BYTES) continue; // pure ACKs and other control segments
+    const n = units(payload, requestBytes);
+    if (n === 0) matching.unmatchedSegments++;
+    matching.coalescedSegments += Math.max(0, n - 1);
+    for (let k = 0; k < n; k++) arrivals.push({ ns: a.ns, len: requestBytes + IP_UDP_BYTES });
+  }
+
+  // Replies: the commonest data payload leaving that is not a request (on lo the requests leave too).
+  const outPayloads = trace.departures.map((d) => d.len - ETH_BYTES - matching.headerBytes).filter((p) => p >= MIN_FRAME_BYTES);
+  const replyBytes = mostCommon(outPayloads.filter((p) => units(p, requestBytes) === 0)) ?? mostCommon(outPayloads);
+  matching.replyBytes = replyBytes;
+  const departures: ServiceTrace['departures'] = [];
+  if (replyBytes !== null) {
+    for (const d of trace.departures) {
+      const n = units(d.len - ETH_BYTES - matching.headerBytes, replyBytes);
+      for (let k = 0; k < n; k++) departures.push({ ns: d.ns, len: ETH_BYTES + IP_UDP_BYTES + replyBytes });
+    }
+  }
+  const sends = trace.sends
+    .filter((s) => s.tgid !== pid || connFds.has(s.fd) || (downstream !== null && hopFds.has(s.fd)))
+    .map((s) => (s.tgid !== pid ? s : { ...s, fd: connFds.has(s.fd) ? fd : hopFd! }));
+  const byExit = (a: { exitNs: number }, b: { exitNs: number }) => a.exitNs - b.exitNs;
+  return { trace: { ...trace, arrivals, departures, receives: [...receives, ...others].sort(byExit), sends }, matching };
+}

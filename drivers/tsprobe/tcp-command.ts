@@ -1,0 +1,75 @@
+// bb-tsprobe's TCP load client (native/tsprobe/tcp_client.c): the argv of `bb-tsprobe tcp-client`.
+// Its summary line has the UDP client's shape (role "client", plus protocol, framing, connections),
+// so parse.ts reads it unchanged; its records CSV is the same file.
+import { UserError } from '../../core/errors.js';
+import { assertIPv4, requireIntInRange } from '../../core/validate.js';
+import type { TsprobeArrivals } from './command.js';
+
+/** header: the 24-byte bb-tsprobe header (its body_len) + JSON body; ndjson: one JSON object per line, with an "id". */
+export type TcpFraming = 'header' | 'ndjson';
+
+export interface TsprobeTcpClientParams {
+  binary: string;
+  serverIp: string;
+  port: number;
+  /** Request bytes on the stream, 24..4096. */
+  msgSizeBytes: number;
+  offeredPps: number;
+  durationS: number;
+  warmupS?: number;
+  arrivals?: TsprobeArrivals;
+  onMs?: number;
+  offMs?: number;
+  fields?: number;
+  seed?: number;
+  /** Persistent connections, 1..64; request seq goes out on connection seq % N. */
+  connections?: number;
+  framing?: TcpFraming;
+  drainMs?: number;
+  recordsPath?: string;
+  threadInfoPath?: string;
+}
+
+const int = (field: string, v: number, min: number, max: number) => requireIntInRange(`tsprobe tcp-client: ${field}`, v, min, max);
+
+function num(field: string, v: number, min: number, exclusiveMin: boolean): string {
+  if (!Number.isFinite(v) || v < min || (exclusiveMin && v === min))
+    throw new UserError(`tsprobe tcp-client: ${field} must be a number ${exclusiveMin ? '>' : '≥'} ${min}, got ${v}`);
+  return String(v);
+}
+
+function file(field: string, path: string): string {
+  if (path === '' || path.startsWith('-')) throw new UserError(`tsprobe tcp-client: ${field} must be a file path, got ${JSON.stringify(path)}`);
+  return path;
+}
+
+export function buildTsprobeTcpClientCommand(p: TsprobeTcpClientParams): string[] {
+  if (p.binary === '') throw new UserError('tsprobe tcp-client: binary (path of bb-tsprobe) is required');
+  assertIPv4(p.serverIp, 'tsprobe tcp-client: serverIp');
+  const argv = [p.binary, 'tcp-client', '--server', `${p.serverIp}:${int('port', p.port, 1, 65535)}`, '--size', int('msgSizeBytes', p.msgSizeBytes, 24, 4096)];
+  argv.push('--codec', 'json');
+  if (p.fields !== undefined) argv.push('--fields', int('fields', p.fields, 1, 99));
+  argv.push('--rate', num('offeredPps', p.offeredPps, 0, true));
+  if (p.arrivals !== undefined) {
+    if (!['fixed', 'poisson', 'onoff'].includes(p.arrivals))
+      throw new UserError(`tsprobe tcp-client: arrivals must be fixed, poisson or onoff, got ${JSON.stringify(p.arrivals)}`);
+    argv.push('--arrivals', p.arrivals);
+  }
+  const onoff = p.arrivals === 'onoff';
+  if (onoff !== (p.onMs !== undefined && p.offMs !== undefined) || (!onoff && (p.onMs !== undefined || p.offMs !== undefined)))
+    throw new UserError('tsprobe tcp-client: onMs and offMs go with arrivals onoff (both, and only then)');
+  if (onoff) argv.push('--on-ms', num('onMs', p.onMs!, 0, true), '--off-ms', num('offMs', p.offMs!, 0, false));
+  if (p.seed !== undefined) argv.push('--seed', int('seed', p.seed, 0, Number.MAX_SAFE_INTEGER));
+  argv.push('--duration', num('durationS', p.durationS, 0, true));
+  if (p.warmupS !== undefined) argv.push('--warmup', num('warmupS', p.warmupS, 0, false));
+  if (p.connections !== undefined) argv.push('--connections', int('connections', p.connections, 1, 64));
+  if (p.framing !== undefined) {
+    if (p.framing !== 'header' && p.framing !== 'ndjson')
+      throw new UserError(`tsprobe tcp-client: framing must be header or ndjson, got ${JSON.stringify(p.framing)}`);
+    argv.push('--framing', p.framing);
+  }
+  if (p.drainMs !== undefined) argv.push('--drain-ms', num('drainMs', p.drainMs, 0, false));
+  if (p.recordsPath !== undefined) argv.push('--records', file('recordsPath', p.recordsPath));
+  if (p.threadInfoPath !== undefined) argv.push('--thread-info', file('threadInfoPath', p.threadInfoPath));
+  return argv;
+}

@@ -1,0 +1,54 @@
+// TCP service attribution: a real trial of the Java demo service over TCP
+// (test/fixtures/service/README.md), its byte stream counted in request units, then matched as a
+// UDP service's datagrams are.
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { tcpRequestTrace } from '../../analysis/service-attribution-tcp.js';
+import { attributeService, SERVICE_COMPONENT_NAMES } from '../../analysis/service-attribution.js';
+import { parseServiceTrace } from '../../drivers/bpftrace/index.js';
+import { parseJvmLog } from '../../drivers/service/index.js';
+import { parseThreadInfo, parseTsprobeRecords } from '../../drivers/tsprobe/index.js';
+import { fixturePath } from '../helpers/fixtures.js';
+
+describe('a real Java TCP service trial (200 req/s, System.gc() every 500 ms)', () => {
+  const f = (ext: string) => fixturePath('service', 'java-tcp-200pps', ext);
+  const records = parseTsprobeRecords(readFileSync(f('records.csv'), 'utf8'));
+  const client = parseThreadInfo(readFileSync(f('client-thread.json'), 'utf8'));
+  const raw = parseServiceTrace(gunzipSync(readFileSync(f('trace.txt.gz'))).toString('utf8'));
+  const pauses = parseJvmLog(readFileSync(f('jvm.log'), 'utf8'));
+  const { trace, matching } = tcpRequestTrace(raw, raw.pid!);
+
+  it('reads the trace as TCP and learns the request, reply and header sizes from it', () => {
+    expect(raw.tcp).toBe(true);
+    expect(matching.requestBytes).toBe(197);
+    expect(matching.replyBytes).toBeGreaterThan(matching.requestBytes!);
+    expect(matching.headerBytes).toBeGreaterThanOrEqual(40);
+    expect(matching.connections).toBe(1);
+  });
+
+  it('counts requests that shared a read (the service fell behind) and what fit no request', () => {
+    // One receive per request unit: coalesced reads add units, never lose them.
+    const written = new Set(raw.sends.filter((s) => s.tgid === raw.pid).map((s) => s.fd));
+    const reads = raw.receives.filter((r) => r.tgid === raw.pid && r.bytes >= 24 && written.has(r.fd)).length;
+    expect(trace.receives.filter((r) => r.tgid === raw.pid).length).toBe(reads - matching.unmatchedReads + matching.coalescedReads);
+    expect(matching.coalescedReads).toBeGreaterThan(0);
+    expect(matching.unmatchedReads + matching.unmatchedSegments).toBeGreaterThanOrEqual(0);
+  });
+
+  it('matches at least 95 % of the requests, with sane components that add up to the round trip', () => {
+    const a = attributeService({ records, client, trace, pid: raw.pid!, pauses });
+    if (a.status !== 'ok') throw new Error(a.reason);
+    expect(a.matchedRatio).toBeGreaterThanOrEqual(0.95);
+    expect(a.components.hops).toBeNull();
+    for (const name of ['kernelRx', 'wakeup', 'application', 'kernelTx'] as const) expect(a.components[name], name).not.toBeNull();
+    const sum = SERVICE_COMPONENT_NAMES.reduce((s, n) => s + (a.components[n]?.shareP50 ?? 0), 0);
+    expect(sum).toBeCloseTo(1, 6);
+    expect(a.pauses!.count).toBeGreaterThan(0);
+  });
+
+  it('a UDP trace is not a TCP one', () => {
+    expect(parseServiceTrace('pids 5 0\nready\n').tcp).toBe(false);
+    expect(parseServiceTrace('pids 5 0 1\nready\n').tcp).toBe(true);
+  });
+});
