@@ -117,6 +117,7 @@ static int on_reply(struct client *c, int flags) {
       c->dups++;
     } else {
       r->got = 1;
+      c->nreplied++;
       r->rx = rx;
       r->rxhw = rxhw;
       r->ret = t_ret;
@@ -376,10 +377,12 @@ int cmd_client(int argc, char **argv) {
     if (t0 + sched[k] >= t_warm) scheduled++;
   free(sched);
 
-  /* Wait for stragglers, then flush: each flush reply brings pending follow-ups (late TX stamps). */
+  /* Wait for stragglers — until every request has its reply, at most --drain-ms (waiting the
+   * whole drain when nothing is missing only lengthened every trial) — then flush: each flush
+   * reply brings pending follow-ups (late TX stamps). */
   drain_tx(&c);
   int64_t drain_end = now_ns() + (int64_t)(drain_ms * 1e6);
-  while (!g_stop && now_ns() < drain_end) poll_once(&c, drain_end);
+  while (!g_stop && c.nreplied < c.nsent && now_ns() < drain_end) poll_once(&c, drain_end);
   int missed = 0; /* flushes without a reply: stop after a few, the path is gone */
   for (int k = 0; k < 64 && !g_stop && missed < 3; k++) {
     struct tsp_hdr fh = {.magic = TSP_MAGIC, .version = TSP_WIRE_VERSION, .type = TSP_FLUSH, .seq = (uint64_t)k};

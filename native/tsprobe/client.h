@@ -21,6 +21,7 @@ struct client {
   uint64_t cap, nsent;
   int nrelays; /* -1 until the first reply shows the path length */
   uint64_t dups, unknown, flush_replies, flush_follow, reply_max;
+  uint64_t nreplied; /* requests with a reply: the drain ends early once every sent request has one */
   uint64_t srv_tx;
   unsigned since_drain; /* replies taken in since TX stamps were last read */
   uint8_t last_type; /* type and seq of the last valid reply, for the flush handshake */
