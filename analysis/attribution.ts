@@ -40,6 +40,7 @@
 import type { TsprobeRecord } from '../drivers/tsprobe/index.js';
 import { bandShare, bandSums, percentile, selectBand, shareBand, type ShareBand } from './attribution-bands.js';
 import type { KernelAttribution } from './selective-win.js';
+import { splitNicWire, type NicWireSplit } from './nic-wire-split.js';
 import { requestWaiting, type WakeupTrace } from './wakeup.js';
 
 export const COMPONENT_NAMES = [
@@ -227,6 +228,8 @@ export type AttributionResult =
       pauses: { delayedRequests: number; delayedRatio: number; maxDelayUs: number };
       /** Kernel RX split into protocol work and waiting to run, measured; null without a wake-up trace. */
       kernelRxSplit: KernelRxSplit | null;
+      /** `nicWire` split into NIC and wire from hardware stamps (analysis/nic-wire-split.ts); null without them. */
+      nicWireSplit: NicWireSplit | null;
       /** Components computed as a remainder (RTT minus the measured ones), not measured themselves. */
       remainders: ComponentName[];
       checks: AttributionCheck[];
@@ -355,6 +358,7 @@ export function attribute(records: readonly TsprobeRecord[], options: Attributio
       maxDelayUs: delayed.reduce((a, c) => Math.max(a, c.pauses), 0),
     },
     kernelRxSplit: split?.split ?? null,
+    nicWireSplit: splitNicWire(completeRecords, perRequest, { p50: p50Sel, p99: p99Sel, minBand }),
     remainders: ['other'],
     checks: runChecks(completeRecords, perRequest, toleranceUs),
   };
