@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { tcpRequestTrace } from '../../analysis/service-attribution-tcp.js';
+import { requestSizeOf, tcpRequestTrace } from '../../analysis/service-attribution-tcp.js';
 import { attributeService, SERVICE_COMPONENT_NAMES } from '../../analysis/service-attribution.js';
 import { parseServiceTrace } from '../../drivers/bpftrace/index.js';
 import { parseJvmLog } from '../../drivers/service/index.js';
@@ -50,5 +50,20 @@ describe('a real Java TCP service trial (200 req/s, System.gc() every 500 ms)', 
   it('a UDP trace is not a TCP one', () => {
     expect(parseServiceTrace('pids 5 0\nready\n').tcp).toBe(false);
     expect(parseServiceTrace('pids 5 0 1\nready\n').tcp).toBe(true);
+  });
+});
+
+describe('the request size of a byte stream', () => {
+  const reads = (...sizes: number[]) => sizes.map((bytes) => ({ bytes }));
+  it('is the smallest common read that most reads are whole multiples of, even when coalesced reads are commonest', () => {
+    // A service that fell behind: two requests per read most of the time, three now and then.
+    expect(requestSizeOf(reads(394, 394, 394, 394, 394, 197, 197, 197, 591, 394))).toBe(197);
+    // ndjson: sizes vary by the id's digits, within the tolerance.
+    expect(requestSizeOf(reads(191, 192, 191, 193, 191, 383))).toBe(191);
+  });
+  it('ignores a rare short read and a size few reads are multiples of', () => {
+    expect(requestSizeOf(reads(30, 197, 197, 197, 197, 197, 197, 197, 197, 197, 197, 197))).toBe(197);
+    expect(requestSizeOf(reads(100, 250, 250, 333))).toBe(250);
+    expect(requestSizeOf([])).toBeNull();
   });
 });
