@@ -67,3 +67,13 @@ describe('the request size of a byte stream', () => {
     expect(requestSizeOf([])).toBeNull();
   });
 });
+
+describe('a real Java TCP chain trace with a stall (18 hop replies in one read)', () => {
+  const trace = parseServiceTrace(gunzipSync(readFileSync(fixturePath('service', 'java-tcp-chain-stall', 'trace.txt.gz'))).toString('utf8'));
+  it('keeps the hop connection apart: one client connection, every request read matched', () => {
+    const { matching } = tcpRequestTrace(trace, trace.pid);
+    expect(matching.connections).toBe(1);
+    expect(matching.requestBytes).toBe(197);
+    expect(matching.unmatchedReads).toBe(0);
+  });
+});
