@@ -71,7 +71,8 @@ describe('the request size of a byte stream', () => {
 describe('a real Java TCP chain trace with a stall (18 hop replies in one read)', () => {
   const trace = parseServiceTrace(gunzipSync(readFileSync(fixturePath('service', 'java-tcp-chain-stall', 'trace.txt.gz'))).toString('utf8'));
   it('keeps the hop connection apart: one client connection, every request read matched', () => {
-    const { matching } = tcpRequestTrace(trace, trace.pid);
+    expect(trace.pid).not.toBeNull();
+    const { matching } = tcpRequestTrace(trace, trace.pid ?? 0);
     expect(matching.connections).toBe(1);
     expect(matching.requestBytes).toBe(197);
     expect(matching.unmatchedReads).toBe(0);
