@@ -101,7 +101,11 @@ export function windowCost(
   const used: { p: SampledProcess; cores: number }[] = [];
   let processCores = 0;
   for (const end of b.processes) {
-    const start = a.processes.find((p) => p.pid === end.pid);
+    const found = a.processes.find((p) => p.pid === end.pid);
+    // A 'process' window opens when the measuring tool is spawned: a process not yet seen then
+    // started inside the window (a lab host's pid file appears a few ms after the spawn), so all
+    // its CPU is the window's. In a 'measured' window it may have run before: not counted.
+    const start = found ?? (opts.window === 'process' ? { cpu: { userS: 0, systemS: 0 } } : undefined);
     if (!start?.cpu || !end.cpu) continue;
     const userS = Math.max(0, end.cpu.userS - start.cpu.userS);
     const systemS = Math.max(0, end.cpu.systemS - start.cpu.systemS);

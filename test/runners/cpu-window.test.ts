@@ -109,6 +109,14 @@ describe('CPU over a window', () => {
     expect(windowCost(a, a, { cpus: [0], baseline: null, window: 'process' }).cost.coresBusy).toBeNull();
   });
 
+  it('counts a process first seen after a process window opened from zero, but not in a measured window', () => {
+    // A lab host's probe: its pid file was not there yet at the spawn's sample; 100 ticks by the end (1 s).
+    const a = snap(0, [cpu(0, { idle: 0 })], []);
+    const b = snap(1000, [cpu(0, { user: 100 })], [{ role: 'client', pid: 10, ticks: 100 }]);
+    expect(windowCost(a, b, { cpus: [0], baseline: null, window: 'process' }).cost.processCores).toBeCloseTo(1, 3);
+    expect(windowCost(a, b, { cpus: [0], baseline: null, window: 'measured' }).cost.perProcess).toEqual([]);
+  });
+
   it('takes the idle baseline of the named CPUs only', () => {
     const a = snap(0, [cpu(0, {}), cpu(1, {})], []);
     const b = snap(100, [cpu(0, { user: 5, softirq: 1, idle: 4 }), cpu(1, { user: 10 })], []);
