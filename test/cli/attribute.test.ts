@@ -15,14 +15,29 @@ describe('bypassbench attribute (real, netns + bb-tsprobe)', () => {
     expect(result.exitCode).toBe(0);
     const doc = JSON.parse(result.stdout) as {
       status: string;
-      trials: { status: string; attribution: { status: string; kernelShare: { p99: number }; sumCheck: { withinToleranceRatio: number } } }[];
+      trials: {
+        status: string;
+        attribution: {
+          status: string;
+          kernelShare: { p50: number; p99: number | null };
+          bands: { p99: { requests: number; reason: string | null } };
+          sumCheck: { withinToleranceRatio: number };
+        };
+      }[];
     };
     expect(doc.status).toBe('completed');
     expect(doc.trials).toHaveLength(1);
     const a = doc.trials[0]!.attribution;
     expect(a.status).toBe('ok');
-    expect(a.kernelShare.p99).toBeGreaterThan(0);
-    expect(a.kernelShare.p99).toBeLessThanOrEqual(1);
+    expect(a.kernelShare.p50).toBeGreaterThan(0);
+    expect(a.kernelShare.p50).toBeLessThanOrEqual(1);
+    // On a loaded machine the probe may fall behind its schedule (unsent requests are counted, not
+    // sent late), leaving the p99 band too thin: then the share is null and the band says why.
+    if (a.kernelShare.p99 === null) expect(a.bands.p99.reason).toMatch(/fewer than/);
+    else {
+      expect(a.kernelShare.p99).toBeGreaterThan(0);
+      expect(a.kernelShare.p99).toBeLessThanOrEqual(1);
+    }
     expect(a.sumCheck.withinToleranceRatio).toBeGreaterThan(0.99);
     for (const f of ['run.json', 'trials.jsonl', 'report.html']) expect(existsSync(join(out, f))).toBe(true);
   });
