@@ -145,13 +145,17 @@ function printServiceAttribution(
   human(`${r.msgSizeBytes} B @ ${r.offeredPps} req/s: ${r.status}${r.error ? ` (${r.error})` : ''}`);
   const a = r.serviceAttribution;
   if (!a) return;
+  // Several TCP connections: each one's matched requests (a stalled connection shows here).
+  const perConnection = a.byConnection?.map((c) => `#${c.index} (fd ${c.fd}) ${c.matched}/${c.requests}`).join(', ');
   if (a.status !== 'ok') {
     human(`  attribution: insufficient data: ${a.reason}`);
+    if (perConnection) human(`  matched per connection: ${perConnection}`);
     return;
   }
   human(
     `  RTT p50 ${a.rttUs.p50.toFixed(1)} µs, p99 ${a.rttUs.p99.toFixed(1)} µs; ${pct(a.matchedRatio)} of ${a.requests} requests matched; dominant: ${a.dominant.p50} (p50), ${a.dominant.p99} (p99)`,
   );
+  if (perConnection) human(`  matched per connection: ${perConnection}`);
   human(`  ${'component'.padEnd(14)} ${'p50 µs'.padStart(10)} ${'p99 µs'.padStart(10)} ${'share p50'.padStart(10)} ${'share p99'.padStart(10)}`);
   for (const name of SERVICE_COMPONENT_NAMES) {
     const c = a.components[name];

@@ -303,6 +303,7 @@ export function serviceNative(artifacts: readonly ReadArtifact[]): Record<string
     ...(trace.downstreamPid !== null ? { downstreamPid: trace.downstreamPid } : {}),
     pauses,
     downstreamPauses,
+    ...(tcp?.matching.matchedBy === 'connection' ? { connectionFds: tcp.matching.connectionFds } : {}),
   });
   return { serviceTracing: tracing, serviceAttribution, ...(tcp ? { serviceTcpMatching: tcp.matching } : {}) };
 }
