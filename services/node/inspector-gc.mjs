@@ -12,6 +12,8 @@
 // after this client has gone (inspector.close() waits for open sessions). The functions run in the
 // service's global scope; their arguments go as CDP call arguments, never spliced into code.
 
+import { installGcObserver } from './gc-observer-install.cjs';
+
 const [mode, portArg, arg] = process.argv.slice(2);
 const port = Number(portArg);
 if (!['install', 'remove'].includes(mode ?? '') || !Number.isInteger(port) || port < 1 || port > 65535 || arg === undefined) {
@@ -19,31 +21,12 @@ if (!['install', 'remove'].includes(mode ?? '') || !Number.isInteger(port) || po
   process.exit(2);
 }
 
-/* The observer, as gc-observer.cjs writes it; kept on globalThis under a registered symbol so that
- * it stays alive after the session ends and remove finds it. */
-function install(file) {
+/* Keeps the observer (gc-observer-install.cjs, the preload's) on globalThis under a registered
+ * symbol, so that it stays alive after the session ends and remove finds it. */
+function install(file, installGcObserver) {
   const key = Symbol.for('bypassbench.gcObserver');
   if (globalThis[key]) return JSON.stringify({ already: true, file: globalThis[key].file, pid: process.pid });
-  const { PerformanceObserver, performance, constants } = process.getBuiltinModule('node:perf_hooks');
-  const fs = process.getBuiltinModule('node:fs');
-  const fd = fs.openSync(file, 'w');
-  const nowMs = performance.now();
-  const mono = process.hrtime.bigint();
-  const origin = { clock: 'monotonic', originMonoNs: String(mono - BigInt(Math.round(nowMs * 1e6))), pid: process.pid, installedBy: 'inspector' };
-  fs.writeSync(fd, JSON.stringify(origin) + '\n');
-  const kinds = {
-    [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
-    [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
-    [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
-    [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
-  };
-  const obs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) {
-      const forced = Boolean((e.detail?.flags ?? 0) & constants.NODE_PERFORMANCE_GC_FLAGS_FORCED);
-      fs.writeSync(fd, JSON.stringify({ gc: kinds[e.detail?.kind] ?? 'unknown', startMs: e.startTime, durationMs: e.duration, forced }) + '\n');
-    }
-  });
-  obs.observe({ entryTypes: ['gc'] });
+  const { obs, fd } = installGcObserver(file, 'inspector');
   globalThis[key] = { obs, fd, file };
   return JSON.stringify({ installed: true, file, pid: process.pid });
 }
@@ -87,10 +70,11 @@ async function main() {
     ws.addEventListener('error', () => reject(new Error(`cannot open ${url}`)), { once: true });
   });
   const global = await send('Runtime.evaluate', { expression: 'globalThis' });
-  const fn = mode === 'install' ? install : remove;
+  // Our own functions' source (never input): install gets the observer's function as its second argument.
+  const fn = mode === 'install' ? `function (file) { return (${install.toString()})(file, ${installGcObserver.toString()}); }` : remove.toString();
   const r = await send('Runtime.callFunctionOn', {
     objectId: global.result.objectId,
-    functionDeclaration: fn.toString(),
+    functionDeclaration: fn,
     arguments: [{ value: arg }],
     returnByValue: true,
   });
