@@ -191,8 +191,11 @@ export function attributeService(input: ServiceAttributionInput): ServiceAttribu
     const recvNs = rec(recv.exitNs);
     let hop: Interval | null = null;
     if (chained) {
-      const fwd = forwards.take(recvNs, hi);
-      const back = fwd ? hopReplies.take(rec(fwd.ns), hi) : null;
+      // Several connections: the hop of the thread that received the request first (a thread per
+      // connection forwards and reads the reply itself; one event loop is one thread anyway).
+      const sameThread = (e: { tid: number }) => e.tid === recv.tid;
+      const fwd = forwards.take(recvNs, hi, sameThread);
+      const back = fwd ? hopReplies.take(rec(fwd.ns), hi, sameThread) : null;
       if (!fwd || !back) {
         unmatched.hop++;
         continue;

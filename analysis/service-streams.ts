@@ -32,8 +32,8 @@ export class Pool<T> {
     this.times = items.map(at);
     this.used = items.map(() => false);
   }
-  /** The first unused event at or after fromNs and at or before toNs. */
-  take(fromNs: number, toNs: number): T | null {
+  /** The first unused event at or after fromNs and at or before toNs; the first one `prefer` likes, if any does. */
+  take(fromNs: number, toNs: number, prefer?: (t: T) => boolean): T | null {
     let lo = 0;
     let hi = this.times.length;
     while (lo < hi) {
@@ -41,16 +41,22 @@ export class Pool<T> {
       if (this.times[mid]! < fromNs) lo = mid + 1;
       else hi = mid;
     }
+    let first = -1;
     for (let i = lo; i < this.times.length && this.times[i]! <= toNs; i++) {
       if (this.used[i]) continue;
-      this.used[i] = true;
-      return this.items[i]!;
+      if (first < 0) first = i;
+      if (!prefer || prefer(this.items[i]!)) {
+        first = i;
+        break;
+      }
     }
-    return null;
+    if (first < 0) return null;
+    this.used[first] = true;
+    return this.items[first]!;
   }
 }
 
 /** Either kind, as the matching uses them. */
 export interface Taker<T> {
-  take(fromNs: number, toNs: number): T | null;
+  take(fromNs: number, toNs: number, prefer?: (t: T) => boolean): T | null;
 }

@@ -131,3 +131,23 @@ describe('which fd is which connection', () => {
     expect(assignConnections(windows, new Map([[4, reads(2)]]), 2)).toBeNull();
   });
 });
+
+describe('a real Java TCP chain over two connections (a thread per connection forwards on its own hop connection)', () => {
+  const f = (ext: string) => fixturePath('service', 'java-tcp-chain-2conn', ext);
+  const records = parseTsprobeRecords(readFileSync(f('records.csv'), 'utf8'));
+  const client = parseThreadInfo(readFileSync(f('client-thread.json'), 'utf8'));
+  const raw = parseServiceTrace(gunzipSync(readFileSync(f('trace.txt.gz'))).toString('utf8'));
+  const pid = raw.pid ?? 0;
+  it("matches each request's hop on the thread that received it: every request matched, none missing its hop", () => {
+    const { trace, matching } = tcpRequestTrace(raw, pid);
+    expect(matching).toMatchObject({ connections: 2, matchedBy: 'connection' });
+    expect(raw.downstreamPid).not.toBeNull();
+    const a = attributeService({ records, client, trace, pid, downstreamPid: raw.downstreamPid ?? 0, pauses: null, connectionFds: matching.connectionFds });
+    if (a.status !== 'ok') throw new Error(a.reason);
+    expect(a.chained).toBe(true);
+    expect(a.unmatched['hop']).toBe(0);
+    expect(a.matchedRatio).toBeGreaterThanOrEqual(0.99);
+    expect(a.components.hops!.p50Us).toBeGreaterThan(0);
+    expect(a.byConnection!.map((c) => c.requests)).toEqual([200, 200]);
+  });
+});
