@@ -8,8 +8,10 @@
 
 /** Starts observing; `installedBy` marks the origin line (absent for the preload). Returns the observer and the file's fd. */
 function installGcObserver(file, installedBy) {
-  const { PerformanceObserver, performance, constants } = process.getBuiltinModule('node:perf_hooks');
-  const fs = process.getBuiltinModule('node:fs');
+  // process.getBuiltinModule: Node ≥ 20.16 (the only way in from the inspector); an older preload has require.
+  const load = typeof process.getBuiltinModule === 'function' ? (m) => process.getBuiltinModule(m) : require;
+  const { PerformanceObserver, performance, constants } = load('node:perf_hooks');
+  const fs = load('node:fs');
   const fd = fs.openSync(file, 'w');
   const nowMs = performance.now();
   const mono = process.hrtime.bigint();
