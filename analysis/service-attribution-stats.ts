@@ -22,6 +22,15 @@ export interface ServiceRequest {
   hopDownstreamPausesUs?: number;
 }
 
+/** How the requests of one TCP connection matched (several connections only). */
+export interface ConnectionMatch {
+  /** The client's connection index (requests seq ≡ index mod N) and the service's fd for it. */
+  index: number;
+  fd: number;
+  requests: number;
+  matched: number;
+}
+
 export interface ServiceComponentStats {
   p50Us: number;
   p99Us: number;
@@ -65,8 +74,17 @@ export type ServiceAttributionResult =
       downstreamPauses?: PauseSummary | null;
       serialization: string;
       remainders: ServiceComponentName[];
+      /** TCP over several connections: requests and matched ones per connection (absent otherwise). */
+      byConnection?: ConnectionMatch[];
     }
-  | { status: 'insufficient-data'; reason: string; requests: number; matched: number; unmatched: Record<string, number> };
+  | {
+      status: 'insufficient-data';
+      reason: string;
+      requests: number;
+      matched: number;
+      unmatched: Record<string, number>;
+      byConnection?: ConnectionMatch[];
+    };
 
 function percentile(sorted: readonly number[], p: number): number {
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));

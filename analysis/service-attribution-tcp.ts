@@ -8,11 +8,14 @@
 // data segments whose payload (length less the IP + TCP header, learnt from the commonest segment)
 // is n × the request size become n arrivals, and likewise for replies leaving. Events that fit no
 // whole number of requests are counted (unmatchedSegments, unmatchedReads), never silently
-// dropped; requests that shared a segment or a read are counted too (coalesced…). All connection
-// fds become one (requests are matched by order across connections: at the low rates attribution
-// is run at, a request is answered before the next is sent). Writes are taken as one reply each.
+// dropped; requests that shared a segment or a read are counted too (coalesced…). Several client
+// connections keep their own fds, and the matching takes each request from its own connection
+// (assignConnections below says which fd is which). Reads that end before the first data segment
+// arrived are not requests (a runtime reads its files on fds its sockets get later). Writes are
+// taken as one reply each.
 // A chain's front: its connections to the downstream service become one hop fd (see below).
 import type { ServiceTrace } from '../drivers/bpftrace/index.js';
+import { Stream } from './service-streams.js';
 
 /** IPv4 + UDP header bytes, as the UDP matching expects of an arrival's length. */
 const IP_UDP_BYTES = 28;
@@ -33,6 +36,12 @@ export interface TcpMatching {
   headerBytes: number;
   /** Connection fds of the service (read and written, ≥ 24 bytes). */
   connections: number;
+  /** Requests matched on their own connection (several connections), or by order on one. */
+  matchedBy: 'connection' | 'order';
+  /** The client connections' fds, ascending (several connections; [] with one). */
+  connectionFds: number[];
+  /** Reads that fit no whole number of requests, per connection (same order as connectionFds). */
+  unmatchedReadsByConnection: number[];
   /** Requests that arrived in a segment, or were read in a read(), together with an earlier one. */
   coalescedSegments: number;
   coalescedReads: number;
@@ -86,12 +95,15 @@ function connectionReads(trace: ServiceTrace, tgid: number): ServiceTrace['recei
 }
 
 export function tcpRequestTrace(trace: ServiceTrace, pid: number): { trace: ServiceTrace; matching: TcpMatching } {
-  const allReads = connectionReads(trace, pid);
+  // Nothing read before the first data segment arrived is a request (IP + TCP header ≥ 40 bytes + a frame).
+  const firstDataNs = trace.arrivals.find((a) => a.len >= 40 + MIN_FRAME_BYTES)?.ns ?? -Infinity;
+  const afterData = (r: { exitNs: number }) => r.exitNs >= firstDataNs;
+  const allReads = connectionReads(trace, pid).filter(afterData);
   // A chain's front also reads the downstream's replies: the request's size is then the
   // downstream's commonest read (it receives only requests), and the front's connections whose
   // reads are not requests are its hop connections (kept apart, one fd, as a UDP chain's socket).
   const downstream = trace.downstreamPid ?? null;
-  const requestBytes = requestSizeOf(downstream !== null ? connectionReads(trace, downstream) : allReads);
+  const requestBytes = requestSizeOf(downstream !== null ? connectionReads(trace, downstream).filter(afterData) : allReads);
   // A client connection is one whose reads are mostly requests: "any read fits" took a chain's hop
   // connection for one when a stall made 18 replies of 208 bytes arrive in one read (3 744 ≈ 19 × 197).
   const clientFd = (fd: number) => {
@@ -109,6 +121,9 @@ export function tcpRequestTrace(trace: ServiceTrace, pid: number): { trace: Serv
     replyBytes: null,
     headerBytes: DEFAULT_HEADER_BYTES,
     connections: connFds.size,
+    matchedBy: 'order',
+    connectionFds: [],
+    unmatchedReadsByConnection: [],
     coalescedSegments: 0,
     coalescedReads: 0,
     unmatchedSegments: 0,
@@ -123,14 +138,26 @@ export function tcpRequestTrace(trace: ServiceTrace, pid: number): { trace: Serv
     for (let k = 0; k < n; k++) others.push({ ...r, fd: hopFd! });
   }
   if (requestBytes === null) return { trace: { ...trace, arrivals: [], departures: [], receives: others }, matching };
+  // Several connections: each keeps its fd (which is which: assignConnections); one: merged as before.
+  const order = [...connFds].sort((a, b) => a - b);
+  const perConnection = order.length >= 2;
+  if (perConnection) {
+    matching.matchedBy = 'connection';
+    matching.connectionFds = order;
+    matching.unmatchedReadsByConnection = order.map(() => 0);
+  }
   const fd = Math.min(...connFds);
+  const fdOf = (f: number) => (perConnection ? f : fd);
 
   const receives: ServiceTrace['receives'] = [];
   for (const r of reads) {
     const n = units(r.bytes, requestBytes);
-    if (n === 0) matching.unmatchedReads++;
+    if (n === 0) {
+      matching.unmatchedReads++;
+      if (perConnection) matching.unmatchedReadsByConnection[order.indexOf(r.fd)]!++;
+    }
     matching.coalescedReads += Math.max(0, n - 1);
-    for (let k = 0; k < n; k++) receives.push({ ...r, fd, bytes: requestBytes });
+    for (let k = 0; k < n; k++) receives.push({ ...r, fd: fdOf(r.fd), bytes: requestBytes });
   }
 
   // Header bytes: the commonest difference between a segment and the request, if plausible (IP + TCP 40..80).
@@ -159,7 +186,47 @@ export function tcpRequestTrace(trace: ServiceTrace, pid: number): { trace: Serv
   }
   const sends = trace.sends
     .filter((s) => s.tgid !== pid || connFds.has(s.fd) || (downstream !== null && hopFds.has(s.fd)))
-    .map((s) => (s.tgid !== pid ? s : { ...s, fd: connFds.has(s.fd) ? fd : hopFd! }));
+    .map((s) => (s.tgid !== pid ? s : { ...s, fd: connFds.has(s.fd) ? fdOf(s.fd) : hopFd! }));
   const byExit = (a: { exitNs: number }, b: { exitNs: number }) => a.exitNs - b.exitNs;
   return { trace: { ...trace, arrivals, departures, receives: [...receives, ...others].sort(byExit), sends }, matching };
+}
+
+/** A client request as the connection assignment needs it: its seq and its window on the trace's clock. */
+export interface RequestWindow {
+  seq: number;
+  fromNs: number;
+  toNs: number;
+}
+
+/**
+ * Which service fd is which client connection: the client sends request seq on connection
+ * seq % N (native/tsprobe/tcp_client.c), so connection k's requests are those seq ≡ k. Each
+ * (connection, fd) pair is scored by how many of the connection's requests, in order, find a read
+ * on the fd inside their window, and pairs are taken best first. Scoring by the data rather than by
+ * fd number or first read: the service accepts in its own order, and fds are reused.
+ * Returns the fd of each connection index, or null when there are not as many fds as connections.
+ */
+export function assignConnections(
+  windows: readonly RequestWindow[],
+  receivesByFd: ReadonlyMap<number, readonly { exitNs: number }[]>,
+  connections: number,
+): number[] | null {
+  const fds = [...receivesByFd.keys()].sort((a, b) => a - b);
+  if (fds.length !== connections || connections < 2) return null;
+  const scores: { k: number; fd: number; score: number }[] = [];
+  for (let k = 0; k < connections; k++) {
+    const mine = windows.filter((w) => w.seq % connections === k);
+    for (const fd of fds) {
+      const stream = new Stream(receivesByFd.get(fd)!, (r) => r.exitNs);
+      scores.push({ k, fd, score: mine.filter((w) => stream.take(w.fromNs, w.toNs) !== null).length });
+    }
+  }
+  const byK: number[] = [];
+  const taken = new Set<number>();
+  for (const { k, fd } of scores.sort((a, b) => b.score - a.score || a.k - b.k || a.fd - b.fd)) {
+    if (byK[k] !== undefined || taken.has(fd)) continue;
+    byK[k] = fd;
+    taken.add(fd);
+  }
+  return byK;
 }

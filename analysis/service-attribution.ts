@@ -8,7 +8,9 @@
 // events lies inside its client window [send call, reply returned]. Requests are taken in send
 // order and each event stream in time order (a UDP service on one socket serves in arrival order):
 // a request's arrival is the first unused request-sized packet in its window, its receive the
-// first unused request-sized receive after that, and so on. A request whose event is missing is
+// first unused request-sized receive after that, and so on. Over several TCP connections the
+// receives and replies are those of the request's own connection (seq mod N, in order on it), and
+// replies leaving, forwards and hop replies are taken out of order (threads send in their own). A request whose event is missing is
 // unmatched and counted by the first missing component; below MIN_MATCHED_RATIO the attribution
 // is insufficient-data. Serialization (decode/encode) is not exposed by an unmodified service: it
 // stays inside "application", and the result says so.
@@ -17,9 +19,17 @@ import type { RuntimePauses } from '../drivers/service/index.js';
 import type { ThreadInfo, TsprobeRecord } from '../drivers/tsprobe/index.js';
 import { UserError } from '../core/errors.js';
 import { coveredNs, overlapNs, type Interval } from './service-intervals.js';
-import { serviceStats, type ServiceAttributionResult, type ServiceComponentName, type ServiceRequest } from './service-attribution-stats.js';
+import { assignConnections } from './service-attribution-tcp.js';
+import { Pool, Stream, type Taker } from './service-streams.js';
+import {
+  serviceStats,
+  type ConnectionMatch,
+  type ServiceAttributionResult,
+  type ServiceComponentName,
+  type ServiceRequest,
+} from './service-attribution-stats.js';
 
-export type { ServiceAttributionResult, ServiceComponentName, ServiceRequest } from './service-attribution-stats.js';
+export type { ConnectionMatch, ServiceAttributionResult, ServiceComponentName, ServiceRequest } from './service-attribution-stats.js';
 export { SERVICE_COMPONENT_NAMES } from './service-attribution-stats.js';
 
 /** Below this share of matched requests the attribution is insufficient-data. */
@@ -42,23 +52,13 @@ export interface ServiceAttributionInput {
   pauses: RuntimePauses | null;
   /** A chain's downstream service's own pause log (charged inside the hop); null/absent = not observed. */
   downstreamPauses?: RuntimePauses | null;
-}
-
-/** A forward-only cursor over one time-sorted event stream. */
-class Stream<T> {
-  private next = 0;
-  constructor(
-    private readonly items: readonly T[],
-    private readonly at: (t: T) => number,
-  ) {}
-  /** The first unused event at or after fromNs and at or before toNs (earlier unused ones are skipped for good). */
-  take(fromNs: number, toNs: number): T | null {
-    while (this.next < this.items.length && this.at(this.items[this.next]!) < fromNs) this.next++;
-    const item = this.items[this.next];
-    if (item === undefined || this.at(item) > toNs) return null;
-    this.next++;
-    return item;
-  }
+  /**
+   * TCP over several connections: the service's fds of the client's connections (request seq goes
+   * out on connection seq % N; which fd is which is found from the data: assignConnections). Each
+   * request is then matched to its own connection's reads and writes, in order on it; absent: one
+   * request stream.
+   */
+  connectionFds?: readonly number[];
 }
 
 function mostCommon(values: readonly number[]): number | null {
@@ -77,6 +77,19 @@ function mostCommon(values: readonly number[]): number | null {
 /** The unmatched count of each step: a request is counted once, at its first missing event. */
 export type UnmatchedSteps = Record<'arrival' | 'receive' | 'hop' | 'send' | 'departure' | 'clientStamps', number>;
 
+/** The fd of each client connection, in the client's order (see assignConnections). */
+function connectionOrder(
+  fds: readonly number[],
+  records: readonly TsprobeRecord[],
+  receives: ServiceTrace['receives'],
+  requestBytes: number | null,
+  rec: (ns: number) => number,
+): number[] | null {
+  const byFd = new Map(fds.map((fd) => [fd, receives.filter((r) => r.fd === fd && r.bytes === requestBytes).map((r) => ({ exitNs: rec(r.exitNs) }))]));
+  const windows = records.flatMap((r) => (r.cSendNs !== null && r.cRetNs !== null ? [{ seq: r.seq, fromNs: r.cSendNs, toNs: r.cRetNs }] : []));
+  return assignConnections(windows, byFd, fds.length);
+}
+
 export function attributeService(input: ServiceAttributionInput): ServiceAttributionResult {
   const { trace, pid } = input;
   if (input.client.t0Ns === null) throw new UserError("service attribution: the client's thread-info has no t0Ns");
@@ -91,30 +104,47 @@ export function attributeService(input: ServiceAttributionInput): ServiceAttribu
   const received = new Set(frontReceives.map((r) => r.bytes));
   const requestBytes = mostCommon(trace.arrivals.map((a) => a.len - IP_UDP_BYTES).filter((b) => received.has(b)));
   const requestFd = mostCommon(frontReceives.filter((r) => r.bytes === requestBytes).map((r) => r.fd));
+  const ok = input.records.filter((r) => r.status === 'ok').sort((a, b) => a.seq - b.seq);
+  const connFds = input.connectionFds && input.connectionFds.length >= 2 ? connectionOrder(input.connectionFds, ok, frontReceives, requestBytes, rec) : null;
+  const isRequestFd = (fd: number) => (connFds ? connFds.includes(fd) : fd === requestFd);
   const arrivals = new Stream(
     trace.arrivals.filter((a) => requestBytes !== null && a.len === requestBytes + IP_UDP_BYTES),
     (a) => rec(a.ns),
   );
-  const receives = new Stream(
-    frontReceives.filter((r) => r.fd === requestFd && r.bytes === requestBytes),
-    (r) => rec(r.exitNs),
-  );
   const frontSends = trace.sends.filter((s) => s.tgid === pid);
-  const replies = new Stream(
-    frontSends.filter((s) => s.fd === requestFd),
+  // One receive and one reply stream per request fd: in order on each connection (TCP keeps it).
+  const receivesByFd = new Map<number, Stream<ServiceTrace['receives'][number]>>();
+  const repliesByFd = new Map<number, Stream<ServiceTrace['sends'][number]>>();
+  for (const fd of connFds ?? (requestFd !== null ? [requestFd] : [])) {
+    receivesByFd.set(
+      fd,
+      new Stream(
+        frontReceives.filter((r) => r.fd === fd && r.bytes === requestBytes),
+        (r) => rec(r.exitNs),
+      ),
+    );
+    repliesByFd.set(
+      fd,
+      new Stream(
+        frontSends.filter((s) => s.fd === fd),
+        (s) => rec(s.ns),
+      ),
+    );
+  }
+  const fdOf = (seq: number) => (connFds ? connFds[seq % connFds.length]! : requestFd);
+  // Across connections, threads send (and forward) in their own order: those events are taken out of order.
+  const shared = <T>(items: readonly T[], at: (t: T) => number): Taker<T> => (connFds ? new Pool(items, at) : new Stream(items, at));
+  const forwards = shared(
+    frontSends.filter((s) => !isRequestFd(s.fd)),
     (s) => rec(s.ns),
   );
-  const forwards = new Stream(
-    frontSends.filter((s) => s.fd !== requestFd),
-    (s) => rec(s.ns),
-  );
-  const hopReplies = new Stream(
-    frontReceives.filter((r) => r.fd !== requestFd),
+  const hopReplies = shared(
+    frontReceives.filter((r) => !isRequestFd(r.fd)),
     (r) => rec(r.exitNs),
   );
   // ARP and other small frames are not replies (the framing's header alone is 24 bytes). On lo the
   // client's request frames leave too, but always before the reply's send call, so the cursor skips them.
-  const departures = new Stream(
+  const departures = shared(
     trace.departures.filter((d) => d.len >= ETH_BYTES + IP_UDP_BYTES + 24),
     (d) => rec(d.ns),
   );
@@ -133,9 +163,13 @@ export function attributeService(input: ServiceAttributionInput): ServiceAttribu
 
   const unmatched: UnmatchedSteps = { arrival: 0, receive: 0, hop: 0, send: 0, departure: 0, clientStamps: 0 };
   const requests: ServiceRequest[] = [];
-  const ok = input.records.filter((r) => r.status === 'ok').sort((a, b) => a.seq - b.seq);
+  // The previous request's reply, by the thread that receives (one thread per connection, or one for all).
   let previousReplyNs = -Infinity;
+  const previousReplyByTid = new Map<number, number>();
+  const byConnection: ConnectionMatch[] | null = connFds ? connFds.map((fd, index) => ({ index, fd, requests: 0, matched: 0 })) : null;
   for (const r of ok) {
+    const conn = byConnection ? byConnection[r.seq % byConnection.length]! : null;
+    if (conn) conn.requests++;
     if (r.cSendNs === null || r.cRetNs === null || r.rttNs === null) {
       unmatched.clientStamps++;
       continue;
@@ -148,7 +182,8 @@ export function attributeService(input: ServiceAttributionInput): ServiceAttribu
       continue;
     }
     const arrivalNs = rec(arrival.ns);
-    const recv = receives.take(arrivalNs, hi);
+    const fd = fdOf(r.seq);
+    const recv = fd === null ? null : (receivesByFd.get(fd)?.take(arrivalNs, hi) ?? null);
     if (!recv) {
       unmatched.receive++;
       continue;
@@ -156,15 +191,18 @@ export function attributeService(input: ServiceAttributionInput): ServiceAttribu
     const recvNs = rec(recv.exitNs);
     let hop: Interval | null = null;
     if (chained) {
-      const fwd = forwards.take(recvNs, hi);
-      const back = fwd ? hopReplies.take(rec(fwd.ns), hi) : null;
+      // Several connections: the hop of the thread that received the request first (a thread per
+      // connection forwards and reads the reply itself; one event loop is one thread anyway).
+      const sameThread = (e: { tid: number }) => e.tid === recv.tid;
+      const fwd = forwards.take(recvNs, hi, sameThread);
+      const back = fwd ? hopReplies.take(rec(fwd.ns), hi, sameThread) : null;
       if (!fwd || !back) {
         unmatched.hop++;
         continue;
       }
       hop = { fromNs: rec(fwd.ns), toNs: rec(back.exitNs) };
     }
-    const reply = replies.take(hop ? hop.toNs : recvNs, hi);
+    const reply = repliesByFd.get(recv.fd)!.take(hop ? hop.toNs : recvNs, hi);
     if (!reply) {
       unmatched.send++;
       continue;
@@ -187,9 +225,12 @@ export function attributeService(input: ServiceAttributionInput): ServiceAttribu
     const hopNs = hop ? hop.toNs - hop.fromNs : 0;
     // Queueing: the request sat in the socket while the service was still busy with the one
     // before (until that one's reply was sent), less any pause or waiting already counted.
-    const queueWindow = { fromNs: arrivalNs, toNs: Math.min(Math.max(previousReplyNs, arrivalNs), recvNs) };
+    const previousNs = connFds ? (previousReplyByTid.get(recv.tid) ?? -Infinity) : previousReplyNs;
+    const queueWindow = { fromNs: arrivalNs, toNs: Math.min(Math.max(previousNs, arrivalNs), recvNs) };
     const queueNs = queueWindow.toNs - queueWindow.fromNs - overlapNs([...pauses, ...waits], queueWindow);
     previousReplyNs = replyNs;
+    previousReplyByTid.set(recv.tid, Math.max(replyNs, previousReplyByTid.get(recv.tid) ?? -Infinity));
+    if (conn) conn.matched++;
     const components: Record<ServiceComponentName, number> = {
       kernelRx: recvNs - arrivalNs - pauseRx - waitRx - queueNs,
       wakeup: waitRx,
@@ -210,7 +251,7 @@ export function attributeService(input: ServiceAttributionInput): ServiceAttribu
       ...(hop && downstreamPauses ? { hopDownstreamPausesUs: overlapNs(downstreamPauses, hop) / 1e3 } : {}),
     });
   }
-  return serviceStats({
+  const result = serviceStats({
     requests,
     offered: ok.length,
     unmatched,
@@ -222,4 +263,5 @@ export function attributeService(input: ServiceAttributionInput): ServiceAttribu
     requestBytes,
     minMatchedRatio: MIN_MATCHED_RATIO,
   });
+  return byConnection ? { ...result, byConnection } : result;
 }

@@ -4,10 +4,11 @@
 // of the process's own namespace), owned by the process (a socket among its open files). The
 // client then runs inside that namespace and sends over its loopback; only loopback or a private
 // test address is accepted, so traffic stays on this host.
-import { existsSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { isPrivateTestAddress } from '../core/validate.js';
+import { hexToIPv4, ownedInodes, socketRows as rows } from '../runners/proc-sockets.js';
 
 export interface RunningTarget {
   /** The address the client sends to, inside the service's namespace. */
@@ -30,56 +31,6 @@ function runtimeOf(pid: number): RunningTarget['runtime'] {
   if (exe === 'java') return 'jvm';
   if (exe === 'node' || exe === 'nodejs') return 'node';
   return null;
-}
-
-interface SocketRow {
-  /** Dotted quad, or an IPv6 address in /proc's hex when not IPv4-mapped. */
-  local: string;
-  /** TCP state (0A = LISTEN); UDP sockets show 07. */
-  state: string;
-  inode: string;
-}
-
-/** /proc's hex address (host byte order per 32-bit word) as a dotted quad, or null for a non-mapped IPv6 one. */
-function hexToIPv4(hex: string): string | null {
-  const word = hex.length === 8 ? hex : hex.length === 32 && /^0{16}0000FFFF$/i.test(hex.slice(0, 24)) ? hex.slice(24) : null;
-  if (word === null) return /^0+$/.test(hex) ? '0.0.0.0' : null;
-  const n = parseInt(word, 16);
-  // Little-endian word: "0100007F" is 127.0.0.1.
-  return [n & 255, (n >>> 8) & 255, (n >>> 16) & 255, (n >>> 24) & 255].join('.');
-}
-
-/** The rows of /proc/PID/net/TABLE bound to the port. */
-function rows(pid: number, table: string, port: number): SocketRow[] {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/net/${table}`, 'utf8');
-  } catch {
-    return [];
-  }
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  const out: SocketRow[] = [];
-  // A row, e.g. "  12: 0100007F:4E20 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 123456 1 ...":
-  // local address:port, remote, state, …, inode (10th field).
-  for (const line of text.split('\n').slice(1)) {
-    const f = line.trim().split(/\s+/);
-    const [addr, p] = (f[1] ?? '').split(':');
-    if (f.length > 9 && p === hexPort) out.push({ local: addr!, state: f[3]!, inode: f[9]! });
-  }
-  return out;
-}
-
-function ownedInodes(pid: number): Set<string> {
-  const inodes = new Set<string>();
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m) inodes.add(m[1]!);
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return inodes;
 }
 
 /** The name under /run/netns of the namespace the process is in (what `ip netns identify` prints), if any. */

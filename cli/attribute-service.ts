@@ -12,8 +12,8 @@ import { checkRunningService } from './attribute-pid.js';
 import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectRoot } from '../core/project.js';
 import { switchOnJvmLog } from '../runners/jvm-log.js';
+import { attachNodeGc, NodePausesNotObserved, type NodeGcAttached } from '../runners/node-gc-inspector.js';
 
 export { checkRunningService } from './attribute-pid.js';
 
@@ -47,6 +47,7 @@ export async function serviceHandler(args: ServiceAttributeArgs): Promise<number
   let jvmLog: string | null = null;
   let undoJvmLog: (() => Promise<void>) | null = null;
   let pausesNote: string | null = null;
+  let nodeGc: NodeGcAttached | null = null;
   if (args.pid !== undefined) {
     if (args.command.length > 0) throw new UserError('give either --pid PID --port PORT or -- COMMAND ARGS…, not both');
     if (args.port === undefined) throw new UserError(`--pid needs --port: the ${args.protocol.toUpperCase()} port the service listens on`);
@@ -60,13 +61,19 @@ export async function serviceHandler(args: ServiceAttributeArgs): Promise<number
       jvmLog = join(tmpdir(), `bypassbench-jvm-${args.pid}-${process.pid}.log`);
       undoJvmLog = await switchOnJvmLog(args.pid, jvmLog);
     }
-    pausesNote =
-      target.runtime === 'node'
-        ? 'pauses: not observed (a running Node.js process cannot be attached safely; start it with the preload to see V8 pauses: ' +
-          `BYPASSBENCH_GC_LOG=FILE node --require ${join(projectRoot(), 'services', 'node', 'gc-observer.cjs')} …, or let bypassbench start it: attribute -- node …)`
-        : target.runtime === null
-          ? 'pauses: not observed (no known runtime: the process is neither java nor node)'
-          : null;
+    if (target.runtime === 'node') {
+      // Its V8 gc entries, from an observer installed over its inspector (SIGUSR1), removed after the run.
+      try {
+        nodeGc = await attachNodeGc(args.pid, args.port, join(tmpdir(), `bypassbench-node-gc-${args.pid}-${process.pid}.jsonl`), target.netns === 'own');
+        human(
+          `--pid ${args.pid}: V8 gc entries from an observer installed over its inspector (127.0.0.1:${nodeGc.port} in its namespace, ${nodeGc.inspector === 'opened' ? 'opened with SIGUSR1; closed again after the run' : 'already open; left open'})`,
+        );
+      } catch (err) {
+        if (!(err instanceof NodePausesNotObserved)) throw err;
+        pausesNote = `pauses: not observed (${err.message})`;
+      }
+    }
+    if (target.runtime === null) pausesNote = 'pauses: not observed (no known runtime: the process is neither java nor node)';
     options = {
       pid: args.pid,
       port: args.port,
@@ -75,6 +82,7 @@ export async function serviceHandler(args: ServiceAttributeArgs): Promise<number
       protocol: args.protocol,
       ...tcp,
       ...(jvmLog ? { jvmLog } : {}),
+      ...(nodeGc ? { nodeGcLog: nodeGc.file } : {}),
       fields: args.fields,
       arrivals: args.arrivals,
     };
@@ -111,6 +119,14 @@ export async function serviceHandler(args: ServiceAttributeArgs): Promise<number
     });
   } finally {
     if (undoJvmLog) await undoJvmLog();
+    if (nodeGc) {
+      human(`--pid ${args.pid}: ${await nodeGc.undo()}`);
+      // The observer's lines go with the run (raw/), as the JVM's log does.
+      if (existsSync(nodeGc.file)) {
+        if (runDir) copyFileSync(nodeGc.file, join(runDir, 'raw', `node-gc-${args.pid}.jsonl`));
+        rmSync(nodeGc.file, { force: true });
+      }
+    }
     // The JVM's log goes with the run (raw/), not left in the temporary folder.
     if (jvmLog && existsSync(jvmLog)) {
       if (runDir) copyFileSync(jvmLog, join(runDir, 'raw', `jvm-${args.pid}.log`));
@@ -145,13 +161,17 @@ function printServiceAttribution(
   human(`${r.msgSizeBytes} B @ ${r.offeredPps} req/s: ${r.status}${r.error ? ` (${r.error})` : ''}`);
   const a = r.serviceAttribution;
   if (!a) return;
+  // Several TCP connections: each one's matched requests (a stalled connection shows here).
+  const perConnection = a.byConnection?.map((c) => `#${c.index} (fd ${c.fd}) ${c.matched}/${c.requests}`).join(', ');
   if (a.status !== 'ok') {
     human(`  attribution: insufficient data: ${a.reason}`);
+    if (perConnection) human(`  matched per connection: ${perConnection}`);
     return;
   }
   human(
     `  RTT p50 ${a.rttUs.p50.toFixed(1)} µs, p99 ${a.rttUs.p99.toFixed(1)} µs; ${pct(a.matchedRatio)} of ${a.requests} requests matched; dominant: ${a.dominant.p50} (p50), ${a.dominant.p99} (p99)`,
   );
+  if (perConnection) human(`  matched per connection: ${perConnection}`);
   human(`  ${'component'.padEnd(14)} ${'p50 µs'.padStart(10)} ${'p99 µs'.padStart(10)} ${'share p50'.padStart(10)} ${'share p99'.padStart(10)}`);
   for (const name of SERVICE_COMPONENT_NAMES) {
     const c = a.components[name];

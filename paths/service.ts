@@ -54,6 +54,8 @@ export const serviceOptionsSchema = z
     address: z.ipv4({ error: 'must be an IPv4 address' }).optional(),
     /** --pid of a JVM: the file its gc/safepoint logging was switched on into (jcmd VM.log; runners/jvm-log.ts). */
     jvmLog: z.string().startsWith('/', { error: 'must be an absolute path' }).optional(),
+    /** --pid of a Node.js process: the file its gc observer, installed over the inspector, writes into (runners/node-gc-inspector.ts). */
+    nodeGcLog: z.string().startsWith('/', { error: 'must be an absolute path' }).optional(),
     /** --pid: the service shares this host's network namespace (own), or has its own (pid: the client enters it). */
     netns: z.enum(['own', 'pid'], { error: 'must be own or pid' }).optional(),
     /** on: bpftrace follows the service; off: no tracer (the overhead bench's baseline). */
@@ -72,8 +74,8 @@ export const serviceOptionsSchema = z
     error: 'connections and framing go with protocol: tcp',
     path: ['protocol'],
   })
-  .refine((o) => o.pid !== undefined || (o.address === undefined && o.netns === undefined && o.jvmLog === undefined), {
-    error: 'address, netns and jvmLog go with pid',
+  .refine((o) => o.pid !== undefined || (o.address === undefined && o.netns === undefined && o.jvmLog === undefined && o.nodeGcLog === undefined), {
+    error: 'address, netns, jvmLog and nodeGcLog go with pid',
     path: ['address'],
   });
 export type ServiceOptions = z.infer<typeof serviceOptionsSchema>;
@@ -237,6 +239,7 @@ function planRunning(ctx: TrialContext, o: ServiceOptions, pid: number, port: nu
   if (o.trace === 'on') artifacts.push({ driver: bpftraceDriver.name, kind: BPFTRACE_SERVICE_TRACE, path: ctx.artifactPath('tracer.stdout') });
   // The running JVM's log since it was switched on (it spans the run's trials; only overlapping pauses are charged).
   if (o.jvmLog) artifacts.push({ driver: serviceDriver.name, kind: JVM_LOG, path: o.jvmLog });
+  if (o.nodeGcLog) artifacts.push({ driver: serviceDriver.name, kind: NODE_GC_LOG, path: o.nodeGcLog });
   return { processes: [...processes, client], artifacts };
 }
 
@@ -303,6 +306,7 @@ export function serviceNative(artifacts: readonly ReadArtifact[]): Record<string
     ...(trace.downstreamPid !== null ? { downstreamPid: trace.downstreamPid } : {}),
     pauses,
     downstreamPauses,
+    ...(tcp?.matching.matchedBy === 'connection' ? { connectionFds: tcp.matching.connectionFds } : {}),
   });
   return { serviceTracing: tracing, serviceAttribution, ...(tcp ? { serviceTcpMatching: tcp.matching } : {}) };
 }

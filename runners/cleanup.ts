@@ -8,6 +8,7 @@ import { isSameProcessAlive, liveOwnerRunIds, readLedgers, readStartTicks, type 
 import { deleteNetns, NETNS_PATTERN, netnsPids } from './netns.js';
 import { killGroup, run, tryRun } from './exec.js';
 import { sweepJvmLogs } from './jvm-log.js';
+import { sweepNodeInspectors } from './node-gc-inspector.js';
 
 export interface CleanupAction {
   what: string;
@@ -181,6 +182,7 @@ export async function cleanup(opts: { dryRun?: boolean; force?: boolean } = {}):
   }
   // JVM logging a killed `attribute --pid` switched on (runners/jvm-log.ts).
   for (const what of await sweepJvmLogs(dryRun)) actions.push({ what, done: !dryRun });
+  for (const what of await sweepNodeInspectors(dryRun)) actions.push({ what, done: !dryRun });
   // Orphans: objects with our names whose ledger is gone (or was never written).
   let namespaces: string[] = [];
   try {

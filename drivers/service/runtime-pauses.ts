@@ -87,6 +87,8 @@ export function parseNodeGcLog(text: string, source = 'Node GC log'): RuntimePau
         throw new UserError(`${source} line 1: expected {"clock":"monotonic","originMonoNs":"<digits>"}, got ${JSON.stringify(line.slice(0, 80))}`);
       }
       out.startNs = Number(o.originMonoNs);
+      // The same observer, installed in a running process over its inspector (attribute --pid).
+      if ((o as { installedBy?: unknown }).installedBy === 'inspector') out.source = 'V8 gc performance entries (observer installed over the inspector)';
       return;
     }
     if (typeof o.startMs !== 'number' || typeof o.durationMs !== 'number' || o.durationMs < 0 || typeof o.gc !== 'string') {

@@ -34,45 +34,15 @@ public final class JsonTcpService {
   static byte[][] kept;
 
   public static void main(String[] args) throws IOException {
-    String bind = "0.0.0.0";
-    int port = 0;
-    long gcEveryMs = 0;
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      if (i + 1 >= args.length) usage("missing value after " + a);
-      String v = args[++i];
-      switch (a) {
-        case "--bind" -> bind = v;
-        case "--port" -> port = Integer.parseInt(v);
-        case "--alloc-kb" -> allocKb = Integer.parseInt(v);
-        case "--retain" -> retain = Integer.parseInt(v);
-        case "--gc-every-ms" -> gcEveryMs = Long.parseLong(v);
-        case "--forward" -> {
-          int colon = v.lastIndexOf(':');
-          forward = new InetSocketAddress(v.substring(0, colon), Integer.parseInt(v.substring(colon + 1)));
-        }
-        case "--crash-after" -> crashAfter = Long.parseLong(v);
-        default -> usage("unknown option " + a);
-      }
-    }
-    if (port <= 0 || port > 65535) usage("--port must be 1..65535");
+    DemoOptions o = DemoOptions.parse("JsonTcpService", args);
+    String bind = o.bind;
+    int port = o.port;
+    allocKb = o.allocKb;
+    retain = o.retain;
+    crashAfter = o.crashAfter;
+    forward = o.forward;
     kept = new byte[Math.max(1, retain)][];
-    if (gcEveryMs > 0) {
-      // A forced collection at known times (tests check the log shows it).
-      final long every = gcEveryMs;
-      Thread t = new Thread(() -> {
-        for (;;) {
-          try {
-            Thread.sleep(every);
-          } catch (InterruptedException e) {
-            return;
-          }
-          System.gc();
-        }
-      }, "forced-gc");
-      t.setDaemon(true);
-      t.start();
-    }
+    o.startForcedGc();
     ServerSocketChannel server = ServerSocketChannel.open();
     server.bind(new InetSocketAddress(bind, port));
     System.out.println("listening tcp " + bind + ":" + port + (forward != null ? " forwarding to " + forward : ""));
@@ -192,9 +162,4 @@ public final class JsonTcpService {
     return out;
   }
 
-  static void usage(String why) {
-    System.err.println("JsonTcpService: " + why);
-    System.err.println("usage: JsonTcpService --bind IP --port P [--alloc-kb N] [--retain N] [--gc-every-ms MS] [--forward IP:PORT] [--crash-after N]");
-    System.exit(2);
-  }
 }

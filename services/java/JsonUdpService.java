@@ -23,54 +23,22 @@ public final class JsonUdpService {
   static final int REQ = 1, REP = 2, FLUSH = 3, FLUSH_REP = 4;
 
   public static void main(String[] args) throws IOException {
-    String bind = "0.0.0.0";
-    int port = 0, allocKb = 0, retain = 64, crashAfter = 0;
-    long gcEveryMs = 0;
-    String forward = null;
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      if (i + 1 >= args.length) usage("missing value after " + a);
-      String v = args[++i];
-      switch (a) {
-        case "--bind" -> bind = v;
-        case "--port" -> port = Integer.parseInt(v);
-        case "--alloc-kb" -> allocKb = Integer.parseInt(v);
-        case "--retain" -> retain = Integer.parseInt(v);
-        case "--gc-every-ms" -> gcEveryMs = Long.parseLong(v);
-        case "--forward" -> forward = v;
-        case "--crash-after" -> crashAfter = Integer.parseInt(v);
-        default -> usage("unknown option " + a);
-      }
-    }
-    if (port <= 0 || port > 65535) usage("--port must be 1..65535");
-    if (gcEveryMs > 0) {
-      // A forced collection at known times: tests check that the runtime's log shows it and that
-      // the requests it overlapped are attributed to it.
-      final long every = gcEveryMs;
-      Thread t = new Thread(() -> {
-        for (;;) {
-          try {
-            Thread.sleep(every);
-          } catch (InterruptedException e) {
-            return;
-          }
-          System.gc();
-        }
-      }, "forced-gc");
-      t.setDaemon(true);
-      t.start();
-    }
+    DemoOptions o = DemoOptions.parse("JsonUdpService", args);
+    String bind = o.bind;
+    int port = o.port, allocKb = o.allocKb, retain = o.retain;
+    long crashAfter = o.crashAfter;
+    o.startForcedGc();
     DatagramChannel ch = DatagramChannel.open();
     ch.bind(new InetSocketAddress(bind, port));
     DatagramChannel next = null;
     InetSocketAddress nextAddr = null;
+    InetSocketAddress forward = o.forward;
     if (forward != null) {
       // Unconnected send/receive (sendto/recvfrom), like the client-facing socket.
-      int colon = forward.lastIndexOf(':');
-      nextAddr = new InetSocketAddress(forward.substring(0, colon), Integer.parseInt(forward.substring(colon + 1)));
+      nextAddr = forward;
       next = DatagramChannel.open();
     }
-    System.out.println("listening " + bind + ":" + port + (forward != null ? " forwarding to " + forward : ""));
+    System.out.println("listening " + bind + ":" + port + (forward != null ? " forwarding to " + o.forwardSpec : ""));
     System.out.flush();
     ByteBuffer in = ByteBuffer.allocateDirect(9000).order(ByteOrder.LITTLE_ENDIAN);
     ByteBuffer out = ByteBuffer.allocateDirect(9000).order(ByteOrder.LITTLE_ENDIAN);
@@ -129,11 +97,6 @@ public final class JsonUdpService {
     }
   }
 
-  static void usage(String why) {
-    System.err.println("JsonUdpService: " + why);
-    System.err.println("usage: JsonUdpService --bind IP --port P [--alloc-kb N] [--retain N] [--gc-every-ms MS] [--forward IP:PORT] [--crash-after N]");
-    System.exit(2);
-  }
 
   /** A minimal JSON reader/writer for flat objects of strings, numbers, booleans and null. */
   static final class Json {

@@ -8,39 +8,11 @@
 // node json-tcp-service.mjs --bind IP --port P [--alloc-kb N] [--retain N] [--gc-every-ms MS]
 //      [--forward IP:PORT] [--crash-after N]      (--gc-every-ms needs node --expose-gc)
 import net from 'node:net';
-import { parseArgs } from 'node:util';
+import { demoOptions, HDR, MAGIC, makeWorker, repFrame } from './demo-common.mjs';
 
-const MAGIC = 0x53544242; // "BBTS" little endian
-const HDR = 24;
-const REP = 2;
-
-const { values: o } = parseArgs({
-  options: {
-    bind: { type: 'string', default: '0.0.0.0' },
-    port: { type: 'string' },
-    'alloc-kb': { type: 'string', default: '0' },
-    retain: { type: 'string', default: '64' },
-    'gc-every-ms': { type: 'string', default: '0' },
-    forward: { type: 'string' },
-    'crash-after': { type: 'string', default: '0' },
-  },
-});
-const port = Number(o.port);
-if (!Number.isInteger(port) || port < 1 || port > 65535) {
-  console.error('json-tcp-service: --port must be 1..65535');
-  process.exit(2);
-}
-const allocKb = Number(o['alloc-kb']);
-const kept = new Array(Math.max(1, Number(o.retain)));
-const crashAfter = Number(o['crash-after']);
-const gcEveryMs = Number(o['gc-every-ms']);
-if (gcEveryMs > 0) {
-  if (typeof globalThis.gc !== 'function') {
-    console.error('json-tcp-service: --gc-every-ms needs node --expose-gc');
-    process.exit(2);
-  }
-  setInterval(() => globalThis.gc(), gcEveryMs);
-}
+const o = demoOptions('json-tcp-service');
+const { port, crashAfter } = o;
+const work = makeWorker(o.allocKb, o.retain);
 let served = 0;
 
 /** Bytes of the complete frame at the start of buf; 0 = incomplete, -1 = not a frame. */
@@ -72,18 +44,8 @@ function framer(onFrame, onBad) {
 
 function reply(frame) {
   const line = frame[0] === 0x7b;
-  const req = JSON.parse(line ? frame.toString('utf8', 0, frame.length - 1) : frame.toString('utf8', HDR));
-  // Garbage at the configured rate; a ring keeps some of it alive for a while.
-  if (allocKb > 0) kept[served % kept.length] = Array.from({ length: allocKb * 16 }, (_, i) => ({ i, s: 'x'.repeat(40) }));
-  const body = Buffer.from(JSON.stringify({ ...req, result: Object.keys(req).length }));
-  if (line) return Buffer.concat([body, Buffer.from('\n')]);
-  const out = Buffer.alloc(HDR + body.length);
-  frame.copy(out, 0, 0, HDR);
-  out.writeUInt8(REP, 5);
-  out.writeUInt8(0, 7);
-  out.writeUInt16LE(body.length, 16);
-  body.copy(out, HDR);
-  return out;
+  const body = work(line ? frame.toString('utf8', 0, frame.length - 1) : frame.toString('utf8', HDR));
+  return line ? Buffer.concat([body, Buffer.from('\n')]) : repFrame(frame, body);
 }
 
 function served1() {

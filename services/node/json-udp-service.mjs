@@ -7,39 +7,11 @@
 // node json-udp-service.mjs --bind IP --port P [--alloc-kb N] [--retain N] [--gc-every-ms MS]
 //      [--forward IP:PORT] [--crash-after N]      (--gc-every-ms needs node --expose-gc)
 import dgram from 'node:dgram';
-import { parseArgs } from 'node:util';
+import { demoOptions, FLUSH, FLUSH_REP, HDR, MAGIC, makeWorker, repFrame, REQ } from './demo-common.mjs';
 
-const MAGIC = 0x53544242; // "BBTS" little endian
-const HDR = 24;
-const [REQ, REP, FLUSH, FLUSH_REP] = [1, 2, 3, 4];
-
-const { values: o } = parseArgs({
-  options: {
-    bind: { type: 'string', default: '0.0.0.0' },
-    port: { type: 'string' },
-    'alloc-kb': { type: 'string', default: '0' },
-    retain: { type: 'string', default: '64' },
-    'gc-every-ms': { type: 'string', default: '0' },
-    forward: { type: 'string' },
-    'crash-after': { type: 'string', default: '0' },
-  },
-});
-const port = Number(o.port);
-if (!Number.isInteger(port) || port < 1 || port > 65535) {
-  console.error('json-udp-service: --port must be 1..65535');
-  process.exit(2);
-}
-const allocKb = Number(o['alloc-kb']);
-const kept = new Array(Math.max(1, Number(o.retain)));
-const crashAfter = Number(o['crash-after']);
-const gcEveryMs = Number(o['gc-every-ms']);
-if (gcEveryMs > 0) {
-  if (typeof globalThis.gc !== 'function') {
-    console.error('json-udp-service: --gc-every-ms needs node --expose-gc');
-    process.exit(2);
-  }
-  setInterval(() => globalThis.gc(), gcEveryMs);
-}
+const o = demoOptions('json-udp-service');
+const { port, crashAfter } = o;
+const work = makeWorker(o.allocKb, o.retain);
 
 const sock = dgram.createSocket('udp4');
 let served = 0;
@@ -58,17 +30,7 @@ if (o.forward) {
 
 function reply(msg) {
   const bodyLen = msg.readUInt16LE(16);
-  const req = JSON.parse(msg.toString('utf8', HDR, HDR + bodyLen));
-  // Garbage at the configured rate; a ring keeps some of it alive for a while.
-  if (allocKb > 0) kept[served % kept.length] = Array.from({ length: allocKb * 16 }, (_, i) => ({ i, s: 'x'.repeat(40) }));
-  const body = Buffer.from(JSON.stringify({ ...req, result: Object.keys(req).length }));
-  const out = Buffer.alloc(HDR + body.length);
-  msg.copy(out, 0, 0, HDR);
-  out.writeUInt8(REP, 5);
-  out.writeUInt8(0, 7);
-  out.writeUInt16LE(body.length, 16);
-  body.copy(out, HDR);
-  return out;
+  return repFrame(msg, work(msg.toString('utf8', HDR, HDR + bodyLen)));
 }
 
 sock.on('message', (msg, rinfo) => {

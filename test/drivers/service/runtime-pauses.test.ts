@@ -46,3 +46,18 @@ describe('Node.js gc entries (services/node/gc-observer.cjs, forced gc() every 3
     expect(() => parseNodeGcLog('nope\n', 'g.jsonl')).toThrow(/g\.jsonl line 1: not JSON/);
   });
 });
+
+describe('Node.js gc entries from the observer installed over the inspector (attribute --pid)', () => {
+  // test/fixtures/service/README.md: a plainly started Node demo service, gc() forced every 300 ms.
+  const text = read('node-gc-inspector', 'jsonl');
+  const p = parseNodeGcLog(text);
+  it('reads like the preload’s, and says where the entries came from', () => {
+    expect(p.runtime).toBe('node');
+    expect(p.source).toMatch(/installed over the inspector/);
+    expect(p.pauses).toHaveLength(text.trim().split('\n').length - 1);
+    expect(p.pauses.every((x) => x.cause === 'major (forced)')).toBe(true);
+    // Forced every 300 ms: consecutive starts about that far apart (loaded machine: 250..1000 ms).
+    const gapsMs = p.pauses.slice(1).map((x, i) => (x.startNs - p.pauses[i]!.startNs) / 1e6);
+    expect(gapsMs.filter((g) => g >= 250 && g <= 1000).length).toBeGreaterThan(gapsMs.length * 0.9);
+  });
+});
