@@ -39,6 +39,7 @@
 // nearest-rank, as in the probe's summary.
 import type { TsprobeRecord } from '../drivers/tsprobe/index.js';
 import { bandShare, bandSums, percentiles, shareBand, type ShareBand } from './attribution-bands.js';
+import { componentColumns } from './attribution-columns.js';
 import type { KernelAttribution } from './selective-win.js';
 import { splitNicWire, type NicWireSplit } from './nic-wire-split.js';
 import { requestWaiting, type WakeupTrace } from './wakeup.js';
@@ -315,8 +316,9 @@ export function attribute(records: readonly TsprobeRecord[], options: Attributio
   };
 
   const components = {} as Record<ComponentName, ComponentStats>;
+  const columns = componentColumns(perRequest);
   for (const name of COMPONENT_NAMES) {
-    const values = perRequest.map((c) => c[name]);
+    const values = columns[name];
     const [p50Us, p90Us, p99Us] = percentiles(values, [50, 90, 99]) as [number, number, number];
     components[name] = {
       p50Us,
@@ -341,12 +343,20 @@ export function attribute(records: readonly TsprobeRecord[], options: Attributio
     const errorUs = Math.abs(c.other);
     maxAbsErrorUs = Math.max(maxAbsErrorUs, errorUs);
     if (errorUs <= toleranceUs) within++;
-    for (const name of COMPONENT_NAMES) {
-      if (c[name] < -toleranceUs) {
-        negative++;
-        break;
-      }
-    }
+    const lowest = Math.min(
+      c.kernelTxClient,
+      c.nicWire,
+      c.hops,
+      c.kernelRxServer,
+      c.queueing,
+      c.pauses,
+      c.serialization,
+      c.application,
+      c.kernelTxServer,
+      c.kernelRxClient,
+      c.other,
+    );
+    if (lowest < -toleranceUs) negative++;
   }
   const delayed = perRequest.filter((c) => c.pauses > 0);
   return {
