@@ -81,6 +81,7 @@ describe('run timing', () => {
     expect(costs.reduce((a, [, s]) => a + s, 0)).toBeCloseTo(t.wallS - t.measuredS, 1);
     expect(costs.map(([what]) => what).join()).not.toMatch(/idle CPU baseline|services started/);
     expect(formatTimingDetail(t)).toContainEqual(expect.stringMatching(/0\.2 s of service start-up and idle baseline ran inside the tools' quiet lead/));
+    expect(formatTimingDetail(t)).toContainEqual(expect.stringMatching(/measuring tools alone ran 6\.3 s, 1\.77× the measured time/));
   });
 
   it('RunClock.time charges a step even when it throws', async () => {
