@@ -2,6 +2,9 @@
 // time against the measured windows, the largest fixed costs and each path's trial time against its
 // counted window (what `run --verbose` prints at the end of a run).
 // Usage: node dist/bench/run-timing.js <run-dir> [--json]
+// The run it reads, measured without other benches overlapping (issue 16: wall ≤ 1.5× measured):
+//   npm run build && flock /tmp/bb-bench.lock ./bypassbench run suites/quick.yaml --verbose --out DIR
+//   node dist/bench/run-timing.js DIR
 import { RunFolder } from '../core/run-folder.js';
 import { formatRunTiming, formatTimingDetail } from '../core/run-timing.js';
 

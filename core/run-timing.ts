@@ -190,6 +190,20 @@ export function formatTimingDetail(t: RunTiming, top = 6): string[] {
     .slice(0, top)
     .map(([what, s]) => `  ${s.toFixed(1).padStart(6)} s  ${what}`);
   if (lines.length) lines.unshift('fixed costs outside the measured windows (largest first):');
+  // The measuring tools' own lives (start-up, warm-up, pauses, exit included) against what they
+  // counted: the floor of wall ÷ measured for trials run one after another, whatever the orchestrator does.
+  if (t.stepsS && t.stepsS.toolS > 0 && t.measuredS > 0) {
+    lines.push(
+      `  the measuring tools alone ran ${t.stepsS.toolS.toFixed(1)} s, ${(t.stepsS.toolS / t.measuredS).toFixed(2)}× the measured time (the floor for trials in sequence)`,
+    );
+  }
+  // Parts of the tools' time, not extra: what ran while a tool slept before its traffic (runners/trial.ts).
+  const overlapped = (t.stepsS?.leadServicesStartS ?? 0) + (t.stepsS?.leadBaselineS ?? 0);
+  if (overlapped > 0.005) {
+    lines.push(
+      `  (${overlapped.toFixed(1)} s of service start-up and idle baseline ran inside the tools' quiet lead, sockperf's sleep before its traffic: no wall time of their own)`,
+    );
+  }
   for (const [label, p] of Object.entries(t.byPath ?? {})) {
     const window = p.measuredS === null ? 'no counted window' : `${p.measuredS.toFixed(2)} s counted`;
     lines.push(`  ${label}: ${p.trials} trials, ${p.trialS.toFixed(2)} s each for ${window}`);

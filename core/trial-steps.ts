@@ -14,6 +14,13 @@ export interface TrialSteps {
   toolStartS?: number;
   /** Of toolS: the counted window's end to the tool's exit, when the recipe declares one. */
   toolExitS?: number;
+  /**
+   * Of toolS: services started while the measuring tool slept in its quiet lead (sockperf UDP's
+   * 2 s before its traffic), so no wall time of their own; servicesStartS is then absent.
+   */
+  leadServicesStartS?: number;
+  /** Of toolS: the idle CPU baseline taken in the tool's quiet lead; baselineS is then absent. */
+  leadBaselineS?: number;
   /** Services stopped after the measuring process exited. */
   servicesStopS?: number;
   /** The tools' outputs parsed (measuring process and services). */
@@ -24,7 +31,18 @@ export interface TrialSteps {
 
 export type TrialStep = keyof TrialSteps;
 
-export const TRIAL_STEPS: readonly TrialStep[] = ['baselineS', 'servicesStartS', 'toolS', 'toolStartS', 'toolExitS', 'servicesStopS', 'parseS', 'analysisS'];
+export const TRIAL_STEPS: readonly TrialStep[] = [
+  'baselineS',
+  'servicesStartS',
+  'toolS',
+  'toolStartS',
+  'toolExitS',
+  'leadServicesStartS',
+  'leadBaselineS',
+  'servicesStopS',
+  'parseS',
+  'analysisS',
+];
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 

@@ -113,8 +113,15 @@ export interface CpuCost {
   pollerHeldCores?: number | null;
   /** softirq + irq on the path's CPUs above their idle baseline, cores. */
   irqCores?: number | null;
-  /** Busy cores on the path's CPUs in a short sample before the trial, nothing of it running. */
+  /** Busy cores on the path's CPUs in a short idle sample (`baselineHow`), the trial's processes and the orchestrator subtracted. */
   baselineCores?: number | null;
+  /**
+   * When that sample was taken: before the trial's processes started, or in the measuring tool's
+   * quiet lead (sockperf UDP sleeps 2 s before its traffic: the services were up and idle).
+   */
+  baselineHow?: 'before-trial' | 'tool-quiet-lead';
+  /** The baseline sample's length, s. */
+  baselineS?: number;
   /** Busy time on the path's CPUs no path process accounts for (other users of the machine), cores. */
   foreignCores?: number | null;
   /** The orchestrator's own CPU during the window (sampling, bookkeeping), cores; not the path's. */

@@ -65,4 +65,11 @@ export interface MeasuredWindow {
   offsetS: number;
   /** Length of the counted window, seconds. */
   lengthS: number;
+  /**
+   * The tool sends nothing before `startMarker`, and once it printed `marker` it sleeps at least
+   * `sleepS` before it (sockperf over UDP: "Warmup stage", then a fixed sleep(2)). The runner then
+   * spawns it first, starts the services and takes the idle CPU baseline in that sleep, and checks
+   * that both were done before the start marker appeared (else the trial runs again in order).
+   */
+  quietLead?: { marker: string; sleepS: number };
 }

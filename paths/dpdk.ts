@@ -216,7 +216,8 @@ export const dpdkWireRecipe: NetnsRecipe<DpdkOptions> = {
     return {
       processes: [
         testpmd(ctx, o, 'wire', { pmd: 'af_xdp', interfaces: [inLink.b.ifname, out.a.ifname] }, 'io'),
-        ...sockperfPair(ctx, { protocol: 'udp', serverIp, mode: 'ping-pong' }),
+        // testpmd starts in seconds, longer than the client's 2 s quiet lead: services first.
+        ...sockperfPair(ctx, { protocol: 'udp', serverIp, mode: 'ping-pong', quietLead: false }),
       ],
     };
   },

@@ -46,13 +46,19 @@ interface PairOptions {
   fullLogPath?: string | undefined;
   /** Both ends spin (never sleep in the kernel), the server on the poller CPU like a bypass reflector. */
   busyPoll?: { usec: number } | undefined;
+  /**
+   * Start the services in the UDP client's 2 s sleep (default true). Off where a service takes
+   * longer than that to start (testpmd), else every trial would miss the lead and run again.
+   */
+  quietLead?: boolean;
 }
 
 /** sockperf server (server namespace) and client (client namespace) for one trial. */
 export function sockperfPair(ctx: TrialContext, o: PairOptions): ProcessSpec[] {
   const polling = o.busyPoll ? { spin: true, ...(o.busyPoll.usec > 0 ? { busyPollUsec: o.busyPoll.usec } : {}) } : {};
   // sockperf's warm-up is its own (0.4 s, fixed): ctx.warmupS cannot change it; the record says 0.4.
-  const timing = sockperfClientTiming(ctx.durationS);
+  // Over UDP the client's 2 s sleep before its traffic is a quiet lead the runner starts the server in.
+  const timing = sockperfClientTiming(ctx.durationS, { quietLead: o.protocol === 'udp' && o.quietLead !== false });
   return [
     {
       role: 'server',

@@ -47,12 +47,20 @@ export function takeSnapshot(processes: readonly SampledProcess[]): CpuSnapshot 
   };
 }
 
+/**
+ * When the idle baseline was taken: before anything of the trial started, or inside the measuring
+ * tool's quiet lead (it sleeps before its traffic, the services idle), the trial's processes and
+ * the orchestrator subtracted (runners/trial-cpu.ts).
+ */
+export type BaselineHow = 'before-trial' | 'tool-quiet-lead';
+
 export interface CpuBaseline {
-  /** Busy cores on the path's CPUs with nothing of the trial running (other users of the machine). */
+  /** Busy cores on the path's CPUs that neither the trial's processes nor the orchestrator account for (other users of the machine). */
   busyCores: number;
   /** Of which softirq + irq: the kernel's background work the path's share is corrected by. */
   irqCores: number;
   windowS: number;
+  how?: BaselineHow;
 }
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
@@ -71,11 +79,21 @@ function ticksOn(a: CpuTimes[], b: CpuTimes[], cpus: readonly number[], keys: re
 const BUSY_KEYS = ['user', 'nice', 'system', 'irq', 'softirq'] as const;
 const IRQ_KEYS = ['irq', 'softirq'] as const;
 
-/** The path's CPUs' load between two snapshots taken with nothing of the trial running. */
+/**
+ * The path's CPUs' load between two snapshots taken with nothing of the trial measuring: what the
+ * snapshots' processes (the trial's, idle or spinning, when taken in the tool's quiet lead) and the
+ * orchestrator used is not load of others, so it is subtracted.
+ */
 export function baselineBetween(a: CpuSnapshot, b: CpuSnapshot, cpus: readonly number[]): CpuBaseline {
   const windowS = (b.atMs - a.atMs) / 1000;
   const cores = (keys: readonly (keyof CpuTimes)[]) => (windowS > 0 ? ticksOn(a.cpus, b.cpus, cpus, keys) / TICKS_PER_S / windowS : 0);
-  return { busyCores: round3(cores(BUSY_KEYS)), irqCores: round3(cores(IRQ_KEYS)), windowS: round3(windowS) };
+  let ownS = Math.max(0, (b.orchestratorUs - a.orchestratorUs) / 1e6);
+  for (const end of b.processes) {
+    const start = a.processes.find((p) => p.pid === end.pid);
+    if (start?.cpu && end.cpu) ownS += Math.max(0, end.cpu.userS - start.cpu.userS) + Math.max(0, end.cpu.systemS - start.cpu.systemS);
+  }
+  const busyCores = Math.max(0, cores(BUSY_KEYS) - (windowS > 0 ? ownS / windowS : 0));
+  return { busyCores: round3(busyCores), irqCores: round3(cores(IRQ_KEYS)), windowS: round3(windowS) };
 }
 
 export interface WindowCost {
@@ -146,7 +164,7 @@ export function windowCost(
   const noisy =
     foreignCores > FOREIGN_CORES_TOLERANCE
       ? `foreign load on the path's CPUs (${opts.cpus.join(',')}): ${foreignCores.toFixed(2)} cores busy outside the path's processes during the ${opts.window} window` +
-        ` (tolerance ${FOREIGN_CORES_TOLERANCE}; before the trial: ${opts.baseline ? opts.baseline.busyCores.toFixed(2) : '?'} cores)`
+        ` (tolerance ${FOREIGN_CORES_TOLERANCE}; ${opts.baseline?.how === 'tool-quiet-lead' ? "in the tool's quiet lead" : 'before the trial'}: ${opts.baseline ? opts.baseline.busyCores.toFixed(2) : '?'} cores)`
       : null;
   return {
     cost: {
@@ -161,6 +179,7 @@ export function windowCost(
       pollerHeldCores: round3(heldCores),
       irqCores: round3(irqCores),
       baselineCores: opts.baseline?.busyCores ?? null,
+      ...(opts.baseline?.how ? { baselineHow: opts.baseline.how, baselineS: opts.baseline.windowS } : {}),
       foreignCores: round3(foreignCores),
       orchestratorCores: round3(orchestratorCores),
     },

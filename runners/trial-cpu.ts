@@ -1,5 +1,5 @@
 // When a trial's CPU snapshots are taken: an idle baseline of the path's CPUs before anything of
-// the trial starts, then the start and end of the measuring tool's counted window (timed from the
+// the trial starts (or, for a tool with a quiet lead, inside the sleep before its traffic), then the start and end of the measuring tool's counted window (timed from the
 // line the tool prints when its traffic starts), or — for a tool that does not say — from its spawn
 // to the last sample before it exits.
 import type { CpuPlan } from '../core/topology.js';
@@ -26,13 +26,41 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0,
 export async function sampleBaseline(cpus: readonly number[]): Promise<CpuBaseline> {
   const a = takeSnapshot([]);
   await sleep(BASELINE_MS);
-  return baselineBetween(a, takeSnapshot([]), cpus);
+  return { ...baselineBetween(a, takeSnapshot([]), cpus), how: 'before-trial' };
+}
+
+const sampled = (procs: readonly RunningProcess[]) =>
+  procs.map((p) => ({ role: p.spec.role, pid: p.pid, pinnedCpu: p.spec.cpu ?? p.spec.pollsOnCpu ?? null, busyPoll: p.spec.busyPoll === true }));
+
+const printed = (proc: RunningProcess, text: string) => safeRead(proc.stderrFile).includes(text) || safeRead(proc.stdoutFile).includes(text);
+
+/**
+ * The idle baseline inside the measuring tool's quiet lead (MeasuredWindow.quietLead): once the
+ * tool printed the lead's marker it sleeps, sending nothing, and the services wait for it; the
+ * sample (BASELINE_MS, as before the trial) subtracts what those processes and the orchestrator
+ * used. Null when it cannot be honest: the tool ended, or printed its start marker (its traffic
+ * began) before the sample was complete.
+ */
+export async function sampleLeadBaseline(
+  measure: RunningProcess,
+  services: readonly RunningProcess[],
+  cpus: readonly number[],
+  window: MeasuredWindow & { quietLead: { marker: string; sleepS: number } },
+): Promise<CpuBaseline | null> {
+  if ((await markerSeenAt(measure, window.quietLead.marker)) === null) return null;
+  const procs = sampled([measure, ...services]);
+  const a = takeSnapshot(procs);
+  await sleep(BASELINE_MS);
+  const b = takeSnapshot(procs);
+  // Read after the second snapshot: a start marker not printed yet means no traffic before it.
+  if (measure.exited() || printed(measure, window.startMarker)) return null;
+  return { ...baselineBetween(a, b, cpus), how: 'tool-quiet-lead' };
 }
 
 /** performance.now() when the marker appeared in the process's output; null if it exited first. */
 async function markerSeenAt(proc: RunningProcess, marker: string): Promise<number | null> {
   while (!proc.exited()) {
-    if (safeRead(proc.stderrFile).includes(marker) || safeRead(proc.stdoutFile).includes(marker)) return performance.now();
+    if (printed(proc, marker)) return performance.now();
     await sleep(MARKER_POLL_MS);
   }
   return null;
@@ -77,15 +105,8 @@ export async function measureCpu(
   services: readonly RunningProcess[],
   opts: { cpus: readonly number[]; baseline: CpuBaseline; window: MeasuredWindow | undefined },
 ): Promise<WindowCost & { windowAtMs?: { startMs: number; endMs: number } }> {
-  const snap = () =>
-    takeSnapshot(
-      [measure, ...services].map((p) => ({
-        role: p.spec.role,
-        pid: p.pid,
-        pinnedCpu: p.spec.cpu ?? p.spec.pollsOnCpu ?? null,
-        busyPoll: p.spec.busyPoll === true,
-      })),
-    );
+  const procs = sampled([measure, ...services]);
+  const snap = () => takeSnapshot(procs);
   const first = snap();
   let last = first;
   // A self-terminating tool cannot be read after it exits (Node reaps it at once): keep the

@@ -12,7 +12,7 @@ import type { ArtifactFile } from '../drivers/types.js';
 import { getNetnsRecipe, getRecipe, pathAvailability } from '../paths/registry.js';
 import type { ArtifactSpec, CpuPlan, PreparedPath, ProcessSpec, ReadArtifact, ReadyCheck, TopologyInfo, TrialContext } from '../paths/types.js';
 import { nsPerPacket } from './cpu.js';
-import { measureCpu, pathCpus, sampleBaseline } from './trial-cpu.js';
+import { measureCpu, pathCpus, sampleBaseline, sampleLeadBaseline } from './trial-cpu.js';
 import { DiskFullError, diskError } from '../core/safe-write.js';
 import { printable } from '../core/text.js';
 import { UnsupportedError } from '../core/errors.js';
@@ -76,6 +76,8 @@ const UNMEASURED_CPU: CpuCost = { coresBusy: null, nsPerPacket: null, perCpu: []
 
 class Interrupted extends Error {}
 class ServiceDied extends Error {}
+/** The tool's quiet lead ended before the services were ready and the baseline taken: run the trial again in order. */
+class LeadMissed extends Error {}
 
 interface PhaseResult {
   measure: ProcessOutcome;
@@ -98,8 +100,13 @@ function toolSteps(clock: StepClock, spawnedAtMs: number, exitedAtMs: number, wi
   clock.set('toolExitS', (exitedAtMs - windowAtMs.endMs) / 1000);
 }
 
-/** Runs the recipe's processes once: services, then the measuring process (which warms itself up). */
-async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number, tag: string, clock: StepClock): Promise<PhaseResult> {
+/**
+ * Runs the recipe's processes once: services, then the measuring process (which warms itself up).
+ * A measuring tool with a quiet lead (MeasuredWindow.quietLead: sockperf over UDP sleeps 2 s before
+ * it sends anything) is spawned first instead, and the services' start and the idle baseline happen
+ * in that sleep, when nothing is measured; `inOrder` turns that off (the retry after a missed lead).
+ */
+async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number, tag: string, clock: StepClock, inOrder = false): Promise<PhaseResult> {
   const recipe = getNetnsRecipe(planned.path);
   const ctx: TrialContext = {
     topology: env.topology,
@@ -126,7 +133,20 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
         });
   const { processes, artifacts = [] } = recipe.plan(ctx, planned.options);
   const services: RunningProcess[] = [];
+  const measureSpec = processes.find((p) => p.kind === 'measure');
+  if (!measureSpec) throw new Error(`recipe for ${planned.path} planned no measuring process`);
+  // Lab mode keeps the plain order: its baseline is taken on the hosts before the services.
+  const declaredWindow = measureSpec.measuredWindow;
+  const lead = !ex && !inOrder && declaredWindow?.quietLead ? { ...declaredWindow, quietLead: declaredWindow.quietLead } : null;
+  let measure: RunningProcess | null = null;
+  let spawnedAtMs = 0;
+  const spawnMeasure = (): RunningProcess => {
+    spawnedAtMs = performance.now();
+    return spawn(measureSpec, `${planned.trialId}${tag}-${measureSpec.role}`, env.trialTimeoutS * 1000);
+  };
   const stopAll = async () => {
+    // A measuring process spawned before the services (quiet lead) is stopped with them when the trial fails early.
+    if (measure && !measure.exited()) await measure.stop(1000);
     for (const s of [...services].reverse()) {
       s.sampleCpu();
       await s.stop();
@@ -140,10 +160,15 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
   try {
     // What the path's CPUs do with nothing of the trial running: the idle baseline (this machine's
     // CPUs; in lab mode the processes run elsewhere and no CPU is taken).
-    const baseline = ex ? null : await sampleBaseline(cpus);
+    let baseline = ex || lead ? null : await sampleBaseline(cpus);
     // Lab mode: a sampler per host, started now so its first samples are the hosts' idle baseline.
     remote = ex?.startCpu ? await ex.startCpu({ prefix: `${planned.trialId}${tag}`, plan: env.cpu, specs: processes }) : null;
-    clock.lap('baselineS');
+    if (lead) {
+      if (env.signal.aborted) throw new Interrupted();
+      measure = spawnMeasure();
+      // The plan and spawn are not the baseline's time (trialOther); from here on everything is inside the tool's life.
+      clock.skip();
+    } else clock.lap('baselineS');
     // Lab hosts mount their own tracefs (not done by lab mode yet): only a local trial mounts it here.
     if (!ex && processes.some((p) => p.tracefs)) releaseTracefs = await ensureTracefs(env.ledger);
     // Services started so far, by role: a tracer that filters by process id is planned with them.
@@ -167,24 +192,28 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
         }
       }
     }
-    clock.lap('servicesStartS');
-    const measureSpec = processes.find((p) => p.kind === 'measure');
-    if (!measureSpec) throw new Error(`recipe for ${planned.path} planned no measuring process`);
+    if (lead && measure) {
+      // Inside the tool's life, not extra wall time: the steps say so (leadServicesStartS, leadBaselineS).
+      clock.lap('leadServicesStartS');
+      baseline = await sampleLeadBaseline(measure, services, cpus, lead);
+      if (baseline === null) throw new LeadMissed(`the ${measureSpec.role}'s quiet lead ended before the services were ready and the idle baseline was taken`);
+      clock.lap('leadBaselineS');
+    } else clock.lap('servicesStartS');
     if (env.signal.aborted) throw new Interrupted();
-    const spawnedAtMs = performance.now();
-    const measure = spawn(measureSpec, `${planned.trialId}${tag}-${measureSpec.role}`, env.trialTimeoutS * 1000);
-    const stopMeasure = () => void measure.stop(1000);
+    const running = measure ?? spawnMeasure();
+    measure = running;
+    const stopMeasure = () => void running.stop(1000);
     env.signal.addEventListener('abort', stopMeasure, { once: true });
     // Tools without a duration of their own are stopped with SIGINT, which makes them print
     // their final statistics; that is a normal end, not a timeout.
-    const stopTimer = measureSpec.stopAfterS === undefined ? null : setTimeout(() => void measure.stop(10_000), measureSpec.stopAfterS * 1000);
+    const stopTimer = measureSpec.stopAfterS === undefined ? null : setTimeout(() => void running.stop(10_000), measureSpec.stopAfterS * 1000);
     // In lab mode this machine only orchestrates: its CPU time says nothing about the hosts' (unknown, never 0).
     let trafficAtMs: number | null | undefined;
     const cpuDone =
       baseline !== null
-        ? measureCpu(measure, services, { cpus, baseline, window: measureSpec.measuredWindow })
-        : (remote?.measure(measure, services, measureSpec.measuredWindow).then((r) => ((trafficAtMs = r.trafficAtMs), r)) ?? null);
-    const measureOutcome = await measure.done;
+        ? measureCpu(running, services, { cpus, baseline, window: measureSpec.measuredWindow })
+        : (remote?.measure(running, services, measureSpec.measuredWindow).then((r) => ((trafficAtMs = r.trafficAtMs), r)) ?? null);
+    const measureOutcome = await running.done;
     const exitedAtMs = performance.now();
     const windowed = cpuDone === null ? { cost: UNMEASURED_CPU, noisy: null } : await cpuDone;
     toolSteps(clock, spawnedAtMs, exitedAtMs, 'windowAtMs' in windowed ? windowed.windowAtMs : undefined);
@@ -308,7 +337,13 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
 
   try {
     // No separate warm-up run: it would warm another process. Each client warms itself (ctx.warmupS).
-    const phase = await runPhase(planned, env, env.durationS, '', clock);
+    let leadMissed: string | null = null;
+    const phase = await runPhase(planned, env, env.durationS, '', clock).catch((err: unknown) => {
+      if (!(err instanceof LeadMissed) || env.signal.aborted) throw err;
+      // Once more in the plain order (baseline, services, tool), its raw files tagged "-inorder".
+      leadMissed = err.message;
+      return runPhase(planned, env, env.durationS, '-inorder', clock, true);
+    });
     const rawError = [phase.measure, ...phase.services].find((o) => o.rawError !== undefined)?.rawError;
     if (rawError !== undefined) throw rawError instanceof Error ? rawError : new Error(String(rawError));
     const raw = [phase.measure, ...phase.services].flatMap((o) => [o.stdoutFile, o.stderrFile]).map((f) => relative(env.runDir, f));
@@ -334,7 +369,7 @@ export async function runTrial(planned: PlannedTrial, env: TrialEnv): Promise<Tr
       const error = `the ${phase.measureDriver} result holds impossible values (${impossible.join(', ')}); the tool's output is in ${raw[0] ?? 'raw/'}`;
       return finish('failed', noMeasurement(planned.msgSizeBytes, error), { raw });
     }
-    const native: Record<string, unknown> = { ...m.native };
+    const native: Record<string, unknown> = { ...m.native, ...(leadMissed ? { quietLeadMissed: leadMissed } : {}) };
     if (Object.keys(services).length > 0) {
       native.services = Object.fromEntries(
         Object.entries(services).map(([role, s]) => [

@@ -38,4 +38,4 @@ export const sockperfDriver: Driver<SockperfParams> = {
   serviceOutput: 'none',
   artifactReaders: { [SOCKPERF_FULL_LOG]: (file) => summarizeFullLog(file.lines()) },
 };
-export { sockperfClientTiming, SOCKPERF_WARMUP_S, SOCKPERF_START_MARKER } from './timing.js';
+export { sockperfClientTiming, SOCKPERF_WARMUP_S, SOCKPERF_START_MARKER, SOCKPERF_LEAD_MARKER } from './timing.js';

@@ -48,6 +48,8 @@ describe('run timing', () => {
       toolS: 11.1,
       toolStartS: 2.6,
       toolExitS: 0.15,
+      leadServicesStartS: 0,
+      leadBaselineS: 0,
       servicesStopS: 0.02,
       parseS: 0.02,
       analysisS: 1,
@@ -68,6 +70,18 @@ describe('run timing', () => {
     expect(lines[0]).toMatch(/largest first/);
     expect(lines).toContain('  attribution: 2 trials, 3.08 s each for 3.00 s counted');
     expect(lines.at(-1)).toMatch(/report: 4\.2 s/);
+  });
+
+  it("counts services started and baselines taken in a tool's quiet lead once, as part of the tool's time", () => {
+    // sockperf over UDP: client spawned first, server and baseline inside its 2 s sleep.
+    const lead: TrialSteps = { toolS: 6.3, toolStartS: 2.6, toolExitS: 0.15, leadServicesStartS: 0.08, leadBaselineS: 0.1, servicesStopS: 0.01, parseS: 0.01 };
+    const t = runTiming(6.4, [rec('ok', 6.4, 3.55, lead)]);
+    expect(t.stepsS).toMatchObject({ baselineS: 0, servicesStartS: 0, leadServicesStartS: 0.08, leadBaselineS: 0.1 });
+    const costs = fixedCosts(t);
+    expect(costs.reduce((a, [, s]) => a + s, 0)).toBeCloseTo(t.wallS - t.measuredS, 1);
+    expect(costs.map(([what]) => what).join()).not.toMatch(/idle CPU baseline|services started/);
+    expect(formatTimingDetail(t)).toContainEqual(expect.stringMatching(/0\.2 s of service start-up and idle baseline ran inside the tools' quiet lead/));
+    expect(formatTimingDetail(t)).toContainEqual(expect.stringMatching(/measuring tools alone ran 6\.3 s, 1\.77× the measured time/));
   });
 
   it('RunClock.time charges a step even when it throws', async () => {

@@ -34,10 +34,29 @@ describe('CPU over the measured window (real, netns)', () => {
     // sockperf's warm-up is its own, fixed 0.4 s; it counts at least the requested second.
     expect(udp.warmupS).toBe(0.4);
     for (const p of udp.cpu!.perProcess!) expect(p.cores!, p.role).toBeLessThan(1);
+    // The UDP client was spawned first: its server started and the idle baseline was taken in its
+    // 2 s sleep before traffic (or, if that lead was missed on a loaded machine, the record says so
+    // and the trial ran again in the plain order).
+    const quietLeadMissed = (udp.native as { quietLeadMissed?: string }).quietLeadMissed;
+    if (quietLeadMissed === undefined) {
+      expect(udp.cpu!.baselineHow).toBe('tool-quiet-lead');
+      expect(udp.stepsS!.leadServicesStartS).toBeGreaterThan(0);
+      expect(udp.stepsS!.leadBaselineS).toBeGreaterThanOrEqual(0.09);
+      expect(udp.stepsS!.servicesStartS).toBeUndefined();
+      const started = (role: string) =>
+        Date.parse((JSON.parse(readFileSync(join(out, 'raw', `${udp.trialId}-${role}.json`), 'utf8')) as { startedAt: string }).startedAt);
+      expect(started('client')).toBeLessThanOrEqual(started('server'));
+    } else {
+      expect(quietLeadMissed).toMatch(/quiet lead ended/);
+      expect(udp.cpu!.baselineHow).toBe('before-trial');
+    }
+    expect(udp.cpu!.baselineS!).toBeGreaterThanOrEqual(0.09);
     expect(udp.cpu!.coresBusy!).toBeLessThan(2);
 
     const xdp = trials.find((t) => t.path === 'afxdp')!;
     expect(xdp.warmupS).toBe(0.2);
+    // bb-afxdp sends from its start: its baseline is taken before the trial.
+    expect(xdp.cpu!.baselineHow).toBe('before-trial');
     expect(xdp.cpu!.windowS!).toBeGreaterThanOrEqual(0.8);
     // Both ends spin: the reflector's CPU is held the whole window, so at least a full core shows.
     expect(xdp.cpu!.coresBusy!).toBeGreaterThanOrEqual(0.9);

@@ -117,6 +117,15 @@ describe('CPU over a window', () => {
     expect(windowCost(a, b, { cpus: [0], baseline: null, window: 'measured' }).cost.perProcess).toEqual([]);
   });
 
+  it("subtracts the trial's own processes and the orchestrator from a baseline taken in a tool's quiet lead", () => {
+    // A spinning server used 9 of the 10 busy ticks on CPU 0; the orchestrator 5 ms; the rest is someone else's.
+    const a = snap(0, [cpu(0, {})], [{ role: 'server', pid: 20, ticks: 0, pinnedCpu: 0, busyPoll: true }], 0);
+    const b = snap(100, [cpu(0, { user: 4, system: 6 })], [{ role: 'server', pid: 20, ticks: 9, pinnedCpu: 0, busyPoll: true }], 5_000);
+    const baseline = baselineBetween(a, b, [0]);
+    expect(baseline.busyCores).toBeCloseTo(0.05, 3);
+    expect(baseline.irqCores).toBe(0);
+  });
+
   it('takes the idle baseline of the named CPUs only', () => {
     const a = snap(0, [cpu(0, {}), cpu(1, {})], []);
     const b = snap(100, [cpu(0, { user: 5, softirq: 1, idle: 4 }), cpu(1, { user: 10 })], []);
