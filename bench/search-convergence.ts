@@ -11,7 +11,7 @@
 // and named in search.paths (a disabled entry named there is searched, not gridded).
 // Usage: node dist/bench/search-convergence.js [--suite suites/throughput.yaml] [--runs 2]
 //          [--paths kernel-udp,afxdp] [--out DIR]
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -87,8 +87,11 @@ async function main(): Promise<void> {
       .join(' ');
     const started = Date.now();
     // The real CLI, as a user runs it; a long timeout because a search runs as many trials as it takes.
-    await run([process.execPath, 'dist/cli/main.js', 'run', file, '--out', dir, '--quiet'], { timeoutMs: 60 * 60_000, allowFailure: true });
+    // A folder left by an earlier bench would be read as this run's: refuse it.
+    if (existsSync(dir)) throw new Error(`${dir} exists already (an earlier bench's run?): choose a fresh --out`);
+    const cli = await run([process.execPath, 'dist/cli/main.js', 'run', file, '--out', dir, '--quiet'], { timeoutMs: 60 * 60_000, allowFailure: true });
     const searchFile = join(dir, 'search.json');
+    if (!existsSync(searchFile)) throw new Error(`run ${i}: the CLI wrote no ${searchFile} (exit ${cli.exitCode}): ${cli.stderr.trim().slice(-2000)}`);
     perRun.push({ dir, searches: parseSearches(JSON.parse(readFileSync(searchFile, 'utf8')), searchFile), wallS: (Date.now() - started) / 1000, load });
   }
 
