@@ -102,11 +102,19 @@ export function nextRate(
   const inside = (pps: number) => (lower === null || pps > lower.offeredPps) && (upper === null || pps < upper.offeredPps) && !judged(pps);
 
   if (hints !== null) {
-    // Verify the previous phase's bounds first: when they hold, this phase is done in two loads.
-    if (lower === null && hints.lowerPps !== null && inside(hints.lowerPps)) return hints.lowerPps;
-    if (upper === null && hints.upperPps !== null && inside(hints.upperPps)) return hints.upperPps;
+    // Verify the previous phase's bounds first, as MLRsearch does: when they hold, this phase is
+    // done in two loads. Also when the other target's trials already bound this side more loosely
+    // (NDR's upper bound from PDR's failing loads): the hint is the better guess than narrowing.
+    if (hints.lowerPps !== null && inside(hints.lowerPps)) return hints.lowerPps;
+    if (hints.upperPps !== null && inside(hints.upperPps)) return hints.upperPps;
   }
   if (upper === null) return rateAbove(lower, options, memo, hints, inside);
+  // The bracket rests on a load that failed once where the evidence says it passes: a load above
+  // it passed in this phase, or the previous phase found it a lower bound. Most likely a noise
+  // spike: judge it again by the exceed ratio before narrowing towards it (narrowing first spent
+  // the budget re-bracketing below a spike, in seeded runs of test/analysis/search-noise.test.ts).
+  if (upper.cls === 'undecided' && (loads.some((l) => l.cls === 'lower' && l.offeredPps > upper.offeredPps) || hints?.lowersPps.includes(upper.offeredPps)))
+    return upper.offeredPps;
   // Nothing passed below a load that failed once, and it lost more than a higher load did (a
   // spike, most likely): judge that load again before bisecting down to minPps.
   if (lower === null && upper.cls === 'undecided' && bracket.aboveUpper !== null && upper.effectiveLoss > SPIKE_FACTOR * bracket.aboveUpper.effectiveLoss)
