@@ -4,7 +4,8 @@
 // only full-length ones bound); an open side is found (maxPps first, expanding upwards from a
 // lower bound, or stepping down from an upper bound near the knee); the bracket is narrowed at the loss-curve estimate, kept honest by the ITP rule;
 // and once it is narrow enough, a bound it rests on that is still undecided (one failing trial,
-// say) is measured again, so noisy single losses are judged by the exceed ratio.
+// say) is measured again, so noisy single losses are judged by the exceed ratio. A once-failing
+// upper bound below a load that passed is measured again at once, before any narrowing.
 //
 // Narrowing works on ln(rate), where the goal "(U − L) / U ≤ goal" is a constant width
 // −ln(1 − goal) however high the rates are, and bisection means the geometric mean. The probe is
