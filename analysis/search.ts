@@ -75,6 +75,12 @@ export interface MeasureContext {
 /** Runs one trial at offeredPps; `step` counts trials from 1. */
 export type MeasureFn = (offeredPps: number, step: number, context: MeasureContext) => Promise<TrialOutcome>;
 
+/**
+ * The share of the budget exploratory phases may spend; the rest is the full-length phase's, which
+ * verifies both bounds of both targets and measures once-failing bounds again (about 6 trials).
+ */
+const EXPLORATION_SHARE = 0.5;
+
 /** Slack for float sums of durations against the budget. */
 const BUDGET_EPSILON = 1e-9;
 
@@ -146,6 +152,9 @@ export async function searchThroughput(opts: SearchOptions, measure: MeasureFn):
       const next = pickNext(trials, rule, options, memos, hints);
       if (next === null) break;
       const used = fullLengthEquivalents(trials, options);
+      // Exploration leaves the full-length phase its share of the budget: the bounds are only
+      // ever full-length loads (a loaded run spent 10.5 of 12 exploring, leaving one 4 s trial).
+      if (!rule.final && used + rule.durationS / options.trialDurationS > options.maxTrials * EXPLORATION_SHARE + BUDGET_EPSILON) break;
       if (used + rule.durationS / options.trialDurationS > options.maxTrials + BUDGET_EPSILON) {
         return finish(trials, options, finalRule, 'budget', `the budget of ${options.maxTrials} full-length-equivalent trials ran out (${round2(used)} used)`);
       }

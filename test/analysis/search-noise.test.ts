@@ -235,3 +235,27 @@ describe('searchThroughput with NDR and PDR knees apart (seeded ramp)', () => {
     expect(converged(results).length).toBeGreaterThanOrEqual(14);
   });
 });
+
+describe('searchThroughput exploration budget', () => {
+  it('leaves the full-length phase half the budget when loss follows the knee only half the time (a loaded machine)', async () => {
+    const suite: SearchOptions = { ...options, trialDurationS: 4, phaseDurationsS: [1], durationSumS: 8 };
+    let budgetStops = 0;
+    for (const seed of SEEDS) {
+      const random = seededRandom(seed);
+      // Seeded, not measured: a 250 kpps knee, and in half the trials 0–25 % lost at any rate, as
+      // kernel UDP lost at load average 7–13 (a loaded run explored for 10.5 of its 12 trials).
+      const result = await searchThroughput(suite, async (offeredPps) => {
+        const knee = offeredPps <= 250_000 ? 0 : 1 - 250_000 / offeredPps;
+        return { achievedPps: offeredPps, lossRatio: random() < 0.5 ? Math.max(knee, 0.25 * random()) : knee, status: 'ok' };
+      });
+      const exploringS = result.trials.filter((t) => t.phase === 0).reduce((sum, t) => sum + t.durationS, 0);
+      expect(exploringS / suite.trialDurationS).toBeLessThanOrEqual(suite.maxTrials / 2);
+      expect(result.fullLengthEquivalentTrials).toBeLessThanOrEqual(suite.maxTrials);
+      if (result.stopReason === 'budget') {
+        budgetStops++;
+        expect(result.trials.filter((t) => t.phase === 1).length).toBeGreaterThanOrEqual(5);
+      }
+    }
+    expect(budgetStops).toBeGreaterThan(0);
+  });
+});
