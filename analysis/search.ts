@@ -308,11 +308,12 @@ function describeBounds(ndr: TargetBounds, pdr: TargetBounds, count: number, fle
     else if (b.lowerPps === null && b.upperPps === null) parts.push(`${name} not bounded by any full-length trial`);
     else {
       const bracket = `[${b.lowerPps ?? 'none'}, ${b.upperPps ?? 'none'}] pps`;
-      const width = b.widthRel === null ? 'no lower bound' : `width ${pct(b.widthRel)}`;
+      // No upper bound: nothing full-length failed above the lower one yet, which is no width of 0.
+      const width = b.lowerPps === null ? 'no lower bound' : b.upperPps === null ? 'no upper bound' : `width ${pct(b.widthRel ?? 0)}`;
       const generator = b.upperIsGeneratorLimit ? ', upper bound is where the generator fell short: the device may do more' : '';
       // Narrow enough, yet open: a bound it rests on had one failing trial and needed a second.
       const undecided =
-        b.state === 'open' && b.widthRel !== null && b.widthRel <= options.goalWidth * (1 + 1e-9)
+        b.state === 'open' && b.upperPps !== null && b.widthRel !== null && b.widthRel <= options.goalWidth * (1 + 1e-9)
           ? ', narrow enough but a bound is still undecided: it needed another trial'
           : '';
       parts.push(`${name} ${b.state} in ${bracket} (${width}${generator}${undecided})`);
