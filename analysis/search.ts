@@ -75,6 +75,12 @@ export interface MeasureContext {
 /** Runs one trial at offeredPps; `step` counts trials from 1. */
 export type MeasureFn = (offeredPps: number, step: number, context: MeasureContext) => Promise<TrialOutcome>;
 
+/**
+ * The share of the budget exploratory phases may spend; the rest is the full-length phase's, which
+ * verifies both bounds of both targets and measures once-failing bounds again (about 6 trials).
+ */
+const EXPLORATION_SHARE = 0.5;
+
 /** Slack for float sums of durations against the budget. */
 const BUDGET_EPSILON = 1e-9;
 
@@ -146,6 +152,9 @@ export async function searchThroughput(opts: SearchOptions, measure: MeasureFn):
       const next = pickNext(trials, rule, options, memos, hints);
       if (next === null) break;
       const used = fullLengthEquivalents(trials, options);
+      // Exploration leaves the full-length phase its share of the budget: the bounds are only
+      // ever full-length loads (a loaded run spent 10.5 of 12 exploring, leaving one 4 s trial).
+      if (!rule.final && used + rule.durationS / options.trialDurationS > options.maxTrials * EXPLORATION_SHARE + BUDGET_EPSILON) break;
       if (used + rule.durationS / options.trialDurationS > options.maxTrials + BUDGET_EPSILON) {
         return finish(trials, options, finalRule, 'budget', `the budget of ${options.maxTrials} full-length-equivalent trials ran out (${round2(used)} used)`);
       }
@@ -299,11 +308,12 @@ function describeBounds(ndr: TargetBounds, pdr: TargetBounds, count: number, fle
     else if (b.lowerPps === null && b.upperPps === null) parts.push(`${name} not bounded by any full-length trial`);
     else {
       const bracket = `[${b.lowerPps ?? 'none'}, ${b.upperPps ?? 'none'}] pps`;
-      const width = b.widthRel === null ? 'no lower bound' : `width ${pct(b.widthRel)}`;
+      // No upper bound: nothing full-length failed above the lower one yet, which is no width of 0.
+      const width = b.lowerPps === null ? 'no lower bound' : b.upperPps === null ? 'no upper bound' : `width ${pct(b.widthRel ?? 0)}`;
       const generator = b.upperIsGeneratorLimit ? ', upper bound is where the generator fell short: the device may do more' : '';
       // Narrow enough, yet open: a bound it rests on had one failing trial and needed a second.
       const undecided =
-        b.state === 'open' && b.widthRel !== null && b.widthRel <= options.goalWidth * (1 + 1e-9)
+        b.state === 'open' && b.upperPps !== null && b.widthRel !== null && b.widthRel <= options.goalWidth * (1 + 1e-9)
           ? ', narrow enough but a bound is still undecided: it needed another trial'
           : '';
       parts.push(`${name} ${b.state} in ${bracket} (${width}${generator}${undecided})`);

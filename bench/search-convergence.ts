@@ -11,7 +11,9 @@
 // and named in search.paths (a disabled entry named there is searched, not gridded).
 // Usage: node dist/bench/search-convergence.js [--suite suites/throughput.yaml] [--runs 2]
 //          [--paths kernel-udp,afxdp] [--out DIR]
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// On a shared machine: flock /tmp/bb-bench.lock node dist/bench/search-convergence.js --runs 2 --out DIR
+// (DIR must not hold an earlier bench's runs; ~8 min per run with 4 s trials and a 1 s phase under load).
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -76,6 +78,15 @@ function spread(values: readonly (number | null)[]): number | null {
   return (Math.max(...nums) - Math.min(...nums)) / Math.max(...nums);
 }
 
+/** Where the run put client, server, busy poller and orchestrator, as run.json records it. */
+function cpuPlanOf(dir: string): string {
+  const meta = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { cpuPlan?: Record<string, number> };
+  if (!meta.cpuPlan) return 'not recorded';
+  return Object.entries(meta.cpuPlan)
+    .map(([role, cpu]) => `${role} ${cpu}`)
+    .join(', ');
+}
+
 async function main(): Promise<void> {
   const benchStarted = Date.now();
   const { file, labels } = benchSuite();
@@ -87,8 +98,11 @@ async function main(): Promise<void> {
       .join(' ');
     const started = Date.now();
     // The real CLI, as a user runs it; a long timeout because a search runs as many trials as it takes.
-    await run([process.execPath, 'dist/cli/main.js', 'run', file, '--out', dir, '--quiet'], { timeoutMs: 60 * 60_000, allowFailure: true });
+    // A folder left by an earlier bench would be read as this run's: refuse it.
+    if (existsSync(dir)) throw new Error(`${dir} exists already (an earlier bench's run?): choose a fresh --out`);
+    const cli = await run([process.execPath, 'dist/cli/main.js', 'run', file, '--out', dir, '--quiet'], { timeoutMs: 60 * 60_000, allowFailure: true });
     const searchFile = join(dir, 'search.json');
+    if (!existsSync(searchFile)) throw new Error(`run ${i}: the CLI wrote no ${searchFile} (exit ${cli.exitCode}): ${cli.stderr.trim().slice(-2000)}`);
     perRun.push({ dir, searches: parseSearches(JSON.parse(readFileSync(searchFile, 'utf8')), searchFile), wallS: (Date.now() - started) / 1000, load });
   }
 
@@ -139,6 +153,9 @@ async function main(): Promise<void> {
   perRun.forEach((r, i) => {
     for (const s of r.searches) lines.push(`  run ${i + 1} ${s.pathLabel} ${s.msgSizeBytes} B: ${s.stopReason}: ${s.stopDetail}`);
   });
+  // Repeated searches that disagree with the same placement point at the machine, not the placement.
+  lines.push('');
+  lines.push(`CPU placement per run (run.json cpuPlan): ${perRun.map((r, i) => `run ${i + 1} ${cpuPlanOf(r.dir)}`).join('; ')}`);
   lines.push('');
   const totalS = (Date.now() - benchStarted) / 1000;
   lines.push(

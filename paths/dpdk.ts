@@ -24,6 +24,12 @@ export const dpdkOptionsSchema = z.strictObject({
   recordCycles: z.boolean().default(true),
   /** Reflector paths: the client is a kernel UDP socket, or an AF_XDP socket (both sides bypass). */
   client: z.enum(['kernel', 'afxdp'], { error: 'must be kernel or afxdp' }).default('kernel'),
+  /**
+   * Reflector paths with client: kernel: the tester socket's receive buffer, bytes (SO_RCVBUFFORCE).
+   * The default ~208 KiB overflows when the client is descheduled for a millisecond at 350 kpps
+   * (testpmd forwarded every packet while the client lost 864). Unset: the kernel default.
+   */
+  clientRcvbufBytes: z.number().int().min(4096).max(1073741824).optional(),
 });
 export type DpdkOptions = z.infer<typeof dpdkOptionsSchema>;
 
@@ -87,7 +93,11 @@ export function reflectorClient(ctx: TrialContext, o: DpdkOptions): ProcessSpec 
   const { topology } = ctx;
   const side =
     o.client === 'kernel'
-      ? { transport: 'socket' as const, bindIp: topology.client.ip }
+      ? {
+          transport: 'socket' as const,
+          bindIp: topology.client.ip,
+          ...(o.clientRcvbufBytes === undefined ? {} : { rcvbufBytes: o.clientRcvbufBytes }),
+        }
       : { transport: 'afxdp' as const, ifname: topology.client.ifname, srcIp: topology.client.ip, dstMac: topology.server.mac, busyPoll: true };
   return {
     role: 'client',

@@ -192,6 +192,17 @@ describe('searchThroughput when things go wrong', () => {
     expect(result.pdr.state === 'open' || result.ndr.state === 'open').toBe(true);
   });
 
+  it('says "no upper bound" when only the lower bound was measured at full length, not "width 0 %"', async () => {
+    // The exploratory phase finds the knee; the budget ends after verifying its lower bound.
+    const result = await searchThroughput({ ...baseOptions, maxTrials: 2, trialDurationS: 4, phaseDurationsS: [1] }, device(capacityStep(250_000)));
+    expectConsistent(result);
+    expect(result.stopReason).toBe('budget');
+    expect(result.pdr.lowerPps).not.toBeNull();
+    expect(result.pdr.upperPps).toBeNull();
+    expect(result.stopDetail).toMatch(/PDR open in \[\d+, none\] pps \(no upper bound\)/);
+    expect(result.stopDetail).not.toMatch(/width 0 %/);
+  });
+
   it('does not claim a rate the generator could not reach', async () => {
     const generatorMaxPps = 400_000;
     const measure: MeasureFn = async (offeredPps) => ({ achievedPps: Math.min(offeredPps, generatorMaxPps), lossRatio: 0, status: 'ok' });
