@@ -10,7 +10,15 @@ import { z } from 'zod';
 import { attributeService } from '../analysis/service-attribution.js';
 import { UserError } from '../core/errors.js';
 import { nativeBinary, projectRoot } from '../core/project.js';
-import { BPFTRACE_SERVICE_TRACE, SERVICE_TRACE_READY, bpftraceDriver, buildServiceTraceCommand, type ServiceTrace } from '../drivers/bpftrace/index.js';
+import {
+  BPFTRACE_SERVICE_TRACE,
+  SERVICE_TRACE_READY,
+  bpftraceDriver,
+  buildServiceTraceCommand,
+  netnsInode,
+  serviceTraceMapEntries,
+  type ServiceTrace,
+} from '../drivers/bpftrace/index.js';
 import { JVM_LOG, JVM_LOG_DOWNSTREAM, NODE_GC_LOG, NODE_GC_LOG_DOWNSTREAM, serviceDriver, type RuntimePauses } from '../drivers/service/index.js';
 import { TSPROBE_RECORDS, TSPROBE_THREAD_INFO, tsprobeDriver, type ThreadInfo, type TsprobeRecord } from '../drivers/tsprobe/index.js';
 import { buildTsprobeTcpClientCommand } from '../drivers/tsprobe/tcp-command.js';
@@ -191,6 +199,8 @@ export const serviceRecipe: NetnsRecipe<ServiceOptions> = {
             ...(pids['downstream'] !== undefined ? { downstreamPid: pids['downstream'] } : {}),
             ifname: ctx.topology.server.ifname,
             tcp: o.protocol === 'tcp',
+            netnsInode: netnsInode(pid),
+            mapEntries: serviceTraceMapEntries(ctx.offeredPps ?? 1000, ctx.durationS, o.chain),
           });
         },
         ready: { outputIncludes: `${SERVICE_TRACE_READY}\n`, timeoutMs: 30_000 },
@@ -227,7 +237,13 @@ function planRunning(ctx: TrialContext, o: ServiceOptions, pid: number, port: nu
       driver: bpftraceDriver.name,
       kind: 'service',
       cpu: null,
-      argv: buildServiceTraceCommand({ pid, ifname: 'lo', tcp: o.protocol === 'tcp' }),
+      argv: buildServiceTraceCommand({
+        pid,
+        ifname: 'lo',
+        tcp: o.protocol === 'tcp',
+        netnsInode: netnsInode(pid),
+        mapEntries: serviceTraceMapEntries(ctx.offeredPps ?? 1000, ctx.durationS),
+      }),
       ready: { outputIncludes: `${SERVICE_TRACE_READY}\n`, timeoutMs: 30_000 },
       tracefs: true,
     });
@@ -304,5 +320,11 @@ export function serviceNative(artifacts: readonly ReadArtifact[]): Record<string
     pauses,
     downstreamPauses,
   });
-  return { serviceTracing: tracing, serviceAttribution, ...(tcp ? { serviceTcpMatching: tcp.matching } : {}) };
+  return {
+    serviceTracing: tracing,
+    serviceAttribution,
+    ...(tcp ? { serviceTcpMatching: tcp.matching } : {}),
+    // The tracer's maps: entries written, kept, lost (a full map: the requests after it are unmatched).
+    ...(trace.events ? { serviceTraceEvents: trace.events } : {}),
+  };
 }
