@@ -14,6 +14,10 @@
 //   service's p99 rose 1.20× with the tracer on (bench/service-trace-overhead.ts). Events now stay
 //   in BPF maps (as wakeup.ts does), printed once when bpftrace stops on SIGINT; every map holds
 //   BPFTRACE_MAP_KEYS_MAX entries, preallocated (about 85–115 bytes each), so it is sized per trial.
+// - bpftrace here is v0.17.0 (Debian 12, LLVM 14); `bpftrace --info`: BTF yes, map batch yes, map
+//   types hash / percpu hash / array / percpu array / perf_event_array (no ring buffer listed), no
+//   kfunc or iter probes; its @maps are hash maps created with flags 0, i.e. preallocated (memlock
+//   ≈ 85 bytes + key per entry: 8.5 MB per 100k entries of an 8-byte key).
 // - The net tracepoints carry the device name but no ifindex; the BTF cast
 //   ((struct sk_buff *)args->skbaddr)->dev->nd_net.net->ns.inum works (bpftrace 0.17 has BTF here),
 //   so arriving packets of other namespaces are dropped by an integer compare before the name
