@@ -17,6 +17,7 @@ import {
   buildServiceTraceCommand,
   netnsInode,
   serviceTraceMapEntries,
+  serviceTraceStopGraceMs,
   type ServiceTrace,
 } from '../drivers/bpftrace/index.js';
 import { JVM_LOG, JVM_LOG_DOWNSTREAM, NODE_GC_LOG, NODE_GC_LOG_DOWNSTREAM, serviceDriver, type RuntimePauses } from '../drivers/service/index.js';
@@ -184,12 +185,14 @@ export const serviceRecipe: NetnsRecipe<ServiceOptions> = {
       ready: readyOn(o, port),
     });
     if (o.trace === 'on') {
+      const mapEntries = serviceTraceMapEntries(ctx.offeredPps ?? 1000, ctx.durationS, o.chain);
       processes.push({
         role: 'tracer',
         place: 'host',
         driver: bpftraceDriver.name,
         kind: 'service',
         cpu: null,
+        stopGraceMs: serviceTraceStopGraceMs(mapEntries),
         argv: ['bpftrace', '(argv built once the service runs: it filters by its pid)'],
         argvFromPids: (pids) => {
           const pid = pids['service'];
@@ -200,7 +203,7 @@ export const serviceRecipe: NetnsRecipe<ServiceOptions> = {
             ifname: ctx.topology.server.ifname,
             tcp: o.protocol === 'tcp',
             netnsInode: netnsInode(pid),
-            mapEntries: serviceTraceMapEntries(ctx.offeredPps ?? 1000, ctx.durationS, o.chain),
+            mapEntries,
           });
         },
         ready: { outputIncludes: `${SERVICE_TRACE_READY}\n`, timeoutMs: 30_000 },
@@ -231,18 +234,20 @@ function readyOn(o: ServiceOptions, port: number): ReadyCheck {
 function planRunning(ctx: TrialContext, o: ServiceOptions, pid: number, port: number): TrialProcesses {
   const processes: ProcessSpec[] = [];
   if (o.trace === 'on') {
+    const mapEntries = serviceTraceMapEntries(ctx.offeredPps ?? 1000, ctx.durationS);
     processes.push({
       role: 'tracer',
       place: 'host',
       driver: bpftraceDriver.name,
       kind: 'service',
       cpu: null,
+      stopGraceMs: serviceTraceStopGraceMs(mapEntries),
       argv: buildServiceTraceCommand({
         pid,
         ifname: 'lo',
         tcp: o.protocol === 'tcp',
         netnsInode: netnsInode(pid),
-        mapEntries: serviceTraceMapEntries(ctx.offeredPps ?? 1000, ctx.durationS),
+        mapEntries,
       }),
       ready: { outputIncludes: `${SERVICE_TRACE_READY}\n`, timeoutMs: 30_000 },
       tracefs: true,

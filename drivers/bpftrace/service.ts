@@ -64,6 +64,14 @@ export function serviceTraceMapEntries(offeredPps: number, durationS: number, ch
   return Math.max(SERVICE_TRACE_MAP_ENTRIES_MIN, Math.ceil(offeredPps * (durationS + 3)) * (chain ? 8 : 4));
 }
 
+/**
+ * How long bpftrace may take to print its maps once told to stop: 200 000 entries took 2.0 s on the
+ * loaded 2-vCPU VM; six event maps of `mapEntries` each, at 50 000 entries a second, plus 3 s.
+ */
+export function serviceTraceStopGraceMs(mapEntries: number): number {
+  return 3000 + Math.ceil((6 * mapEntries) / 50);
+}
+
 /** The inode of a process's network namespace ("net:[4026532290]" → 4026532290). */
 export function netnsInode(pid: number, link = readlinkSync(`/proc/${pid}/ns/net`)): number {
   // The link's target, e.g. "net:[4026531833]".

@@ -2,7 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { buildServiceTraceCommand, netnsInode, parseServiceTrace, serviceScriptPath, serviceTraceMapEntries } from '../../../drivers/bpftrace/index.js';
+import {
+  buildServiceTraceCommand,
+  netnsInode,
+  parseServiceTrace,
+  serviceScriptPath,
+  serviceTraceMapEntries,
+  serviceTraceStopGraceMs,
+} from '../../../drivers/bpftrace/index.js';
 import { fixturePath } from '../../helpers/fixtures.js';
 
 describe('service tracer command', () => {
@@ -40,6 +47,10 @@ describe('service tracer command', () => {
     expect(serviceTraceMapEntries(200, 2)).toBe(40_000);
     expect(serviceTraceMapEntries(10_000, 10)).toBe(10_000 * 13 * 4);
     expect(serviceTraceMapEntries(10_000, 10, true)).toBe(10_000 * 13 * 8);
+  });
+  it('gives bpftrace longer to print larger maps before it is killed', () => {
+    expect(serviceTraceStopGraceMs(40_000)).toBeGreaterThan(3000);
+    expect(serviceTraceStopGraceMs(520_000)).toBeGreaterThan(serviceTraceStopGraceMs(40_000));
   });
   it("reads a namespace's inode from its /proc link", () => {
     expect(netnsInode(1, 'net:[4026531833]')).toBe(4026531833);
