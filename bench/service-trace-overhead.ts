@@ -4,9 +4,13 @@
 // on, off, off, on (ABBA), so every repetition gives two pairs and slow drift of the machine
 // cancels. Reports the geometric mean of the per-pair traced/untraced p50 and p99 ratios with a
 // 95 % bootstrap interval over pairs (goal ≤ 1.05× at p99; analysis/service-trace-overhead.ts).
-// The run folder keeps every trial and service-trace-overhead.json. Suites do not measure the
-// overhead themselves: this bench is where it lives (README, "Service attribution").
+// The run folder keeps every trial and service-trace-overhead.json. This bench is the careful
+// measurement of the goal; a suite with `traceOverhead` records a short version of it in its own
+// run (runners/trace-overhead-phase.ts: 2 pairs by default, wide interval).
 // Usage: node dist/bench/service-trace-overhead.js [--service java|node] [--pairs 6] [--rate 500] [--duration 4] [--out DIR]
+// Measured for issue 15 item 5 (under flock, other jobs running, so directional):
+//   flock /tmp/bb-bench.lock node dist/bench/service-trace-overhead.js --service java --pairs 6 --rate 200 --duration 5
+//   flock /tmp/bb-bench.lock node dist/bench/service-trace-overhead.js --service node --pairs 6 --rate 200 --duration 5
 // (p99 needs ≥ 1000 replies per trial: keep rate × duration ≥ 1000; pairs even, ≥ 6.)
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -2,6 +2,7 @@
 // starts, again when its topology is up and when it ends; read by report and compare. Every
 // run.json so far is schemaVersion 1; fields later versions added are optional here, so older
 // files stay readable.
+import type { ServiceTraceOverhead } from './trace-overhead.js';
 import { UserError } from './errors.js';
 import type { HostFacts } from './host.js';
 import type { RunTiming } from './run-timing.js';
@@ -83,6 +84,8 @@ export interface RunMeta {
   orchestratorCpuS?: number;
   /** Wall time against the tools' measured windows (core/run-timing.ts); absent in older runs. */
   timing?: RunTiming;
+  /** Per service path entry (by label): what tracing cost it, from ABBA pairs after the grid (suite traceOverhead). */
+  traceOverhead?: Record<string, ServiceTraceOverhead>;
 }
 
 export interface LabRunRecord {

@@ -10,7 +10,16 @@ import { z } from 'zod';
 import { attributeService } from '../analysis/service-attribution.js';
 import { UserError } from '../core/errors.js';
 import { nativeBinary, projectRoot } from '../core/project.js';
-import { BPFTRACE_SERVICE_TRACE, SERVICE_TRACE_READY, bpftraceDriver, buildServiceTraceCommand, type ServiceTrace } from '../drivers/bpftrace/index.js';
+import {
+  BPFTRACE_SERVICE_TRACE,
+  SERVICE_TRACE_READY,
+  bpftraceDriver,
+  buildServiceTraceCommand,
+  netnsInode,
+  serviceTraceMapEntries,
+  serviceTraceStopGraceMs,
+  type ServiceTrace,
+} from '../drivers/bpftrace/index.js';
 import { JVM_LOG, JVM_LOG_DOWNSTREAM, NODE_GC_LOG, NODE_GC_LOG_DOWNSTREAM, serviceDriver, type RuntimePauses } from '../drivers/service/index.js';
 import { TSPROBE_RECORDS, TSPROBE_THREAD_INFO, tsprobeDriver, type ThreadInfo, type TsprobeRecord } from '../drivers/tsprobe/index.js';
 import { buildTsprobeTcpClientCommand } from '../drivers/tsprobe/tcp-command.js';
@@ -178,12 +187,14 @@ export const serviceRecipe: NetnsRecipe<ServiceOptions> = {
       ready: readyOn(o, port),
     });
     if (o.trace === 'on') {
+      const mapEntries = serviceTraceMapEntries(ctx.offeredPps ?? 1000, ctx.durationS, o.chain);
       processes.push({
         role: 'tracer',
         place: 'host',
         driver: bpftraceDriver.name,
         kind: 'service',
         cpu: null,
+        stopGraceMs: serviceTraceStopGraceMs(mapEntries),
         argv: ['bpftrace', '(argv built once the service runs: it filters by its pid)'],
         argvFromPids: (pids) => {
           const pid = pids['service'];
@@ -193,6 +204,8 @@ export const serviceRecipe: NetnsRecipe<ServiceOptions> = {
             ...(pids['downstream'] !== undefined ? { downstreamPid: pids['downstream'] } : {}),
             ifname: ctx.topology.server.ifname,
             tcp: o.protocol === 'tcp',
+            netnsInode: netnsInode(pid),
+            mapEntries,
           });
         },
         ready: { outputIncludes: `${SERVICE_TRACE_READY}\n`, timeoutMs: 30_000 },
@@ -223,13 +236,21 @@ function readyOn(o: ServiceOptions, port: number): ReadyCheck {
 function planRunning(ctx: TrialContext, o: ServiceOptions, pid: number, port: number): TrialProcesses {
   const processes: ProcessSpec[] = [];
   if (o.trace === 'on') {
+    const mapEntries = serviceTraceMapEntries(ctx.offeredPps ?? 1000, ctx.durationS);
     processes.push({
       role: 'tracer',
       place: 'host',
       driver: bpftraceDriver.name,
       kind: 'service',
       cpu: null,
-      argv: buildServiceTraceCommand({ pid, ifname: 'lo', tcp: o.protocol === 'tcp' }),
+      stopGraceMs: serviceTraceStopGraceMs(mapEntries),
+      argv: buildServiceTraceCommand({
+        pid,
+        ifname: 'lo',
+        tcp: o.protocol === 'tcp',
+        netnsInode: netnsInode(pid),
+        mapEntries,
+      }),
       ready: { outputIncludes: `${SERVICE_TRACE_READY}\n`, timeoutMs: 30_000 },
       tracefs: true,
     });
@@ -308,5 +329,11 @@ export function serviceNative(artifacts: readonly ReadArtifact[]): Record<string
     downstreamPauses,
     ...(tcp?.matching.matchedBy === 'connection' ? { connectionFds: tcp.matching.connectionFds } : {}),
   });
-  return { serviceTracing: tracing, serviceAttribution, ...(tcp ? { serviceTcpMatching: tcp.matching } : {}) };
+  return {
+    serviceTracing: tracing,
+    serviceAttribution,
+    ...(tcp ? { serviceTcpMatching: tcp.matching } : {}),
+    // The tracer's maps: entries written, kept, lost (a full map: the requests after it are unmatched).
+    ...(trace.events ? { serviceTraceEvents: trace.events } : {}),
+  };
 }

@@ -122,6 +122,8 @@ export interface ProcessSpec {
   argvFromPids?: (pids: Readonly<Record<string, number>>) => string[];
   /** A tracer that needs tracefs: the runner mounts it for the phase if it is not, and unmounts it after. */
   tracefs?: boolean;
+  /** Milliseconds between SIGINT and SIGKILL when it is stopped (default 3000): a tracer printing large maps needs longer. */
+  stopGraceMs?: number;
   /** It spins by design (never sleeps): its CPU is held for the whole trial, and CPU accounting counts it so. */
   busyPoll?: boolean;
   /** A busy poller that pins itself (testpmd's forwarding lcore, cpu: null): the CPU it spins on. */

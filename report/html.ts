@@ -13,7 +13,15 @@ import { haltpollText } from './metadata.js';
 import type { ReportModel } from './model.js';
 import { VERDICT_COLORS, type ChartSpec } from './charts/index.js';
 import { chartScripts, esc, pageHead } from './page.js';
-import { SERVICE_VERDICT_HEADER, SERVICE_VERDICT_NOTE, SERVICE_VERDICT_NUMERIC, serviceVerdictCells, serviceVerdicts } from './service-verdicts.js';
+import {
+  SERVICE_VERDICT_HEADER,
+  SERVICE_VERDICT_NOTE,
+  SERVICE_VERDICT_NUMERIC,
+  serviceVerdictCells,
+  serviceVerdicts,
+  TRACE_OVERHEAD_NOTE,
+  traceOverheadLines,
+} from './service-verdicts.js';
 import { achievedText } from './table.js';
 
 export { esc } from './page.js';
@@ -107,6 +115,9 @@ function verdictSection(model: ReportModel, charts: HtmlChart[]): string {
     );
     parts.push(table([...SERVICE_VERDICT_HEADER], rows, 'services'));
   }
+  const overhead = traceOverheadLines(model.traceOverhead);
+  if (overhead.length)
+    parts.push('<h4>Tracing overhead</h4>', `<p>${esc(TRACE_OVERHEAD_NOTE)}</p>`, `<ul>${overhead.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`);
   if (model.thresholds) {
     parts.push('<h3>Thresholds</h3>');
     parts.push(kv(Object.entries(model.thresholds).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)])));

@@ -8,7 +8,15 @@ import { KERNEL_SIDE_BY_SIDE_HEADER, kernelSideBySide, kernelSideBySideCells } f
 import { haltpollText } from './metadata.js';
 import type { ReportModel } from './model.js';
 import { SEARCH_TABLE_HEADER, searchTableRows } from './search-summary.js';
-import { SERVICE_VERDICT_HEADER, SERVICE_VERDICT_NOTE, SERVICE_VERDICT_NUMERIC, serviceVerdictCells, serviceVerdicts } from './service-verdicts.js';
+import {
+  SERVICE_VERDICT_HEADER,
+  SERVICE_VERDICT_NOTE,
+  SERVICE_VERDICT_NUMERIC,
+  serviceVerdictCells,
+  serviceVerdicts,
+  TRACE_OVERHEAD_NOTE,
+  traceOverheadLines,
+} from './service-verdicts.js';
 import { achievedText, RATE_SHORT_NOTE } from './table.js';
 
 export interface MarkdownChart {
@@ -110,6 +118,8 @@ export function renderMarkdown(model: ReportModel, charts: readonly MarkdownChar
     out.push('', '### Per service', '', SERVICE_VERDICT_NOTE, '');
     out.push(mdTable([...SERVICE_VERDICT_HEADER], services.map(serviceVerdictCells), [...SERVICE_VERDICT_NUMERIC]));
   }
+  const overhead = traceOverheadLines(model.traceOverhead);
+  if (overhead.length) out.push('', '#### Tracing overhead', '', TRACE_OVERHEAD_NOTE, '', ...overhead.map((l) => `- ${l}`));
 
   const kernels = kernelSideBySide(model.rows);
   if (kernels.length) {

@@ -3,6 +3,7 @@
 import { groupTrials, type TrialGroup } from '../analysis/stats.js';
 import type { Verdict } from '../analysis/selective-win.js';
 import type { SelectiveWinThresholds } from '../core/verdict.js';
+import type { RunMeta } from '../core/run-meta.js';
 import type { TrialRecord } from '../core/trial.js';
 import type { AttributionGap, ReportInputs, SearchEntry } from './inputs.js';
 import { metadataOf, type RunMetadata } from './metadata.js';
@@ -25,6 +26,8 @@ export interface ReportModel {
   /** Selective-win thresholds the verdicts were decided with; null without verdicts. */
   thresholds: SelectiveWinThresholds | null;
   anyEmulated: boolean;
+  /** What tracing cost each traced service (run.json traceOverhead); null: not measured. */
+  traceOverhead: RunMeta['traceOverhead'] | null;
 }
 
 export function buildModel(inputs: ReportInputs): ReportModel {
@@ -53,6 +56,7 @@ export function buildModel(inputs: ReportInputs): ReportModel {
     charts: built.charts,
     chartNotes: built.notes,
     thresholds: inputs.verdicts?.[0]?.thresholds ?? null,
+    traceOverhead: run.meta.traceOverhead ?? null,
     anyEmulated: run.trials.some((t) => t.emulated) || (inputs.searches ?? []).some((s) => s.emulated) || inputs.attribution.some((p) => p.emulated),
   };
 }

@@ -1,6 +1,7 @@
 // The service verdicts' block of report.md / report.html: for each real service (a `service` path)
 // at each size × rate, its verdict and where its RTT went (shares of the p50 band / the ≥ p99 tail,
 // medians over repetitions), from the same trials that decided the verdict.
+import type { ServiceTraceOverhead } from '../core/trace-overhead.js';
 import type { ServiceShares, Verdict } from '../core/verdict.js';
 import { fmtUs, MISSING, rateLabel, sizeLabel, sortVerdicts } from './format.js';
 
@@ -56,3 +57,26 @@ export function serviceVerdictCells(v: Verdict): string[] {
 export const SERVICE_VERDICT_NOTE =
   'Shares of each service’s own RTT: p50 band / ≥ p99 tail, medians over repetitions. Kernel = the service’s kernel RX work + TX (tracepoints); ' +
   'the verdict credits bypass with that (and wake-up unless a busy-polling kernel was measured). The client’s kernel and the wire are a remainder, not credited.';
+
+const ratio = (x: number) => `${x.toFixed(2)}×`;
+
+/**
+ * One line per traced service: what tracing cost it in this run (run.json traceOverhead), e.g.
+ * "java: tracing p50 1.04× [0.98, 1.10], p99 1.02× [0.95, 1.09] (2 pairs at 200 B, 1000 pps, 2 s each; 52 s)".
+ */
+export function traceOverheadLines(overhead: Readonly<Record<string, ServiceTraceOverhead>> | null | undefined): string[] {
+  return Object.values(overhead ?? {}).map((o) => {
+    const where = `${o.pairs} of ${o.pairsPlanned} pairs at ${sizeLabel(o.msgSizeBytes)}, ${rateLabel(o.offeredPps)}, ${o.durationS} s each; ${Math.round(o.wallS)} s`;
+    if (o.p50Ratio === null || o.p99Ratio === null || !o.interval) return `${o.pathLabel}: tracing overhead not measured: ${o.reason ?? 'no ratio'} (${where})`;
+    const [p50Low, p50High] = o.interval.p50;
+    const [p99Low, p99High] = o.interval.p99;
+    return (
+      `${o.pathLabel}: tracing p50 ${ratio(o.p50Ratio)} [${ratio(p50Low)}, ${ratio(p50High)}], ` +
+      `p99 ${ratio(o.p99Ratio)} [${ratio(p99Low)}, ${ratio(p99High)}] traced/untraced (${where})`
+    );
+  });
+}
+
+export const TRACE_OVERHEAD_NOTE =
+  'What following each service with bpftrace cost it here: client-measured latency traced over untraced, ABBA pairs of short trials after the grid ' +
+  '(95 % bootstrap interval over pairs; few pairs give a wide interval). The careful measurement is bench/service-trace-overhead.ts.';

@@ -13,6 +13,7 @@ import { PathBlocks } from './path-blocks.js';
 import { RunRecorder } from './recorder.js';
 import type { RunStatus } from './run-events.js';
 import { runSearchPhase } from './search-phase.js';
+import { runTraceOverheadPhase } from './trace-overhead-phase.js';
 import { runVmPhase } from './vm-phase.js';
 
 export interface RunSummary {
@@ -39,6 +40,7 @@ export async function executeRun(opts: RunOptions): Promise<RunSummary> {
     blocks = new PathBlocks(run, topology);
     const vmTrials = await runGrid(run, blocks, recorder);
     if (!signal.aborted && run.loaded.suite.search) await runSearchPhase(run, blocks, recorder);
+    if (!signal.aborted && run.loaded.suite.traceOverhead) await runTraceOverheadPhase(run, blocks, run.loaded.suite.traceOverhead);
     await blocks.end();
     await runVmPhase(run, vmTrials, recorder);
     if (signal.aborted) outcome = { status: 'interrupted' };

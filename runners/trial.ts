@@ -232,7 +232,7 @@ async function runPhase(planned: PlannedTrial, env: TrialEnv, durationS: number,
     }
     for (const s of services) s.sampleCpu();
     const serviceOutcomes: ProcessOutcome[] = [];
-    for (const s of [...services].reverse()) serviceOutcomes.unshift(await s.stop());
+    for (const s of [...services].reverse()) serviceOutcomes.unshift(await s.stop(s.spec.stopGraceMs));
     clock.lap('servicesStopS');
     return {
       measure: measureOutcome,

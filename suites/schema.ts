@@ -152,6 +152,26 @@ export const suiteSchema = z.strictObject({
   trialTimeoutS: z.number().positive().max(86_400).optional(),
   cpu: cpuPlanSchema.default({}),
   search: searchSchema.optional(),
+  /**
+   * Record what tracing costs each traced `service` entry (run.json traceOverhead): after the grid,
+   * `pairs` traced/untraced pairs in ABBA rounds at one cell (the first size, the lowest of the
+   * entry's rates that gives a p99 in durationS). Absent: not measured.
+   */
+  traceOverhead: z
+    .strictObject({
+      pairs: z
+        .number()
+        .int()
+        .min(2)
+        .max(20)
+        .refine((n) => n % 2 === 0, { error: 'must be even (each ABBA round gives two pairs)' })
+        .default(2),
+      /** Labels of the service entries to measure; default every traced one. */
+      paths: z.array(z.string().min(1)).min(1).optional(),
+      /** Seconds each trial measures; default the suite's durationS. */
+      durationS: z.number().positive().max(600).optional(),
+    })
+    .optional(),
   verdict: verdictSchema.default({ thresholds: {} }),
   lab: labSuiteSchema.default({ pairs: 'sequential' }),
 });

@@ -64,6 +64,22 @@ describe('service path (real: Java and Node services, bpftrace, runtime logs)', 
     expect(nodeVerdict.verdict, nodeVerdict.reason).toBe('no-win');
     expect(nodeVerdict.reason).toMatch(/^GC pauses dominate \(\d+(\.\d)? % of p99\)/);
     expect(verdicts.filter((v) => v.service).map((v) => v.service!.label)).toEqual(['java', 'node', 'java-chain', 'node-chain-gc', 'node-crash']);
+    // The tracer's maps lost nothing at this rate.
+    for (const label of ['java', 'node', 'java-chain', 'node-chain-gc']) {
+      const events = trials.find((x) => x.pathLabel === label)!.native['serviceTraceEvents'] as { written: number; lost: number };
+      expect(events.written, label).toBeGreaterThan(0);
+      expect(events.lost, label).toBe(0);
+    }
+    // The Java service's tracing overhead, recorded in run.json from its own pairs (not in trials.jsonl).
+    const overhead = (loadRun(out).meta.traceOverhead ?? {})['java']!;
+    expect(overhead.pairsPlanned).toBe(2);
+    expect(overhead.trialIds).toHaveLength(4);
+    expect(trials.some((x) => overhead.trialIds.includes(x.trialId))).toBe(false);
+    expect(readFileSync(join(out, 'trace-overhead.jsonl'), 'utf8').trim().split('\n')).toHaveLength(4);
+    if (overhead.pairs === 2) expect(overhead.p99Ratio).toBeGreaterThan(0);
+    else expect(overhead.reason).toMatch(/pairs complete/);
+    expect(Object.keys(loadRun(out).meta.traceOverhead ?? {})).toEqual(['java']);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/java: tracing (p50|overhead not measured)/);
     const crash = trials.find((x) => x.pathLabel === 'node-crash')!;
     expect(crash.status).toBe('failed');
     expect(crash.error).toMatch(/service/);
