@@ -10,6 +10,7 @@
  * preallocated, TX stamps are read in batches, and formatting (CSV, JSON) happens after the run. */
 #define _GNU_SOURCE
 #include "client.h"
+#include "load-opts.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -169,39 +170,19 @@ static const char USAGE[] =
           "       [--hw-timestamps --iface IF] [--rx-mode block|spin] [--thread-info FILE]\n";
 
 int cmd_client(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"server", required_argument, 0, 'S'}, {"size", required_argument, 0, 'm'},
-      {"codec", required_argument, 0, 'c'},  {"fields", required_argument, 0, 'f'},
-      {"rate", required_argument, 0, 'r'},   {"arrivals", required_argument, 0, 'a'},
-      {"duration", required_argument, 0, 'd'}, {"warmup", required_argument, 0, 'w'},
-      {"warmup-s", required_argument, 0, 'w'}, {"on-ms", required_argument, 0, 'N'},
-      {"off-ms", required_argument, 0, 'O'}, {"records", required_argument, 0, 'o'},
-      {"seed", required_argument, 0, 's'}, {"drain-ms", required_argument, 0, 'D'},
-      {"pacing", required_argument, 0, 'P'}, TSP_SHARED_OPTIONS,
-      {0, 0, 0, 0}};
-  const char *server_s = NULL, *codec_s = "raw", *arrivals_s = "fixed", *records = NULL, *pacing_s = "busy";
-  long size = 64, fields = 8;
-  double rate = 0, duration_s = 0, warmup_s = 0, drain_ms = 200, on_ms = -1, off_ms = -1;
-  unsigned long long seed = 1;
+  static const struct option opts[] = {LOAD_SHARED_OPTIONS, {"warmup-s", required_argument, 0, 'w'},
+                                       {"pacing", required_argument, 0, 'P'}, TSP_SHARED_OPTIONS,
+                                       {0, 0, 0, 0}};
+  struct load_opts lo;
+  load_opts_init(&lo, "raw", 200);
+  const char *pacing_s = "busy";
   struct ts_opts tso = {false, NULL, false, false};
   bool spin = false;
   const char *info_path = NULL;
   int opt;
   while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    if (load_opt(&lo, opt, optarg)) continue;
     switch (opt) {
-    case 'S': server_s = optarg; break;
-    case 'm': size = atol(optarg); break;
-    case 'c': codec_s = optarg; break;
-    case 'f': fields = atol(optarg); break;
-    case 'r': rate = atof(optarg); break;
-    case 'a': arrivals_s = optarg; break;
-    case 'd': duration_s = atof(optarg); break;
-    case 'w': warmup_s = atof(optarg); break;
-    case 'N': on_ms = atof(optarg); break;
-    case 'O': off_ms = atof(optarg); break;
-    case 'o': records = optarg; break;
-    case 's': seed = strtoull(optarg, NULL, 10); break;
-    case 'D': drain_ms = atof(optarg); break;
     case 'H': tso.hw = true; break;
     case 'i': tso.iface = optarg; break;
     case 'I': tso.id_cmsg = parse_tx_id(optarg); break;
@@ -212,45 +193,21 @@ int cmd_client(int argc, char **argv) {
     default: usage_exit(USAGE);
     }
   }
-  struct sockaddr_in srv_addr;
-  if (!server_s || parse_hostport(server_s, &srv_addr) < 0) die("client: --server IP:PORT is required");
-  if (rate <= 0) die("client: --rate must be > 0");
-  if (duration_s <= 0) die("client: --duration must be > 0");
-  if (warmup_s < 0 || drain_ms < 0) die("client: --warmup and --drain-ms must be >= 0");
-  if (size < (long)sizeof(struct tsp_hdr) || size > 4096)
-    die("client: --size must be in [%zu, 4096], got %ld", sizeof(struct tsp_hdr), size);
-  if (fields < 1 || fields > 99) die("client: --fields must be in [1, 99]");
-  struct codec_cfg cfg = {.codec = TSP_CODEC_RAW, .fields = (int)fields};
-  if (strcmp(codec_s, "json") == 0) cfg.codec = TSP_CODEC_JSON;
-  else if (strcmp(codec_s, "raw") != 0) die("client: --codec must be raw or json, got %s", codec_s);
-  struct schedule_cfg sc = {.rate = rate, .seed = seed};
-  if (parse_arrivals(arrivals_s, &sc.arrivals) < 0)
-    die("client: --arrivals must be fixed, poisson or onoff, got %s", arrivals_s);
-  bool onoff = sc.arrivals == TSP_ARR_ONOFF;
-  if (onoff != (on_ms >= 0 && off_ms >= 0))
-    die("client: --on-ms and --off-ms go with --arrivals onoff (both, and only then)");
-  if (onoff) {
-    if (on_ms <= 0 || off_ms < 0) die("client: --on-ms must be > 0 and --off-ms >= 0");
-    if (llround(rate * (on_ms + off_ms) / 1e3) < 1)
-      die("client: --rate x (--on-ms + --off-ms) must be at least one request per period, got %.3f",
-          rate * (on_ms + off_ms) / 1e3);
-    sc.on_ms = on_ms;
-    sc.off_ms = off_ms;
-  }
+  load_opts_check(&lo, "client");
   bool busy_pacing = strcmp(pacing_s, "busy") == 0;
   if (!busy_pacing && strcmp(pacing_s, "sleep") != 0) die("client: --pacing must be busy or sleep");
 
   static uint8_t req[TSP_MAX_PKT];
-  struct tsp_hdr h = {.magic = TSP_MAGIC, .version = TSP_WIRE_VERSION, .type = TSP_REQ, .codec = (uint8_t)cfg.codec};
-  size_t body = codec_make_request(&cfg, (size_t)size - sizeof h, req + sizeof h, sizeof req - sizeof h);
+  struct tsp_hdr h = {.magic = TSP_MAGIC, .version = TSP_WIRE_VERSION, .type = TSP_REQ, .codec = (uint8_t)lo.cfg.codec};
+  size_t body = codec_make_request(&lo.cfg, (size_t)lo.size - sizeof h, req + sizeof h, sizeof req - sizeof h);
   h.body_len = (uint16_t)body;
   size_t req_len = sizeof h + body;
 
   /* The whole schedule, warm-up included, before the first send. */
-  int64_t warm_ns = (int64_t)(warmup_s * 1e9);
-  int64_t span_ns = warm_ns + (int64_t)(duration_s * 1e9);
+  int64_t warm_ns = (int64_t)(lo.warmup_s * 1e9);
+  int64_t span_ns = warm_ns + (int64_t)(lo.duration_s * 1e9);
   uint64_t nslots = 0;
-  int64_t *sched = make_schedule(&sc, span_ns, &nslots);
+  int64_t *sched = make_schedule(&lo.sc, span_ns, &nslots);
   if (nslots == 0) die("client: the schedule holds no request (--rate x --duration too small)");
 
   struct client c;
@@ -263,13 +220,13 @@ int cmd_client(int argc, char **argv) {
 
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   if (fd < 0) die("socket: %s", strerror(errno));
-  if (connect(fd, (struct sockaddr *)&srv_addr, sizeof srv_addr) < 0) die("connect %s: %s", server_s, strerror(errno));
+  if (connect(fd, (struct sockaddr *)&lo.srv_addr, sizeof lo.srv_addr) < 0) die("connect %s: %s", lo.server_s, strerror(errno));
   ts_sock_init(&c.ts, fd, &tso);
   c.spin = spin;
   prctl(PR_SET_TIMERSLACK, 1UL); /* default 50 us timer slack would make sends late */
   install_stop_handlers();
 
-  double mean_gap_ns = 1e9 / rate;
+  double mean_gap_ns = 1e9 / lo.rate;
   int64_t max_backlog = mean_gap_ns * BACKLOG_GAPS > BACKLOG_MIN_NS ? (int64_t)(mean_gap_ns * BACKLOG_GAPS) : BACKLOG_MIN_NS;
   int64_t t0 = now_ns() + 10000000;
   int64_t t_warm = t0 + warm_ns;
@@ -381,7 +338,7 @@ int cmd_client(int argc, char **argv) {
    * whole drain when nothing is missing only lengthened every trial) — then flush: each flush
    * reply brings pending follow-ups (late TX stamps). */
   drain_tx(&c);
-  int64_t drain_end = now_ns() + (int64_t)(drain_ms * 1e6);
+  int64_t drain_end = now_ns() + (int64_t)(lo.drain_ms * 1e6);
   while (!g_stop && c.nreplied < c.nsent && now_ns() < drain_end) poll_once(&c, drain_end);
   int missed = 0; /* flushes without a reply: stop after a few, the path is gone */
   for (int k = 0; k < 64 && !g_stop && missed < 3; k++) {
@@ -413,10 +370,10 @@ int cmd_client(int argc, char **argv) {
 
   /* ---- summary over measured requests [first_measured, nsent) ---- */
   uint64_t n = c.nsent - first_measured, received = 0, complete = 0;
-  json_t *m = measured_summary(&c, first_measured, duration_s, rate, scheduled, unsent, &received, &complete);
+  json_t *m = measured_summary(&c, first_measured, lo.duration_s, lo.rate, scheduled, unsent, &received, &complete);
   int rec_err = 0;
-  if (records && write_records(&c, records, first_measured, c.nsent, t0) != 0) {
-    err_note("writing %s: %s", records, strerror(errno));
+  if (lo.records && write_records(&c, lo.records, first_measured, c.nsent, t0) != 0) {
+    err_note("writing %s: %s", lo.records, strerror(errno));
     rec_err = 1;
   }
   char t0s[32];
@@ -424,19 +381,19 @@ int cmd_client(int argc, char **argv) {
   json_t *summary = json_pack(
       "{s:s,s:s,s:s,s:s,s:s,s:i,s:I,s:I,s:f,s:s,s:I,s:f,s:f,s:I,s:I,s:I,s:I,"
       "s:s?,s:I,s:s,s:{s:o,s:I,s:I,s:I},s:o}",
-      "tool", "bb-tsprobe", "version", TSP_VERSION_STR, "role", "client", "server", server_s, "codec", codec_s,
-      "fields", (int)fields, "msgSizeBytes", (json_int_t)req_len, "replyBytesMax", (json_int_t)c.reply_max,
-      "offeredPps", rate, "arrivals", arrivals_s, "seed", (json_int_t)seed, "durationS", duration_s, "warmupS",
-      warmup_s, "warmupUnsent", (json_int_t)warmup_unsent, "lost", (json_int_t)(n - received), "duplicates",
-      (json_int_t)c.dups, "hops", (json_int_t)(c.nrelays > 0 ? c.nrelays : 0), "recordsFile", rec_err ? NULL : records,
+      "tool", "bb-tsprobe", "version", TSP_VERSION_STR, "role", "client", "server", lo.server_s, "codec", lo.codec_s,
+      "fields", (int)lo.fields, "msgSizeBytes", (json_int_t)req_len, "replyBytesMax", (json_int_t)c.reply_max,
+      "offeredPps", lo.rate, "arrivals", lo.arrivals_s, "seed", (json_int_t)lo.seed, "durationS", lo.duration_s, "warmupS",
+      lo.warmup_s, "warmupUnsent", (json_int_t)warmup_unsent, "lost", (json_int_t)(n - received), "duplicates",
+      (json_int_t)c.dups, "hops", (json_int_t)(c.nrelays > 0 ? c.nrelays : 0), "recordsFile", rec_err ? NULL : lo.records,
       "recordsComplete", (json_int_t)complete, "t0Ns", t0s, "timestamping", "client", ts_sock_json(&c.ts),
       "serverTxStamps", (json_int_t)c.srv_tx, "flushes", (json_int_t)c.flush_replies, "flushFollowups",
       (json_int_t)c.flush_follow, "errors", err_json());
   json_object_update(summary, m);
   json_decref(m);
-  if (onoff) {
-    json_object_set_new(summary, "onMs", json_real(on_ms));
-    json_object_set_new(summary, "offMs", json_real(off_ms));
+  if (lo.onoff) {
+    json_object_set_new(summary, "onMs", json_real(lo.on_ms));
+    json_object_set_new(summary, "offMs", json_real(lo.off_ms));
   }
   json_object_set_new(summary, "pacing", json_string(pacing_s));
   json_object_set_new(summary, "txSched", json_boolean(tso.tx_sched));

@@ -19,6 +19,7 @@
  * the send call, the reply's return and the schedule; the service side comes from the tracer. */
 #define _GNU_SOURCE
 #include "client.h"
+#include "load-opts.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -195,85 +196,44 @@ static const char USAGE[] =
     "       [--connections N] [--framing header|ndjson] [--thread-info FILE]\n";
 
 int cmd_tcp_client(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"server", required_argument, 0, 'S'},   {"size", required_argument, 0, 'm'},
-      {"codec", required_argument, 0, 'c'},    {"fields", required_argument, 0, 'f'},
-      {"rate", required_argument, 0, 'r'},     {"arrivals", required_argument, 0, 'a'},
-      {"duration", required_argument, 0, 'd'}, {"warmup", required_argument, 0, 'w'},
-      {"on-ms", required_argument, 0, 'N'},    {"off-ms", required_argument, 0, 'O'},
-      {"records", required_argument, 0, 'o'},  {"seed", required_argument, 0, 's'},
-      {"drain-ms", required_argument, 0, 'D'}, {"connections", required_argument, 0, 'C'},
-      {"framing", required_argument, 0, 'G'},  {"thread-info", required_argument, 0, 'F'},
-      {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
-  const char *server_s = NULL, *codec_s = "json", *arrivals_s = "fixed", *records = NULL, *framing_s = "header";
-  const char *info_path = NULL;
-  long size = 64, fields = 8, nconn = 1;
-  double rate = 0, duration_s = 0, warmup_s = 0, drain_ms = 500, on_ms = -1, off_ms = -1;
-  unsigned long long seed = 1;
+  static const struct option opts[] = {LOAD_SHARED_OPTIONS, {"connections", required_argument, 0, 'C'},
+                                       {"framing", required_argument, 0, 'G'}, {"thread-info", required_argument, 0, 'F'},
+                                       {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+  struct load_opts lo;
+  load_opts_init(&lo, "json", 500);
+  const char *framing_s = "header", *info_path = NULL;
+  long nconn = 1;
   int opt;
   while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    if (load_opt(&lo, opt, optarg)) continue;
     switch (opt) {
-    case 'S': server_s = optarg; break;
-    case 'm': size = atol(optarg); break;
-    case 'c': codec_s = optarg; break;
-    case 'f': fields = atol(optarg); break;
-    case 'r': rate = atof(optarg); break;
-    case 'a': arrivals_s = optarg; break;
-    case 'd': duration_s = atof(optarg); break;
-    case 'w': warmup_s = atof(optarg); break;
-    case 'N': on_ms = atof(optarg); break;
-    case 'O': off_ms = atof(optarg); break;
-    case 'o': records = optarg; break;
-    case 's': seed = strtoull(optarg, NULL, 10); break;
-    case 'D': drain_ms = atof(optarg); break;
     case 'C': nconn = atol(optarg); break;
     case 'G': framing_s = optarg; break;
     case 'F': info_path = optarg; break;
     default: usage_exit(USAGE);
     }
   }
-  struct sockaddr_in srv_addr;
-  if (!server_s || parse_hostport(server_s, &srv_addr) < 0) die("tcp-client: --server IP:PORT is required");
-  if (rate <= 0) die("tcp-client: --rate must be > 0");
-  if (duration_s <= 0) die("tcp-client: --duration must be > 0");
-  if (warmup_s < 0 || drain_ms < 0) die("tcp-client: --warmup and --drain-ms must be >= 0");
-  if (size < (long)sizeof(struct tsp_hdr) || size > 4096)
-    die("tcp-client: --size must be in [%zu, 4096], got %ld", sizeof(struct tsp_hdr), size);
-  if (fields < 1 || fields > 99) die("tcp-client: --fields must be in [1, 99]");
+  load_opts_check(&lo, "tcp-client");
   if (nconn < 1 || nconn > TCP_MAX_CONNS) die("tcp-client: --connections must be in [1, %d], got %ld", TCP_MAX_CONNS, nconn);
   enum framing framing;
   if (strcmp(framing_s, "header") == 0) framing = FRAME_HEADER;
   else if (strcmp(framing_s, "ndjson") == 0) framing = FRAME_NDJSON;
   else die("tcp-client: --framing must be header or ndjson, got %s", framing_s);
-  struct codec_cfg cfg = {.codec = TSP_CODEC_RAW, .fields = (int)fields};
-  if (strcmp(codec_s, "json") == 0) cfg.codec = TSP_CODEC_JSON;
-  else if (strcmp(codec_s, "raw") != 0) die("tcp-client: --codec must be raw or json, got %s", codec_s);
-  if (framing == FRAME_NDJSON && cfg.codec != TSP_CODEC_JSON) die("tcp-client: --framing ndjson needs --codec json");
-  struct schedule_cfg sc = {.rate = rate, .seed = seed};
-  if (parse_arrivals(arrivals_s, &sc.arrivals) < 0)
-    die("tcp-client: --arrivals must be fixed, poisson or onoff, got %s", arrivals_s);
-  bool onoff = sc.arrivals == TSP_ARR_ONOFF;
-  if (onoff != (on_ms >= 0 && off_ms >= 0)) die("tcp-client: --on-ms and --off-ms go with --arrivals onoff (both, and only then)");
-  if (onoff) {
-    if (on_ms <= 0 || off_ms < 0) die("tcp-client: --on-ms must be > 0 and --off-ms >= 0");
-    if (llround(rate * (on_ms + off_ms) / 1e3) < 1) die("tcp-client: --rate x (--on-ms + --off-ms) must be at least one request per period");
-    sc.on_ms = on_ms;
-    sc.off_ms = off_ms;
-  }
+  if (framing == FRAME_NDJSON && lo.cfg.codec != TSP_CODEC_JSON) die("tcp-client: --framing ndjson needs --codec json");
 
   /* The request template: header framing = header + body of size - 24 bytes; ndjson = a JSON
    * object line of about `size` bytes whose "id" is written per request. */
   static uint8_t body[TSP_MAX_PKT], req[TSP_MAX_PKT + 32];
-  struct tsp_hdr h = {.magic = TSP_MAGIC, .version = TSP_WIRE_VERSION, .type = TSP_REQ, .codec = (uint8_t)cfg.codec};
+  struct tsp_hdr h = {.magic = TSP_MAGIC, .version = TSP_WIRE_VERSION, .type = TSP_REQ, .codec = (uint8_t)lo.cfg.codec};
   size_t id_room = framing == FRAME_NDJSON ? 16 : sizeof h; /* "id":N, and the newline */
-  size_t body_len = codec_make_request(&cfg, (size_t)size > id_room ? (size_t)size - id_room : 2, body, sizeof body);
-  if (body_len == 0) die("tcp-client: could not build a request body of %ld bytes", size);
+  size_t body_len = codec_make_request(&lo.cfg, (size_t)lo.size > id_room ? (size_t)lo.size - id_room : 2, body, sizeof body);
+  if (body_len == 0) die("tcp-client: could not build a request body of %ld bytes", lo.size);
   h.body_len = (uint16_t)body_len;
 
-  int64_t warm_ns = (int64_t)(warmup_s * 1e9);
-  int64_t span_ns = warm_ns + (int64_t)(duration_s * 1e9);
+  int64_t warm_ns = (int64_t)(lo.warmup_s * 1e9);
+  int64_t span_ns = warm_ns + (int64_t)(lo.duration_s * 1e9);
   uint64_t nslots = 0;
-  int64_t *sched = make_schedule(&sc, span_ns, &nslots);
+  int64_t *sched = make_schedule(&lo.sc, span_ns, &nslots);
   if (nslots == 0) die("tcp-client: the schedule holds no request (--rate x --duration too small)");
 
   struct tcp_run t;
@@ -291,14 +251,14 @@ int cmd_tcp_client(int argc, char **argv) {
     int one = 1;
     /* Requests are small and latency-bound: no Nagle delay on the client's side. */
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (connect(fd, (struct sockaddr *)&srv_addr, sizeof srv_addr) < 0) die("tcp-client: connect %s: %s", server_s, strerror(errno));
+    if (connect(fd, (struct sockaddr *)&lo.srv_addr, sizeof lo.srv_addr) < 0) die("tcp-client: connect %s: %s", lo.server_s, strerror(errno));
     t.conns[k].fd = fd;
     t.conns[k].next_seq = (uint64_t)k;
   }
   prctl(PR_SET_TIMERSLACK, 1UL);
   install_stop_handlers();
 
-  double mean_gap_ns = 1e9 / rate;
+  double mean_gap_ns = 1e9 / lo.rate;
   int64_t max_backlog = mean_gap_ns * BACKLOG_GAPS > BACKLOG_MIN_NS ? (int64_t)(mean_gap_ns * BACKLOG_GAPS) : BACKLOG_MIN_NS;
   int64_t t0 = now_ns() + 10000000;
   int64_t t_warm = t0 + warm_ns;
@@ -353,7 +313,7 @@ int cmd_tcp_client(int argc, char **argv) {
     if (t0 + sched[k] >= t_warm) scheduled++;
   free(sched);
   /* Stragglers: until every request is answered, or --drain-ms. */
-  int64_t drain_end = now_ns() + (int64_t)(drain_ms * 1e6);
+  int64_t drain_end = now_ns() + (int64_t)(lo.drain_ms * 1e6);
   while (!g_stop && t.answered + t.c.dups < t.c.nsent && now_ns() < drain_end && alive > 0) {
     poll_conns(&t, drain_end);
     alive = 0;
@@ -361,30 +321,30 @@ int cmd_tcp_client(int argc, char **argv) {
   }
 
   uint64_t n = t.c.nsent - first_measured, received = 0, complete = 0;
-  json_t *m = measured_summary(&t.c, first_measured, duration_s, rate, scheduled, unsent, &received, &complete);
+  json_t *m = measured_summary(&t.c, first_measured, lo.duration_s, lo.rate, scheduled, unsent, &received, &complete);
   int rec_err = 0;
-  if (records && write_records(&t.c, records, first_measured, t.c.nsent, t0) != 0) {
-    err_note("writing %s: %s", records, strerror(errno));
+  if (lo.records && write_records(&t.c, lo.records, first_measured, t.c.nsent, t0) != 0) {
+    err_note("writing %s: %s", lo.records, strerror(errno));
     rec_err = 1;
   }
   char t0s[32];
   snprintf(t0s, sizeof t0s, "%lld", (long long)t0);
   json_t *summary = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:i,s:I,s:I,s:f,s:s,s:I,s:f,s:f,s:I,s:I,s:I,s:i,s:s?,s:I,s:s,s:I,s:I,s:o}",
                               "tool", "bb-tsprobe", "version", TSP_VERSION_STR, "role", "client", "protocol", "tcp",
-                              "server", server_s, "codec", codec_s, "fields", (int)fields, "framing", framing_s,
+                              "server", lo.server_s, "codec", lo.codec_s, "fields", (int)lo.fields, "framing", framing_s,
                               "connections", (int)nconn, "msgSizeBytes",
                               (json_int_t)first_len, "replyBytesMax",
-                              (json_int_t)t.c.reply_max, "offeredPps", rate, "arrivals", arrivals_s, "seed", (json_int_t)seed,
-                              "durationS", duration_s, "warmupS", warmup_s, "warmupUnsent", (json_int_t)warmup_unsent, "lost",
+                              (json_int_t)t.c.reply_max, "offeredPps", lo.rate, "arrivals", lo.arrivals_s, "seed", (json_int_t)lo.seed,
+                              "durationS", lo.duration_s, "warmupS", lo.warmup_s, "warmupUnsent", (json_int_t)warmup_unsent, "lost",
                               (json_int_t)(n - received), "duplicates", (json_int_t)t.c.dups, "hops", 0, "recordsFile",
-                              rec_err ? NULL : records, "recordsComplete", (json_int_t)complete, "t0Ns", t0s,
+                              rec_err ? NULL : lo.records, "recordsComplete", (json_int_t)complete, "t0Ns", t0s,
                               "matchedByOrder", (json_int_t)t.by_order, "framingErrors", (json_int_t)t.framing_errors, "errors",
                               err_json());
   json_object_update(summary, m);
   json_decref(m);
-  if (onoff) {
-    json_object_set_new(summary, "onMs", json_real(on_ms));
-    json_object_set_new(summary, "offMs", json_real(off_ms));
+  if (lo.onoff) {
+    json_object_set_new(summary, "onMs", json_real(lo.on_ms));
+    json_object_set_new(summary, "offMs", json_real(lo.off_ms));
   }
   json_object_set_new(summary, "pacing", json_string("sleep"));
   json_object_set_new(summary, "txSched", json_false());

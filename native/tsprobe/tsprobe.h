@@ -149,7 +149,7 @@ struct tx_stamp {
   int64_t sw_ns;
   int64_t hw_ns;
 };
-/* Reads every queued TX timestamp (one recvmmsg() per 16) and calls fn for each; returns count. */
+/* Reads every queued TX timestamp (one recvmmsg() per 64) and calls fn for each; returns count. */
 typedef void (*tx_stamp_fn)(void *ctx, const struct tx_stamp *st);
 int ts_drain_tx(struct ts_sock *s, tx_stamp_fn fn, void *ctx);
 json_t *ts_sock_json(const struct ts_sock *s);
