@@ -174,7 +174,7 @@ interface RecipeBase<Options> {
   acceptsOfferedRate(options: Options): boolean;
   /** Whether a closed-loop trial (no offered rate) makes sense; default yes. */
   acceptsClosedLoop?(options: Options): boolean;
-  /** The tool takes its duration in whole seconds (sockperf -t): the suite must say so. */
+  /** The tool takes its duration in whole seconds (sockperf -t): a search's trial durations must be whole. */
   wholeSecondDurations?: boolean;
   /**
    * Options for an open-loop run of the same path (loss is counted), used by the throughput

@@ -83,12 +83,10 @@ export function parseSuite(file: string, text: string): LoadedSuite {
       problems.push(`${file}: paths[${i}].driver must be ${recipe.drivers.join(' or ')} for path ${entry.path}, got ${describeValue(entry.driver)}`);
     }
     if (recipe.wholeSecondDurations) {
-      // warmupS is not passed to such tools (sockperf's warm-up is its own, fixed), so any value goes.
-      for (const key of ['durationS'] as const) {
-        if (!Number.isInteger(suite[key])) {
-          problems.push(`${file}: ${key} must be whole seconds for path ${entry.path} (its tool takes whole seconds), got ${suite[key]}`);
-        }
-      }
+      // A grid trial's durationS may be fractional: the latency client runs the whole seconds that
+      // count at least that long (drivers/sockperf/timing.ts). A search trial's rate is sent ÷ -t,
+      // so its durations must be -t itself. warmupS is not passed to such tools (sockperf's
+      // warm-up is its own, fixed), so any value goes.
       if (suite.search && !Number.isInteger(suite.search.trialDurationS)) {
         problems.push(
           `${file}: search.trialDurationS must be whole seconds for path ${entry.path} (its tool takes whole seconds), got ${suite.search.trialDurationS}`,

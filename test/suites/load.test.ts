@@ -59,8 +59,10 @@ describe('suite loading', () => {
     expect(msg).toContain('ping-pong');
   });
 
-  it('rejects fractional seconds for sockperf paths', () => {
-    expect(errorOf(good.replace('durationS: 2', 'durationS: 2.5'))).toContain('durationS must be whole seconds for path kernel-udp');
+  it('takes a fractional grid duration for sockperf paths (it runs the whole seconds that count it), not a fractional search trial', () => {
+    expect(() => parseSuite('suites/x.yaml', good.replace('durationS: 2', 'durationS: 3.55'))).not.toThrow();
+    const search = good.replace('durationS: 2', 'durationS: 2\nsearch: { trialDurationS: 2.5 }');
+    expect(errorOf(search)).toContain('search.trialDurationS must be whole seconds for path kernel-udp');
   });
 
   it('rejects a sweep that runs backwards', () => {
