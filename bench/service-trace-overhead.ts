@@ -7,7 +7,7 @@
 // The run folder keeps every trial and service-trace-overhead.json. This bench is the careful
 // measurement of the goal; a suite with `traceOverhead` records a short version of it in its own
 // run (runners/trace-overhead-phase.ts: 2 pairs by default, wide interval).
-// Usage: node dist/bench/service-trace-overhead.js [--service java|node] [--pairs 6] [--rate 500] [--duration 4] [--out DIR]
+// Usage: node dist/bench/service-trace-overhead.js [--service java|node] [--pairs 6] [--rate 500] [--duration 4] [--untraced-settle 3] [--out DIR]
 // Measured for issue 15 item 5 (under flock, other jobs running, so directional):
 //   flock /tmp/bb-bench.lock node dist/bench/service-trace-overhead.js --service java --pairs 6 --rate 200 --duration 5
 //   flock /tmp/bb-bench.lock node dist/bench/service-trace-overhead.js --service node --pairs 6 --rate 200 --duration 5
@@ -30,6 +30,7 @@ const service = arg('service', 'java');
 const pairs = Number(arg('pairs', '6'));
 const ratePps = Number(arg('rate', '500'));
 const durationS = Number(arg('duration', '4'));
+const settleS = Number(arg('untraced-settle', '3'));
 
 function usageError(message: string): never {
   process.stderr.write(`service-trace-overhead: ${message}\n`);
@@ -48,7 +49,9 @@ async function main() {
   process.stdout.write(`command: ${command}\n`);
   const dir = mkdtempSync(join(tmpdir(), 'bb-svc-overhead-'));
   const suitePath = join(dir, 'suite.json');
-  const entry = (label: string, trace: 'on' | 'off') => ({ path: 'service', label, options: { service, trace } });
+  // A traced trial's load starts once bpftrace is attached (2–3 s after the service listens); the
+  // untraced one leaves its service alone as long (settleS), else it meets a busier JVM.
+  const entry = (label: string, trace: 'on' | 'off') => ({ path: 'service', label, options: { service, trace, ...(trace === 'off' ? { settleS } : {}) } });
   const suite = {
     name: 'service-trace-overhead',
     description: `${service} demo service, tracer on vs off in ABBA pairs`,

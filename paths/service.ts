@@ -69,6 +69,14 @@ export const serviceOptionsSchema = z
     netns: z.enum(['own', 'pid'], { error: 'must be own or pid' }).optional(),
     /** on: bpftrace follows the service; off: no tracer (the overhead bench's baseline). */
     trace: z.enum(['on', 'off'], { error: 'must be on or off' }).default('on'),
+    /**
+     * Seconds the started service is left alone after it listens, before the load starts. The
+     * tracing-overhead pairs give the untraced side the time attaching the tracer takes the traced
+     * one (2–3 s): a JVM's start-up work (JIT compiler threads on its CPU) settles meanwhile, and
+     * without it the untraced side met a busier JVM (quiet Java bench: untraced p99 35–61 ms vs
+     * traced 7–25 ms, "tracing" 0.3× p99).
+     */
+    settleS: z.number().min(0).max(60).default(0),
   })
   .refine((o) => o.pid === undefined || (o.port !== undefined && o.command === undefined && !o.chain), {
     error: 'pid goes with port, and without command or chain',
@@ -184,7 +192,7 @@ export const serviceRecipe: NetnsRecipe<ServiceOptions> = {
       kind: 'service',
       cpu: ctx.cpu.server,
       argv: pauseLog ? withPauseLog(base, runtime, pauseLog) : base,
-      ready: readyOn(o, port),
+      ready: { ...readyOn(o, port), ...(o.settleS > 0 ? { settleMs: o.settleS * 1000 } : {}) },
     });
     if (o.trace === 'on') {
       const mapEntries = serviceTraceMapEntries(ctx.offeredPps ?? 1000, ctx.durationS, o.chain);

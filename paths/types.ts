@@ -93,6 +93,8 @@ export interface ReadyCheck {
   outputIncludes?: string;
   /** How long to wait (default 5000 ms); the service exiting first fails at once. */
   timeoutMs?: number;
+  /** Then this long more before it counts as ready (a runtime's start-up work settling), ms. */
+  settleMs?: number;
 }
 
 export interface ProcessSpec {

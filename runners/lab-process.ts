@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../core/safe-write.js';
 import { start } from './exec.js';
 import type { LabLedger } from './lab-ledger.js';
 import type { ProcessOutcome, RunningProcess } from './process.js';
-import { safeRead } from './process.js';
+import { safeRead, settle } from './process.js';
 import { sshArgv, SSH_CONNECTION_FAILED, type SshHost } from './ssh.js';
 
 /**
@@ -153,6 +153,11 @@ export async function waitRemoteReady(
   check: ReadyCheck | undefined,
 ): Promise<void> {
   if (!check) return;
+  await pollRemoteReady(ssh, proc, check);
+  await settle(proc, check);
+}
+
+async function pollRemoteReady(ssh: SshHost, proc: RunningProcess & { remotePid: Promise<number | null> }, check: ReadyCheck): Promise<void> {
   const timeoutMs = (check.timeoutMs ?? 5000) + 2000;
   const deadline = Date.now() + timeoutMs;
   const pid = await proc.remotePid;

@@ -173,6 +173,20 @@ const READY_POLL_MS = 5;
 /** Wait until a service is ready, or fail fast when it exits first. */
 export async function waitReady(proc: RunningProcess, check: ReadyCheck | undefined, defaultTimeoutMs = 5000): Promise<void> {
   if (!check) return;
+  await pollReady(proc, check, defaultTimeoutMs);
+  await settle(proc, check);
+}
+
+/** Waits check.settleMs after readiness; the process dying meanwhile fails like dying before it. */
+export async function settle(proc: RunningProcess, check: ReadyCheck): Promise<void> {
+  if (!check.settleMs) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([proc.done, new Promise<void>((r) => (timer = setTimeout(r, check.settleMs)))]);
+  clearTimeout(timer);
+  if (proc.exited()) throw new Error(`${proc.spec.role} exited (code ${(await proc.done).exitCode}) while it settled after it was ready`);
+}
+
+async function pollReady(proc: RunningProcess, check: ReadyCheck, defaultTimeoutMs: number): Promise<void> {
   const timeoutMs = check.timeoutMs ?? defaultTimeoutMs;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

@@ -18,6 +18,9 @@ import { unavailableReason } from './trial.js';
 
 export const TRACE_OVERHEAD_FILE = 'trace-overhead.jsonl';
 
+/** What attaching the tracer takes a traced trial (2.3–3.4 s measured), given to the untraced side. */
+const UNTRACED_SETTLE_S = 3;
+
 /** Replies a trial needs for a p99. */
 const P99_MIN_REPLIES = 1000;
 
@@ -26,6 +29,8 @@ export interface TraceOverheadSettings {
   pairs: number;
   paths?: string[] | undefined;
   durationS?: number | undefined;
+  /** How long an untraced pair trial leaves its service alone before the load, s (paths/service.ts settleS). */
+  untracedSettleS?: number | undefined;
 }
 
 /**
@@ -126,7 +131,7 @@ export async function runTraceOverheadPhase(run: OpenRun, blocks: PathBlocks, se
           ...template,
           index: index++,
           trialId: `o${String(pathIndex + 1).padStart(2, '0')}-${round}${k}-${trace === 'on' ? 'traced' : 'untraced'}`,
-          options: { ...(template.options as object), trace },
+          options: { ...(template.options as object), trace, ...(trace === 'off' ? { settleS: settings.untracedSettleS ?? UNTRACED_SETTLE_S } : {}) },
           offeredPps: cell.offeredPps,
           repetition: round,
         };

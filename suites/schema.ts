@@ -170,6 +170,11 @@ export const suiteSchema = z.strictObject({
       paths: z.array(z.string().min(1)).min(1).optional(),
       /** Seconds each trial measures; default the suite's durationS. */
       durationS: z.number().positive().max(600).optional(),
+      /**
+       * Seconds an untraced pair trial leaves its service alone before the load (default 3: what
+       * attaching bpftrace takes a traced one, 2–3 s), so both sides meet a runtime as settled.
+       */
+      untracedSettleS: z.number().min(0).max(60).optional(),
     })
     .optional(),
   verdict: verdictSchema.default({ thresholds: {} }),
