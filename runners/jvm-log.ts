@@ -6,19 +6,18 @@
 // other logging, e.g. warnings on stdout, is untouched; checked with `jcmd PID VM.log list`). The
 // undo is written to the state folder before the JVM is touched, so `bypassbench cleanup` undoes it
 // after a crash (sweepJvmLogs), only for the same process (pid and start time).
-import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { run, tryRun, which } from './exec.js';
-import { isSameProcessAlive, ledgerDir, readStartTicks } from './ledger.js';
+import { ledgerDir, readStartTicks } from './ledger.js';
+import { sweepPendingUndos, type PendingUndo as BasePendingUndo } from './pending-undo.js';
 
 /** What -Xlog:gc*,safepoint logs, with the decorators drivers/service/runtime-pauses.ts aligns clocks by. */
 const WHAT = 'gc*,safepoint';
 const DECORATORS = 'timenanos,uptimenanos,level,tags';
 
-interface PendingUndo {
-  pid: number;
-  startTicks: number | null;
+interface PendingUndo extends BasePendingUndo {
   file: string;
   undo: string[];
 }
@@ -62,27 +61,6 @@ export async function switchOnJvmLog(pid: number, file: string): Promise<() => P
 }
 
 /** cleanup: undoes the logging a killed `attribute --pid` left on, when that JVM still runs. */
-export async function sweepJvmLogs(dryRun: boolean): Promise<string[]> {
-  const done: string[] = [];
-  let names: string[];
-  try {
-    names = readdirSync(ledgerDir()).filter((n) => /^jvm-log-\d+\.json$/.test(n));
-  } catch {
-    return done;
-  }
-  for (const name of names) {
-    const path = join(ledgerDir(), name);
-    let p: PendingUndo;
-    try {
-      p = JSON.parse(readFileSync(path, 'utf8')) as PendingUndo;
-    } catch {
-      continue;
-    }
-    if (isSameProcessAlive(p.pid, p.startTicks)) {
-      done.push(`switch off JVM ${p.pid}'s logging into ${p.file}`);
-      if (!dryRun) await tryRun(p.undo, 30_000);
-    }
-    if (!dryRun) rmSync(path, { force: true });
-  }
-  return done;
+export function sweepJvmLogs(dryRun: boolean): Promise<string[]> {
+  return sweepPendingUndos<PendingUndo>('jvm-log', dryRun, (p) => `switch off JVM ${p.pid}'s logging into ${p.file}`);
 }

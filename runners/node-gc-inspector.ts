@@ -9,11 +9,12 @@
 // before the process is signalled, so `bypassbench cleanup` undoes it after a crash (sweepNodeInspectors).
 // A process whose inspector cannot be opened (--disable-sigusr1, a non-loopback --inspect-port, the
 // port taken) gets "pauses: not observed" with the reason (NodePausesNotObserved).
-import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { projectRoot } from '../core/project.js';
 import { run, tryRun } from './exec.js';
-import { isSameProcessAlive, ledgerDir, readStartTicks } from './ledger.js';
+import { ledgerDir, readStartTicks } from './ledger.js';
+import { sweepPendingUndos, type PendingUndo as BasePendingUndo } from './pending-undo.js';
 import { listeningTcp, socketRows } from './proc-sockets.js';
 
 /** Node's default inspector port. */
@@ -23,9 +24,7 @@ const OPEN_TIMEOUT_MS = 5_000;
 /** Why the pauses of this Node process cannot be observed (the run goes on: "pauses: not observed (reason)"). */
 export class NodePausesNotObserved extends Error {}
 
-interface PendingUndo {
-  pid: number;
-  startTicks: number | null;
+interface PendingUndo extends BasePendingUndo {
   port: number;
   file: string;
   /** The helper's argv that removes the observer (and closes the inspector when bypassbench opened it). */
@@ -164,27 +163,10 @@ export async function attachNodeGc(pid: number, servicePort: number, file: strin
 }
 
 /** cleanup: removes the observer (and closes the inspector) a killed `attribute --pid` left in a Node process that still runs. */
-export async function sweepNodeInspectors(dryRun: boolean): Promise<string[]> {
-  const done: string[] = [];
-  let names: string[];
-  try {
-    names = readdirSync(ledgerDir()).filter((n) => /^node-gc-\d+\.json$/.test(n));
-  } catch {
-    return done;
-  }
-  for (const name of names) {
-    const path = join(ledgerDir(), name);
-    let p: PendingUndo;
-    try {
-      p = JSON.parse(readFileSync(path, 'utf8')) as PendingUndo;
-    } catch {
-      continue;
-    }
-    if (isSameProcessAlive(p.pid, p.startTicks)) {
-      done.push(`remove the gc observer from Node process ${p.pid} (${p.undo.at(-1) === 'close' ? 'and close its inspector' : 'inspector left open'})`);
-      if (!dryRun) await tryRun(p.undo, 30_000);
-    }
-    if (!dryRun) rmSync(path, { force: true });
-  }
-  return done;
+export function sweepNodeInspectors(dryRun: boolean): Promise<string[]> {
+  return sweepPendingUndos<PendingUndo>(
+    'node-gc',
+    dryRun,
+    (p) => `remove the gc observer from Node process ${p.pid} (${p.undo.at(-1) === 'close' ? 'and close its inspector' : 'inspector left open'})`,
+  );
 }
