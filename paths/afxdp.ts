@@ -125,7 +125,17 @@ function afxdpRecipe(path: 'kernel-to-afxdp' | 'afxdp'): NetnsRecipe<AfxdpOption
       path === 'afxdp'
         ? 'AF_XDP client ↔ AF_XDP reflector (bb-afxdp), both bypassing the kernel stack'
         : 'kernel UDP socket client → AF_XDP reflector (bb-afxdp): the server side bypasses the stack',
-    optionsSchema: afxdpOptionsSchema,
+    // Each tester option fits one client: refused on the other rather than silently ignored.
+    optionsSchema:
+      transport === 'afxdp'
+        ? afxdpOptionsSchema.refine((o) => o.clientRcvbufBytes === undefined, {
+            error: "is the kernel socket client's receive buffer (kernel-to-afxdp); the AF_XDP client of afxdp has rings: use clientRingSize",
+            path: ['clientRcvbufBytes'],
+          })
+        : afxdpOptionsSchema.refine((o) => o.clientRingSize === undefined, {
+            error: "sizes the AF_XDP client's rings (afxdp); the kernel socket client of kernel-to-afxdp has a receive buffer: use clientRcvbufBytes",
+            path: ['clientRingSize'],
+          }),
     acceptsOfferedRate: () => true,
     openLoop: (o) => ({ ...o, mode: 'load' }),
     setupCommands: (topology) => (transport === 'socket' ? checksumOffloadOff(topology) : []),

@@ -43,6 +43,16 @@ describe('tester-side buffers', () => {
     expect(valueAfter(argvOf(processes, 'reflector'), '--ring-size')).toBe('2048');
   });
 
+  it("refuses a tester option the path's client does not have, naming the one it has", () => {
+    const rcvbuf = afxdpRecipeBoth.optionsSchema.safeParse({ clientRcvbufBytes: 33554432 });
+    expect(rcvbuf.success).toBe(false);
+    expect(rcvbuf.error?.issues[0]?.path).toEqual(['clientRcvbufBytes']);
+    expect(rcvbuf.error?.issues[0]?.message).toMatch(/use clientRingSize/);
+    const rings = kernelToAfxdpRecipe.optionsSchema.safeParse({ clientRingSize: 8192 });
+    expect(rings.error?.issues[0]?.message).toMatch(/use clientRcvbufBytes/);
+    expect(afxdpRecipeBoth.optionsSchema.safeParse({ clientRingSize: 8192 }).success).toBe(true);
+  });
+
   it('dpdk-afxdp: clientRcvbufBytes reaches the kernel client; unset, the kernel default stays', () => {
     const recipe = dpdkAfxdpRecipe;
     const sized = recipe.plan({ ...ctx }, dpdkOptionsSchema.parse({ mode: 'load', clientRcvbufBytes: 33554432 }));
