@@ -68,6 +68,8 @@ function benchSuite(): { file: string; labels: string[] } {
 }
 
 const pct = (x: number | null): string => (x === null ? '–' : `${(x * 100).toFixed(2)} %`);
+/** A bracket's width; search.json keeps 0 for a lower bound with no upper one above it, which is no width at all. */
+const widthOf = (b: { upperPps: number | null; widthRel: number | null }): string => (b.upperPps === null ? 'no upper bound' : pct(b.widthRel));
 const bracket = (b: PathSearch['ndr']): string => `${b.lowerPps ?? '–'}–${b.upperPps ?? '–'}`;
 const goalMet = (s: PathSearch): boolean => s.stopReason === 'converged' && s.fullLengthEquivalentTrials <= GOAL_TRIALS;
 
@@ -118,7 +120,7 @@ async function main(): Promise<void> {
   perRun.forEach((r, i) => {
     for (const s of r.searches) {
       lines.push(
-        `| ${i + 1} | ${s.pathLabel} ${s.msgSizeBytes} B | ${goalMet(s) ? 'yes' : 'no'} | ${s.stopReason} | ${s.trialCount} | ${s.fullLengthEquivalentTrials} | ${s.ndrPps ?? '–'} | ${bracket(s.ndr)} ${s.ndr.state} | ${pct(s.ndr.widthRel)} | ${s.pdrPps ?? '–'} | ${bracket(s.pdr)} ${s.pdr.state} | ${pct(s.pdr.widthRel)} | ${s.mrrPps === null ? '–' : Math.round(s.mrrPps)} |`,
+        `| ${i + 1} | ${s.pathLabel} ${s.msgSizeBytes} B | ${goalMet(s) ? 'yes' : 'no'} | ${s.stopReason} | ${s.trialCount} | ${s.fullLengthEquivalentTrials} | ${s.ndrPps ?? '–'} | ${bracket(s.ndr)} ${s.ndr.state} | ${widthOf(s.ndr)} | ${s.pdrPps ?? '–'} | ${bracket(s.pdr)} ${s.pdr.state} | ${widthOf(s.pdr)} | ${s.mrrPps === null ? '–' : Math.round(s.mrrPps)} |`,
       );
     }
   });
