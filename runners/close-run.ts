@@ -2,6 +2,8 @@
 // CPU time), the ledger is closed, and the caller hears run:done.
 import { runTiming } from '../core/run-timing.js';
 import type { TrialRecord, TrialStatus } from '../core/trial.js';
+import { tryRun } from './exec.js';
+import type { Ledger } from './ledger.js';
 import type { OpenRun } from './open-run.js';
 import type { RunStatus } from './run-events.js';
 
@@ -9,6 +11,14 @@ export interface RunOutcome {
   status: RunStatus;
   /** Why the run failed or stopped; absent when it completed. */
   error?: string;
+}
+
+/**
+ * Unmounts what the ledger still names (a tracefs left mounted because another tracer kept it busy
+ * when its trial ended: by the run's end that tracer is gone); what still fails stays in the ledger.
+ */
+export async function releaseMounts(ledger: Ledger): Promise<void> {
+  for (const point of [...ledger.mounts]) if ((await tryRun(['umount', point])) !== null) ledger.forgetMount(point);
 }
 
 /** cpuAtStart: process.cpuUsage() when the run's work began. */
@@ -19,7 +29,13 @@ export function closeRun(
   cpuAtStart: NodeJS.CpuUsage,
   records: readonly TrialRecord[] = [],
 ): void {
-  run.ledger.close();
+  const left = run.ledger.close();
+  // Said in run.json and on stderr: `bypassbench cleanup` finishes the job.
+  if (left.length > 0) {
+    const note = `still mounted at the end (busy): ${left.join(', ')}; run \`bypassbench cleanup\``;
+    outcome = { ...outcome, error: [outcome.error, note].filter(Boolean).join('\n') };
+    process.stderr.write(`warning: ${note}\n`);
+  }
   const used = process.cpuUsage(cpuAtStart);
   const { meta } = run;
   meta.endedAt = new Date().toISOString();

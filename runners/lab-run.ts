@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { Inventory, LabPair } from '../core/inventory.js';
-import { closeRun, type RunOutcome } from './close-run.js';
+import { closeRun, releaseMounts, type RunOutcome } from './close-run.js';
 import { ledgerDir } from './ledger.js';
 import { labExecutor, openPair, type LabPairSession } from './lab-executor.js';
 import { preparePciBlock } from './lab-pci-block.js';
@@ -142,6 +142,7 @@ export async function executeLabRun(opts: RunOptions, lab: LabOptions): Promise<
     }
     // The masters are gone (session.close): their socket folder goes too.
     rmSync(settings.controlDir, { recursive: true, force: true });
+    await releaseMounts(run.ledger).catch(() => undefined);
     closeRun(run, outcome, recorder.counts, cpuAtStart, recorder.records);
   }
   return { runId: run.runId, runDir: run.folder.dir, ...outcome, records: recorder.records, counts: recorder.counts, timing: run.meta.timing ?? null };

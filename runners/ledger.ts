@@ -145,10 +145,27 @@ export class Ledger {
     });
   }
 
-  /** Everything is gone: the ledger itself goes too. */
-  close(): void {
-    rmSync(this.file, { force: true });
+  /**
+   * The run is over: the ledger goes too — unless it still names mounts (a tracefs another tracer
+   * kept busy when the trial unmounted it), which then stay for `bypassbench cleanup` (the owner
+   * mark goes, so cleanup treats them as a finished run's). Returns what was left.
+   */
+  close(): string[] {
     rmSync(this.ownerMark, { force: true });
+    if (this.data.mounts.length > 0) return [...this.data.mounts];
+    rmSync(this.file, { force: true });
+    return [];
+  }
+
+  /** Mounts still recorded (undone by the trial normally; see close). */
+  get mounts(): readonly string[] {
+    return this.data.mounts;
+  }
+
+  forgetMount(point: string): void {
+    this.update((d) => {
+      d.mounts = d.mounts.filter((m) => m !== point);
+    });
   }
 
   private flush(): void {

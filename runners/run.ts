@@ -4,7 +4,7 @@
 // Progress is reported as typed events (runners/run-events.ts); drawing them is the CLI's job.
 import { UserError } from '../core/errors.js';
 import type { TrialRecord, TrialStatus } from '../core/trial.js';
-import { closeRun, type RunOutcome } from './close-run.js';
+import { closeRun, releaseMounts, type RunOutcome } from './close-run.js';
 import type { RunTiming } from '../core/run-timing.js';
 import { runGrid } from './grid-phase.js';
 import type { NetnsTopology } from './netns.js';
@@ -50,6 +50,7 @@ export async function executeRun(opts: RunOptions): Promise<RunSummary> {
   } finally {
     await blocks?.end().catch(() => undefined);
     await timed(run, 'topologyS', async () => topology?.destroy());
+    await releaseMounts(run.ledger).catch(() => undefined);
     closeRun(run, outcome, recorder.counts, cpuAtStart, recorder.records);
   }
   return { runId: run.runId, runDir: run.folder.dir, ...outcome, records: recorder.records, counts: recorder.counts, timing: run.meta.timing ?? null };
