@@ -147,6 +147,51 @@ function relayArgs(p: TsprobeRelayParams): string[] {
   return ['relay', '--bind', hostPort('bindIp', p.bindIp, p.port), '--next', hostPort('nextIp', p.nextIp, p.nextPort)];
 }
 
+/** What the UDP and TCP load clients share (native/tsprobe/load-opts.c), checked alike; `who` prefixes errors. */
+export interface TsprobeLoadOptions {
+  offeredPps: number;
+  /** Measured seconds, after the warm-up. */
+  durationS: number;
+  /** Seconds the client sends first and discards (the same process warms up, then measures). */
+  warmupS?: number | undefined;
+  arrivals?: TsprobeArrivals | undefined;
+  /** onoff arrivals: burst length and silence per period, ms (both, and only with onoff). */
+  onMs?: number | undefined;
+  offMs?: number | undefined;
+  /** JSON object fields (json codec), 1..99. */
+  fields?: number | undefined;
+  seed?: number | undefined;
+}
+
+/** --fields, --rate, --arrivals (+ on/off periods), --seed, --duration, --warmup, in that order. */
+export function loadArgs(who: string, p: TsprobeLoadOptions): string[] {
+  const int = (field: string, v: number, min: number, max: number) => requireIntInRange(`${who}: ${field}`, v, min, max);
+  const num = (field: string, v: number, min: number, exclusiveMin = false): string => {
+    if (!Number.isFinite(v) || v < min || (exclusiveMin && v === min))
+      throw new UserError(`${who}: ${field} must be a number ${exclusiveMin ? '>' : '≥'} ${min}, got ${v}`);
+    return String(v);
+  };
+  const argv: string[] = [];
+  if (p.fields !== undefined) argv.push('--fields', int('fields', p.fields, 1, 99));
+  argv.push('--rate', num('offeredPps', p.offeredPps, 0, true));
+  if (p.arrivals !== undefined) {
+    if (!['fixed', 'poisson', 'onoff'].includes(p.arrivals))
+      throw new UserError(`${who}: arrivals must be fixed, poisson or onoff, got ${JSON.stringify(p.arrivals)}`);
+    argv.push('--arrivals', p.arrivals);
+  }
+  const onoff = p.arrivals === 'onoff';
+  if (onoff !== (p.onMs !== undefined && p.offMs !== undefined) || (!onoff && (p.onMs !== undefined || p.offMs !== undefined))) {
+    throw new UserError(
+      `${who}: onMs and offMs go with arrivals onoff (both, and only then); got arrivals ${String(p.arrivals)}, onMs ${String(p.onMs)}, offMs ${String(p.offMs)}`,
+    );
+  }
+  if (onoff) argv.push('--on-ms', num('onMs', p.onMs as number, 0, true), '--off-ms', num('offMs', p.offMs as number, 0));
+  if (p.seed !== undefined) argv.push('--seed', int('seed', p.seed, 0, Number.MAX_SAFE_INTEGER));
+  argv.push('--duration', num('durationS', p.durationS, 0, true));
+  if (p.warmupS !== undefined) argv.push('--warmup', num('warmupS', p.warmupS, 0));
+  return argv;
+}
+
 function clientArgs(p: TsprobeClientParams): string[] {
   const argv = [
     'client',
@@ -156,23 +201,7 @@ function clientArgs(p: TsprobeClientParams): string[] {
     requireInt('msgSizeBytes', p.msgSizeBytes, MIN_MSG_SIZE_BYTES, MAX_MSG_SIZE_BYTES),
   ];
   if (p.codec !== undefined) argv.push('--codec', p.codec);
-  if (p.fields !== undefined) argv.push('--fields', requireInt('fields', p.fields, 1, 99));
-  argv.push('--rate', requireNumber('offeredPps', p.offeredPps, 0, true));
-  if (p.arrivals !== undefined) {
-    if (!['fixed', 'poisson', 'onoff'].includes(p.arrivals))
-      throw new UserError(`tsprobe: arrivals must be fixed, poisson or onoff, got ${JSON.stringify(p.arrivals)}`);
-    argv.push('--arrivals', p.arrivals);
-  }
-  const onoff = p.arrivals === 'onoff';
-  if (onoff !== (p.onMs !== undefined && p.offMs !== undefined) || (!onoff && (p.onMs !== undefined || p.offMs !== undefined))) {
-    throw new UserError(
-      `tsprobe: onMs and offMs go with arrivals onoff (both, and only then); got arrivals ${String(p.arrivals)}, onMs ${String(p.onMs)}, offMs ${String(p.offMs)}`,
-    );
-  }
-  if (onoff) argv.push('--on-ms', requireNumber('onMs', p.onMs as number, 0, true), '--off-ms', requireNumber('offMs', p.offMs as number, 0));
-  if (p.seed !== undefined) argv.push('--seed', requireInt('seed', p.seed, 0, Number.MAX_SAFE_INTEGER));
-  argv.push('--duration', requireNumber('durationS', p.durationS, 0, true));
-  if (p.warmupS !== undefined) argv.push('--warmup', requireNumber('warmupS', p.warmupS, 0));
+  argv.push(...loadArgs('tsprobe', p));
   if (p.drainMs !== undefined) argv.push('--drain-ms', requireNumber('drainMs', p.drainMs, 0));
   if (p.recordsPath !== undefined) argv.push('--records', filePath('recordsPath', p.recordsPath));
   if (p.pacing !== undefined) argv.push('--pacing', p.pacing);

@@ -3,7 +3,7 @@
 // so parse.ts reads it unchanged; its records CSV is the same file.
 import { UserError } from '../../core/errors.js';
 import { assertIPv4, requireIntInRange } from '../../core/validate.js';
-import type { TsprobeArrivals } from './command.js';
+import { loadArgs, type TsprobeArrivals } from './command.js';
 
 /** header: the 24-byte bb-tsprobe header (its body_len) + JSON body; ndjson: one JSON object per line, with an "id". */
 export type TcpFraming = 'header' | 'ndjson';
@@ -48,20 +48,7 @@ export function buildTsprobeTcpClientCommand(p: TsprobeTcpClientParams): string[
   assertIPv4(p.serverIp, 'tsprobe tcp-client: serverIp');
   const argv = [p.binary, 'tcp-client', '--server', `${p.serverIp}:${int('port', p.port, 1, 65535)}`, '--size', int('msgSizeBytes', p.msgSizeBytes, 24, 4096)];
   argv.push('--codec', 'json');
-  if (p.fields !== undefined) argv.push('--fields', int('fields', p.fields, 1, 99));
-  argv.push('--rate', num('offeredPps', p.offeredPps, 0, true));
-  if (p.arrivals !== undefined) {
-    if (!['fixed', 'poisson', 'onoff'].includes(p.arrivals))
-      throw new UserError(`tsprobe tcp-client: arrivals must be fixed, poisson or onoff, got ${JSON.stringify(p.arrivals)}`);
-    argv.push('--arrivals', p.arrivals);
-  }
-  const onoff = p.arrivals === 'onoff';
-  if (onoff !== (p.onMs !== undefined && p.offMs !== undefined) || (!onoff && (p.onMs !== undefined || p.offMs !== undefined)))
-    throw new UserError('tsprobe tcp-client: onMs and offMs go with arrivals onoff (both, and only then)');
-  if (onoff) argv.push('--on-ms', num('onMs', p.onMs!, 0, true), '--off-ms', num('offMs', p.offMs!, 0, false));
-  if (p.seed !== undefined) argv.push('--seed', int('seed', p.seed, 0, Number.MAX_SAFE_INTEGER));
-  argv.push('--duration', num('durationS', p.durationS, 0, true));
-  if (p.warmupS !== undefined) argv.push('--warmup', num('warmupS', p.warmupS, 0, false));
+  argv.push(...loadArgs('tsprobe tcp-client', p));
   if (p.connections !== undefined) argv.push('--connections', int('connections', p.connections, 1, 64));
   if (p.framing !== undefined) {
     if (p.framing !== 'header' && p.framing !== 'ndjson')
